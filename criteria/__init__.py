@@ -1,0 +1,1 @@
+"""Every decision: criteria, transforms, weights, aggregation, profiles, scoring."""

@@ -1,0 +1,1 @@
+"""Everything spatial: readers, projection, features, spread analysis, export."""

@@ -1,0 +1,211 @@
+"""Validation plumbing shared by the readers: one clear message per problem."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+
+from geo._errors import (
+    CRSError,
+    EmptyInputError,
+    GeometryError,
+    MissingColumnError,
+    PlekwijzerInputError,
+)
+from geo.settings import CRS_RD
+
+#: Generous bounding box of the Netherlands in RD New (metres), to catch swapped or foreign
+#: coordinates.
+RD_BOUNDS_M = (-10_000.0, 280_000.0, 320_000.0, 660_000.0)
+#: The same box in lon/lat degrees.
+WGS84_BOUNDS_DEG = (2.9, 50.6, 7.5, 53.8)
+
+#: Uploads larger than this are refused before parsing.
+MAX_FILE_BYTES = 200 * 1024 * 1024
+
+
+def row_label(index_value: object) -> str:
+    """Return how a row is named in messages: the 1-based data row of a file."""
+    if isinstance(index_value, int | np.integer):
+        return f"row {int(index_value) + 1}"
+    return f"row {index_value}"
+
+
+def check_file(path: str | Path) -> Path:
+    """Refuse a missing, empty or oversized file with a message naming it."""
+    path = Path(path)
+    if not path.exists():
+        msg = f"file not found: {path}. Check the path, or the data directory setting."
+        raise PlekwijzerInputError(msg, source=path)
+    if path.is_dir():
+        msg = f"{path} is a directory, expected a file."
+        raise PlekwijzerInputError(msg, source=path)
+    size = path.stat().st_size
+    if size == 0:
+        msg = "the file is empty (0 bytes). Export it again from its source."
+        raise EmptyInputError(msg, source=path)
+    if size > MAX_FILE_BYTES:
+        msg = (
+            f"the file is {size / 1e6:.0f} MB, more than the {MAX_FILE_BYTES / 1e6:.0f} MB "
+            "limit. Clip it to the region first (e.g. in QGIS)."
+        )
+        raise PlekwijzerInputError(msg, source=path)
+    return path
+
+
+def read_csv(path: str | Path) -> pd.DataFrame:
+    """Read a CSV (comma or semicolon separated) with every column as text first."""
+    path = check_file(path)
+    try:
+        frame = pd.read_csv(path, sep=None, engine="python", dtype=str, encoding="utf-8-sig")
+    except (pd.errors.ParserError, UnicodeDecodeError, csv.Error) as exc:
+        msg = f"cannot parse as CSV ({exc}). Save it as UTF-8 CSV with a header row."
+        raise PlekwijzerInputError(msg, source=path) from exc
+    except pd.errors.EmptyDataError as exc:
+        msg = "the CSV holds no header and no rows. Add a header row and data."
+        raise EmptyInputError(msg, source=path) from exc
+    frame.columns = [str(c).strip() for c in frame.columns]
+    if frame.empty:
+        msg = "the CSV has a header but no data rows."
+        raise EmptyInputError(msg, source=path)
+    return frame
+
+
+def read_vector(path: str | Path, *, layer: str | None = None) -> gpd.GeoDataFrame:
+    """Read a vector file (GeoJSON, GeoPackage, Shapefile) and refuse an empty one."""
+    path = check_file(path)
+    try:
+        frame = gpd.read_file(path, layer=layer, engine="pyogrio")
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
+        msg = f"cannot read as a vector file ({exc}). Use GeoJSON or GeoPackage."
+        raise PlekwijzerInputError(msg, source=path) from exc
+    if frame.empty:
+        msg = "the layer holds no features."
+        raise EmptyInputError(msg, source=path)
+    return frame
+
+
+def require_columns(
+    frame: pd.DataFrame, columns: Iterable[str], *, source: str | Path | None, what: str
+) -> None:
+    """Raise naming every missing column and the columns that are present."""
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        present = ", ".join(map(str, frame.columns[:25]))
+        msg = (
+            f"missing column(s) {', '.join(missing)} for {what}. Present: {present}. "
+            "Rename or add the column(s)."
+        )
+        raise MissingColumnError(msg, source=source)
+
+
+def to_rd(frame: gpd.GeoDataFrame, *, source: str | Path | None) -> gpd.GeoDataFrame:
+    """Return the layer in EPSG:28992; refuse a layer without a CRS rather than guess."""
+    if frame.crs is None:
+        msg = (
+            "the layer has no CRS. Save it with its CRS (EPSG:28992 for RD New, "
+            "EPSG:4326 for lon/lat); Plekwijzer never guesses one."
+        )
+        raise CRSError(msg, source=source)
+    if frame.crs.equals(CRS_RD) or frame.crs.to_epsg() == 28992:
+        return frame
+    return frame.to_crs(CRS_RD)
+
+
+def require_crs_match(
+    left: gpd.GeoDataFrame, right: gpd.GeoDataFrame, *, left_name: str, right_name: str
+) -> None:
+    """Raise when two layers are in different CRSs, naming both."""
+    if left.crs is None or right.crs is None or not left.crs.equals(right.crs):
+        msg = (
+            f"CRS mismatch: {left_name} is in {left.crs}, {right_name} is in {right.crs}. "
+            "Use `to_crs()` (or geo.projection) to bring both to EPSG:28992."
+        )
+        raise CRSError(msg)
+
+
+def require_valid_geometries(
+    frame: gpd.GeoDataFrame, *, source: str | Path | None, id_column: str | None = None
+) -> None:
+    """Raise on missing or invalid geometries, naming the first rows."""
+    missing = frame.geometry.isna() | frame.geometry.is_empty
+    invalid = ~missing & ~frame.geometry.is_valid
+    for mask, problem, fix in (
+        (missing, "no geometry", "give every row a location"),
+        (invalid, "invalid geometry", "repair it (QGIS 'Fix geometries' or shapely make_valid)"),
+    ):
+        if mask.any():
+            rows = describe_rows(frame, mask, id_column=id_column)
+            msg = f"{problem} in {rows}: {fix}."
+            raise GeometryError(msg, source=source)
+
+
+def require_in_bounds(
+    frame: gpd.GeoDataFrame, *, source: str | Path | None, id_column: str | None = None
+) -> None:
+    """Raise when points lie outside the Netherlands (swapped or wrong coordinates)."""
+    xmin, ymin, xmax, ymax = RD_BOUNDS_M
+    pts = frame.geometry.representative_point()
+    outside = ~(pts.x.between(xmin, xmax) & pts.y.between(ymin, ymax))
+    if outside.any():
+        rows = describe_rows(frame, outside, id_column=id_column)
+        msg = (
+            f"location outside the Netherlands in {rows}. Check x/y (RD metres) versus "
+            "lat/lon (degrees) and that they are not swapped."
+        )
+        raise GeometryError(msg, source=source)
+
+
+def describe_rows(
+    frame: pd.DataFrame, mask: pd.Series, *, id_column: str | None = None, limit: int = 5
+) -> str:
+    """Name the first rows selected by ``mask`` (by position and id) for a message."""
+    positions = np.flatnonzero(mask.to_numpy())
+    labels = []
+    for pos in positions[:limit]:
+        label = f"row {pos + 1}"
+        if id_column and id_column in frame.columns:
+            label += f" (id {frame.iloc[pos][id_column]})"
+        labels.append(label)
+    more = f" and {len(positions) - limit} more" if len(positions) > limit else ""
+    return ", ".join(labels) + more
+
+
+def numeric_column(
+    frame: pd.DataFrame,
+    column: str,
+    *,
+    source: str | Path | None,
+    id_column: str | None = None,
+    minimum: float | None = None,
+    maximum: float | None = None,
+) -> pd.Series:
+    """Parse a text column as numbers (decimal comma accepted); raise naming bad rows."""
+    raw = frame[column]
+    text = raw.astype("string").str.strip().str.replace(",", ".", regex=False)
+    text = text.mask(text == "", pd.NA)
+    values = pd.to_numeric(text, errors="coerce").astype(float)
+    bad = text.notna() & values.isna()
+    if bad.any():
+        first = raw[bad].iloc[0]
+        rows = describe_rows(frame, bad, id_column=id_column)
+        msg = f"column '{column}' has non-numeric value {first!r} in {rows}: use a number."
+        raise PlekwijzerInputError(msg, source=source)
+    for bound, outside, word in (
+        (minimum, values < (minimum if minimum is not None else 0), "below"),
+        (maximum, values > (maximum if maximum is not None else 0), "above"),
+    ):
+        if bound is not None and outside.any():
+            rows = describe_rows(frame, outside, id_column=id_column)
+            msg = (
+                f"column '{column}' has value {values[outside].iloc[0]:g} {word} the "
+                f"plausible limit {bound:g} in {rows}. Check the unit (m², metres) and fix it."
+            )
+            raise PlekwijzerInputError(msg, source=source)
+    return values.rename(column)

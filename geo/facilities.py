@@ -1,0 +1,195 @@
+"""The register of existing facilities (opvang, beschermd wonen, Housing First, …).
+
+Confidentiality is enforced at load time: a confidential record (every ``vrouwenopvang`` by
+default, and any row flagged ``confidential``) keeps only its buurt. Its point is replaced by
+the buurt's representative point and ``location_precision`` becomes ``'buurt'``, so no later
+step, export, map or log can reveal the address.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from geo import _locate, _validate
+from geo._errors import PlekwijzerInputError, UnknownValueError
+from geo.settings import CONFIDENTIAL_TYPES, FACILITY_TYPES
+
+#: Canonical facility columns in order.
+COLUMNS = ("id", "name", "type", "places", "confidential", "buurtcode", "location_precision")
+_TRUE = {"1", "true", "ja", "yes", "waar", "y", "j", "x"}
+_FALSE = {"0", "false", "nee", "no", "onwaar", "n", ""}
+#: A single facility with more places than this is almost surely a typo.
+_MAX_PLACES = 2_000
+
+
+def facilities_from_file(
+    path: str | Path, *, buurten: gpd.GeoDataFrame | None = None
+) -> gpd.GeoDataFrame:
+    """Read a facility register from CSV, GeoJSON or GeoPackage.
+
+    Columns: ``id``, ``name``, ``type`` (see :data:`geo.settings.FACILITY_TYPES`), ``places``,
+    optional ``confidential`` (ja/nee, true/false; default true for ``vrouwenopvang``), and a
+    location: point geometry, ``x``/``y`` (RD New), ``lat``/``lon`` or ``buurtcode``.
+
+    Parameters
+    ----------
+    path
+        The file.
+    buurten
+        The buurt layer: assigns ``buurtcode`` to every facility and anonymises confidential
+        ones. Without it, confidential records are refused (they could not be anonymised).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The canonical facility layer in EPSG:28992, index = id.
+    """
+    path = _validate.check_file(path)
+    if path.suffix.lower() in {".csv", ".txt"}:
+        frame = _validate.read_csv(path)
+        _require(frame, path)
+        _locate.check_ids(frame, source=path)
+        located = _locate.points_from_table(frame, source=path, buurten=buurten)
+    else:
+        raw = _validate.read_vector(path)
+        _require(raw, path)
+        located = _validate.to_rd(raw, source=path)
+        _locate.check_ids(located, source=path)
+        _validate.require_valid_geometries(located, source=path, id_column="id")
+        located = located.set_geometry(located.geometry.representative_point())
+        located["location_precision"] = "point"
+        _validate.require_in_bounds(located, source=path, id_column="id")
+    return facilities_from_frame(located, source=path, buurten=buurten)
+
+
+def facilities_from_frame(
+    frame: gpd.GeoDataFrame,
+    *,
+    source: str | Path | None = None,
+    buurten: gpd.GeoDataFrame | None = None,
+) -> gpd.GeoDataFrame:
+    """Validate a located register and return the canonical, anonymised facility layer."""
+    _require(frame, source)
+    out = frame.copy()
+    out["id"] = out["id"].astype("string").str.strip()
+    out["name"] = (
+        out["name"].astype("string").str.strip() if "name" in out.columns else out["id"]
+    ).fillna(out["id"])
+    out["type"] = _facility_types(out, source=source)
+    out["places"] = _validate.numeric_column(
+        out, "places", source=source, id_column="id", minimum=0, maximum=_MAX_PLACES
+    ).fillna(1.0)
+    out["confidential"] = _confidential_flags(out, source=source)
+    if buurten is not None:
+        out = assign_buurt(out, buurten)
+    elif "buurtcode" not in out.columns:
+        out["buurtcode"] = pd.NA
+    if out["confidential"].any():
+        out = _anonymise(out, buurten, source=source)
+    rest = [c for c in out.columns if c not in COLUMNS and c != out.geometry.name]
+    out = out[[*COLUMNS, *rest, out.geometry.name]]
+    return out.set_index(out["id"].to_numpy()).rename_axis(None)
+
+
+def assign_buurt(layer: gpd.GeoDataFrame, buurten: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Add ``buurtcode``, ``wijkcode`` and ``gemeentecode`` of the buurt each point lies in.
+
+    Points outside every buurt get the nearest buurt within 250 m (approximate polygons leave
+    small gaps at borders), else missing codes.
+    """
+    _validate.require_crs_match(layer, buurten, left_name="the points", right_name="buurten")
+    keys = buurten[["buurtcode", "wijkcode", "gemeentecode", buurten.geometry.name]]
+    keys = keys[keys.geometry.notna()].reset_index(drop=True)
+    points = layer.drop(
+        columns=[c for c in ("buurtcode", "wijkcode", "gemeentecode") if c in layer.columns]
+    )
+    positions = np.arange(len(points))
+    hits = gpd.GeoDataFrame(
+        {"_pos": positions}, geometry=points.geometry.to_numpy(), crs=points.crs
+    )
+    joined = hits.sjoin_nearest(keys, how="left", max_distance=250.0)
+    # Points on a shared border match two buurten: keep the first, deterministically.
+    joined = joined[~joined["_pos"].duplicated()].set_index("_pos").reindex(positions)
+    for column in ("buurtcode", "wijkcode", "gemeentecode"):
+        points[column] = joined[column].to_numpy()
+    return points
+
+
+def public_view(facilities: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Return the register as it may leave the tool (maps, exports): no confidential points.
+
+    Confidential rows are already anonymised at load; this drops their geometry entirely, as a
+    second line of defence, leaving them to be shown as buurt aggregates.
+    """
+    out = facilities.copy()
+    out.loc[out["confidential"], out.geometry.name] = None
+    return out
+
+
+def _require(frame: pd.DataFrame, source: str | Path | None) -> None:
+    _validate.require_columns(frame, ["id", "type"], source=source, what="a facility register")
+    if "places" not in frame.columns:
+        msg = "missing column 'places' (number of places per facility). Add it."
+        raise _validate.MissingColumnError(msg, source=source)
+
+
+def _facility_types(frame: pd.DataFrame, *, source: str | Path | None) -> pd.Series:
+    types = frame["type"].astype("string").str.strip().str.lower().str.replace(" ", "_")
+    unknown = ~types.isin(FACILITY_TYPES)
+    if unknown.any():
+        rows = _validate.describe_rows(frame, unknown, id_column="id")
+        msg = (
+            f"unknown facility type {frame['type'][unknown].iloc[0]!r} in {rows}. "
+            f"Use one of: {', '.join(FACILITY_TYPES)}."
+        )
+        raise UnknownValueError(msg, source=source)
+    return types.astype(str)
+
+
+def _confidential_flags(frame: pd.DataFrame, *, source: str | Path | None) -> pd.Series:
+    default = frame["type"].isin(CONFIDENTIAL_TYPES)
+    if "confidential" not in frame.columns:
+        return default
+    text = frame["confidential"].astype("string").str.strip().str.lower().fillna("")
+    bad = ~text.isin(_TRUE | _FALSE)
+    if bad.any():
+        rows = _validate.describe_rows(frame, bad, id_column="id")
+        msg = f"column 'confidential' has {frame['confidential'][bad].iloc[0]!r} in {rows}: "
+        msg += "use ja/nee (or true/false)."
+        raise PlekwijzerInputError(msg, source=source)
+    # A type that is confidential by nature stays confidential even if a row says 'nee'.
+    return text.isin(_TRUE) | default
+
+
+def _anonymise(
+    facilities: gpd.GeoDataFrame,
+    buurten: gpd.GeoDataFrame | None,
+    *,
+    source: str | Path | None,
+) -> gpd.GeoDataFrame:
+    if buurten is None:
+        msg = (
+            "the register holds confidential facilities, which are stored only at buurt "
+            "level; load them together with a region (the buurt layer)."
+        )
+        raise PlekwijzerInputError(msg, source=source)
+    out = facilities.copy()
+    secret = out["confidential"].to_numpy()
+    unplaced = secret & out["buurtcode"].isna().to_numpy()
+    if unplaced.any():
+        rows = _validate.describe_rows(out, pd.Series(unplaced, index=out.index), id_column="id")
+        msg = (
+            f"confidential facility in {rows} lies outside the region's buurten; fix its location."
+        )
+        raise PlekwijzerInputError(msg, source=source)
+    anchors = buurten.set_index("buurtcode").geometry.representative_point()
+    out.loc[secret, out.geometry.name] = anchors.loc[out.loc[secret, "buurtcode"]].to_numpy()
+    out.loc[secret, "location_precision"] = "buurt"
+    for column in ("x", "y", "lat", "lon", "address", "adres", "straat"):
+        if column in out.columns:
+            out.loc[secret, column] = pd.NA
+    return out

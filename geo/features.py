@@ -1,0 +1,268 @@
+"""Spatial features per candidate site and per buurt, vectorised with shapely 2 STRtrees.
+
+The feature table is what the criteria engine scores. Names carry units:
+``distance_to_bus_tram_stop_m``, ``bus_tram_stops_within_500m``, ``buurt_inhabitants``, ….
+All distances are straight-line metres in EPSG:28992.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from shapely import STRtree
+
+from geo import _validate
+from geo.facilities import assign_buurt
+from geo.neighbourhoods import INDICATOR_COLUMNS
+from geo.settings import CRS_RD, DEFAULT_COUNT_RADIUS_M
+
+#: Radius in metres for facility counts around a site and around a buurt.
+FACILITY_RADIUS_M = 1_000.0
+
+
+def nearest_distance_m(points: gpd.GeoSeries, targets: gpd.GeoSeries, *, name: str) -> pd.Series:
+    """Distance in metres from each point to the nearest target (NaN when none exist).
+
+    Examples
+    --------
+    >>> from shapely.geometry import Point
+    >>> pts = gpd.GeoSeries([Point(0, 0), Point(10, 0)], crs="EPSG:28992")
+    >>> tgt = gpd.GeoSeries([Point(3, 4)], crs="EPSG:28992")
+    >>> nearest_distance_m(pts, tgt, name="d").round(2).tolist()
+    [5.0, 8.06]
+    """
+    values = np.full(len(points), np.nan)
+    targets = targets[targets.notna() & ~targets.is_empty]
+    if len(targets) and len(points):
+        _check_metric(points, targets)
+        tree = STRtree(targets.to_numpy())
+        (source_idx, _), distances = tree.query_nearest(
+            points.to_numpy(), return_distance=True, all_matches=False
+        )
+        values[source_idx] = distances
+    return pd.Series(values, index=points.index, name=name)
+
+
+def count_within_m(
+    points: gpd.GeoSeries,
+    targets: gpd.GeoSeries,
+    *,
+    radius_m: float,
+    name: str,
+    weights: pd.Series | np.ndarray | None = None,
+) -> pd.Series:
+    """Count (or sum ``weights`` of) targets within ``radius_m`` metres of each point.
+
+    Examples
+    --------
+    >>> from shapely.geometry import Point
+    >>> pts = gpd.GeoSeries([Point(0, 0)], crs="EPSG:28992")
+    >>> tgt = gpd.GeoSeries([Point(1, 0), Point(2, 0), Point(50, 0)], crs="EPSG:28992")
+    >>> count_within_m(pts, tgt, radius_m=10, name="n").tolist()
+    [2.0]
+    """
+    totals = np.zeros(len(points))
+    mask = (targets.notna() & ~targets.is_empty).to_numpy()
+    if mask.any() and len(points):
+        _check_metric(points, targets)
+        tree = STRtree(targets.to_numpy()[mask])
+        source_idx, target_idx = tree.query(
+            points.to_numpy(), predicate="dwithin", distance=radius_m
+        )
+        w = np.ones(mask.sum()) if weights is None else np.asarray(weights, float)[mask]
+        totals = np.bincount(source_idx, weights=w[target_idx], minlength=len(points))
+    return pd.Series(totals, index=points.index, name=name)
+
+
+def add_facility_density(
+    buurten: gpd.GeoDataFrame,
+    facilities: gpd.GeoDataFrame | None,
+    *,
+    radius_m: float = FACILITY_RADIUS_M,
+) -> gpd.GeoDataFrame:
+    """Add existing facilities per 10,000 inhabitants in each buurt and its surroundings.
+
+    Surroundings: every buurt whose representative point lies within ``radius_m`` of the
+    buurt (the buurt itself included). Smoothing over surroundings keeps tiny buurten from
+    exploding the rate and reflects that a concentration is felt beyond a buurt border.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        A copy with ``facilities``, ``places`` (in the buurt itself) and
+        ``facilities_per_10k``, ``places_per_10k`` (buurt and surroundings).
+    """
+    out = buurten.copy()
+    if facilities is None or facilities.empty:
+        for column in ("facilities", "places", "facilities_per_10k", "places_per_10k"):
+            out[column] = 0.0
+        return out
+    by_buurt = facilities.groupby("buurtcode")
+    out["facilities"] = out["buurtcode"].map(by_buurt.size()).fillna(0.0).astype(float)
+    out["places"] = out["buurtcode"].map(by_buurt["places"].sum()).fillna(0.0)
+    has_shape = out.geometry.notna() & ~out.geometry.is_empty
+    shapes = out.geometry[has_shape]
+    anchors = shapes.representative_point()
+    tree = STRtree(anchors.to_numpy())
+    own, other = tree.query(shapes.to_numpy(), predicate="dwithin", distance=radius_m)
+    inhabitants = out.loc[has_shape, "inhabitants"].fillna(0).to_numpy()
+    counts = out.loc[has_shape, "facilities"].to_numpy()
+    places = out.loc[has_shape, "places"].to_numpy()
+    n = len(shapes)
+    sum_inh = np.bincount(own, weights=inhabitants[other], minlength=n)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        per_10k = np.bincount(own, weights=counts[other], minlength=n) / sum_inh * 10_000
+        places_10k = np.bincount(own, weights=places[other], minlength=n) / sum_inh * 10_000
+    out["facilities_per_10k"] = np.nan
+    out["places_per_10k"] = np.nan
+    out.loc[has_shape, "facilities_per_10k"] = np.where(sum_inh > 0, per_10k, 0.0)
+    out.loc[has_shape, "places_per_10k"] = np.where(sum_inh > 0, places_10k, 0.0)
+    return out
+
+
+def estimated_distance_to_dwelling_m(address_density_per_km2: pd.Series) -> pd.Series:
+    """Proxy for the distance to the nearest dwelling from the buurt's address density.
+
+    For addresses spread at random (a Poisson process) with density D per km², the expected
+    distance to the nearest one is 0.5 / sqrt(D / 10⁶) = 500 / sqrt(D) metres. Addresses
+    cluster, so at a buurt's edge the true distance is usually larger: the proxy is cautious.
+    """
+    density = address_density_per_km2.astype(float).where(address_density_per_km2 > 0)
+    return (500.0 / np.sqrt(density)).rename("distance_to_dwelling_m")
+
+
+def candidate_features(
+    candidates: gpd.GeoDataFrame,
+    *,
+    buurten: gpd.GeoDataFrame,
+    stops: gpd.GeoDataFrame | None = None,
+    stations: gpd.GeoDataFrame | None = None,
+    facilities: gpd.GeoDataFrame | None = None,
+    amenities: gpd.GeoDataFrame | None = None,
+    dwellings: gpd.GeoDataFrame | None = None,
+    roads: gpd.GeoDataFrame | None = None,
+    radius_m: float = DEFAULT_COUNT_RADIUS_M,
+    facility_radius_m: float = FACILITY_RADIUS_M,
+) -> gpd.GeoDataFrame:
+    """Build the feature table the criteria engine scores.
+
+    Parameters
+    ----------
+    candidates
+        Canonical candidate layer (points, EPSG:28992).
+    buurten
+        Canonical buurt layer; add ``draagkracht`` to it beforehand to have it joined.
+    stops, stations
+        Bus/tram stops and rail stations.
+    facilities
+        The (anonymised) facility register.
+    amenities
+        Further points with a ``kind`` column (OSM huisarts, supermarkt, …): each kind gives
+        ``distance_to_<kind>_m``.
+    dwellings
+        Dwelling points (BAG verblijfsobjecten with woonfunctie); without them
+        ``distance_to_dwelling_m`` is estimated from address density
+        (:func:`estimated_distance_to_dwelling_m`) and ``dwelling_distance_source`` says so.
+    roads
+        Road lines with a boolean ``main_road`` column: gives ``distance_to_main_road_m``.
+    radius_m
+        Radius for counts of stops around a site.
+    facility_radius_m
+        Radius for counts of existing facilities around a site.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The candidates with ``buurtcode``, ``wijkcode``, ``gemeentecode``, distance and count
+        features, and the buurt's indicators prefixed ``buurt_``.
+    """
+    _validate.require_crs_match(candidates, buurten, left_name="candidates", right_name="buurten")
+    out = assign_buurt(candidates, buurten)
+    points = out.geometry
+    radius_label = f"{radius_m:g}m"
+    columns: list[pd.Series] = []
+    if stops is not None:
+        columns += [
+            nearest_distance_m(points, stops.geometry, name="distance_to_bus_tram_stop_m"),
+            count_within_m(
+                points,
+                stops.geometry,
+                radius_m=radius_m,
+                name=f"bus_tram_stops_within_{radius_label}",
+            ),
+        ]
+    if stations is not None:
+        columns.append(
+            nearest_distance_m(points, stations.geometry, name="distance_to_rail_station_m")
+        )
+    columns += _facility_features(points, facilities, radius_m=facility_radius_m)
+    if amenities is not None and not amenities.empty:
+        for kind, group in amenities.groupby("kind"):
+            columns.append(nearest_distance_m(points, group.geometry, name=f"distance_to_{kind}_m"))
+    if roads is not None and not roads.empty:
+        main = roads[roads["main_road"]]
+        columns.append(nearest_distance_m(points, main.geometry, name="distance_to_main_road_m"))
+    out = pd.concat([out, *columns], axis=1)
+    out = _join_buurt_indicators(out, buurten)
+    if dwellings is not None and not dwellings.empty:
+        out["distance_to_dwelling_m"] = nearest_distance_m(
+            points, dwellings.geometry, name="distance_to_dwelling_m"
+        )
+        out["dwelling_distance_source"] = "dwellings"
+    else:
+        out["distance_to_dwelling_m"] = estimated_distance_to_dwelling_m(
+            out["buurt_address_density_per_km2"]
+        )
+        out["dwelling_distance_source"] = "estimate from address density"
+    return gpd.GeoDataFrame(out, geometry=candidates.geometry.name, crs=CRS_RD)
+
+
+def _facility_features(
+    points: gpd.GeoSeries, facilities: gpd.GeoDataFrame | None, *, radius_m: float
+) -> list[pd.Series]:
+    label = f"{radius_m:g}m"
+    if facilities is None or facilities.empty:
+        return [
+            pd.Series(np.nan, index=points.index, name="distance_to_facility_m"),
+            pd.Series(np.nan, index=points.index, name="distance_to_dagopvang_m"),
+            pd.Series(0.0, index=points.index, name=f"facilities_within_{label}"),
+            pd.Series(0.0, index=points.index, name=f"facility_places_within_{label}"),
+        ]
+    series = [
+        nearest_distance_m(points, facilities.geometry, name="distance_to_facility_m"),
+        count_within_m(
+            points, facilities.geometry, radius_m=radius_m, name=f"facilities_within_{label}"
+        ),
+        count_within_m(
+            points,
+            facilities.geometry,
+            radius_m=radius_m,
+            weights=facilities["places"],
+            name=f"facility_places_within_{label}",
+        ),
+    ]
+    for kind, group in facilities.groupby("type"):
+        series.append(nearest_distance_m(points, group.geometry, name=f"distance_to_{kind}_m"))
+    if "dagopvang" not in set(facilities["type"]):
+        series.append(pd.Series(np.nan, index=points.index, name="distance_to_dagopvang_m"))
+    return series
+
+
+def _join_buurt_indicators(frame: pd.DataFrame, buurten: gpd.GeoDataFrame) -> pd.DataFrame:
+    extra = [
+        c for c in ("draagkracht", "facilities_per_10k", "places_per_10k") if c in buurten.columns
+    ]
+    indicators = pd.DataFrame(buurten[["buurtcode", *INDICATOR_COLUMNS, *extra]])
+    indicators = indicators.drop_duplicates("buurtcode").set_index("buurtcode")
+    indicators.columns = [f"buurt_{c}" for c in indicators.columns]
+    joined = indicators.reindex(frame["buurtcode"].to_numpy())
+    joined.index = frame.index
+    return pd.concat([frame, joined], axis=1)
+
+
+def _check_metric(*layers: gpd.GeoSeries) -> None:
+    for layer in layers:
+        if layer.crs is None or not layer.crs.is_projected:
+            msg = f"distances need a metric CRS, got {layer.crs}. Use `to_crs('EPSG:28992')` first."
+            raise _validate.CRSError(msg)

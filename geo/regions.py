@@ -1,0 +1,144 @@
+"""Region presets and own choices of gemeenten."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from geo._errors import PlekwijzerInputError
+from geo.datadir import PROJECT_ROOT, DataSource
+from geo.neighbourhoods import kerncijfers_from_cbs
+
+#: The preset file authored by the project.
+REGIONS_FILE = PROJECT_ROOT / "data" / "regions.toml"
+_GM_CODE = re.compile(r"^GM\d{4}$")
+
+
+@dataclass(frozen=True)
+class Region:
+    """A named set of gemeenten.
+
+    Attributes
+    ----------
+    name
+        Preset key (``twente``) or ``custom``.
+    title
+        Human-readable name.
+    gemeenten
+        CBS gemeente codes (``GM0153``).
+    synthetic
+        True for the generated demo region.
+    """
+
+    name: str
+    title: str
+    gemeenten: tuple[str, ...]
+    synthetic: bool = False
+
+
+def load_region_presets(path: str | Path = REGIONS_FILE) -> dict[str, Region]:
+    """Read the region presets.
+
+    Parameters
+    ----------
+    path
+        A TOML file of ``[name] title = ..., gemeenten = [...]`` tables.
+
+    Returns
+    -------
+    dict of str to Region
+    """
+    with Path(path).open("rb") as handle:
+        raw = tomllib.load(handle)
+    return {
+        name: Region(
+            name=name,
+            title=table.get("title", name),
+            gemeenten=tuple(parse_gemeente_codes(table["gemeenten"], source=path)),
+            synthetic=bool(table.get("synthetic", False)),
+        )
+        for name, table in raw.items()
+    }
+
+
+def parse_gemeente_codes(
+    codes: str | Iterable[str], *, source: str | Path | None = None
+) -> list[str]:
+    """Parse ``GM0153,GM0164`` (or a list) into validated, de-duplicated codes.
+
+    A bare number (``153``) is accepted as ``GM0153``.
+    """
+    items = codes.split(",") if isinstance(codes, str) else list(codes)
+    parsed: list[str] = []
+    for item in (str(i).strip().upper() for i in items):
+        if not item:
+            continue
+        code = f"GM{int(item):04d}" if item.isdigit() else item
+        if not _GM_CODE.match(code):
+            msg = f"{item!r} is not a CBS gemeente code: write it as GM followed by 4 digits."
+            raise PlekwijzerInputError(msg, source=source)
+        if code not in parsed:
+            parsed.append(code)
+    if not parsed:
+        msg = "no gemeente codes given: list at least one, e.g. GM0153,GM0164."
+        raise PlekwijzerInputError(msg, source=source)
+    return parsed
+
+
+def resolve_region(
+    name: str | None = None, *, gemeenten: str | Iterable[str] | None = None
+) -> Region:
+    """Return a preset by name, or a custom region from gemeente codes.
+
+    Raises
+    ------
+    PlekwijzerInputError
+        When the name is unknown (listing the presets) or neither argument is given.
+    """
+    if gemeenten is not None:
+        return Region(
+            name="custom", title="Eigen keuze", gemeenten=tuple(parse_gemeente_codes(gemeenten))
+        )
+    presets = load_region_presets()
+    if name is None:
+        msg = "no region given: use --region NAME or --gemeenten GM0153,GM0164."
+        raise PlekwijzerInputError(msg)
+    if name not in presets:
+        msg = f"unknown region {name!r}. Presets: {', '.join(presets)}; or use --gemeenten."
+        raise PlekwijzerInputError(msg)
+    return presets[name]
+
+
+def region_summary(region: Region, source: DataSource) -> dict[str, object]:
+    """Count buurten and inhabitants of a region in the data directory.
+
+    Inhabitants are CBS's own gemeente totals; buurt figures are rounded and suppressed for
+    small buurten, so their sum is slightly lower.
+
+    Returns
+    -------
+    dict
+        ``{"name", "title", "gemeenten", "buurten", "inhabitants", "missing_gemeenten"}``.
+    """
+    table = kerncijfers_from_cbs(source, gemeenten=region.gemeenten)
+    present = set(table["gemeentecode"])
+    gemeente_rows = table[table["level"] == "gemeente"]
+    buurt_rows = table[table["level"] == "buurt"]
+    inhabitants = gemeente_rows["inhabitants"].sum()
+    return {
+        "name": region.name,
+        "title": region.title,
+        "gemeenten": list(region.gemeenten),
+        "buurten": len(buurt_rows),
+        "inhabitants": round(float(inhabitants)),
+        "missing_gemeenten": [g for g in region.gemeenten if g not in present],
+    }
+
+
+def available_regions(source: DataSource) -> list[Region]:
+    """Presets whose gemeenten are all present in the data directory."""
+    codes = set(kerncijfers_from_cbs(source)["gemeentecode"])
+    return [r for r in load_region_presets().values() if set(r.gemeenten) <= codes]

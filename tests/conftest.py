@@ -1,0 +1,61 @@
+"""Shared fixtures: the real data directory (skipped when absent) and the synthetic demo."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pytest
+from shapely.geometry import box
+
+from geo.datadir import DataSource, shared_data_dir
+from geo.demo import ensure_demo_data
+from geo.settings import CRS_RD
+
+TWENTE = ("GM0147", "GM1774", "GM0153", "GM0158", "GM0164", "GM1735", "GM0168", "GM0173")
+
+
+@pytest.fixture(scope="session")
+def shared_source() -> DataSource:
+    """The real open data in ../shared/data; tests using it skip when it is absent."""
+    path = shared_data_dir()
+    if path is None:
+        pytest.skip("../shared/data is absent: real-data tests need it beside the project")
+    return DataSource(path=path, synthetic=False, origin="../shared/data")
+
+
+@pytest.fixture(scope="session")
+def demo_source(tmp_path_factory: pytest.TempPathFactory) -> DataSource:
+    """A freshly generated synthetic demo data directory."""
+    path = ensure_demo_data(tmp_path_factory.mktemp("demo") / "demo")
+    return DataSource(path=path, synthetic=True, origin="synthetic demo")
+
+
+@pytest.fixture
+def tiny_buurten() -> gpd.GeoDataFrame:
+    """Two 1 km buurten side by side in one wijk, EPSG:28992."""
+    return gpd.GeoDataFrame(
+        {
+            "code": ["BU00010001", "BU00010002"],
+            "name": ["West", "Oost"],
+            "level": "buurt",
+            "buurtcode": ["BU00010001", "BU00010002"],
+            "wijkcode": ["WK000100", "WK000100"],
+            "gemeentecode": ["GM0001", "GM0001"],
+            "gemeentenaam": ["Testdorp", "Testdorp"],
+            "inhabitants": [1000.0, 3000.0],
+            "households": [500.0, 1500.0],
+            "land_area_ha": [100.0, 100.0],
+            "address_density_per_km2": [100.0, 2500.0],
+            "income_per_inhabitant_keur": [30.0, 20.0],
+            "woz_value_keur": [400.0, 200.0],
+            "owner_occupied_pct": [80.0, 40.0],
+            "crimes_per_1000": [10.0, 50.0],
+            "good_health_pct": [80.0, 70.0],
+            "urbanity": [4.0, 2.0],
+            "distance_to_gp_km": [2.0, 0.5],
+            "distance_to_supermarket_km": [1.0, 0.5],
+            "geometry_approximate": False,
+        },
+        geometry=[box(100_000, 400_000, 101_000, 401_000), box(101_000, 400_000, 102_000, 401_000)],
+        crs=CRS_RD,
+        index=["BU00010001", "BU00010002"],
+    )

@@ -1,0 +1,65 @@
+import json
+
+import pytest
+
+import cli
+from geo._errors import PlekwijzerInputError
+from geo.regions import load_region_presets, parse_gemeente_codes, region_summary, resolve_region
+
+EXPECTED = {
+    "twente": (8, 297, 411_149),
+    "amersfoort": (7, 255, 313_291),
+    "drechtsteden": (8, 474, 362_328),
+    "zuid_kennemerland": (8, 400, 551_171),
+}
+
+
+def test_presets_hold_the_seed_regions():
+    presets = load_region_presets()
+    assert set(EXPECTED) <= set(presets)
+    assert "GM0267" not in presets["amersfoort"].gemeenten  # Nijkerk is optional
+
+
+def test_cli_regions_json_on_real_data(shared_source, capsys):
+    assert cli.main(["regions", "--json", "--data-dir", str(shared_source.path)]) == 0
+    listed = {r["name"]: r for r in json.loads(capsys.readouterr().out)}
+    for name, (n_gemeenten, n_buurten, inhabitants) in EXPECTED.items():
+        assert set(listed[name]) == {"name", "gemeenten", "buurten", "inhabitants"}
+        assert len(listed[name]["gemeenten"]) == n_gemeenten
+        assert listed[name]["buurten"] == n_buurten
+        assert listed[name]["inhabitants"] == inhabitants
+
+
+def test_cli_regions_on_demo_says_synthetic(demo_source, capsys):
+    assert cli.main(["regions", "--data-dir", str(demo_source.path)]) == 0
+    captured = capsys.readouterr()
+    assert "SYNTHETIC" in captured.err
+    assert captured.out.startswith("demo")
+
+
+def test_cli_bad_data_dir_exits_2_without_traceback(tmp_path, capsys):
+    assert cli.main(["regions", "--data-dir", str(tmp_path / "x")]) == 2
+    err = capsys.readouterr().err
+    assert "does not exist" in err
+    assert "Traceback" not in err
+
+
+def test_custom_region_from_codes(demo_source):
+    region = resolve_region(gemeenten="GM9901, 9902")
+    assert region.gemeenten == ("GM9901", "GM9902")
+    summary = region_summary(region, demo_source)
+    assert summary["buurten"] == 25 + 9
+
+
+@pytest.mark.parametrize(
+    ("codes", "message"),
+    [("GM12", "not a CBS gemeente code"), ("", "no gemeente codes given")],
+)
+def test_bad_gemeente_codes(codes, message):
+    with pytest.raises(PlekwijzerInputError, match=message):
+        parse_gemeente_codes(codes)
+
+
+def test_unknown_region_lists_presets():
+    with pytest.raises(PlekwijzerInputError, match=r"unknown region 'utrecht'\. Presets: twente"):
+        resolve_region("utrecht")
