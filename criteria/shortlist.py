@@ -92,8 +92,9 @@ def select_shortlist(
     if min_spacing_m > 0:
         crs = scored.crs
         if crs is None or not crs.is_projected:
+            shown = "no CRS" if crs is None else crs.to_string()
             msg = (
-                f"min_spacing_m needs a metric CRS but the candidates have {crs!r}; "
+                f"min_spacing_m needs a metric CRS but the candidates have {shown}; "
                 "use to_crs('EPSG:28992') first"
             )
             raise CRSError(msg)

@@ -1,0 +1,238 @@
+import copy
+
+import pytest
+
+from criteria._errors import InconsistentJudgementsError, ProfileError, WeightError
+from criteria.profiles import Profile, list_profiles, load_profile, profile_from_dict
+
+BASE = {
+    "name": "test",
+    "title": "Test",
+    "aggregation": "weighted_sum",
+    "weighting": "direct",
+    "constraint": [
+        {"feature": "floor_area_m2", "op": ">=", "value": 500, "rationale": "room for 20 units"},
+    ],
+    "criterion": [
+        {
+            "name": "ov_access",
+            "feature": "distance_to_bus_tram_stop_m",
+            "transform": {"kind": "distance_decay", "half_distance_m": 400},
+            "weight": 0.6,
+            "rationale": "reachable",
+        },
+        {
+            "name": "draagkracht",
+            "feature": "buurt_draagkracht",
+            "transform": {"kind": "linear", "lower": 0, "upper": 1},
+            "weight": 0.4,
+            "rationale": "capacity",
+        },
+    ],
+}
+
+
+def make(**changes):
+    data = copy.deepcopy(BASE)
+    data.update(changes)
+    return data
+
+
+def test_base_profile_is_valid():
+    profile = profile_from_dict(BASE)
+    assert isinstance(profile, Profile)
+    assert profile.criterion_names == ["ov_access", "draagkracht"]
+    assert profile.weights.to_dict() == pytest.approx({"ov_access": 0.6, "draagkracht": 0.4})
+    assert profile.constraints[0].name == "floor_area_m2 >= 500"
+
+
+def test_shipped_profiles_load_and_follow_design():
+    assert list_profiles() == ["noaberhuuske", "skaeve_huse", "tussenvoorziening"]
+    for name in list_profiles():
+        profile = load_profile(name)
+        assert profile.name == name
+        assert profile.weights.sum() == pytest.approx(1.0)
+        assert all(c.rationale for c in profile.criteria)
+        assert all(c.rationale for c in profile.constraints)
+
+
+def test_shipped_skaeve_huse_keeps_distance_from_homes():
+    profile = load_profile("skaeve_huse")
+    rules = {c.clauses[0].describe() for c in profile.constraints}
+    assert "distance_to_dwelling_m >= 100" in rules
+
+
+def test_unknown_profile_lists_shipped_ones():
+    with pytest.raises(
+        ProfileError, match="unknown profile 'opvang'; shipped profiles are noaberhuuske"
+    ):
+        load_profile("opvang")
+
+
+def test_load_from_path_names_file_in_errors(tmp_path):
+    path = tmp_path / "mine.toml"
+    path.write_text(
+        'name = "mine"\n[[criterion]]\nname = "a"\nfeature = "x"\n'
+        'transform = { kind = "sigmoid" }\nweight = 1\nrationale = "r"\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(
+        ProfileError, match=r"^mine\.toml: criterion 'a': unknown transform kind 'sigmoid'"
+    ):
+        load_profile(path)
+
+
+def test_broken_toml_is_a_profile_error(tmp_path):
+    path = tmp_path / "broken.toml"
+    path.write_text("name = \n", encoding="utf-8")
+    with pytest.raises(ProfileError, match=r"broken\.toml: not valid TOML"):
+        load_profile(path)
+    with pytest.raises(ProfileError, match="profile file not found"):
+        load_profile(tmp_path / "absent.toml")
+
+
+def test_missing_weight_names_criterion():
+    data = make()
+    del data["criterion"][1]["weight"]
+    with pytest.raises(WeightError, match="criterion 'draagkracht': has no weight"):
+        profile_from_dict(data, source="x.toml")
+
+
+def test_negative_weight_names_file_and_criterion():
+    data = make()
+    data["criterion"][0]["weight"] = -1
+    with pytest.raises(
+        WeightError, match=r"^x\.toml: criterion 'ov_access': weight must be a number"
+    ):
+        profile_from_dict(data, source="x.toml")
+
+
+def test_all_zero_weights_refused():
+    data = make()
+    for criterion in data["criterion"]:
+        criterion["weight"] = 0
+    with pytest.raises(WeightError, match="all weights are zero"):
+        profile_from_dict(data)
+
+
+def test_bad_operator_names_constraint():
+    data = make(
+        constraint=[{"name": "size", "feature": "f", "op": "=>", "value": 1, "rationale": "r"}]
+    )
+    with pytest.raises(
+        ProfileError, match=r"constraint 'size': unknown operator '=>'; use one of >="
+    ):
+        profile_from_dict(data)
+
+
+def test_in_operator_needs_a_list():
+    data = make(constraint=[{"feature": "use", "op": "in", "value": "kantoor", "rationale": "r"}])
+    with pytest.raises(ProfileError, match="needs a non-empty list"):
+        profile_from_dict(data)
+
+
+def test_misspelt_key_is_refused():
+    data = make()
+    data["criterion"][0]["wieght"] = 1
+    with pytest.raises(ProfileError, match="unknown key 'wieght'"):
+        profile_from_dict(data)
+
+
+def test_missing_rationale_is_refused():
+    data = make()
+    del data["criterion"][0]["rationale"]
+    with pytest.raises(
+        ProfileError, match="criterion 'ov_access': 'rationale' must be a non-empty text"
+    ):
+        profile_from_dict(data)
+
+
+def test_duplicate_criterion_names_refused():
+    data = make()
+    data["criterion"][1]["name"] = "ov_access"
+    with pytest.raises(ProfileError, match="ov_access appear more than once"):
+        profile_from_dict(data)
+
+
+def test_any_of_constraint():
+    data = make(
+        constraint=[
+            {
+                "rationale": "room for a cabin",
+                "any_of": [
+                    {"feature": "plot_area_m2", "op": ">=", "value": 30},
+                    {"feature": "floor_area_m2", "op": ">=", "value": 15},
+                ],
+            }
+        ]
+    )
+    profile = profile_from_dict(data)
+    assert profile.constraints[0].features == ("plot_area_m2", "floor_area_m2")
+    assert profile.constraints[0].name == "plot_area_m2 >= 30 or floor_area_m2 >= 15"
+
+
+def test_rank_weighting():
+    data = make(weighting="rank_sum")
+    data["criterion"][0].pop("weight")
+    data["criterion"][1].pop("weight")
+    data["criterion"][0]["rank"] = 2
+    data["criterion"][1]["rank"] = 1
+    profile = profile_from_dict(data)
+    assert profile.weights.to_dict() == pytest.approx({"ov_access": 1 / 3, "draagkracht": 2 / 3})
+
+
+def test_rank_weighting_needs_ranks():
+    data = make(weighting="rank_reciprocal")
+    with pytest.raises(WeightError, match="has a weight but weighting = 'rank_reciprocal'"):
+        profile_from_dict(data)
+
+
+def test_ahp_weighting_and_inconsistency_names_file():
+    data = make(weighting="ahp")
+    data["criterion"].append({**data["criterion"][1], "name": "third"})
+    for criterion in data["criterion"]:
+        criterion.pop("weight")
+    data["ahp"] = {
+        "pairwise": [
+            ["ov_access", "draagkracht", 3],
+            ["ov_access", "third", 3],
+            ["draagkracht", "third", 1],
+        ]
+    }
+    profile = profile_from_dict(data)
+    assert profile.weights["ov_access"] == pytest.approx(0.6)
+    data["ahp"]["pairwise"] = [
+        ["ov_access", "draagkracht", 9],
+        ["draagkracht", "third", 9],
+        ["third", "ov_access", 9],
+    ]
+    with pytest.raises(InconsistentJudgementsError, match=r"^p\.toml: .*consistency ratio"):
+        profile_from_dict(data, source="p.toml")
+
+
+def test_with_weights_overrides_and_validates():
+    profile = profile_from_dict(BASE)
+    changed = profile.with_weights({"ov_access": 0.4})
+    assert changed.weights.to_dict() == pytest.approx({"ov_access": 0.5, "draagkracht": 0.5})
+    assert profile.weights["ov_access"] == pytest.approx(0.6)
+    with pytest.raises(
+        ProfileError, match=r"no criterion named 'ov'.*valid names are ov_access, draagkracht"
+    ):
+        profile.with_weights({"ov": 1})
+    with pytest.raises(WeightError, match="negative"):
+        profile.with_weights({"ov_access": -1})
+
+
+def test_with_weights_on_ahp_profile_becomes_direct():
+    profile = load_profile("tussenvoorziening")
+    changed = profile.with_weights({"near_gp": 0})
+    assert changed.weighting == "direct"
+    assert changed.weights["near_gp"] == 0
+    assert changed.weights.sum() == pytest.approx(1.0)
+
+
+def test_to_dict_round_trip():
+    for name in list_profiles():
+        profile = load_profile(name)
+        again = profile_from_dict(profile.to_dict(), source=profile.source)
+        assert again == profile
