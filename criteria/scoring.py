@@ -91,17 +91,21 @@ def _clause_passes(clause: Clause, column: pd.Series, *, profile: Profile, item:
     return passed.where(~missing, clause.missing == "pass").astype(bool)
 
 
-def _reason(constraint: Constraint, features: pd.DataFrame, label: Any) -> str:
-    """Build the exclusion reason of one failed constraint for one row."""
+def _reasons(constraint: Constraint, features: pd.DataFrame, rows: np.ndarray) -> list[str]:
+    """Build the exclusion reason of one failed constraint for the rows (positions) given."""
     parts = []
     for clause in constraint.clauses:
-        value = features.at[label, clause.feature]
-        shown = (
-            ": value unknown" if pd.isna(value) else f" = {_format_value(value, clause.feature)}"
-        )
         rule = clause.describe().removeprefix(clause.feature + " ")
-        parts.append(f"{clause.feature}{shown}, needs {rule}")
-    return f"{' or '.join(parts)} ({constraint.rationale})"
+        values = features[clause.feature].to_numpy()[rows]
+        parts.append(
+            [
+                f"{clause.feature}: value unknown, needs {rule}"
+                if pd.isna(value)
+                else f"{clause.feature} = {_format_value(value, clause.feature)}, needs {rule}"
+                for value in values
+            ]
+        )
+    return [f"{' or '.join(texts)} ({constraint.rationale})" for texts in zip(*parts, strict=True)]
 
 
 def _rank(score: pd.Series, excluded: pd.Series) -> pd.Series:
@@ -211,16 +215,14 @@ def score_candidates(
         for clause in constraint.clauses:
             ok |= _clause_passes(clause, features[clause.feature], profile=profile, item=item)
         passes[number] = ok
-    excluded = (
-        ~passes.all(axis="columns")
-        if len(profile.constraints)
-        else pd.Series(False, index=features.index)
-    )
+    excluded = ~passes.all(axis="columns")  # all() over no constraints is True: none excluded
     reasons = pd.Series([[] for _ in range(len(features))], index=features.index, dtype=object)
-    failed_rows, failed_cols = np.nonzero(~passes.to_numpy())
-    for row, col in zip(failed_rows, failed_cols, strict=True):
-        label = features.index[row]
-        reasons.iat[row].append(_reason(profile.constraints[col], features, label))
+    lists = reasons.to_numpy()
+    failed = ~passes.to_numpy(dtype=bool)
+    for number, constraint in enumerate(profile.constraints):
+        rows = np.flatnonzero(failed[:, number])
+        for row, text in zip(rows, _reasons(constraint, features, rows), strict=True):
+            lists[row].append(text)
 
     columns: dict[str, pd.Series] = {
         "score": score,

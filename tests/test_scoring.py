@@ -408,3 +408,19 @@ def test_skaeve_huse_with_road_layer_uses_separation_criterion():
     result = score_candidates(frame, load_profile("skaeve_huse"))
     assert result.attrs["dropped_criteria"] == []
     assert "transformed__physical_separation" in result.columns
+
+
+def test_no_constraints_excludes_nothing_and_mixed_index_ranks():
+    frame = pd.DataFrame(
+        {
+            "feat_a": [5.0, 90.0],
+            "feat_b": [0.0, 0.0],
+            "feat_c": [0.0, 0.0],
+            "use": ["grond", "kantoor"],
+        },
+        index=pd.Index([7, "x"], dtype=object),
+    )
+    result = score_candidates(frame, make_profile(constraints=[]))
+    assert not result["excluded"].any()
+    assert result["exclusion_reasons"].tolist() == [[], []]
+    assert result["rank"].tolist() == [2, 1]
