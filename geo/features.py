@@ -266,3 +266,7 @@ def _check_metric(*layers: gpd.GeoSeries) -> None:
         if layer.crs is None or not layer.crs.is_projected:
             msg = f"distances need a metric CRS, got {layer.crs}. Use `to_crs('EPSG:28992')` first."
             raise _validate.CRSError(msg)
+    # Two metric CRSs still give nonsense distances when mixed (RD against Web Mercator).
+    points, *targets = layers
+    for layer in targets:
+        _validate.require_crs_match(points, layer, left_name="the points", right_name="the targets")

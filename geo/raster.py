@@ -52,8 +52,14 @@ def sample_raster(
         local = points.to_crs(dataset.crs)
         coords = np.column_stack([local.x.to_numpy(), local.y.to_numpy()])
         values = np.full(len(points), np.nan)
-        rows, cols = rasterio.transform.rowcol(dataset.transform, coords[:, 0], coords[:, 1])
-        rows, cols = np.asarray(rows), np.asarray(cols)
+        # Missing points give NaN coordinates, whose cast to a cell index is undefined.
+        located = np.isfinite(coords).all(axis=1)
+        rows, cols = np.full(len(points), -1), np.full(len(points), -1)
+        if located.any():
+            found = rasterio.transform.rowcol(
+                dataset.transform, coords[located, 0], coords[located, 1]
+            )
+            rows[located], cols[located] = found
         inside = (rows >= 0) & (rows < dataset.height) & (cols >= 0) & (cols < dataset.width)
         data = dataset.read(band, masked=True)
         picked = data[rows[inside], cols[inside]]

@@ -1,0 +1,177 @@
+import geopandas as gpd
+import pandas as pd
+import pytest
+from shapely.geometry import Point
+
+from geo._errors import MissingColumnError, PlekwijzerInputError, UnknownValueError
+from geo.facilities import COLUMNS, assign_buurt, facilities_from_file, public_view
+from geo.neighbourhoods import neighbourhoods_from_cbs
+from geo.settings import CRS_RD, FACILITY_TYPES
+
+
+def _csv(tmp_path, text, name="register.csv"):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_csv_with_rd_latlon_and_buurtcode(tmp_path, tiny_buurten):
+    path = _csv(
+        tmp_path,
+        "id;name;type;places;x;y;lat;lon;buurtcode\n"
+        "a;Nachtopvang A;Nachtopvang;40;100500;400500;;;\n"
+        "b;Dagopvang B;dagopvang;;;;52.0;5.0;\n"
+        "c;Housing First C;Housing First;3;;;;;BU00010002\n",
+    )
+    register = facilities_from_file(path, buurten=tiny_buurten)
+    assert list(register.index) == ["a", "b", "c"]
+    assert list(register.columns[: len(COLUMNS)]) == list(COLUMNS)
+    assert register.crs.to_epsg() == 28992
+    assert list(register["type"]) == ["nachtopvang", "dagopvang", "housing_first"]
+    assert list(register["places"]) == [40.0, 1.0, 3.0]  # an empty count means one place
+    assert not register["confidential"].any()
+    assert register.loc["a"].geometry.equals(Point(100500, 400500))
+    assert register.loc["a", "buurtcode"] == "BU00010001"
+    assert register.loc["b"].geometry.x == pytest.approx(128_410, abs=50)  # 5°E 52°N in RD
+    assert pd.isna(register.loc["b", "buurtcode"])  # far outside the tiny region
+    assert register.loc["c", "location_precision"] == "buurt"
+    assert register.loc["c", "buurtcode"] == "BU00010002"
+
+
+def test_geojson_input(tmp_path, tiny_buurten):
+    path = tmp_path / "register.geojson"
+    gpd.GeoDataFrame(
+        {"id": ["g1", "g2"], "type": ["crisisopvang", "pauzeplek"], "places": [12, 2]},
+        geometry=[Point(100_250, 400_250), Point(101_750, 400_750)],
+        crs=CRS_RD,
+    ).to_crs("EPSG:4326").to_file(path)
+    register = facilities_from_file(path, buurten=tiny_buurten)
+    assert register.crs.to_epsg() == 28992
+    assert list(register["buurtcode"]) == ["BU00010001", "BU00010002"]
+    assert (register["location_precision"] == "point").all()
+    assert register.loc["g1"].geometry.distance(Point(100_250, 400_250)) < 0.01
+    assert register["name"].tolist() == ["g1", "g2"]  # the id stands in for a missing name
+
+
+def test_unknown_type_names_row_value_and_valid_types(tmp_path):
+    path = _csv(
+        tmp_path, "id,type,places,x,y\na,dagopvang,5,100500,400500\nb,hotel,9,101500,400500\n"
+    )
+    with pytest.raises(UnknownValueError, match=r"'hotel' in row 2 \(id b\)") as caught:
+        facilities_from_file(path)
+    assert all(kind in str(caught.value) for kind in FACILITY_TYPES)
+
+
+def test_missing_places_column(tmp_path):
+    path = _csv(tmp_path, "id,type,x,y\na,dagopvang,100500,400500\n")
+    with pytest.raises(MissingColumnError, match="missing column 'places'"):
+        facilities_from_file(path)
+
+
+def test_vrouwenopvang_is_confidential_by_default(tmp_path, tiny_buurten):
+    path = _csv(
+        tmp_path,
+        "id,type,places,x,y\nv,vrouwenopvang,10,100123,400877\nd,dagopvang,20,101500,400500\n",
+    )
+    register = facilities_from_file(path, buurten=tiny_buurten)
+    anchor = tiny_buurten.loc["BU00010001"].geometry.representative_point()
+    assert register.loc["v", "confidential"]
+    assert register.loc["v", "location_precision"] == "buurt"
+    assert register.loc["v"].geometry.equals(anchor)
+    assert pd.isna(register.loc["v", "x"])
+    assert pd.isna(register.loc["v", "y"])
+    assert not register.loc["d", "confidential"]
+    assert register.loc["d"].geometry.equals(Point(101500, 400500))
+    assert register.loc["d", "x"] == "101500"
+
+
+def test_row_flagged_confidential_is_anonymised(tmp_path, tiny_buurten):
+    path = _csv(
+        tmp_path,
+        "id,type,places,confidential,x,y\n"
+        "h,housing_first,1,ja,101234,400321\n"
+        "p,pauzeplek,2,nee,101800,400900\n",
+    )
+    register = facilities_from_file(path, buurten=tiny_buurten)
+    assert register["confidential"].tolist() == [True, False]
+    anchor = tiny_buurten.loc["BU00010002"].geometry.representative_point()
+    assert register.loc["h"].geometry.equals(anchor)
+    assert register.loc["h", "location_precision"] == "buurt"
+    assert register.loc["p", "location_precision"] == "point"
+
+
+def test_nee_does_not_lift_confidentiality_of_vrouwenopvang(tmp_path, tiny_buurten):
+    path = _csv(tmp_path, "id,type,places,confidential,x,y\nv,vrouwenopvang,8,nee,100123,400877\n")
+    register = facilities_from_file(path, buurten=tiny_buurten)
+    assert register.loc["v", "confidential"]
+    assert register.loc["v", "location_precision"] == "buurt"
+    assert not register.loc["v"].geometry.equals(Point(100123, 400877))
+
+
+def test_bad_confidential_value(tmp_path, tiny_buurten):
+    path = _csv(
+        tmp_path, "id,type,places,confidential,x,y\na,dagopvang,5,misschien,100500,400500\n"
+    )
+    with pytest.raises(PlekwijzerInputError, match=r"'misschien' in row 1 \(id a\).*ja/nee"):
+        facilities_from_file(path, buurten=tiny_buurten)
+
+
+def test_confidential_without_buurten_is_refused(tmp_path):
+    path = _csv(tmp_path, "id,type,places,x,y\nv,vrouwenopvang,10,100123,400877\n")
+    with pytest.raises(PlekwijzerInputError, match=r"confidential facilities.*buurt layer"):
+        facilities_from_file(path)
+
+
+def test_confidential_outside_region_is_refused(tmp_path, tiny_buurten):
+    path = _csv(tmp_path, "id,type,places,x,y\nv,vrouwenopvang,10,150000,450000\n")
+    with pytest.raises(PlekwijzerInputError, match=r"row 1 \(id v\) lies outside the region"):
+        facilities_from_file(path, buurten=tiny_buurten)
+
+
+def test_public_view_drops_confidential_geometry(tmp_path, tiny_buurten):
+    path = _csv(
+        tmp_path,
+        "id,type,places,x,y\nv,vrouwenopvang,10,100123,400877\nd,dagopvang,20,101500,400500\n",
+    )
+    register = facilities_from_file(path, buurten=tiny_buurten)
+    public = public_view(register)
+    assert public.loc["v"].geometry is None
+    assert public.loc["d"].geometry.equals(Point(101500, 400500))
+    assert register.loc["v"].geometry is not None  # the input is left untouched
+
+
+def test_assign_buurt_codes_and_far_points(tiny_buurten):
+    points = gpd.GeoDataFrame(
+        {"id": ["in_west", "in_oost", "gap", "far"]},
+        geometry=[
+            Point(100_500, 400_500),
+            Point(101_500, 400_500),
+            Point(102_100, 400_500),  # 100 m outside: snapped to the nearest buurt
+            Point(105_000, 400_500),
+        ],
+        crs=CRS_RD,
+    )
+    located = assign_buurt(points, tiny_buurten)
+    assert located["buurtcode"].iloc[:3].tolist() == ["BU00010001", "BU00010002", "BU00010002"]
+    assert located["gemeentecode"].iloc[0] == "GM0001"
+    assert pd.isna(located["buurtcode"].iloc[3])
+    assert pd.isna(located["wijkcode"].iloc[3])
+    assert "buurtcode" not in points.columns
+
+
+def test_assign_buurt_refuses_crs_mismatch(tiny_buurten):
+    points = gpd.GeoDataFrame({"id": ["a"]}, geometry=[Point(5.0, 52.0)], crs="EPSG:4326")
+    with pytest.raises(ValueError, match=r"CRS mismatch: the points is in EPSG:4326"):
+        assign_buurt(points, tiny_buurten)
+
+
+def test_demo_register_loads(demo_source):
+    buurten = neighbourhoods_from_cbs(demo_source)
+    register = facilities_from_file(
+        demo_source.path / "inventories" / "demo_facilities.csv", buurten=buurten
+    )
+    assert len(register) == 12
+    assert register["confidential"].sum() == 1
+    assert register.loc[register["confidential"], "type"].tolist() == ["vrouwenopvang"]
+    assert register["buurtcode"].notna().all()
+    assert set(register["type"]) <= set(FACILITY_TYPES)
