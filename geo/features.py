@@ -132,6 +132,38 @@ def estimated_distance_to_dwelling_m(address_density_per_km2: pd.Series) -> pd.S
     return (500.0 / np.sqrt(density)).rename("distance_to_dwelling_m")
 
 
+def add_dwelling_distance(
+    features: pd.DataFrame, dwellings: gpd.GeoDataFrame | None
+) -> pd.DataFrame:
+    """Add the distance to homes, measured where dwelling points exist, else estimated.
+
+    Columns added:
+
+    * ``measured_distance_to_dwelling_m``: to the nearest dwelling point; NaN without them;
+    * ``proxy_address_density_per_km2``: the buurt's address density where no dwelling points
+      were given (NaN otherwise), for rules that stand in for a measured distance;
+    * ``distance_to_dwelling_m``: measured when possible, else
+      :func:`estimated_distance_to_dwelling_m`;
+    * ``dwelling_distance_source``: ``"dwellings"`` or ``"estimate from address density"``.
+    """
+    out = features.copy()
+    density = out["buurt_address_density_per_km2"]
+    if dwellings is not None and not dwellings.empty:
+        measured = nearest_distance_m(
+            out.geometry, dwellings.geometry, name="measured_distance_to_dwelling_m"
+        )
+        out["measured_distance_to_dwelling_m"] = measured
+        out["proxy_address_density_per_km2"] = np.nan
+        out["distance_to_dwelling_m"] = measured
+        out["dwelling_distance_source"] = "dwellings"
+    else:
+        out["measured_distance_to_dwelling_m"] = np.nan
+        out["proxy_address_density_per_km2"] = density
+        out["distance_to_dwelling_m"] = estimated_distance_to_dwelling_m(density)
+        out["dwelling_distance_source"] = "estimate from address density"
+    return out
+
+
 def candidate_features(
     candidates: gpd.GeoDataFrame,
     *,
@@ -205,16 +237,7 @@ def candidate_features(
         columns.append(nearest_distance_m(points, main.geometry, name="distance_to_main_road_m"))
     out = pd.concat([out, *columns], axis=1)
     out = _join_buurt_indicators(out, buurten)
-    if dwellings is not None and not dwellings.empty:
-        out["distance_to_dwelling_m"] = nearest_distance_m(
-            points, dwellings.geometry, name="distance_to_dwelling_m"
-        )
-        out["dwelling_distance_source"] = "dwellings"
-    else:
-        out["distance_to_dwelling_m"] = estimated_distance_to_dwelling_m(
-            out["buurt_address_density_per_km2"]
-        )
-        out["dwelling_distance_source"] = "estimate from address density"
+    out = add_dwelling_distance(out, dwellings)
     return gpd.GeoDataFrame(out, geometry=candidates.geometry.name, crs=CRS_RD)
 
 

@@ -149,7 +149,10 @@ def _theil_input(values: ArrayLike) -> np.ndarray | None:
     mean = x.mean()
     # Theil is scale invariant; dividing by the mean keeps PySAL's tiny stand-in for zeros
     # (float tiny / total) from underflowing to 0 and turning 0 * log(0) into NaN.
-    return x / mean if mean > 0 else x
+    scaled = x / mean if mean > 0 else x
+    # Shares below 1e-12 of the mean contribute nothing measurable but make PySAL's log
+    # underflow (subnormal floats): count them as zero.
+    return np.where(scaled < 1e-12, 0.0, scaled)
 
 
 def theil(values: ArrayLike) -> float:

@@ -108,3 +108,10 @@ DEFAULT_COUNT_RADIUS_M: Final[float] = 500.0
 
 #: Seconds before an online request (Overpass, PDOK) gives up.
 NETWORK_TIMEOUT_S: Final[float] = 5.0
+
+#: Places a new site of a sited type adds in a scenario, when the shortlist does not say.
+DEFAULT_PLACES: Final[dict[str, int]] = {
+    "noaberhuuske": 1,  # one person a night
+    "tussenvoorziening": 20,  # about 20 small units (Weer Thuis, DESIGN §2)
+    "skaeve_huse": 6,  # 2–12 units; 6 is the middle of Dutch practice
+}

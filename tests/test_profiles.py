@@ -59,7 +59,9 @@ def test_shipped_profiles_load_and_follow_design():
 def test_shipped_skaeve_huse_keeps_distance_from_homes():
     profile = load_profile("skaeve_huse")
     rules = {c.clauses[0].describe() for c in profile.constraints}
-    assert "distance_to_dwelling_m >= 100" in rules
+    assert "measured_distance_to_dwelling_m >= 100" in rules
+    # Without dwelling points the address-density proxy stands in (see geo.features).
+    assert "proxy_address_density_per_km2 <= 500" in rules
 
 
 def test_unknown_profile_lists_shipped_ones():

@@ -364,6 +364,8 @@ def synthetic_features(n=8, seed=3):
             "distance_to_rail_station_m": rng.uniform(0, 8000, n),
             "bus_tram_stops_within_500m": rng.integers(0, 6, n),
             "distance_to_dwelling_m": rng.uniform(0, 400, n),
+            "measured_distance_to_dwelling_m": rng.uniform(0, 400, n),
+            "proxy_address_density_per_km2": np.nan,
             "distance_to_dagopvang_m": rng.uniform(0, 6000, n),
             "distance_to_facility_m": rng.uniform(0, 3000, n),
             "facilities_within_1000m": rng.integers(0, 6, n),

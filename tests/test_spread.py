@@ -167,7 +167,8 @@ def test_unit_table_errors(units, facilities):
 
 
 @given(
-    st.lists(st.floats(min_value=0, max_value=1e5), min_size=1, max_size=15),
+    # Inhabitants are counts: whole numbers (CBS rounds buurt figures to 5).
+    st.lists(st.integers(min_value=0, max_value=100_000).map(float), min_size=1, max_size=15),
     st.floats(min_value=0, max_value=1),
     st.integers(min_value=0, max_value=500),
 )

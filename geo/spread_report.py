@@ -1,0 +1,247 @@
+"""The spread report of a region: per-unit table, indices, Lorenz curve, before/after.
+
+Ties :mod:`geo.spread` to the loaded layers; the CLI ``spread`` command and the app's
+Spreiding tab both call :func:`spread_report` and :func:`scenario_report`. Nothing returned
+carries coordinates: units are named by code, so confidential facilities stay hidden.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from geo import _validate
+from geo._errors import PlekwijzerInputError
+from geo.facilities import facilities_from_frame
+from geo.neighbourhoods import aggregate_neighbourhoods
+from geo.settings import DEFAULT_PLACES, FACILITY_TYPES
+from geo.spread import (
+    compare_scenarios,
+    lorenz,
+    most_and_least_provided,
+    nearest_facility_access,
+    region_indices,
+    unit_table,
+)
+
+LEVELS = ("gemeente", "wijk", "buurt")
+_LEVEL_KEY = {"gemeente": "gemeentecode", "wijk": "wijkcode", "buurt": "buurtcode"}
+
+
+def units_for_level(buurten: gpd.GeoDataFrame, *, level: str) -> gpd.GeoDataFrame:
+    """Units of a level with draagkracht: buurten as they are, wijken / gemeenten aggregated.
+
+    Draagkracht of a wijk or gemeente is the inhabitant-weighted mean of its buurten'.
+    """
+    if level not in LEVELS:
+        msg = f"level {level!r} is not known: use one of {', '.join(LEVELS)}."
+        raise PlekwijzerInputError(msg)
+    if level == "buurt":
+        return buurten
+    units = aggregate_neighbourhoods(buurten, level=level)
+    key = _LEVEL_KEY[level]
+    weights = buurten["inhabitants"].where(buurten["draagkracht"].notna()).fillna(0)
+    weighted = (buurten["draagkracht"].fillna(0) * weights).groupby(buurten[key]).sum()
+    totals = weights.groupby(buurten[key]).sum()
+    units["draagkracht"] = (weighted / totals.where(totals > 0)).reindex(units.index)
+    return units
+
+
+def spread_report(
+    buurten: gpd.GeoDataFrame,
+    facilities: gpd.GeoDataFrame,
+    *,
+    level: str = "gemeente",
+    facility_type: str | None = None,
+    fair_share_correction: float = 0.0,
+    access_within_m: float = 2_000.0,
+) -> dict[str, Any]:
+    """Describe the spread of facilities over a region's units.
+
+    Parameters
+    ----------
+    buurten
+        Buurten with ``draagkracht`` (see :func:`geo.workspace.load_region_data`).
+    facilities
+        The (anonymised) register, with buurt, wijk and gemeente codes.
+    level
+        ``"gemeente"``, ``"wijk"`` or ``"buurt"``.
+    facility_type
+        One type, or None for all.
+    fair_share_correction
+        Draagkracht correction of the fair share, 0 (pure population share) to 1.
+    access_within_m
+        Distance for the share of inhabitants within reach of a facility.
+
+    Returns
+    -------
+    dict
+        ``{"level", "type", "indices", "units", "lorenz", "most_provided",
+        "least_provided", "access"}``; ``units`` is a DataFrame (see
+        :func:`report_to_json` for the JSON form).
+    """
+    if facility_type is not None and facility_type not in FACILITY_TYPES:
+        msg = f"unknown facility type {facility_type!r}. Use one of: {', '.join(FACILITY_TYPES)}."
+        raise PlekwijzerInputError(msg)
+    units = units_for_level(buurten, level=level)
+    table = unit_table(
+        units,
+        facilities,
+        level_code_column=_LEVEL_KEY[level],
+        facility_type=facility_type,
+        draagkracht=units["draagkracht"],
+        fair_share_correction=fair_share_correction,
+    )
+    # At gemeente level each unit is its own group: between = total, within = 0.
+    groups = units["gemeentecode"]
+    extremes = most_and_least_provided(table, n=3)
+    shaped = buurten[buurten.geometry.notna()]
+    access = nearest_facility_access(
+        shaped, facilities, facility_type=facility_type, within_m=access_within_m
+    )
+    return {
+        "level": level,
+        "type": facility_type or "all",
+        "indices": region_indices(table, groups=groups),
+        "units": table,
+        "lorenz": lorenz(table),
+        "most_provided": list(extremes["most"]["code"]),
+        "least_provided": list(extremes["least"]["code"]),
+        "access": {
+            k: access[k] for k in ("mean_distance_m", "share_within", "within_m", "facilities")
+        },
+    }
+
+
+def facilities_from_shortlist(
+    collection: dict[str, Any] | str | Path,
+    *,
+    buurten: gpd.GeoDataFrame,
+    facility_type: str | None = None,
+) -> gpd.GeoDataFrame:
+    """Turn the shortlisted sites of a ``plekwijzer score`` GeoJSON into new facilities.
+
+    The facility type comes from ``facility_type``, else the collection's ``plekwijzer``
+    member (written by ``score``); places from a ``places`` property, else
+    :data:`geo.settings.DEFAULT_PLACES`.
+    """
+    source = None
+    if not isinstance(collection, dict):
+        source = _validate.check_file(collection)
+        try:
+            collection = json.loads(source.read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            msg = f"not valid JSON ({exc}); pass the GeoJSON written by `plekwijzer score`."
+            raise PlekwijzerInputError(msg, source=source) from exc
+    if not isinstance(collection, dict) or collection.get("type") != "FeatureCollection":
+        msg = "not a GeoJSON FeatureCollection; pass the file written by `plekwijzer score`."
+        raise PlekwijzerInputError(msg, source=source)
+    kind = facility_type or (collection.get("plekwijzer") or {}).get("facility_type")
+    if kind not in FACILITY_TYPES:
+        msg = (
+            "the shortlist does not say which facility type it adds; give --type "
+            f"(one of {', '.join(FACILITY_TYPES)})."
+        )
+        raise PlekwijzerInputError(msg, source=source)
+    features = [
+        f for f in collection.get("features", []) if (f.get("properties") or {}).get("shortlisted")
+    ]
+    if not features:
+        msg = "the collection has no shortlisted sites (property shortlisted = true)."
+        raise PlekwijzerInputError(msg, source=source)
+    sites = gpd.GeoDataFrame.from_features(features, crs="EPSG:4326").to_crs(buurten.crs)
+    return facilities_from_sites(sites, facility_type=kind, buurten=buurten, source=source)
+
+
+def facilities_from_sites(
+    sites: gpd.GeoDataFrame,
+    *,
+    facility_type: str,
+    buurten: gpd.GeoDataFrame,
+    source: str | Path | None = None,
+) -> gpd.GeoDataFrame:
+    """Return new facilities of one type at the given sites (e.g. a shortlist).
+
+    Places come from a ``places`` column when present, else
+    :data:`geo.settings.DEFAULT_PLACES`. Ids are prefixed ``NEW-``.
+    """
+    frame = gpd.GeoDataFrame(
+        {
+            "id": "NEW-" + sites["id"].astype(str),
+            "name": sites["name"].astype(str) if "name" in sites else sites["id"].astype(str),
+            "type": facility_type,
+            "places": (
+                sites["places"] if "places" in sites else DEFAULT_PLACES.get(facility_type, 1)
+            ),
+            "location_precision": "point",
+        },
+        geometry=sites.geometry.to_numpy(),
+        crs=sites.crs,
+    ).to_crs(buurten.crs)
+    frame["places"] = frame["places"].astype(str)
+    return facilities_from_frame(frame.reset_index(drop=True), source=source, buurten=buurten)
+
+
+def scenario_report(
+    buurten: gpd.GeoDataFrame,
+    facilities: gpd.GeoDataFrame,
+    new_facilities: gpd.GeoDataFrame,
+    **options: Any,
+) -> dict[str, Any]:
+    """Spread before, after adding ``new_facilities``, and the change in every number.
+
+    Returns
+    -------
+    dict
+        The :func:`spread_report` of the existing register, plus ``"after"`` (the report with
+        the new facilities) and ``"delta"`` (:func:`geo.spread.compare_scenarios` of indices,
+        units and access).
+    """
+    before = spread_report(buurten, facilities, **options)
+    combined = gpd.GeoDataFrame(pd.concat([facilities, new_facilities]), crs=facilities.crs)
+    after = spread_report(buurten, combined, **options)
+    keys = ("indices", "units", "access")
+    delta = compare_scenarios({k: before[k] for k in keys}, {k: after[k] for k in keys})
+    return {**before, "after": after, "delta": delta, "added": len(new_facilities)}
+
+
+def report_to_json(report: dict[str, Any]) -> dict[str, Any]:
+    """Make a report JSON-ready: DataFrames to lists of records, NaN to None."""
+
+    def convert(value: Any) -> Any:
+        if isinstance(value, pd.DataFrame):
+            return [
+                {k: convert(v) for k, v in row.items()}
+                for row in value.reset_index(drop=True).to_dict(orient="records")
+            ]
+        if isinstance(value, dict):
+            return {k: convert(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [convert(v) for v in value]
+        if isinstance(value, np.generic):
+            value = value.item()
+        if isinstance(value, float) and not np.isfinite(value):
+            return None
+        return value
+
+    out = convert(report)
+    for part in (out, out.get("after") or {}):
+        if "units" in part:
+            keep = (
+                "code",
+                "name",
+                "inhabitants",
+                "facilities",
+                "places",
+                "per_10k",
+                "fair_share",
+                "surplus",
+                "draagkracht",
+            )
+            part["units"] = [{k: row.get(k) for k in keep} for row in part["units"]]
+    return out

@@ -1,0 +1,180 @@
+"""Everything a front end needs for one region, loaded once: the region's workspace.
+
+Both the CLI and the app call :func:`load_region_data`; the app caches its result. It reads the
+buurten, stops, stations, the facility register and the candidate inventory, adds the buurt
+facility density and draagkracht, and builds the candidate feature table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+
+from geo._errors import PlekwijzerInputError
+from geo.amenities import roads_from_gpkg, stations_from_chb, stops_from_ovapi
+from geo.candidates import candidates_from_file
+from geo.datadir import DataSource
+from geo.demo import DEMO_CANDIDATES, DEMO_FACILITIES
+from geo.draagkracht import draagkracht_index
+from geo.facilities import facilities_from_file
+from geo.features import add_facility_density, candidate_features
+from geo.illustrative import illustrative_paths
+from geo.neighbourhoods import neighbourhoods_from_cbs
+from geo.regions import Region
+
+
+@dataclass(frozen=True)
+class RegionData:
+    """The loaded layers of one region.
+
+    Attributes
+    ----------
+    region, source
+        What was loaded, from where.
+    buurten
+        Canonical buurten with ``facilities``, ``places``, ``facilities_per_10k``,
+        ``places_per_10k`` and ``draagkracht``.
+    stops, stations
+        Bus/tram stops and rail stations around the region.
+    facilities
+        The anonymised facility register (may be empty).
+    candidates
+        The candidate inventory.
+    features
+        The candidate feature table the criteria engine scores.
+    inputs
+        Where the inventory and register came from, for the scenario file and the UI.
+    """
+
+    region: Region
+    source: DataSource
+    buurten: gpd.GeoDataFrame
+    stops: gpd.GeoDataFrame
+    stations: gpd.GeoDataFrame
+    facilities: gpd.GeoDataFrame
+    candidates: gpd.GeoDataFrame
+    features: gpd.GeoDataFrame
+    inputs: dict[str, str] = field(default_factory=dict)
+
+
+def default_inputs(region: Region, source: DataSource) -> dict[str, Path | None]:
+    """Return the inventory and register used when the user gives none.
+
+    The synthetic demo brings its own; a real seed region uses the project's illustrative
+    inventory and register in ``data/illustrative`` (labelled illustrative) when present.
+    """
+    if source.synthetic:
+        return {
+            "candidates": source.path / DEMO_CANDIDATES,
+            "facilities": source.path / DEMO_FACILITIES,
+        }
+    paths = illustrative_paths(region.name)
+    return {key: (path if path.exists() else None) for key, path in paths.items()}
+
+
+def load_region_data(
+    region: Region,
+    source: DataSource,
+    *,
+    candidates_path: str | Path | None = None,
+    facilities_path: str | Path | None = None,
+    roads_path: str | Path | None = None,
+    use_defaults: bool = True,
+    with_candidates: bool = True,
+) -> RegionData:
+    """Load and prepare every layer of a region.
+
+    Parameters
+    ----------
+    region
+        The region (preset or own choice of gemeenten).
+    source
+        The data directory.
+    candidates_path, facilities_path
+        The inventory and register files; None takes :func:`default_inputs` when
+        ``use_defaults`` (else no candidates / an empty register).
+    roads_path
+        Optional OSM road layer, giving ``distance_to_main_road_m``.
+    use_defaults
+        Fall back to the demo or illustrative files when a path is None.
+    with_candidates
+        False to skip the inventory and features (the spread analysis needs neither).
+
+    Returns
+    -------
+    RegionData
+    """
+    defaults = default_inputs(region, source) if use_defaults else {}
+    candidates_path = candidates_path or defaults.get("candidates")
+    facilities_path = facilities_path or defaults.get("facilities")
+    buurten = neighbourhoods_from_cbs(source, gemeenten=region.gemeenten)
+    area = buurten.geometry.dropna().union_all()
+    stops = stops_from_ovapi(source, area=area)
+    stations = stations_from_chb(source, area=area)
+    if facilities_path is not None:
+        facilities = facilities_from_file(facilities_path, buurten=buurten)
+    else:
+        facilities = gpd.GeoDataFrame(
+            {
+                "id": [],
+                "name": [],
+                "type": [],
+                "places": [],
+                "confidential": [],
+                "buurtcode": [],
+                "wijkcode": [],
+                "gemeentecode": [],
+                "location_precision": [],
+            },
+            geometry=[],
+            crs=buurten.crs,
+        )
+    buurten = add_facility_density(buurten, facilities)
+    buurten["draagkracht"] = draagkracht_index(buurten)
+    if not with_candidates:
+        empty = gpd.GeoDataFrame({"id": []}, geometry=[], crs=buurten.crs)
+        return RegionData(
+            region=region,
+            source=source,
+            buurten=buurten,
+            stops=stops,
+            stations=stations,
+            facilities=facilities,
+            candidates=empty,
+            features=empty,
+            inputs={"facilities": str(facilities_path)},
+        )
+    if candidates_path is None:
+        msg = (
+            "no candidate inventory: give one (--candidates FILE, or upload it in the app); "
+            f"region {region.name!r} has no illustrative inventory."
+        )
+        raise PlekwijzerInputError(msg)
+    candidates = candidates_from_file(candidates_path, buurten=buurten)
+    roads = roads_from_gpkg(roads_path) if roads_path is not None else None
+    features = candidate_features(
+        candidates,
+        buurten=buurten,
+        stops=stops,
+        stations=stations,
+        facilities=facilities,
+        roads=roads,
+    )
+    inputs = {
+        "candidates": str(candidates_path),
+        "facilities": str(facilities_path) if facilities_path else "none",
+        "roads": str(roads_path) if roads_path else "none",
+    }
+    return RegionData(
+        region=region,
+        source=source,
+        buurten=buurten,
+        stops=stops,
+        stations=stations,
+        facilities=facilities,
+        candidates=candidates,
+        features=features,
+        inputs=inputs,
+    )
