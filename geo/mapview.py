@@ -1,0 +1,311 @@
+"""Folium maps for the app: sites coloured by score, buurt choropleths, facilities.
+
+Pure folium, no Streamlit: the app caches and shows what these functions build. Everything
+is drawn in EPSG:4326 from layers in EPSG:28992, simplified for display. Leaflet is never
+loaded from a CDN: :func:`use_local_assets` points every script and stylesheet at a URL the
+app serves itself, so the map draws offline and on networks that block CDNs.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from branca.colormap import LinearColormap
+from folium.elements import JSCSSMixin
+
+from geo.settings import CRS_WGS84
+
+#: PDOK BRT-Achtergrondkaart (Kadaster, CC BY 4.0), web-mercator tiles.
+PDOK_TILES = (
+    "https://service.pdok.nl/brt/achtergrondkaart/wmts/v2_0/standaard/EPSG:3857/{z}/{x}/{y}.png"
+)
+PDOK_ATTRIBUTION = 'Kaartgegevens &copy; <a href="https://www.kadaster.nl">Kadaster</a> (PDOK)'
+#: Display simplification tolerance in metres (RD New); below the width of a street.
+SIMPLIFY_M = 20.0
+#: Grey of excluded sites.
+EXCLUDED_COLOUR = "#9e9e9e"
+#: Score colours, low to high (ColorBrewer RdYlGn).
+SCORE_COLOURS = ("#d7191c", "#fdae61", "#ffffbf", "#a6d96a", "#1a9641")
+#: Choropleth layers: column -> (Dutch label, five class colours low to high).
+CHOROPLETHS: Mapping[str, tuple[str, tuple[str, ...]]] = {
+    "draagkracht": ("Draagkracht (0–1)", ("#f2f0f7", "#cbc9e2", "#9e9ac8", "#756bb1", "#54278f")),
+    "facilities_per_10k": (
+        "Voorzieningen per 10.000 inwoners",
+        ("#fef0d9", "#fdcc8a", "#fc8d59", "#e34a33", "#b30000"),
+    ),
+    "per_10k": (
+        "Plaatsen per 10.000 inwoners",
+        ("#fef0d9", "#fdcc8a", "#fc8d59", "#e34a33", "#b30000"),
+    ),
+    "inhabitants": ("Inwoners", ("#f1eef6", "#bdc9e1", "#74a9cf", "#2b8cbe", "#045a8d")),
+}
+#: Marker colour per facility type.
+FACILITY_COLOURS: Mapping[str, str] = {
+    "noaberhuuske": "#1b9e77",
+    "tussenvoorziening": "#d95f02",
+    "skaeve_huse": "#7570b3",
+    "nachtopvang": "#e7298a",
+    "dagopvang": "#66a61e",
+    "crisisopvang": "#e6ab02",
+    "beschermd_wonen": "#a6761d",
+    "housing_first": "#1f78b4",
+    "doorstroomwoning": "#b2df8a",
+    "pauzeplek": "#fb9a99",
+    "vrouwenopvang": "#666666",
+}
+#: Leaflet files the map needs; everything else folium lists (jQuery, Bootstrap, awesome
+#: markers, Font Awesome) is unused by our layers and dropped.
+LEAFLET_JS = "leaflet.js"
+LEAFLET_CSS = "leaflet.css"
+
+
+def leaflet_asset_dir() -> Path:
+    """Return the directory of the bundled Leaflet (the ``xstatic-leaflet`` package)."""
+    from xstatic.pkg import leaflet
+
+    return Path(leaflet.BASE_DIR)
+
+
+def use_local_assets(fmap: folium.Map, *, base_url: str) -> folium.Map:
+    """Point every Leaflet script and stylesheet of a map at ``base_url``, drop the rest.
+
+    Parameters
+    ----------
+    fmap
+        The map; changed in place (instance attributes only, never folium's class defaults).
+    base_url
+        URL (absolute or relative to the map's page) of a directory serving
+        :func:`leaflet_asset_dir`.
+
+    Returns
+    -------
+    folium.Map
+        The same map.
+    """
+    base = base_url.rstrip("/")
+
+    def walk(element: Any) -> Any:
+        yield element
+        for child in getattr(element, "_children", {}).values():
+            yield from walk(child)
+
+    for element in walk(fmap):
+        if isinstance(element, JSCSSMixin):
+            element.default_js = [
+                (n, f"{base}/{LEAFLET_JS}") for n, _ in element.default_js if n == "leaflet"
+            ]
+            element.default_css = [
+                (n, f"{base}/{LEAFLET_CSS}") for n, _ in element.default_css if n == "leaflet_css"
+            ]
+    return fmap
+
+
+def display_layer(layer: gpd.GeoDataFrame, *, tolerance_m: float = SIMPLIFY_M) -> gpd.GeoDataFrame:
+    """Return a layer simplified by ``tolerance_m`` metres and converted to EPSG:4326."""
+    shaped = layer[layer.geometry.notna() & ~layer.geometry.is_empty]
+    simple = shaped.set_geometry(shaped.geometry.simplify(tolerance_m))
+    return simple.to_crs(CRS_WGS84)
+
+
+def class_breaks(values: pd.Series, *, k: int = 5) -> list[float]:
+    """Quantile class bounds (upper bounds of each class) of the finite values."""
+    finite = values.to_numpy(dtype=float)
+    finite = finite[np.isfinite(finite)]
+    if finite.size == 0:
+        return [0.0]
+    return sorted({float(b) for b in np.quantile(finite, np.linspace(0, 1, k + 1)[1:])})
+
+
+def class_colour(value: float, breaks: Sequence[float], colours: Sequence[str]) -> str | None:
+    """Colour of the class a value falls in (None for a missing value)."""
+    if value is None or not np.isfinite(value):
+        return None
+    index = min(int(np.searchsorted(breaks, value, side="left")), len(breaks) - 1)
+    # Fewer distinct breaks than colours: spread them over the palette.
+    position = round(index * (len(colours) - 1) / max(len(breaks) - 1, 1))
+    return colours[position]
+
+
+def legend_items(values: pd.Series, column: str) -> list[tuple[str, str]]:
+    """``(colour, label)`` pairs of a choropleth legend, low to high."""
+    colours = CHOROPLETHS[column][1]
+    breaks = class_breaks(values)
+    finite = values.to_numpy(dtype=float)
+    finite = finite[np.isfinite(finite)]
+    lower = float(finite.min()) if finite.size else 0.0
+    items = []
+    for bound in breaks:
+        colour = class_colour(bound, breaks, colours) or "#ffffff"
+        items.append((colour, f"{_fmt(lower)} – {_fmt(bound)}"))
+        lower = bound
+    return items
+
+
+def score_colour(score: float, *, excluded: bool) -> str:
+    """Colour of a site: grey when excluded, else red (0) to green (1)."""
+    if excluded or score is None or not np.isfinite(score):
+        return EXCLUDED_COLOUR
+    return _SCORE_MAP(float(np.clip(score, 0.0, 1.0)))
+
+
+_SCORE_MAP = LinearColormap(list(SCORE_COLOURS), vmin=0.0, vmax=1.0)
+
+
+def _fmt(value: float) -> str:
+    if abs(value) >= 100:
+        return f"{value:,.0f}".replace(",", ".")
+    return f"{value:.2f}".replace(".", ",")
+
+
+def base_map(bounds: Sequence[float], *, tiles: bool = True) -> folium.Map:
+    """Return an empty map fitted to ``(minx, miny, maxx, maxy)`` (EPSG:4326), tiles optional."""
+    minx, miny, maxx, maxy = bounds
+    fmap = folium.Map(
+        location=[(miny + maxy) / 2, (minx + maxx) / 2],
+        zoom_start=10,
+        tiles=None,
+        control_scale=True,
+        prefer_canvas=True,
+    )
+    if tiles:
+        folium.TileLayer(
+            PDOK_TILES, attr=PDOK_ATTRIBUTION, name="PDOK BRT-Achtergrondkaart", max_zoom=19
+        ).add_to(fmap)
+    fmap.fit_bounds([[miny, minx], [maxy, maxx]])
+    return fmap
+
+
+def add_choropleth(
+    fmap: folium.Map,
+    units: gpd.GeoDataFrame,
+    *,
+    column: str | None,
+    name_column: str = "name",
+    tooltip_columns: Mapping[str, str] | None = None,
+) -> None:
+    """Draw unit polygons (EPSG:4326), filled by ``column`` or outlines only when None."""
+    colours = CHOROPLETHS[column][1] if column else ()
+    breaks = class_breaks(units[column]) if column else []
+    fields = {name_column: "Naam", **(tooltip_columns or {})}
+    frame = units[
+        [*fields, *([column] if column and column not in fields else []), units.geometry.name]
+    ].copy()
+    frame["_fill"] = [
+        class_colour(v, breaks, colours) if column else None
+        for v in (frame[column] if column else [None] * len(frame))
+    ]
+    for key in fields:
+        if key != name_column:
+            frame[key] = frame[key].map(lambda v: _fmt(v) if isinstance(v, float) else v)
+
+    def style(feature: dict[str, Any]) -> dict[str, Any]:
+        fill = feature["properties"]["_fill"]
+        return {
+            "color": "#37474f",
+            "weight": 0.8,
+            "fillColor": fill or "#ffffff",
+            "fillOpacity": 0.55 if fill else 0.0,
+        }
+
+    folium.GeoJson(
+        frame,
+        name="Buurten",
+        style_function=style,
+        tooltip=folium.GeoJsonTooltip(fields=list(fields), aliases=list(fields.values())),
+    ).add_to(fmap)
+
+
+def add_outlines(fmap: folium.Map, gemeenten: gpd.GeoDataFrame) -> None:
+    """Draw gemeente borders (EPSG:4326) as thick lines, readable without tiles."""
+    folium.GeoJson(
+        gemeenten[[gemeenten.geometry.name]],
+        name="Gemeentegrenzen",
+        control=False,
+        style_function=lambda _: {"color": "#263238", "weight": 2.5, "fill": False},
+        interactive=False,
+    ).add_to(fmap)
+
+
+def add_sites(fmap: folium.Map, table: gpd.GeoDataFrame, *, selected: str | None = None) -> None:
+    """Draw scored sites (EPSG:4326): coloured by score, grey when excluded, reasons in popups.
+
+    The tooltip starts with the site id, which the app reads back from a click.
+    """
+    group = folium.FeatureGroup(name="Locaties (score)").add_to(fmap)
+    # Excluded sites first so coloured ones stay on top.
+    ordered = table.sort_values(["excluded", "score"], ascending=[False, True])
+    for site_id, row in ordered.iterrows():
+        excluded = bool(row["excluded"])
+        colour = score_colour(row["score"], excluded=excluded)
+        if excluded:
+            reasons = "".join(f"<li>{html.escape(str(r))}</li>" for r in row["exclusion_reasons"])
+            body = f"<b>Uitgesloten</b><ul style='padding-left:1em'>{reasons}</ul>"
+        else:
+            body = f"Score {row['score']:.2f} · rang {int(row['rank'])}"
+            if row.get("shortlisted"):
+                body += " · <b>shortlist</b>"
+        name = html.escape(str(row["name"]))
+        popup = f"<b>{html.escape(str(site_id))}</b> {name}<br>{body}"
+        folium.CircleMarker(
+            location=[row.geometry.y, row.geometry.x],
+            radius=9 if site_id == selected else 6,
+            color="#000000" if (site_id == selected or row.get("shortlisted")) else "#424242",
+            weight=3 if site_id == selected else (2 if row.get("shortlisted") else 1),
+            fill=True,
+            fill_color=colour,
+            fill_opacity=0.95,
+            tooltip=folium.Tooltip(f"{site_id} · {name}"),
+            popup=folium.Popup(popup, max_width=320),
+        ).add_to(group)
+
+
+def add_facilities(fmap: folium.Map, public: gpd.GeoDataFrame, buurten: gpd.GeoDataFrame) -> None:
+    """Draw the public register (EPSG:4326) by type; confidential ones as buurt counts.
+
+    Parameters
+    ----------
+    public
+        :func:`geo.facilities.public_view` of the register in EPSG:4326: confidential rows
+        have no geometry and are never drawn as points.
+    buurten
+        Buurten in EPSG:4326, for the location of the per-buurt count badge.
+    """
+    group = folium.FeatureGroup(name="Bestaande voorzieningen").add_to(fmap)
+    visible = public[public.geometry.notna() & ~public["confidential"]]
+    for _, row in visible.iterrows():
+        kind = str(row["type"])
+        colour = FACILITY_COLOURS.get(kind, "#000000")
+        folium.Marker(
+            location=[row.geometry.y, row.geometry.x],
+            icon=folium.DivIcon(
+                icon_size=(12, 12),
+                icon_anchor=(6, 6),
+                html=(
+                    f"<div style='width:10px;height:10px;background:{colour};"
+                    "border:1px solid #000'></div>"
+                ),
+            ),
+            tooltip=f"{html.escape(str(row['name']))} ({kind}, {row['places']:.0f} plaatsen)",
+        ).add_to(group)
+    counts = public[public["confidential"]].groupby("buurtcode").size()
+    if counts.empty:
+        return
+    anchors = buurten.set_index("buurtcode").geometry.reindex(counts.index).dropna()
+    for code, point in anchors.representative_point().items():
+        folium.Marker(
+            location=[point.y, point.x],
+            icon=folium.DivIcon(
+                html=(
+                    "<div style='background:#424242;color:#fff;border-radius:8px;padding:1px 5px;"
+                    f"font-size:11px;white-space:nowrap'>vertrouwelijk: {int(counts[code])}</div>"
+                )
+            ),
+            tooltip=f"{int(counts[code])} vertrouwelijke voorziening(en) in deze buurt",
+        ).add_to(group)
