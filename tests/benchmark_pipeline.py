@@ -1,0 +1,123 @@
+"""Benchmark of the hot paths, each against a simple baseline in the same run.
+
+Run: ``make bench`` (or ``.venv/bin/python -m tests.benchmark_pipeline``). Prints figures;
+asserts nothing about time (speed is reported, not unit-tested). Uses ../shared/data when
+present, else the synthetic demo.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from criteria.profiles import load_profile
+from criteria.run import ShortlistOptions, run_scoring
+from criteria.scoring import score_candidates
+from geo.datadir import resolve_data_dir
+from geo.features import nearest_distance_m
+from geo.neighbourhoods import neighbourhoods_from_cbs
+from geo.regions import resolve_region
+from geo.workspace import load_region_data
+
+
+def timed(function: Callable[[], object], *, repeat: int = 3) -> tuple[float, object]:
+    """Return the best wall time in seconds of ``repeat`` runs and the last result."""
+    best, result = math.inf, None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = function()
+        best = min(best, time.perf_counter() - start)
+    return best, result
+
+
+def naive_nearest(points: gpd.GeoSeries, targets: gpd.GeoSeries) -> list[float]:
+    """Baseline: one geopandas distance call per point."""
+    return [float(targets.distance(point).min()) for point in points]
+
+
+def naive_score(features: pd.DataFrame, profile_name: str) -> list[float]:
+    """Baseline: a per-row Python loop applying linear transforms (no constraints)."""
+    profile = load_profile(profile_name)
+    weights = profile.weights
+    linear = [c for c in profile.criteria if c.transform["kind"] == "linear"]
+    scores = []
+    for _, row in features.iterrows():
+        total = 0.0
+        for criterion in linear:
+            lo, hi = criterion.transform["lower"], criterion.transform["upper"]
+            value = row[criterion.feature]
+            if value != value:  # NaN
+                continue
+            t = min(max((value - lo) / (hi - lo), 0.0), 1.0)
+            if criterion.transform.get("direction") == "cost":
+                t = 1.0 - t
+            total += weights[criterion.name] * t
+        scores.append(total)
+    return scores
+
+
+def main() -> None:
+    """Run every benchmark and print a table."""
+    source = resolve_data_dir()
+    print(source.describe())
+    rows = []
+
+    seconds, buurten = timed(lambda: neighbourhoods_from_cbs(source), repeat=3)
+    rows.append(("load national buurt layer", f"{len(buurten)} buurten", seconds, None))
+
+    region = resolve_region("demo" if source.synthetic else "twente")
+    seconds, data = timed(lambda: load_region_data(region, source), repeat=3)
+    rows.append((f"load {region.name} + features", f"{len(data.features)} sites", seconds, None))
+
+    # Many sites: points drawn in the national buurten against the region's stops.
+    rng = np.random.default_rng(1)
+    shaped = buurten[buurten.geometry.notna()]
+    n_sites = 20_000 if not source.synthetic else 2_000
+    points = shaped.sample(n_sites, replace=True, random_state=1).geometry
+    points = points.sample_points(1, rng=rng).get_geometry(0)
+    points.index = range(len(points))
+    stops = data.stops.geometry
+    fast, _ = timed(lambda: nearest_distance_m(points, stops, name="d"), repeat=3)
+    subset = points.iloc[:500]
+    slow, _ = timed(lambda: naive_nearest(subset, stops), repeat=1)
+    slow_scaled = slow * len(points) / len(subset)
+    rows.append((f"nearest stop, {n_sites} sites x {len(stops)} stops", "STRtree vs per-site",
+                 fast, slow_scaled))
+
+    features = pd.concat([data.features] * (20_000 // max(len(data.features), 1) + 1))
+    features = features.iloc[:20_000].reset_index(drop=True)
+    features.index = features.index.astype(str)
+    for name in ("noaberhuuske", "tussenvoorziening", "skaeve_huse"):
+        profile = load_profile(name)
+        fast, _ = timed(lambda p=profile: score_candidates(features, p), repeat=3)
+        sample = features.iloc[:2_000]
+        slow, _ = timed(lambda n=name: naive_score(sample, n), repeat=1)
+        rows.append((f"score {name}, {len(features)} sites", "vectorised vs row loop", fast,
+                     slow * len(features) / len(sample)))
+
+    profile = load_profile("tussenvoorziening")
+    weights = profile.weights.to_dict()
+    first = next(iter(weights))
+
+    def weight_change() -> object:
+        return run_scoring(data.features, profile, weights={first: weights[first] * 1.5},
+                           options=ShortlistOptions(top_n=10, min_spacing_m=1000))
+
+    seconds, _ = timed(weight_change, repeat=5)
+    rows.append((f"weight change -> rescore + shortlist ({region.name})",
+                 f"{len(data.features)} sites", seconds, None))
+
+    print(f"{'benchmark':<58} {'what':<24} {'ours s':>9} {'baseline s':>11} {'ratio':>7}")
+    for label, what, ours, baseline in rows:
+        ratio = f"{baseline / ours:7.0f}x" if baseline else ""
+        base = f"{baseline:11.3f}" if baseline else ""
+        print(f"{label:<58} {what:<24} {ours:9.4f} {base:>11} {ratio:>7}")
+
+
+if __name__ == "__main__":
+    main()
