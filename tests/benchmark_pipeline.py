@@ -86,8 +86,14 @@ def main() -> None:
     subset = points.iloc[:500]
     slow, _ = timed(lambda: naive_nearest(subset, stops), repeat=1)
     slow_scaled = slow * len(points) / len(subset)
-    rows.append((f"nearest stop, {n_sites} sites x {len(stops)} stops", "STRtree vs per-site",
-                 fast, slow_scaled))
+    rows.append(
+        (
+            f"nearest stop, {n_sites} sites x {len(stops)} stops",
+            "STRtree vs per-site",
+            fast,
+            slow_scaled,
+        )
+    )
 
     features = pd.concat([data.features] * (20_000 // max(len(data.features), 1) + 1))
     features = features.iloc[:20_000].reset_index(drop=True)
@@ -96,21 +102,37 @@ def main() -> None:
         profile = load_profile(name)
         fast, _ = timed(lambda p=profile: score_candidates(features, p), repeat=3)
         sample = features.iloc[:2_000]
-        slow, _ = timed(lambda n=name: naive_score(sample, n), repeat=1)
-        rows.append((f"score {name}, {len(features)} sites", "vectorised vs row loop", fast,
-                     slow * len(features) / len(sample)))
+        slow, _ = timed(lambda n=name, s=sample: naive_score(s, n), repeat=1)
+        rows.append(
+            (
+                f"score {name}, {len(features)} sites",
+                "vectorised vs row loop",
+                fast,
+                slow * len(features) / len(sample),
+            )
+        )
 
     profile = load_profile("tussenvoorziening")
     weights = profile.weights.to_dict()
     first = next(iter(weights))
 
     def weight_change() -> object:
-        return run_scoring(data.features, profile, weights={first: weights[first] * 1.5},
-                           options=ShortlistOptions(top_n=10, min_spacing_m=1000))
+        return run_scoring(
+            data.features,
+            profile,
+            weights={first: weights[first] * 1.5},
+            options=ShortlistOptions(top_n=10, min_spacing_m=1000),
+        )
 
     seconds, _ = timed(weight_change, repeat=5)
-    rows.append((f"weight change -> rescore + shortlist ({region.name})",
-                 f"{len(data.features)} sites", seconds, None))
+    rows.append(
+        (
+            f"weight change -> rescore + shortlist ({region.name})",
+            f"{len(data.features)} sites",
+            seconds,
+            None,
+        )
+    )
 
     print(f"{'benchmark':<58} {'what':<24} {'ours s':>9} {'baseline s':>11} {'ratio':>7}")
     for label, what, ours, baseline in rows:
