@@ -178,6 +178,7 @@ def _cmd_spread(args: argparse.Namespace) -> int:
         "level": args.level,
         "facility_type": args.type,
         "fair_share_correction": args.fair_share_correction,
+        "published": data.published,
     }
     if args.scenario:
         new = facilities_from_shortlist(args.scenario, buurten=data.buurten)

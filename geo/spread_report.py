@@ -33,10 +33,22 @@ LEVELS = ("gemeente", "wijk", "buurt")
 _LEVEL_KEY = {"gemeente": "gemeentecode", "wijk": "wijkcode", "buurt": "buurtcode"}
 
 
-def units_for_level(buurten: gpd.GeoDataFrame, *, level: str) -> gpd.GeoDataFrame:
+def units_for_level(
+    buurten: gpd.GeoDataFrame, *, level: str, published: pd.DataFrame | None = None
+) -> gpd.GeoDataFrame:
     """Units of a level with draagkracht: buurten as they are, wijken / gemeenten aggregated.
 
     Draagkracht of a wijk or gemeente is the inhabitant-weighted mean of its buurten'.
+
+    Parameters
+    ----------
+    buurten
+        Buurten with ``draagkracht``.
+    level
+        ``"gemeente"``, ``"wijk"`` or ``"buurt"``.
+    published
+        CBS's own figures per unit (:func:`geo.neighbourhoods.kerncijfers_from_cbs`): their
+        names and inhabitants replace the sums of rounded, partly suppressed buurt figures.
     """
     if level not in LEVELS:
         msg = f"level {level!r} is not known: use one of {', '.join(LEVELS)}."
@@ -49,6 +61,12 @@ def units_for_level(buurten: gpd.GeoDataFrame, *, level: str) -> gpd.GeoDataFram
     weighted = (buurten["draagkracht"].fillna(0) * weights).groupby(buurten[key]).sum()
     totals = weights.groupby(buurten[key]).sum()
     units["draagkracht"] = (weighted / totals.where(totals > 0)).reindex(units.index)
+    if published is not None:
+        rows = published[published["level"] == level].set_index("code")
+        rows = rows[rows.index.isin(units.index)]
+        for column in ("name", "inhabitants"):
+            known = rows[column].dropna()
+            units.loc[known.index, column] = known
     return units
 
 
@@ -60,6 +78,7 @@ def spread_report(
     facility_type: str | None = None,
     fair_share_correction: float = 0.0,
     access_within_m: float = 2_000.0,
+    published: pd.DataFrame | None = None,
 ) -> dict[str, Any]:
     """Describe the spread of facilities over a region's units.
 
@@ -77,6 +96,8 @@ def spread_report(
         Draagkracht correction of the fair share, 0 (pure population share) to 1.
     access_within_m
         Distance for the share of inhabitants within reach of a facility.
+    published
+        CBS's published figures per unit, see :func:`units_for_level`.
 
     Returns
     -------
@@ -88,7 +109,7 @@ def spread_report(
     if facility_type is not None and facility_type not in FACILITY_TYPES:
         msg = f"unknown facility type {facility_type!r}. Use one of: {', '.join(FACILITY_TYPES)}."
         raise PlekwijzerInputError(msg)
-    units = units_for_level(buurten, level=level)
+    units = units_for_level(buurten, level=level, published=published)
     table = unit_table(
         units,
         facilities,

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
+import pandas as pd
 
 from geo._errors import PlekwijzerInputError
 from geo.amenities import roads_from_gpkg, stations_from_chb, stops_from_ovapi
@@ -21,7 +22,7 @@ from geo.draagkracht import draagkracht_index
 from geo.facilities import facilities_from_file
 from geo.features import add_facility_density, candidate_features
 from geo.illustrative import illustrative_paths
-from geo.neighbourhoods import neighbourhoods_from_cbs
+from geo.neighbourhoods import kerncijfers_from_cbs, neighbourhoods_from_cbs
 from geo.regions import Region
 
 
@@ -46,6 +47,9 @@ class RegionData:
         The candidate feature table the criteria engine scores.
     inputs
         Where the inventory and register came from, for the scenario file and the UI.
+    published
+        CBS's own figures for the region's buurten, wijken and gemeenten (names, exact
+        totals), for the spread report.
     """
 
     region: Region
@@ -57,6 +61,7 @@ class RegionData:
     candidates: gpd.GeoDataFrame
     features: gpd.GeoDataFrame
     inputs: dict[str, str] = field(default_factory=dict)
+    published: pd.DataFrame | None = None
 
 
 def default_inputs(region: Region, source: DataSource) -> dict[str, Path | None]:
@@ -110,6 +115,7 @@ def load_region_data(
     candidates_path = candidates_path or defaults.get("candidates")
     facilities_path = facilities_path or defaults.get("facilities")
     buurten = neighbourhoods_from_cbs(source, gemeenten=region.gemeenten)
+    published = kerncijfers_from_cbs(source, gemeenten=region.gemeenten)
     area = buurten.geometry.dropna().union_all()
     stops = stops_from_ovapi(source, area=area)
     stations = stations_from_chb(source, area=area)
@@ -145,6 +151,7 @@ def load_region_data(
             candidates=empty,
             features=empty,
             inputs={"facilities": str(facilities_path)},
+            published=published,
         )
     if candidates_path is None:
         msg = (
@@ -177,4 +184,5 @@ def load_region_data(
         candidates=candidates,
         features=features,
         inputs=inputs,
+        published=published,
     )
