@@ -19,14 +19,17 @@ from criteria.profiles import list_profiles, load_profile
 from criteria.run import ShortlistOptions, run_scoring, scenario_dict
 from geo._errors import PlekwijzerInputError
 from geo.datadir import DataSource, resolve_data_dir
+from geo.evenness import evenness_aware_shortlist
 from geo.export import write_json_atomic, write_text_atomic
 from geo.regions import Region, load_region_presets, region_summary, resolve_region
+from geo.settings import DEFAULT_PLACES
 from geo.spread_report import (
     LEVELS,
     facilities_from_shortlist,
     report_to_json,
     scenario_report,
     spread_report,
+    units_for_level,
 )
 from geo.workspace import load_region_data
 
@@ -128,8 +131,23 @@ def _cmd_score(args: argparse.Namespace) -> int:
         min_spacing_m=args.min_spacing_m,
         max_per_buurt=args.max_per_buurt,
         max_per_gemeente=args.max_per_gemeente,
+        evenness_weight=args.evenness,
     )
     run = run_scoring(data.features, profile, weights=weights, options=options)
+    if options.evenness_weight > 0:
+        # Evenness over gemeenten, counting the places of every existing facility type.
+        picks = evenness_aware_shortlist(
+            run.table,
+            units=units_for_level(data.buurten, level="gemeente", published=data.published),
+            existing_places=data.facilities.groupby("gemeentecode")["places"].sum(),
+            places_per_site=DEFAULT_PLACES.get(profile.name, 1),
+            top_n=options.top_n,
+            evenness_weight=options.evenness_weight,
+            min_spacing_m=options.min_spacing_m,
+            max_per_buurt=options.max_per_buurt,
+            max_per_gemeente=options.max_per_gemeente,
+        )
+        run.table["shortlisted"] = picks["shortlisted"]
     collection = run.feature_collection()
     collection["plekwijzer"] = {
         "profile": run.profile.name,
@@ -268,6 +286,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     score.add_argument("--max-per-buurt", type=int, default=None)
     score.add_argument("--max-per-gemeente", type=int, default=None)
+    score.add_argument(
+        "--evenness",
+        type=float,
+        default=0.0,
+        metavar="W",
+        help="0..1: trade score against a more even spread over gemeenten (default 0: off)",
+    )
     score.add_argument("--out", required=True, help="output GeoJSON (scenario file beside it)")
     score.set_defaults(func=_cmd_score)
 

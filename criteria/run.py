@@ -46,6 +46,8 @@ class ShortlistOptions:
     min_spacing_m: float = 0.0
     max_per_buurt: int | None = None
     max_per_gemeente: int | None = None
+    #: 0 picks by score; above 0 trades score against a more even spread (geo.evenness).
+    evenness_weight: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -215,6 +217,7 @@ def scenario_dict(
             "min_spacing_m": run.options.min_spacing_m,
             "max_per_buurt": run.options.max_per_buurt,
             "max_per_gemeente": run.options.max_per_gemeente,
+            "evenness_weight": run.options.evenness_weight,
             "ids": list(run.shortlist["id"]),
         },
         "data": dict(data),

@@ -1,0 +1,141 @@
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from shapely.geometry import Point
+
+from geo.evenness import evenness_aware_shortlist
+
+
+@pytest.fixture
+def two_gemeenten():
+    # A is crowded with places, B has none; site a1 scores a bit higher than b1.
+    scored = gpd.GeoDataFrame(
+        {
+            "score": [0.9, 0.8, 0.7],
+            "excluded": [False, False, False],
+            "buurtcode": ["BU1", "BU2", "BU2"],
+            "gemeentecode": ["GM0001", "GM0002", "GM0002"],
+        },
+        geometry=[Point(0, 0), Point(5_000, 0), Point(5_100, 0)],
+        crs="EPSG:28992",
+        index=["a1", "b1", "b2"],
+    )
+    units = pd.DataFrame({"code": ["GM0001", "GM0002"], "inhabitants": [10_000.0, 10_000.0]})
+    existing = pd.Series({"GM0001": 20.0})
+    return scored, units, existing
+
+
+def test_zero_weight_picks_by_score(two_gemeenten):
+    scored, units, existing = two_gemeenten
+    picks = evenness_aware_shortlist(
+        scored,
+        units=units,
+        existing_places=existing,
+        places_per_site=6,
+        top_n=1,
+        evenness_weight=0.0,
+    )
+    assert picks["shortlisted"].tolist() == [True, False, False]
+
+
+def test_evenness_prefers_the_under_provided_gemeente(two_gemeenten):
+    scored, units, existing = two_gemeenten
+    picks = evenness_aware_shortlist(
+        scored,
+        units=units,
+        existing_places=existing,
+        places_per_site=6,
+        top_n=1,
+        evenness_weight=0.5,
+    )
+    assert picks.loc["b1", "shortlisted"]
+    # Gini before: rates 20 and 0 per 10k -> 0.5; after 6 places in B: |20-6|/(2*2*13)
+    assert picks.loc["b1", "evenness_gain"] == pytest.approx(0.5 - 14 / 52)
+
+
+def test_spacing_and_caps(two_gemeenten):
+    scored, units, existing = two_gemeenten
+    spaced = evenness_aware_shortlist(
+        scored,
+        units=units,
+        existing_places=existing,
+        places_per_site=6,
+        top_n=3,
+        evenness_weight=0.5,
+        min_spacing_m=500,
+    )
+    assert spaced["shortlisted"].sum() == 2  # b2 lies 100 m from b1
+    capped = evenness_aware_shortlist(
+        scored,
+        units=units,
+        existing_places=existing,
+        places_per_site=6,
+        top_n=3,
+        evenness_weight=0.5,
+        max_per_gemeente=1,
+    )
+    assert sorted(capped.index[capped["shortlisted"]]) == ["a1", "b1"]
+    assert capped["pick_order"].dropna().tolist() == [2, 1]
+
+
+def test_excluded_never_picked(two_gemeenten):
+    scored, units, existing = two_gemeenten
+    scored["excluded"] = [False, True, True]
+    picks = evenness_aware_shortlist(
+        scored,
+        units=units,
+        existing_places=existing,
+        places_per_site=6,
+        top_n=3,
+        evenness_weight=1.0,
+    )
+    assert picks["shortlisted"].tolist() == [True, False, False]
+    assert np.isnan(picks.loc["b1", "evenness_gain"])
+
+
+def test_weight_outside_unit_interval_refused(two_gemeenten):
+    scored, units, existing = two_gemeenten
+    with pytest.raises(ValueError, match=r"evenness_weight must lie in \[0, 1\]"):
+        evenness_aware_shortlist(
+            scored,
+            units=units,
+            existing_places=existing,
+            places_per_site=6,
+            top_n=1,
+            evenness_weight=1.5,
+        )
+
+
+def test_cli_evenness_is_recorded_in_the_scenario(demo_source, tmp_path):
+    import json
+
+    import cli
+
+    inventories = demo_source.path / "inventories"
+    out = tmp_path / "nb.geojson"
+    code = cli.main(
+        [
+            "score",
+            "--profile",
+            "noaberhuuske",
+            "--region",
+            "demo",
+            "--data-dir",
+            str(demo_source.path),
+            "--candidates",
+            str(inventories / "demo_candidates.csv"),
+            "--facilities",
+            str(inventories / "demo_facilities.csv"),
+            "--top",
+            "3",
+            "--evenness",
+            "0.7",
+            "--out",
+            str(out),
+        ]
+    )
+    assert code == 0
+    scenario = json.loads((tmp_path / "nb.scenario.json").read_text(encoding="utf-8"))
+    assert scenario["shortlist"]["evenness_weight"] == 0.7
+    assert len(scenario["shortlist"]["ids"]) == 3
