@@ -6,6 +6,7 @@ every change, and draws with :mod:`geo.mapview`. Run with ``streamlit run app.py
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -49,8 +50,8 @@ USER_ERRORS = (PlekwijzerInputError, ProfileError)
 
 
 @st.cache_resource(show_spinner=False)
-def data_source(_env: str | None) -> DataSource:
-    """Resolve the data directory (keyed on ``$PLEKWIJZER_DATA`` so a change is seen)."""
+def data_source(env_value: str | None) -> DataSource:  # noqa: ARG001 - the cache key only
+    """Resolve the data directory, cached per value of ``$PLEKWIJZER_DATA``."""
     return resolve_data_dir(None)
 
 
@@ -82,8 +83,17 @@ def region_data(
     """Load a region and its display layers once per (data, region, uploads).
 
     Uploads are passed as paths named by their content hash, so new content is a new key.
+    An own choice of gemeenten within one preset, without uploads, is that preset's data cut
+    to the chosen gemeenten (draagkracht stays scaled over the preset's buurten).
     """
-    data = load_region_data(region, source, candidates_path=cand, facilities_path=fac)
+    data = None
+    if region.name == "custom" and not (cand or fac):
+        chosen = set(region.gemeenten)
+        home = next((p for p in load_region_presets().values() if chosen <= set(p.gemeenten)), None)
+        if home is not None:
+            data = subset(region_data(source, home, None, None)["data"], region)
+    if data is None:
+        data = load_region_data(region, source, candidates_path=cand, facilities_path=fac)
     shown = mapview.display_layer(data.buurten)
     gemeenten_rd = data.buurten[data.buurten.geometry.notna()].dissolve("gemeentecode")
     outlines = mapview.display_layer(
@@ -99,6 +109,22 @@ def region_data(
     }
 
 
+def subset(data: RegionData, region: Region) -> RegionData:
+    """Cut a loaded region to the gemeenten of ``region``."""
+
+    def keep(frame: Any) -> Any:
+        return frame[frame["gemeentecode"].isin(region.gemeenten).to_numpy()]
+
+    return dataclasses.replace(
+        data,
+        region=region,
+        buurten=keep(data.buurten),
+        features=keep(data.features),
+        candidates=data.candidates.loc[keep(data.features).index],
+        facilities=keep(data.facilities),
+    )
+
+
 def pick_region(source: DataSource) -> Region:
     """Sidebar: a preset available in the data directory, or an own choice of gemeenten."""
     presets = available_regions(source) or list(load_region_presets().values())
@@ -110,10 +136,12 @@ def pick_region(source: DataSource) -> Region:
         )
         return next(r for r in presets if r.name == name)
     names = gemeente_names(source)
+    # Start the own choice from the preset shown last.
+    last = next((r for r in presets if r.name == st.session_state.get("region")), presets[0])
     chosen = st.sidebar.multiselect(
         "Gemeenten",
         sorted(names, key=names.get),
-        default=list(presets[0].gemeenten),
+        default=list(last.gemeenten),
         format_func=lambda c: f"{names[c]} ({c})",
         key="gemeenten",
     )
@@ -351,8 +379,7 @@ def map_tab(run: ScoringRun, loaded: dict[str, Any], names: dict[str, str], star
                 mapview.legend_items(loaded["buurten"][layer], layer), mapview.CHOROPLETHS[layer][0]
             )
         legend(
-            [(c, f"{i / 4:.2f}".replace(".", ",")) for i, c in enumerate(mapview.SCORE_COLOURS)]
-            + [(mapview.EXCLUDED_COLOUR, "uitgesloten")],
+            mapview.score_legend(mapview.score_range(run.table)),
             "Score locatie",
         )
     tip = (clicked or {}).get("last_object_clicked_tooltip") or ""
@@ -508,9 +535,10 @@ def compare_tab(
         codes = sorted(names, key=names.get)
         units = spread_report(data.buurten, data.facilities, level="gemeente")["units"]
         units = units.set_index("code")
-        for col, default in zip(st.columns(2), (0, min(1, len(codes) - 1)), strict=True):
+        pairs = zip(st.columns(2), (0, min(1, len(codes) - 1)), "ab", strict=True)
+        for col, default, side in pairs:
             code = col.selectbox(
-                "Gemeente", codes, index=default, format_func=names.get, key=f"cmp_gm_{default}"
+                "Gemeente", codes, index=default, format_func=names.get, key=f"cmp_gm_{side}"
             )
             unit = units.loc[code]
             sites = run.table[run.table["gemeentecode"] == code]

@@ -148,11 +148,34 @@ def legend_items(values: pd.Series, column: str) -> list[tuple[str, str]]:
     return items
 
 
-def score_colour(score: float, *, excluded: bool) -> str:
-    """Colour of a site: grey when excluded, else red (0) to green (1)."""
+def score_range(table: pd.DataFrame) -> tuple[float, float]:
+    """Lowest and highest score of the eligible sites, the span of the colour scale.
+
+    Scores of one region often lie within a few tenths; stretching the scale over them keeps
+    the best and worst sites apart on the map. The legend shows the span.
+    """
+    scores = table.loc[~table["excluded"].astype(bool), "score"].to_numpy(dtype=float)
+    scores = scores[np.isfinite(scores)]
+    if scores.size == 0 or scores.max() - scores.min() < 1e-9:
+        return 0.0, 1.0
+    return float(scores.min()), float(scores.max())
+
+
+def score_colour(score: float, *, excluded: bool, span: tuple[float, float] = (0.0, 1.0)) -> str:
+    """Colour of a site: grey when excluded, else red (lowest of ``span``) to green."""
     if excluded or score is None or not np.isfinite(score):
         return EXCLUDED_COLOUR
-    return _SCORE_MAP(float(np.clip(score, 0.0, 1.0)))
+    low, high = span
+    return _SCORE_MAP(float(np.clip((score - low) / (high - low), 0.0, 1.0)))
+
+
+def score_legend(span: tuple[float, float]) -> list[tuple[str, str]]:
+    """``(colour, label)`` pairs of the score scale over ``span``, plus excluded."""
+    low, high = span
+    steps = np.linspace(low, high, len(SCORE_COLOURS))
+    return [(c, _fmt(float(v))) for c, v in zip(SCORE_COLOURS, steps, strict=True)] + [
+        (EXCLUDED_COLOUR, "uitgesloten")
+    ]
 
 
 _SCORE_MAP = LinearColormap(list(SCORE_COLOURS), vmin=0.0, vmax=1.0)
@@ -172,7 +195,9 @@ def base_map(bounds: Sequence[float], *, tiles: bool = True) -> folium.Map:
         zoom_start=10,
         tiles=None,
         control_scale=True,
-        prefer_canvas=True,
+        # SVG, not canvas: markers stay DOM elements a browser test (and a screen reader)
+        # can find; a few thousand sites draw fine this way.
+        prefer_canvas=False,
     )
     if tiles:
         folium.TileLayer(
@@ -233,36 +258,36 @@ def add_outlines(fmap: folium.Map, gemeenten: gpd.GeoDataFrame) -> None:
     ).add_to(fmap)
 
 
-def add_sites(fmap: folium.Map, table: gpd.GeoDataFrame, *, selected: str | None = None) -> None:
-    """Draw scored sites (EPSG:4326): coloured by score, grey when excluded, reasons in popups.
+def add_sites(fmap: folium.Map, table: gpd.GeoDataFrame) -> None:
+    """Draw scored sites (EPSG:4326): coloured by score, grey when excluded, reasons on hover.
 
-    The tooltip starts with the site id, which the app reads back from a click.
+    The tooltip starts with ``<site id> · ``, which the app reads back from a click. Tooltips
+    rather than popups: folium's popups need jQuery, which the offline map does not load.
     """
     group = folium.FeatureGroup(name="Locaties (score)").add_to(fmap)
     # Excluded sites first so coloured ones stay on top.
     ordered = table.sort_values(["excluded", "score"], ascending=[False, True])
+    span = score_range(table)
     for site_id, row in ordered.iterrows():
         excluded = bool(row["excluded"])
-        colour = score_colour(row["score"], excluded=excluded)
+        shortlisted = bool(row.get("shortlisted", False))
         if excluded:
             reasons = "".join(f"<li>{html.escape(str(r))}</li>" for r in row["exclusion_reasons"])
-            body = f"<b>Uitgesloten</b><ul style='padding-left:1em'>{reasons}</ul>"
+            body = f"<b>Uitgesloten</b><ul style='padding-left:1em;margin:0'>{reasons}</ul>"
         else:
-            body = f"Score {row['score']:.2f} · rang {int(row['rank'])}"
-            if row.get("shortlisted"):
+            body = f"score {row['score']:.2f} · rang {int(row['rank'])}"
+            if shortlisted:
                 body += " · <b>shortlist</b>"
-        name = html.escape(str(row["name"]))
-        popup = f"<b>{html.escape(str(site_id))}</b> {name}<br>{body}"
+        text = f"{html.escape(str(site_id))} · {html.escape(str(row['name']))}<br>{body}"
         folium.CircleMarker(
             location=[row.geometry.y, row.geometry.x],
-            radius=9 if site_id == selected else 6,
-            color="#000000" if (site_id == selected or row.get("shortlisted")) else "#424242",
-            weight=3 if site_id == selected else (2 if row.get("shortlisted") else 1),
+            radius=7 if shortlisted else 6,
+            color="#000000" if shortlisted else "#424242",
+            weight=2.5 if shortlisted else 1,
             fill=True,
-            fill_color=colour,
+            fill_color=score_colour(row["score"], excluded=excluded, span=span),
             fill_opacity=0.95,
-            tooltip=folium.Tooltip(f"{site_id} · {name}"),
-            popup=folium.Popup(popup, max_width=320),
+            tooltip=folium.Tooltip(text, style="max-width:340px;white-space:normal"),
         ).add_to(group)
 
 

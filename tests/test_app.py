@@ -1,0 +1,145 @@
+"""The Streamlit app through AppTest: the main flows, asserting on what the user sees."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from geo.datadir import shared_data_dir
+from geo.demo import ensure_demo_data
+from geo.settings import DATA_DIR_ENV
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+
+
+@pytest.fixture(scope="module")
+def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return ensure_demo_data(tmp_path_factory.mktemp("appdemo") / "demo")
+
+
+@pytest.fixture(params=["real", "demo"])
+def data_dir(request: pytest.FixtureRequest, demo_dir: Path) -> Path:
+    """The real data when ../shared/data exists (else skipped), and the synthetic demo."""
+    if request.param == "demo":
+        return demo_dir
+    path = shared_data_dir()
+    if path is None:
+        pytest.skip("../shared/data is absent: the real-data app flow needs it")
+    return path
+
+
+@pytest.fixture
+def app(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    monkeypatch.setenv(DATA_DIR_ENV, str(data_dir))
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def metric(at: AppTest, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def captions(at: AppTest) -> str:
+    return "\n".join(c.value for c in at.caption)
+
+
+def test_start_shows_data_status_map_and_explanation(app: AppTest, data_dir: Path) -> None:
+    synthetic = (data_dir / "SYNTHETIC.md").exists()
+    status = " ".join(str(e.value) for e in [*app.sidebar.warning, *app.sidebar.success])
+    assert ("SYNTHETISCH" in status) == synthetic
+    assert app.title[0].value.startswith("Plekwijzer — ")
+    assert "kandidaatlocaties" in captions(app)
+    assert "Herberekend en kaart opgebouwd in" in captions(app)
+    chosen = app.selectbox(key="site").value
+    assert app.selectbox(key="site").options[0].startswith(chosen)
+    assert float(metric(app, "Score")) > 0
+    assert [s.label for s in app.sidebar.slider]  # one slider per criterion
+
+
+def test_weight_change_rescores(app: AppTest) -> None:
+    site = app.selectbox(key="site").value
+    before = float(metric(app, "Score"))
+    sliders = app.sidebar.slider
+    for slider in sliders[1:]:
+        slider.set_value(0.0)
+    sliders[0].set_value(1.0)
+    app.run()
+    assert not app.exception
+    app.selectbox(key="site").set_value(site).run()
+    after = float(metric(app, "Score"))
+    # With one criterion left, the score is that criterion's transformed value.
+    table = app.dataframe[0].value
+    assert after == pytest.approx(table["0–1"].iloc[0], abs=1e-3)
+    assert after != pytest.approx(before, abs=1e-6) or table["0–1"].nunique() == 1
+
+
+def test_excluded_site_shows_reasons(app: AppTest) -> None:
+    app.selectbox(key="profile").set_value("skaeve_huse").run()
+    assert not app.exception
+    options = app.selectbox(key="site").options
+    excluded = [o for o in options if "uitgesloten" in o]
+    assert excluded, "Skaeve Huse's hard rules exclude some sites in every region"
+    site_id = excluded[0].split(" · ")[0]
+    app.selectbox(key="site").set_value(site_id).run()
+    message = app.error[0].value
+    assert message.startswith("Uitgesloten door harde eis(en)")
+    # Raising the plot-size rule to an absurd value excludes every site.
+    plot = next(n for n in app.sidebar.number_input if "plot_area_m2" in n.label)
+    plot.set_value(1e9).run()
+    assert "0 van" in captions(app)
+
+
+def test_shortlist_table_and_downloads(app: AppTest) -> None:
+    app.number_input(key="top_n").set_value(5)
+    app.number_input(key="spacing").set_value(0).run()
+    assert not app.exception
+    assert any(h.value == "Shortlist: 5 locaties" for h in app.subheader)
+    table = app.dataframe[1].value
+    assert len(table) == 5
+    assert list(table["rang"]) == sorted(table["rang"])
+    downloads = app.get("download_button")
+    assert len(downloads) == 2
+    labels = " ".join(d.proto.label for d in downloads)
+    assert "GeoJSON" in labels
+    assert "scenario" in labels
+
+
+def test_spread_before_after_and_compare(app: AppTest) -> None:
+    app.radio(key="level").set_value("wijk").run()
+    assert not app.exception
+    gini = next(m for m in app.metric if m.label == "Gini")
+    assert 0.0 <= float(gini.value) <= 1.0
+    assert gini.delta is not None  # before/after with the current shortlist
+    assert "shortlistlocaties" in captions(app)
+    app.toggle(key="with_short").set_value(False).run()
+    assert next(m for m in app.metric if m.label == "Gini").delta in (None, "")
+    app.radio(key="compare_mode").set_value("Twee scenario's").run()
+    assert not app.exception
+    shared = metric(app, "Gedeelde shortlistlocaties")
+    assert shared == "10 van 10"  # current weights are still the profile defaults
+    app.radio(key="compare_mode").set_value("Twee gemeenten").run()
+    assert len([m for m in app.metric if m.label == "Plaatsen per 10.000"]) == 2
+
+
+def test_region_change_and_own_gemeenten(app: AppTest) -> None:
+    if len(app.selectbox(key="region").options) > 1:  # the four seed regions (real data)
+        app.selectbox(key="region").set_value("drechtsteden").run()
+        assert not app.exception
+        assert app.title[0].value.startswith("Plekwijzer — Drechtsteden")
+        assert int(captions(app).split(" buurten")[0].split()[-1]) > 100
+    app.sidebar.radio[0].set_value("Eigen keuze gemeenten").run()
+    chosen = app.multiselect(key="gemeenten")
+    first = chosen.value[0]
+    chosen.set_value([first]).run()
+    assert not app.exception
+    assert app.title[0].value == "Plekwijzer — Eigen keuze"
+
+
+def test_bad_data_dir_shows_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv(DATA_DIR_ENV, str(tmp_path / "nowhere"))
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert not at.exception
+    assert "does not exist" in at.error[0].value
