@@ -34,8 +34,9 @@ def geojson_dict(frame: gpd.GeoDataFrame, *, properties: list[str]) -> dict[str,
         msg = "cannot export a layer without a CRS; set it first."
         raise ValueError(msg)
     wgs = frame.to_crs(CRS_WGS84)
-    geometries = shapely.orient_polygons(wgs.geometry.to_numpy(), exterior_cw=False)
-    geometries = shapely.set_precision(geometries, 10**-COORDINATE_PRECISION)
+    geometries = shapely.set_precision(wgs.geometry.to_numpy(), 10**-COORDINATE_PRECISION)
+    # Orient last: set_precision rebuilds polygons with clockwise exterior rings.
+    geometries = shapely.orient_polygons(geometries, exterior_cw=False)
     features = []
     records = wgs[properties].to_dict(orient="records")
     for record, geometry in zip(records, geometries, strict=True):

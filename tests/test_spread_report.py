@@ -1,0 +1,282 @@
+import json
+import math
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from shapely import Point
+from shapely.geometry import box
+
+from geo._errors import PlekwijzerInputError
+from geo.export import geojson_dict
+from geo.facilities import facilities_from_frame
+from geo.settings import CRS_RD, DEFAULT_PLACES, FACILITY_TYPES
+from geo.spread_report import (
+    LEVELS,
+    facilities_from_shortlist,
+    facilities_from_sites,
+    report_to_json,
+    scenario_report,
+    spread_report,
+    units_for_level,
+)
+
+UNIT_FIELDS = [
+    "code",
+    "name",
+    "inhabitants",
+    "facilities",
+    "places",
+    "per_10k",
+    "fair_share",
+    "surplus",
+    "draagkracht",
+]
+INDICES = {"gini", "gini_pop_weighted", "theil", "theil_between", "theil_within", "hoover"}
+
+
+@pytest.fixture
+def buurten(tiny_buurten: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The two tiny buurten (wijk WK000100) plus a third in another wijk and gemeente."""
+    third = tiny_buurten.iloc[[0]].copy()
+    third.index = ["BU00020001"]
+    third["code"] = third["buurtcode"] = "BU00020001"
+    third["name"] = "Noord"
+    third["wijkcode"] = "WK000200"
+    third["gemeentecode"] = "GM0002"
+    third["gemeentenaam"] = "Anderdorp"
+    third["inhabitants"] = 500.0
+    third["households"] = 250.0
+    third.geometry = [box(100_000, 401_000, 101_000, 402_000)]
+    frame = gpd.GeoDataFrame(pd.concat([tiny_buurten, third]), crs=CRS_RD)
+    frame["draagkracht"] = [0.2, 0.6, 0.9]
+    return frame
+
+
+def _sites(*points: tuple[float, float], **columns: list) -> gpd.GeoDataFrame:
+    ids = [f"S{i + 1}" for i in range(len(points))]
+    return gpd.GeoDataFrame(
+        {"id": ids, "name": [f"Site {i}" for i in ids], **columns},
+        geometry=[Point(x, y) for x, y in points],
+        crs=CRS_RD,
+    )
+
+
+@pytest.fixture
+def register(buurten: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    frame = gpd.GeoDataFrame(
+        {
+            "id": ["F1", "F2", "F3"],
+            "name": ["Nacht", "Dag", "Vrouwen"],
+            "type": ["nachtopvang", "dagopvang", "vrouwenopvang"],
+            "places": [30, 50, 10],
+            "confidential": ["nee", "nee", "ja"],
+        },
+        geometry=[Point(101_500, 400_500), Point(101_600, 400_400), Point(100_250, 400_750)],
+        crs=CRS_RD,
+    )
+    return facilities_from_frame(frame, buurten=buurten)
+
+
+# --- units_for_level --------------------------------------------------------------------
+
+
+def test_units_for_level_buurt_is_the_buurten(buurten):
+    assert units_for_level(buurten, level="buurt") is buurten
+
+
+def test_units_for_level_wijk_draagkracht_is_inhabitant_weighted(buurten):
+    units = units_for_level(buurten, level="wijk")
+    assert list(units.index) == ["WK000100", "WK000200"]
+    # (0.2 × 1000 + 0.6 × 3000) / (1000 + 3000) = 2000 / 4000
+    assert units.loc["WK000100", "draagkracht"] == pytest.approx(0.5)
+    assert units.loc["WK000200", "draagkracht"] == pytest.approx(0.9)
+    assert units.loc["WK000100", "inhabitants"] == 4000
+
+
+def test_units_for_level_gemeente_draagkracht_is_inhabitant_weighted(buurten):
+    units = units_for_level(buurten, level="gemeente")
+    assert units["draagkracht"].to_dict() == pytest.approx({"GM0001": 0.5, "GM0002": 0.9})
+    assert units.loc["GM0001", "name"] == "Testdorp"
+
+
+def test_units_for_level_skips_unknown_draagkracht(buurten):
+    buurten.loc["BU00010002", "draagkracht"] = math.nan
+    units = units_for_level(buurten, level="wijk")
+    assert units.loc["WK000100", "draagkracht"] == pytest.approx(0.2)
+
+
+def test_units_for_level_nan_without_inhabitants(buurten):
+    buurten.loc["BU00020001", "inhabitants"] = 0.0
+    units = units_for_level(buurten, level="gemeente")
+    assert math.isnan(units.loc["GM0002", "draagkracht"])
+    assert units.loc["GM0001", "draagkracht"] == pytest.approx(0.5)
+
+
+def test_units_for_level_does_not_touch_input(buurten):
+    before = buurten.copy()
+    units_for_level(buurten, level="gemeente")
+    pd.testing.assert_frame_equal(pd.DataFrame(buurten), pd.DataFrame(before))
+
+
+def test_units_for_level_unknown(buurten):
+    with pytest.raises(PlekwijzerInputError, match=r"'provincie' is not known: use one of"):
+        units_for_level(buurten, level="provincie")
+
+
+# --- spread_report ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("level", LEVELS)
+def test_spread_report_by_hand(buurten, register, level):
+    report = spread_report(buurten, register, level=level)
+    assert report["level"] == level
+    assert report["type"] == "all"
+    assert set(report["indices"]) == INDICES
+    units = report["units"].set_index("code")
+    assert units["places"].sum() == 90  # the confidential vrouwenopvang counts too
+    assert units["fair_share"].sum() == pytest.approx(90)
+    # 90 places over 4,500 inhabitants
+    share = {"gemeente": ("GM0002", 500), "wijk": ("WK000200", 500), "buurt": ("BU00020001", 500)}
+    code, inhabitants = share[level]
+    assert units.loc[code, "fair_share"] == pytest.approx(90 * inhabitants / 4500)
+    assert units.loc[code, "places"] == 0
+    assert report["least_provided"][0] == code
+    assert report["lorenz"][0] == [0.0, 0.0]
+    assert report["lorenz"][-1] == pytest.approx([1.0, 1.0])
+
+
+def test_spread_report_one_type(buurten, register):
+    report = spread_report(buurten, register, level="buurt", facility_type="dagopvang")
+    units = report["units"].set_index("code")
+    assert units["places"].to_dict() == {"BU00010001": 0, "BU00010002": 50, "BU00020001": 0}
+    assert report["access"]["facilities"] == 1
+
+
+def test_spread_report_unknown_type(buurten, register):
+    with pytest.raises(PlekwijzerInputError, match="unknown facility type 'hotel'") as exc:
+        spread_report(buurten, register, facility_type="hotel")
+    for kind in FACILITY_TYPES:
+        assert kind in str(exc.value)
+
+
+def test_report_to_json_is_plain_and_carries_no_coordinates(buurten, register):
+    report = report_to_json(spread_report(buurten, register, level="buurt"))
+    for unit in report["units"]:
+        assert list(unit) == UNIT_FIELDS
+    text = json.dumps(report, allow_nan=False)
+    for forbidden in ("geometry", "coordinates", "100250", "400750"):
+        assert forbidden not in text
+
+
+# --- facilities_from_sites / _shortlist -------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", sorted(DEFAULT_PLACES))
+def test_facilities_from_sites_default_places(buurten, kind):
+    sites = _sites((100_500, 400_500), (101_500, 400_500))
+    new = facilities_from_sites(sites, facility_type=kind, buurten=buurten)
+    assert list(new["id"]) == ["NEW-S1", "NEW-S2"]
+    assert (new["type"] == kind).all()
+    assert (new["places"] == DEFAULT_PLACES[kind]).all()
+    assert list(new["buurtcode"]) == ["BU00010001", "BU00010002"]
+    assert new.crs == CRS_RD
+
+
+def test_facilities_from_sites_places_column_wins(buurten):
+    sites = _sites((100_500, 400_500), places=[3])
+    new = facilities_from_sites(sites, facility_type="skaeve_huse", buurten=buurten)
+    assert new["places"].tolist() == [3]
+
+
+def test_facilities_from_sites_other_type_gets_one_place(buurten):
+    new = facilities_from_sites(
+        _sites((100_500, 400_500)), facility_type="dagopvang", buurten=buurten
+    )
+    assert new["places"].tolist() == [1]
+
+
+def _collection(*, shortlisted: list[bool], kind: str | None = "tussenvoorziening") -> dict:
+    points = [(100_500 + 400 * i, 400_500) for i in range(len(shortlisted))]
+    collection = geojson_dict(_sites(*points, shortlisted=shortlisted), properties=["id", "name"])
+    for feature, flag in zip(collection["features"], shortlisted, strict=True):
+        feature["properties"]["shortlisted"] = flag
+    if kind is not None:
+        collection["plekwijzer"] = {"profile": kind, "facility_type": kind, "region": "test"}
+    return collection
+
+
+def test_facilities_from_shortlist_takes_shortlisted_sites(buurten):
+    new = facilities_from_shortlist(_collection(shortlisted=[True, False, True]), buurten=buurten)
+    assert list(new["id"]) == ["NEW-S1", "NEW-S3"]
+    assert (new["type"] == "tussenvoorziening").all()
+    assert (new["places"] == DEFAULT_PLACES["tussenvoorziening"]).all()
+    assert new.crs == CRS_RD
+    assert new.geometry.iloc[0].distance(Point(100_500, 400_500)) < 0.05
+
+
+def test_facilities_from_shortlist_file_and_type_override(buurten, tmp_path: Path):
+    path = tmp_path / "shortlist.geojson"
+    path.write_text(json.dumps(_collection(shortlisted=[True], kind=None)), encoding="utf-8")
+    new = facilities_from_shortlist(path, buurten=buurten, facility_type="skaeve_huse")
+    assert new["places"].tolist() == [DEFAULT_PLACES["skaeve_huse"]]
+
+
+@pytest.mark.parametrize(
+    ("collection", "match"),
+    [
+        ({"type": "Feature"}, "not a GeoJSON FeatureCollection"),
+        ("no shortlisted", "no shortlisted sites"),
+        ("no type", r"which facility type.*give --type"),
+        ("bad type", r"which facility type.*skaeve_huse"),
+    ],
+)
+def test_facilities_from_shortlist_errors(buurten, collection, match):
+    if collection == "no shortlisted":
+        collection = _collection(shortlisted=[False, False])
+    elif collection == "no type":
+        collection = _collection(shortlisted=[True], kind=None)
+    elif collection == "bad type":
+        collection = _collection(shortlisted=[True], kind="hotel")
+    with pytest.raises(PlekwijzerInputError, match=match):
+        facilities_from_shortlist(collection, buurten=buurten)
+
+
+def test_facilities_from_shortlist_bad_files(buurten, tmp_path: Path):
+    broken = tmp_path / "broken.geojson"
+    broken.write_text("{not json", encoding="utf-8")
+    with pytest.raises(PlekwijzerInputError, match=r"broken\.geojson: not valid JSON"):
+        facilities_from_shortlist(broken, buurten=buurten)
+    listed = tmp_path / "listed.json"
+    listed.write_text("[]", encoding="utf-8")
+    with pytest.raises(PlekwijzerInputError, match=r"listed\.json: not a GeoJSON"):
+        facilities_from_shortlist(listed, buurten=buurten)
+    with pytest.raises(PlekwijzerInputError, match=r"file not found"):
+        facilities_from_shortlist(tmp_path / "absent.geojson", buurten=buurten)
+
+
+# --- scenario_report --------------------------------------------------------------------
+
+
+def test_scenario_report_before_after_delta(buurten, register):
+    new = facilities_from_sites(
+        _sites((100_500, 401_500)), facility_type="tussenvoorziening", buurten=buurten
+    )
+    report = scenario_report(buurten, register, new, level="gemeente")
+    assert report["added"] == 1
+    before = report["units"].set_index("code")
+    after = report["after"]["units"].set_index("code")
+    assert after.loc["GM0002", "places"] == before.loc["GM0002", "places"] + 20
+    for name in INDICES:
+        change = report["delta"]["indices"][name]
+        assert change["before"] == report["indices"][name]
+        assert change["after"] == report["after"]["indices"][name]
+        assert change["delta"] == pytest.approx(change["after"] - change["before"])
+    assert report["delta"]["indices"]["gini"]["delta"] < 0  # the empty gemeente gets a share
+    units = report["delta"]["units"].set_index("code")
+    assert units.loc["GM0002", "places_delta"] == 20
+    assert units.loc["GM0001", "places_delta"] == 0
+    plain = report_to_json(report)
+    assert [list(u) for u in plain["after"]["units"]] == [UNIT_FIELDS] * 2
+    json.dumps(plain, allow_nan=False)

@@ -1,0 +1,114 @@
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from geo._errors import PlekwijzerInputError
+from geo.datadir import DataSource
+from geo.demo import DEMO_CANDIDATES, DEMO_FACILITIES
+from geo.illustrative import illustrative_paths
+from geo.regions import Region, resolve_region
+from geo.settings import CRS_RD
+from geo.workspace import RegionData, default_inputs, load_region_data
+from tests.conftest import TWENTE
+
+BUURT_COLUMNS = ("facilities", "places", "facilities_per_10k", "places_per_10k", "draagkracht")
+
+
+@pytest.fixture(scope="module")
+def demo_data(demo_source: DataSource) -> RegionData:
+    return load_region_data(resolve_region("demo"), demo_source)
+
+
+@pytest.fixture(scope="module")
+def twente_data(shared_source: DataSource) -> RegionData:
+    return load_region_data(resolve_region("twente"), shared_source)
+
+
+def check_region_data(data: RegionData) -> None:
+    for name in ("buurten", "stops", "stations", "facilities", "candidates", "features"):
+        assert getattr(data, name).crs == CRS_RD, name
+    assert set(BUURT_COLUMNS) <= set(data.buurten.columns)
+    assert data.buurten["draagkracht"].between(0, 1).all()
+    assert data.buurten["places"].sum() == data.facilities["places"].sum()
+    assert data.buurten["facilities"].sum() == len(data.facilities)
+    assert data.features.index.equals(data.candidates.index)
+    assert data.features["id"].is_unique
+    assert data.features["buurtcode"].isin(data.buurten["buurtcode"]).all()
+    assert "distance_to_bus_tram_stop_m" in data.features.columns
+    assert "buurt_draagkracht" in data.features.columns
+
+
+def test_demo_defaults(demo_source: DataSource, demo_data: RegionData):
+    check_region_data(demo_data)
+    assert demo_data.region.name == "demo"
+    assert len(demo_data.candidates) == len(pd.read_csv(demo_source.path / DEMO_CANDIDATES))
+    assert len(demo_data.facilities) == len(pd.read_csv(demo_source.path / DEMO_FACILITIES))
+    assert demo_data.inputs["candidates"] == str(demo_source.path / DEMO_CANDIDATES)
+    assert demo_data.inputs["roads"] == "none"
+    assert default_inputs(demo_data.region, demo_source) == {
+        "candidates": demo_source.path / DEMO_CANDIDATES,
+        "facilities": demo_source.path / DEMO_FACILITIES,
+    }
+
+
+def test_confidential_facility_keeps_only_its_buurt(demo_data: RegionData):
+    secret = demo_data.facilities[demo_data.facilities["confidential"]]
+    assert len(secret) == 1
+    assert (secret["location_precision"] == "buurt").all()
+    assert secret[["x", "y"]].isna().all().all()
+    shapes = demo_data.buurten.set_index("buurtcode").geometry
+    for code, point in zip(secret["buurtcode"], secret.geometry, strict=True):
+        assert shapes[code].covers(point)
+
+
+def test_twente(twente_data: RegionData):
+    check_region_data(twente_data)
+    assert len(twente_data.candidates) == 240
+    assert len(twente_data.buurten) == 297
+    assert twente_data.buurten["draagkracht"].notna().sum() == 297
+    assert set(twente_data.buurten["gemeentecode"]) == set(TWENTE)
+    assert twente_data.inputs["candidates"] == str(illustrative_paths("twente")["candidates"])
+    assert twente_data.buurten["places"].sum() == pytest.approx(
+        pd.read_csv(illustrative_paths("twente")["facilities"])["places"].sum()
+    )
+
+
+def test_real_region_defaults_are_the_illustrative_files(shared_source: DataSource):
+    assert default_inputs(resolve_region("twente"), shared_source) == illustrative_paths("twente")
+    own = Region(name="eigen_keuze", title="own", gemeenten=("GM0153",))
+    assert default_inputs(own, shared_source) == {"candidates": None, "facilities": None}
+
+
+def test_without_candidates(demo_source: DataSource):
+    data = load_region_data(resolve_region("demo"), demo_source, with_candidates=False)
+    assert data.candidates.empty
+    assert data.features.empty
+    assert len(data.facilities) > 0
+    assert data.buurten["draagkracht"].between(0, 1).all()
+
+
+def test_no_register_gives_an_empty_one(demo_source: DataSource):
+    data = load_region_data(
+        resolve_region("demo"),
+        demo_source,
+        candidates_path=demo_source.path / DEMO_CANDIDATES,
+        use_defaults=False,
+    )
+    assert data.facilities.empty
+    assert data.facilities.crs == CRS_RD
+    assert (data.buurten["places"] == 0).all()
+    assert data.inputs["facilities"] == "none"
+    assert data.features["distance_to_facility_m"].isna().all()
+
+
+def test_missing_inventory(demo_source: DataSource):
+    with pytest.raises(PlekwijzerInputError, match=r"no candidate inventory.*--candidates"):
+        load_region_data(resolve_region("demo"), demo_source, use_defaults=False)
+
+
+def test_missing_inventory_file(demo_source: DataSource, tmp_path: Path):
+    with pytest.raises(PlekwijzerInputError, match=r"absent\.csv"):
+        load_region_data(
+            resolve_region("demo"), demo_source, candidates_path=tmp_path / "absent.csv"
+        )
