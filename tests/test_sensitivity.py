@@ -1,0 +1,349 @@
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.stats import spearmanr
+
+from criteria.profiles import list_profiles, load_profile, profile_from_dict
+from criteria.scoring import score_candidates
+from criteria.sensitivity import (
+    monte_carlo,
+    one_at_a_time,
+    sensitivity_report,
+    smallest_flip,
+)
+from tests.test_scoring import synthetic_features
+
+LINEAR = {"kind": "linear", "lower": 0, "upper": 1}
+
+
+def two_criteria(weights=(0.6, 0.4), *, aggregation="weighted_sum", names=("a", "b")):
+    criteria = [
+        {"name": n, "feature": n, "transform": LINEAR, "weight": w, "rationale": f"why {n}"}
+        for n, w in zip(names, weights, strict=True)
+    ]
+    return profile_from_dict({"name": "t", "aggregation": aggregation, "criterion": criteria})
+
+
+def random_frame(n, *, columns=("a", "b", "c"), seed=1):
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame(
+        {c: rng.uniform(0, 1, n) for c in columns},
+        index=pd.Index([f"s{i:05d}" for i in range(n)], name="id"),
+    )
+    frame["gate"] = rng.uniform(0, 1, n)
+    return frame
+
+
+def gated(weights=(0.5, 0.3, 0.2), *, aggregation="weighted_sum"):
+    criteria = [
+        {"name": n, "feature": n, "transform": LINEAR, "weight": w, "rationale": f"why {n}"}
+        for n, w in zip("abc", weights, strict=True)
+    ]
+    constraint = [{"feature": "gate", "op": ">=", "value": 0.1, "rationale": "gate"}]
+    return profile_from_dict(
+        {
+            "name": "g",
+            "aggregation": aggregation,
+            "criterion": criteria,
+            "constraint": constraint,
+        }
+    )
+
+
+AB = pd.DataFrame({"a": [1.0, 0.0], "b": [0.0, 1.0]}, index=["A", "B"])
+
+
+def test_flip_point_of_two_opposite_sites_is_half():
+    flip = smallest_flip(AB, two_criteria())
+    assert flip["top_site"] == "A"
+    a, b = flip["criteria"]["a"], flip["criteria"]["b"]
+    assert a["weight"] == pytest.approx(0.6)
+    assert a["critical_weight"] == pytest.approx(0.5)
+    assert a["change"] == pytest.approx(-0.1)
+    assert a["relative_change"] == pytest.approx(-0.1 / 0.6)
+    assert a["new_top_site"] == "B"
+    assert b["critical_weight"] == pytest.approx(0.5)
+    assert b["change"] == pytest.approx(0.1)
+    assert b["new_top_site"] == "B"
+    assert flip["smallest"]["change"] == pytest.approx(-0.1)
+    json.dumps(flip)
+
+
+def test_flip_point_three_sites_by_hand():
+    # Scores with weight x on a (b gets 1 - x): A = x, B = 0.8 - 0.6x, C = 0.5.
+    # Base x = 0.7: A = 0.7 leads; B and C both catch up with A at x = 0.5.
+    frame = pd.DataFrame({"a": [1.0, 0.2, 0.5], "b": [0.0, 0.8, 0.5]}, index=["A", "B", "C"])
+    flip = smallest_flip(frame, two_criteria((0.7, 0.3)))
+    entry = flip["criteria"]["a"]
+    assert entry["critical_weight"] == pytest.approx(0.5)
+    # Just below 0.5 B (slope -0.6) beats C (flat): B leads.
+    assert entry["new_top_site"] == "B"
+    below = score_candidates(frame, two_criteria((0.49, 0.51)))
+    assert below["rank"].idxmin() == "B"
+
+
+def test_flip_point_with_distinct_crossings():
+    # A = x, B = 0.9 - 0.8x (a weight x); base x = 0.8: A = 0.8, B = 0.26.
+    # C = 0.6 flat. A = C at x = 0.6; A = B at x = 0.5. C comes first going down.
+    frame = pd.DataFrame({"a": [1.0, 0.1, 0.6], "b": [0.0, 0.9, 0.6]}, index=["A", "B", "C"])
+    entry = smallest_flip(frame, two_criteria((0.8, 0.2)))["criteria"]["a"]
+    assert entry["critical_weight"] == pytest.approx(0.6)
+    assert entry["new_top_site"] == "C"
+
+
+def test_no_flip_when_top_site_dominates():
+    frame = pd.DataFrame({"a": [1.0, 0.5], "b": [1.0, 0.2]}, index=["A", "B"])
+    flip = smallest_flip(frame, two_criteria())
+    assert flip["smallest"] is None
+    assert flip["criteria"]["a"] == {
+        "weight": pytest.approx(0.6),
+        "critical_weight": None,
+        "change": None,
+        "relative_change": None,
+        "new_top_site": None,
+    }
+
+
+def top_with_weight(frame, profile, name, x):
+    """Top site with criterion ``name`` at weight x and the others scaled to share 1 - x."""
+    base = profile.weights
+    others = base.drop(name) * (1 - x) / (1 - base[name])
+    result = score_candidates(frame, profile, weights={name: x, **others.to_dict()})
+    return result["rank"].idxmin()
+
+
+@pytest.mark.parametrize(
+    ("aggregation", "zeros"),
+    [("weighted_sum", False), ("geometric_mean", False), ("geometric_mean", True)],
+)
+def test_flip_matches_brute_force_scoring(aggregation, zeros):
+    frame = random_frame(40, seed=5)
+    if zeros:
+        # Zeros make a geometric mean jump where a criterion starts or stops counting.
+        frame[["a", "b", "c"]] = frame[["a", "b", "c"]].where(frame[["a", "b", "c"]] > 0.2, 0.0)
+    profile = gated(aggregation=aggregation)
+    flip = smallest_flip(frame, profile)
+    top = flip["top_site"]
+    assert top == score_candidates(frame, profile)["rank"].idxmin()
+    assert flip["smallest"] is not None
+    grid = np.linspace(0.0, 1.0, 41)
+    for name, entry in flip["criteria"].items():
+        w0 = profile.weights[name]
+        if entry["critical_weight"] is None:
+            assert all(top_with_weight(frame, profile, name, x) == top for x in grid)
+            continue
+        critical, step = entry["critical_weight"], np.sign(entry["change"]) * 1e-7
+        assert top_with_weight(frame, profile, name, critical - step) == top
+        assert top_with_weight(frame, profile, name, critical + step) == entry["new_top_site"]
+        # Nothing flips nearer to the base weight, on either side.
+        nearer = grid[np.abs(grid - w0) < abs(entry["change"]) - 1e-6]
+        assert all(top_with_weight(frame, profile, name, x) == top for x in nearer)
+
+
+def test_geometric_mean_zero_weight_criterion_flips_at_once_when_top_has_a_zero():
+    frame = pd.DataFrame({"a": [1.0, 0.5], "b": [0.0, 1.0]}, index=["A", "B"])
+    flip = smallest_flip(frame, two_criteria((1.0, 0.0), aggregation="geometric_mean"))
+    assert flip["top_site"] == "A"
+    b = flip["criteria"]["b"]
+    assert b["critical_weight"] == 0.0
+    assert b["new_top_site"] == "B"
+    assert b["relative_change"] is None
+    # All weight on a: others are zero, nothing to shift it against.
+    assert flip["criteria"]["a"]["critical_weight"] is None
+
+
+def test_geometric_mean_flips_where_a_zero_stops_counting():
+    # B has a zero on a, so it scores 0 until a's weight reaches 0 (then 1 > A's 0.5).
+    frame = pd.DataFrame({"a": [0.5, 0.0], "b": [0.5, 1.0]}, index=["A", "B"])
+    flip = smallest_flip(frame, two_criteria((0.5, 0.5), aggregation="geometric_mean"))
+    assert flip["top_site"] == "A"
+    assert flip["criteria"]["a"]["critical_weight"] == 0.0
+    assert flip["criteria"]["a"]["new_top_site"] == "B"
+    assert flip["criteria"]["b"]["critical_weight"] == 1.0
+    assert flip["criteria"]["b"]["change"] == pytest.approx(0.5)
+
+
+def test_zero_weight_criterion_in_one_at_a_time_changes_nothing():
+    frame = random_frame(30)
+    table = one_at_a_time(frame, gated((0.6, 0.4, 0.0)), top_n=5)
+    rows = table[table["criterion"] == "c"]
+    assert (rows["new_weight"] == 0).all()
+    assert (rows["spearman"] == 1).all()
+    assert (rows["top_n_overlap"] == 1).all()
+    assert not rows["top_site_changed"].any()
+
+
+def test_one_at_a_time_renormalises_and_matches_scipy_and_scoring():
+    frame = random_frame(50)
+    profile = gated()
+    table = one_at_a_time(frame, profile, steps=(-0.5, 0.5), top_n=5)
+    assert len(table) == 6
+    base = score_candidates(frame, profile)
+    eligible = ~base["excluded"]
+    row = table[(table["criterion"] == "a") & (table["step"] == -0.5)].iloc[0]
+    assert row["new_weight"] == pytest.approx(0.25)
+    # b and c keep their 3:2 ratio and fill the remaining 0.75.
+    changed = score_candidates(frame, profile, weights={"a": 0.25, "b": 0.45, "c": 0.3})
+    expected = spearmanr(base["score"][eligible], changed["score"][eligible]).statistic
+    assert row["spearman"] == pytest.approx(expected)
+    assert row["top_site"] == changed["rank"].idxmin()
+    top_base = set(base.index[base["rank"] <= 5])
+    top_new = set(changed.index[changed["rank"] <= 5])
+    assert row["top_n_overlap"] == pytest.approx(len(top_base & top_new) / 5)
+
+
+def test_one_at_a_time_two_sites():
+    table = one_at_a_time(AB, two_criteria(), steps=(-0.5, 0.5))
+    a_down = table.iloc[0]
+    assert a_down["new_weight"] == pytest.approx(0.3)
+    assert a_down["top_site"] == "B"
+    assert a_down["top_site_changed"]
+    assert a_down["spearman"] == pytest.approx(-1.0)
+    a_up = table.iloc[1]
+    assert a_up["new_weight"] == pytest.approx(0.9)
+    assert not a_up["top_site_changed"]
+
+
+def test_one_at_a_time_caps_weight_at_one():
+    table = one_at_a_time(AB, two_criteria(), steps=(1.0,))
+    assert table.iloc[0]["new_weight"] == pytest.approx(1.0)
+
+
+def test_one_at_a_time_refuses_step_of_minus_one():
+    with pytest.raises(ValueError, match=r"steps must be > -1"):
+        one_at_a_time(AB, two_criteria(), steps=(-1.0,))
+
+
+@pytest.mark.parametrize("aggregation", ["weighted_sum", "geometric_mean"])
+def test_monte_carlo_without_spread_keeps_the_top_n(aggregation):
+    frame = random_frame(60)
+    profile = gated(aggregation=aggregation)
+    table = monte_carlo(frame, profile, n=50, spread=0.0, top_n=7)
+    base = score_candidates(frame, profile)
+    eligible = base.index[~base["excluded"]]
+    assert list(table.index) == list(eligible)
+    assert table["rank"].tolist() == base.loc[eligible, "rank"].tolist()
+    assert (table.loc[table["rank"] <= 7, "share_in_top_n"] == 1).all()
+    assert (table.loc[table["rank"] > 7, "share_in_top_n"] == 0).all()
+    assert (table["median_rank"] == table["rank"]).all()
+    assert table.attrs["mean_spearman"] == pytest.approx(1.0)
+    assert table.attrs["top_site_share"] == 1.0
+
+
+def test_monte_carlo_with_tiny_spread_keeps_the_top_n():
+    frame = random_frame(60)
+    table = monte_carlo(frame, gated(), n=200, spread=1e-9, top_n=5)
+    assert (table.loc[table["rank"] <= 5, "share_in_top_n"] == 1).all()
+
+
+def test_monte_carlo_spread_moves_ranks_and_is_reproducible():
+    frame = random_frame(200)
+    profile = gated()
+    table = monte_carlo(frame, profile, n=300, spread=0.5, top_n=10, seed=3)
+    again = monte_carlo(frame, profile, n=300, spread=0.5, top_n=10, seed=3)
+    pd.testing.assert_frame_equal(table, again)
+    assert table["share_in_top_n"].between(0, 1).all()
+    assert table["share_in_top_n"].sum() == pytest.approx(10)
+    assert (table["rank_p05"] <= table["median_rank"]).all()
+    assert (table["median_rank"] <= table["rank_p95"]).all()
+    assert 0.5 < table.attrs["mean_spearman"] < 1.0
+
+
+def test_monte_carlo_keeps_zero_weights_zero():
+    frame = random_frame(40)
+    table = monte_carlo(frame, gated((0.5, 0.5, 0.0)), n=100, spread=0.3)
+    assert table.attrs["weights"]["c"] == 0.0
+    same = monte_carlo(frame.assign(c=0.0), gated((0.5, 0.5, 0.0)), n=100, spread=0.3)
+    pd.testing.assert_frame_equal(table, same)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"n": 0}, r"n must be a whole number"),
+        ({"spread": -0.1}, r"spread must be a finite number ≥ 0"),
+        ({"top_n": 0}, r"top_n must be a whole number ≥ 1"),
+    ],
+)
+def test_monte_carlo_refuses_bad_settings(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        monte_carlo(AB, two_criteria(), **kwargs)
+
+
+@pytest.mark.parametrize("aggregation", ["weighted_sum", "geometric_mean"])
+def test_results_do_not_depend_on_row_order(aggregation):
+    # Coarse values give many exact ties, which the label tie-break must settle.
+    frame = (random_frame(80, seed=7) * 4).round() / 4
+    profile = gated(aggregation=aggregation)
+    shuffled = frame.sample(frac=1.0, random_state=2)
+    mc = monte_carlo(frame, profile, n=100, spread=0.3, top_n=5)
+    mc_shuffled = monte_carlo(shuffled, profile, n=100, spread=0.3, top_n=5)
+    pd.testing.assert_frame_equal(mc, mc_shuffled.loc[mc.index])
+    assert mc.attrs == mc_shuffled.attrs
+    pd.testing.assert_frame_equal(
+        one_at_a_time(frame, profile, top_n=5), one_at_a_time(shuffled, profile, top_n=5)
+    )
+    assert smallest_flip(frame, profile) == smallest_flip(shuffled, profile)
+
+
+def test_weight_overrides_are_the_base():
+    frame = random_frame(30)
+    profile = gated()
+    flip = smallest_flip(frame, profile, weights={"a": 0.0})
+    assert flip["criteria"]["a"]["weight"] == 0.0
+    assert flip["criteria"]["b"]["weight"] == pytest.approx(0.6)
+
+
+def test_no_eligible_sites():
+    frame = random_frame(5).assign(gate=0.0)
+    profile = gated()
+    assert one_at_a_time(frame, profile).empty
+    assert monte_carlo(frame, profile, n=10).empty
+    assert smallest_flip(frame, profile) == {"top_site": None, "criteria": {}, "smallest": None}
+    json.dumps(sensitivity_report(frame, profile, n=10))
+
+
+@pytest.mark.parametrize("name", list_profiles())
+def test_shipped_profiles_on_synthetic_features(name):
+    profile = load_profile(name)
+    frame = synthetic_features(n=60)
+    report = sensitivity_report(frame, profile, n=200, top_n=5)
+    text = json.dumps(report, allow_nan=False)
+    assert json.loads(text)["profile"] == profile.name
+    used = set(score_candidates(frame, profile).attrs["weights"])
+    assert set(report["smallest_flip"]["criteria"]) == used
+    assert {r["criterion"] for r in report["one_at_a_time"]} == used
+    eligible = int((~score_candidates(frame, profile)["excluded"]).sum())
+    shares = [s["share_in_top_n"] for s in report["monte_carlo"]["sites"]]
+    assert sum(shares) == pytest.approx(min(5, eligible))
+
+
+def test_two_thousand_sites_thousand_draws():
+    frame = random_frame(2000, seed=11)
+    table = monte_carlo(frame, gated(), n=1000, top_n=10)
+    assert table["share_in_top_n"].sum() == pytest.approx(10)
+
+
+def test_spearman_with_ties_matches_scipy():
+    frame = (random_frame(60, seed=4) * 3).round() / 3
+    profile = gated()
+    table = one_at_a_time(frame, profile, steps=(0.5,))
+    base = score_candidates(frame, profile)
+    eligible = ~base["excluded"]
+    for row in table.itertuples():
+        others = profile.weights.drop(row.criterion)
+        changed = score_candidates(
+            frame,
+            profile,
+            weights={
+                row.criterion: row.new_weight,
+                **(others * (1 - row.new_weight) / others.sum()).to_dict(),
+            },
+        )
+        # Scores are compared at 12 decimals, as ranks are, so float noise makes no ties.
+        expected = spearmanr(
+            base["score"][eligible].round(12), changed["score"][eligible].round(12)
+        ).statistic
+        assert row.spearman == pytest.approx(expected)
