@@ -23,7 +23,7 @@ from geo import datadir
 from geo.settings import CRS_RD
 
 #: Bump when the generator changes, so a stale cached copy is rebuilt.
-DEMO_VERSION = 1
+DEMO_VERSION = 2
 SEED = 20261123
 DEMO_CANDIDATES = Path("inventories/demo_candidates.csv")
 DEMO_FACILITIES = Path("inventories/demo_facilities.csv")
@@ -119,7 +119,9 @@ def _demo_buurten(rng: np.random.Generator) -> gpd.GeoDataFrame:
                 dist = np.hypot(*(np.array(cell.centroid.coords[0]) - centre))
                 central = float(np.clip(1 - dist / (max(ncol, nrow) * size * 0.7), 0, 1))
                 area_ha = size * size / 10_000
-                density = (60 + 90 * central) if urban else (8 + 20 * central)
+                # Villages thin out to open country at their edge (inhabitants per ha), so the
+                # demo has sparse buurten where Skaeve Huse can go.
+                density = (60 + 90 * central) if urban else (1.5 + 30 * central**2)
                 inhabitants = round(area_ha * density * rng.uniform(0.7, 1.3), -1)
                 rows.append(
                     {

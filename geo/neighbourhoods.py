@@ -93,8 +93,8 @@ def neighbourhoods_from_cbs(
         else _read_buurt_shapes(geometry_path, codes)
     )
     shapes = _validate.to_rd(shapes, source=geometry_path)[["buurtcode", "geometry"]]
-    frame = buurten.merge(shapes, left_on="code", right_on="buurtcode", how="left")
-    frame["buurtcode"] = frame["code"]
+    shapes = shapes.rename(columns={"buurtcode": "code"})
+    frame = buurten.merge(shapes, on="code", how="left")
     frame["geometry_approximate"] = not source.synthetic
     frame = gpd.GeoDataFrame(frame, geometry="geometry", crs=CRS_RD)
     return _canonical_order(frame.set_index("code", drop=False).rename_axis(None))
