@@ -17,6 +17,7 @@ import pandas as pd
 from criteria._errors import FeatureTableError, ProfileError
 from criteria.profiles import list_profiles, load_profile
 from criteria.run import ShortlistOptions, run_scoring, scenario_dict
+from criteria.sensitivity import sensitivity_report
 from geo._errors import PlekwijzerInputError
 from geo.datadir import DataSource, resolve_data_dir
 from geo.evenness import evenness_aware_shortlist
@@ -162,6 +163,13 @@ def _cmd_score(args: argparse.Namespace) -> int:
     )
     write_json_atomic(out, collection)
     write_json_atomic(scenario_path, scenario)
+    if args.sensitivity:
+        report = sensitivity_report(
+            data.features, run.profile, n=args.sensitivity, top_n=options.top_n
+        )
+        sensitivity_path = out.with_name(out.stem + ".sensitivity.json")
+        write_json_atomic(sensitivity_path, report)
+        _print_sensitivity(report, sensitivity_path)
     for warning in run.warnings:
         _say(f"warning: {warning}")
     table = run.table
@@ -175,6 +183,22 @@ def _cmd_score(args: argparse.Namespace) -> int:
             f"{row['name']}"
         )
     return 0
+
+
+def _print_sensitivity(report: dict, path: Path) -> None:
+    mc = report["monte_carlo"]
+    _say(
+        f"sensitivity ({mc['n']} weight draws, ±{mc['spread']:.0%}): top site "
+        f"{mc['top_site']} stays first in {mc['top_site_share']:.0%}, mean rank correlation "
+        f"{mc['mean_spearman']:.2f} -> {path.name}"
+    )
+    flip = report["smallest_flip"]["smallest"]
+    if flip:
+        _say(
+            f"smallest single-weight change that flips the top site: {flip['criterion']} "
+            f"{flip['weight']:.3f} -> {flip['critical_weight']:.3f} "
+            f"(new top {flip['new_top_site']})"
+        )
 
 
 def _cmd_spread(args: argparse.Namespace) -> int:
@@ -292,6 +316,14 @@ def build_parser() -> argparse.ArgumentParser:
         default=0.0,
         metavar="W",
         help="0..1: trade score against a more even spread over gemeenten (default 0: off)",
+    )
+    score.add_argument(
+        "--sensitivity",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also run N Monte Carlo weight draws and one-at-a-time changes "
+        "(<out>.sensitivity.json)",
     )
     score.add_argument("--out", required=True, help="output GeoJSON (scenario file beside it)")
     score.set_defaults(func=_cmd_score)

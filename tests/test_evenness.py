@@ -139,3 +139,38 @@ def test_cli_evenness_is_recorded_in_the_scenario(demo_source, tmp_path):
     scenario = json.loads((tmp_path / "nb.scenario.json").read_text(encoding="utf-8"))
     assert scenario["shortlist"]["evenness_weight"] == 0.7
     assert len(scenario["shortlist"]["ids"]) == 3
+
+
+def test_cli_sensitivity_file(demo_source, tmp_path):
+    import json
+
+    import cli
+
+    inventories = demo_source.path / "inventories"
+    out = tmp_path / "tv.geojson"
+    code = cli.main(
+        [
+            "score",
+            "--profile",
+            "tussenvoorziening",
+            "--region",
+            "demo",
+            "--data-dir",
+            str(demo_source.path),
+            "--candidates",
+            str(inventories / "demo_candidates.csv"),
+            "--facilities",
+            str(inventories / "demo_facilities.csv"),
+            "--top",
+            "5",
+            "--sensitivity",
+            "200",
+            "--out",
+            str(out),
+        ]
+    )
+    assert code == 0
+    report = json.loads((tmp_path / "tv.sensitivity.json").read_text(encoding="utf-8"))
+    assert report["monte_carlo"]["n"] == 200
+    assert 0 <= report["monte_carlo"]["top_site_share"] <= 1
+    assert report["one_at_a_time"]
