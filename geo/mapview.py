@@ -258,13 +258,15 @@ def add_outlines(fmap: folium.Map, gemeenten: gpd.GeoDataFrame) -> None:
     ).add_to(fmap)
 
 
-def add_sites(fmap: folium.Map, table: gpd.GeoDataFrame) -> None:
-    """Draw scored sites (EPSG:4326): coloured by score, grey when excluded, reasons on hover.
+def site_layer(table: gpd.GeoDataFrame) -> folium.FeatureGroup:
+    """Return scored sites (EPSG:4326) as a layer: by score, grey when excluded, reasons on hover.
 
-    The tooltip starts with ``<site id> · ``, which the app reads back from a click. Tooltips
-    rather than popups: folium's popups need jQuery, which the offline map does not load.
+    A separate layer so the app can swap it on a weight change without redrawing the base
+    map (and losing the user's zoom). The tooltip starts with ``<site id> · ``, which the app
+    reads back from a click. Tooltips rather than popups: folium's popups need jQuery, which
+    the offline map does not load.
     """
-    group = folium.FeatureGroup(name="Locaties (score)").add_to(fmap)
+    group = folium.FeatureGroup(name="Locaties (score)")
     # Excluded sites first so coloured ones stay on top.
     ordered = table.sort_values(["excluded", "score"], ascending=[False, True])
     span = score_range(table)
@@ -289,6 +291,7 @@ def add_sites(fmap: folium.Map, table: gpd.GeoDataFrame) -> None:
             fill_opacity=0.95,
             tooltip=folium.Tooltip(text, style="max-width:340px;white-space:normal"),
         ).add_to(group)
+    return group
 
 
 def add_facilities(fmap: folium.Map, public: gpd.GeoDataFrame, buurten: gpd.GeoDataFrame) -> None:
