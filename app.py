@@ -97,7 +97,9 @@ def region_data(
     shown = mapview.display_layer(data.buurten)
     gemeenten_rd = data.buurten[data.buurten.geometry.notna()].dissolve("gemeentecode")
     outlines = mapview.display_layer(
-        gemeenten_rd.reset_index()[["gemeentecode", "geometry"]], tolerance_m=50.0
+        gemeenten_rd.reset_index()[["gemeentecode", "geometry"]],
+        tolerance_m=50.0,
+        close_gaps_m=25.0,
     )
     public = public_view(data.facilities).to_crs("EPSG:4326")
     return {
@@ -477,7 +479,15 @@ def spread_tab(run: ScoringRun, data: RegionData, loaded: dict[str, Any]) -> Non
     units = shown["units"]
     left, right = st.columns([3, 2])
     with left:
-        shapes = mapview.display_layer(units_for_level(data.buurten, level=level), tolerance_m=30.0)
+        # Unit shapes depend only on the region: kept with the cached region layers.
+        key = f"units_{level}"
+        if key not in loaded:
+            loaded[key] = mapview.display_layer(
+                units_for_level(data.buurten, level=level),
+                tolerance_m=30.0,
+                close_gaps_m=25.0 if level != "buurt" else 0.0,
+            )
+        shapes = loaded[key]
         shapes = shapes.join(
             units.set_index("code")[["per_10k", "fair_share", "surplus"]], on="code"
         )

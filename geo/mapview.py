@@ -107,11 +107,19 @@ def use_local_assets(fmap: folium.Map, *, base_url: str) -> folium.Map:
     return fmap
 
 
-def display_layer(layer: gpd.GeoDataFrame, *, tolerance_m: float = SIMPLIFY_M) -> gpd.GeoDataFrame:
-    """Return a layer simplified by ``tolerance_m`` metres and converted to EPSG:4326."""
+def display_layer(
+    layer: gpd.GeoDataFrame, *, tolerance_m: float = SIMPLIFY_M, close_gaps_m: float = 0.0
+) -> gpd.GeoDataFrame:
+    """Return a layer simplified by ``tolerance_m`` metres and converted to EPSG:4326.
+
+    ``close_gaps_m`` > 0 closes slivers narrower than twice that many metres first: units
+    dissolved from approximate buurt polygons otherwise show their inner gaps as lines.
+    """
     shaped = layer[layer.geometry.notna() & ~layer.geometry.is_empty]
-    simple = shaped.set_geometry(shaped.geometry.simplify(tolerance_m))
-    return simple.to_crs(CRS_WGS84)
+    geometry = shaped.geometry
+    if close_gaps_m > 0:
+        geometry = geometry.buffer(close_gaps_m).buffer(-close_gaps_m)
+    return shaped.set_geometry(geometry.simplify(tolerance_m)).to_crs(CRS_WGS84)
 
 
 def class_breaks(values: pd.Series, *, k: int = 5) -> list[float]:
