@@ -21,6 +21,7 @@ from geo.facilities import facilities_from_frame
 from geo.neighbourhoods import aggregate_neighbourhoods
 from geo.settings import DEFAULT_PLACES, FACILITY_TYPES
 from geo.spread import (
+    TABLE_COLUMNS,
     compare_scenarios,
     lorenz,
     most_and_least_provided,
@@ -253,16 +254,5 @@ def report_to_json(report: dict[str, Any]) -> dict[str, Any]:
     out = convert(report)
     for part in (out, out.get("after") or {}):
         if "units" in part:
-            keep = (
-                "code",
-                "name",
-                "inhabitants",
-                "facilities",
-                "places",
-                "per_10k",
-                "fair_share",
-                "surplus",
-                "draagkracht",
-            )
-            part["units"] = [{k: row.get(k) for k in keep} for row in part["units"]]
+            part["units"] = [{k: row.get(k) for k in TABLE_COLUMNS} for row in part["units"]]
     return out

@@ -1,3 +1,5 @@
+import json
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -107,70 +109,31 @@ def test_weight_outside_unit_interval_refused(two_gemeenten):
         )
 
 
-def test_cli_evenness_is_recorded_in_the_scenario(demo_source, tmp_path):
-    import json
-
+def _score_demo(demo_source, tmp_path, profile, *extra):
     import cli
 
     inventories = demo_source.path / "inventories"
-    out = tmp_path / "nb.geojson"
-    code = cli.main(
-        [
-            "score",
-            "--profile",
-            "noaberhuuske",
-            "--region",
-            "demo",
-            "--data-dir",
-            str(demo_source.path),
-            "--candidates",
-            str(inventories / "demo_candidates.csv"),
-            "--facilities",
-            str(inventories / "demo_facilities.csv"),
-            "--top",
-            "3",
-            "--evenness",
-            "0.7",
-            "--out",
-            str(out),
-        ]
-    )
-    assert code == 0
-    scenario = json.loads((tmp_path / "nb.scenario.json").read_text(encoding="utf-8"))
+    args = [
+        "score", "--profile", profile, "--region", "demo",
+        "--data-dir", str(demo_source.path),
+        "--candidates", str(inventories / "demo_candidates.csv"),
+        "--facilities", str(inventories / "demo_facilities.csv"),
+        "--out", str(tmp_path / f"{profile}.geojson"), *extra,
+    ]  # fmt: skip
+    assert cli.main(args) == 0
+
+
+def test_cli_evenness_is_recorded_in_the_scenario(demo_source, tmp_path):
+    _score_demo(demo_source, tmp_path, "noaberhuuske", "--top", "3", "--evenness", "0.7")
+    scenario = json.loads((tmp_path / "noaberhuuske.scenario.json").read_text(encoding="utf-8"))
     assert scenario["shortlist"]["evenness_weight"] == 0.7
     assert len(scenario["shortlist"]["ids"]) == 3
 
 
 def test_cli_sensitivity_file(demo_source, tmp_path):
-    import json
-
-    import cli
-
-    inventories = demo_source.path / "inventories"
-    out = tmp_path / "tv.geojson"
-    code = cli.main(
-        [
-            "score",
-            "--profile",
-            "tussenvoorziening",
-            "--region",
-            "demo",
-            "--data-dir",
-            str(demo_source.path),
-            "--candidates",
-            str(inventories / "demo_candidates.csv"),
-            "--facilities",
-            str(inventories / "demo_facilities.csv"),
-            "--top",
-            "5",
-            "--sensitivity",
-            "200",
-            "--out",
-            str(out),
-        ]
-    )
-    assert code == 0
-    report = json.loads((tmp_path / "tv.sensitivity.json").read_text(encoding="utf-8"))
+    _score_demo(demo_source, tmp_path, "tussenvoorziening", "--top", "5", "--sensitivity", "200")
+    sensitivity = tmp_path / "tussenvoorziening.sensitivity.json"
+    report = json.loads(sensitivity.read_text(encoding="utf-8"))
     assert report["monte_carlo"]["n"] == 200
     assert 0 <= report["monte_carlo"]["top_site_share"] <= 1
     assert report["one_at_a_time"]
