@@ -18,8 +18,7 @@ import numpy as np
 import pandas as pd
 
 from geo.inequality import gini_weighted
-
-_LEVEL_KEY = {"gemeente": "gemeentecode", "wijk": "wijkcode"}
+from geo.spread_report import LEVEL_KEY
 
 
 def evenness_aware_shortlist(
@@ -66,7 +65,7 @@ def evenness_aware_shortlist(
     if not 0.0 <= evenness_weight <= 1.0:
         msg = f"evenness_weight must lie in [0, 1], got {evenness_weight!r}"
         raise ValueError(msg)
-    key = _LEVEL_KEY[level]
+    key = LEVEL_KEY[level]
     codes = units["code"].to_numpy()
     inhabitants = units["inhabitants"].fillna(0).to_numpy(float)
     populated = inhabitants > 0

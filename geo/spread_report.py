@@ -31,7 +31,8 @@ from geo.spread import (
 )
 
 LEVELS = ("gemeente", "wijk", "buurt")
-_LEVEL_KEY = {"gemeente": "gemeentecode", "wijk": "wijkcode", "buurt": "buurtcode"}
+#: Column of a facility or site that names its unit at each level.
+LEVEL_KEY = {"gemeente": "gemeentecode", "wijk": "wijkcode", "buurt": "buurtcode"}
 
 
 def units_for_level(
@@ -57,7 +58,7 @@ def units_for_level(
     if level == "buurt":
         return buurten
     units = aggregate_neighbourhoods(buurten, level=level)
-    key = _LEVEL_KEY[level]
+    key = LEVEL_KEY[level]
     weights = buurten["inhabitants"].where(buurten["draagkracht"].notna()).fillna(0)
     weighted = (buurten["draagkracht"].fillna(0) * weights).groupby(buurten[key]).sum()
     totals = weights.groupby(buurten[key]).sum()
@@ -114,7 +115,7 @@ def spread_report(
     table = unit_table(
         units,
         facilities,
-        level_code_column=_LEVEL_KEY[level],
+        level_code_column=LEVEL_KEY[level],
         facility_type=facility_type,
         draagkracht=units["draagkracht"],
         fair_share_correction=fair_share_correction,

@@ -28,85 +28,42 @@ def two_gemeenten():
     return scored, units, existing
 
 
-def test_zero_weight_picks_by_score(two_gemeenten):
+def _pick(two_gemeenten, **options):
     scored, units, existing = two_gemeenten
-    picks = evenness_aware_shortlist(
-        scored,
-        units=units,
-        existing_places=existing,
-        places_per_site=6,
-        top_n=1,
-        evenness_weight=0.0,
-    )
+    settings = {"places_per_site": 6, "top_n": 1, "evenness_weight": 0.5} | options
+    return evenness_aware_shortlist(scored, units=units, existing_places=existing, **settings)
+
+
+def test_zero_weight_picks_by_score(two_gemeenten):
+    picks = _pick(two_gemeenten, evenness_weight=0.0)
     assert picks["shortlisted"].tolist() == [True, False, False]
 
 
 def test_evenness_prefers_the_under_provided_gemeente(two_gemeenten):
-    scored, units, existing = two_gemeenten
-    picks = evenness_aware_shortlist(
-        scored,
-        units=units,
-        existing_places=existing,
-        places_per_site=6,
-        top_n=1,
-        evenness_weight=0.5,
-    )
+    picks = _pick(two_gemeenten)
     assert picks.loc["b1", "shortlisted"]
     # Gini before: rates 20 and 0 per 10k -> 0.5; after 6 places in B: |20-6|/(2*2*13)
     assert picks.loc["b1", "evenness_gain"] == pytest.approx(0.5 - 14 / 52)
 
 
 def test_spacing_and_caps(two_gemeenten):
-    scored, units, existing = two_gemeenten
-    spaced = evenness_aware_shortlist(
-        scored,
-        units=units,
-        existing_places=existing,
-        places_per_site=6,
-        top_n=3,
-        evenness_weight=0.5,
-        min_spacing_m=500,
-    )
+    spaced = _pick(two_gemeenten, top_n=3, min_spacing_m=500)
     assert spaced["shortlisted"].sum() == 2  # b2 lies 100 m from b1
-    capped = evenness_aware_shortlist(
-        scored,
-        units=units,
-        existing_places=existing,
-        places_per_site=6,
-        top_n=3,
-        evenness_weight=0.5,
-        max_per_gemeente=1,
-    )
+    capped = _pick(two_gemeenten, top_n=3, max_per_gemeente=1)
     assert sorted(capped.index[capped["shortlisted"]]) == ["a1", "b1"]
     assert capped["pick_order"].dropna().tolist() == [2, 1]
 
 
 def test_excluded_never_picked(two_gemeenten):
-    scored, units, existing = two_gemeenten
-    scored["excluded"] = [False, True, True]
-    picks = evenness_aware_shortlist(
-        scored,
-        units=units,
-        existing_places=existing,
-        places_per_site=6,
-        top_n=3,
-        evenness_weight=1.0,
-    )
+    two_gemeenten[0]["excluded"] = [False, True, True]
+    picks = _pick(two_gemeenten, top_n=3, evenness_weight=1.0)
     assert picks["shortlisted"].tolist() == [True, False, False]
     assert np.isnan(picks.loc["b1", "evenness_gain"])
 
 
 def test_weight_outside_unit_interval_refused(two_gemeenten):
-    scored, units, existing = two_gemeenten
     with pytest.raises(ValueError, match=r"evenness_weight must lie in \[0, 1\]"):
-        evenness_aware_shortlist(
-            scored,
-            units=units,
-            existing_places=existing,
-            places_per_site=6,
-            top_n=1,
-            evenness_weight=1.5,
-        )
+        _pick(two_gemeenten, evenness_weight=1.5)
 
 
 def _score_demo(demo_source, tmp_path, profile, *extra):
