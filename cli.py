@@ -134,7 +134,9 @@ def _parse_weights(items: Sequence[str] | None) -> tuple[tuple[str, float], ...]
     return tuple(weights.items())
 
 
-_SCENARIO_FLAGS = ("profile", "region", "gemeenten", "candidates", "facilities", "roads")
+#: Flags that describe a run; with --scenario only the input files may be given again.
+_SCENARIO_FLAGS = ("profile", "region", "gemeenten")
+_INPUT_FLAGS = ("candidates", "facilities", "roads")
 
 
 def _scenario_from_args(args: argparse.Namespace) -> Any:
@@ -149,7 +151,8 @@ def _scenario_from_args(args: argparse.Namespace) -> Any:
             )
             raise PlekwijzerInputError(msg)
         scenario = Scenario.from_file(args.scenario)
-        return scenario.replace(data_dir=args.data_dir or scenario.data_dir)
+        inputs = {f: getattr(args, f) for f in _INPUT_FLAGS if getattr(args, f) is not None}
+        return scenario.replace(data_dir=args.data_dir or scenario.data_dir, **inputs)
     missing = [f for f in ("--profile", "--candidates") if not getattr(args, f[2:])]
     if args.region is None and args.gemeenten is None:
         missing.append("--region or --gemeenten")
