@@ -63,6 +63,12 @@ def gemeente_names(source: DataSource) -> dict[str, str]:
     return dict(zip(rows["gemeentecode"], rows["name"], strict=True))
 
 
+def nl(value: float, decimals: int = 1) -> str:
+    """Format a number in nl-NL notation: 1.234,5."""
+    text = f"{value:,.{decimals}f}"
+    return text.replace(",", "_").replace(".", ",").replace("_", ".")
+
+
 def read_upload(upload: Any) -> Upload | None:
     """Return an upload as ``(file name, bytes)``, refusing files too big for the app."""
     if upload is None:
@@ -511,8 +517,8 @@ def shortlist_tab(run: ScenarioResult, names: dict[str, str]) -> None:
     gini = run.spread["delta"]["indices"]["gini"]
     st.caption(
         f"{eligible} van {len(run.table)} kandidaten voldoen aan de harde eisen. Gini van "
-        f"plaatsen per 10.000 over gemeenten: nu {gini['before']:.3f}, met deze shortlist "
-        f"{gini['after']:.3f}."
+        f"plaatsen per 10.000 over gemeenten: nu {nl(gini['before'], 3)}, met deze shortlist "
+        f"{nl(gini['after'], 3)}."
     )
     cols = st.columns(2)
     stem = f"plekwijzer_{run.region.name}_{run.profile.name}"
