@@ -18,7 +18,7 @@ import geopandas as gpd
 import pandas as pd
 
 from criteria.profiles import Profile
-from criteria.scenario import Scenario, ShortlistOptions, profile_spec_json
+from criteria.scenario import SCENARIO_VERSION, Scenario, ShortlistOptions, profile_spec_json
 from criteria.scoring import explain, score_candidates
 from criteria.shortlist import EvennessTarget, pick_sites
 from geo._errors import PlekwijzerInputError
@@ -457,7 +457,7 @@ def scenario_dict(
     data
         Data sources: the data directory, whether synthetic, the inventory and register files.
     """
-    versions = {}
+    versions: dict[str, str | None] = {}
     for package in _VERSIONED:
         try:
             versions[package] = importlib.metadata.version(package)
@@ -465,7 +465,7 @@ def scenario_dict(
             versions[package] = None
     versions["python"] = platform.python_version()
     return {
-        "plekwijzer_scenario": 1,
+        "plekwijzer_scenario": SCENARIO_VERSION,
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "region": dict(region),
         "profile": run.profile.to_dict(),

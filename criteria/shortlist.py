@@ -246,8 +246,8 @@ def pick_sites(
     ShortlistOptionError
         For a negative ``top_n`` or spacing, a cap below 1, an evenness weight outside 0..1.
     """
-    caps = {"buurtcode": max_per_buurt, "gemeentecode": max_per_gemeente}
-    caps = {column: cap for column, cap in caps.items() if cap is not None}
+    given = {"buurtcode": max_per_buurt, "gemeentecode": max_per_gemeente}
+    caps = {column: cap for column, cap in given.items() if cap is not None}
     _check_options(scored, top_n=top_n, min_spacing_m=min_spacing_m, caps=caps, evenness=evenness)
     ranks = scored["rank"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
     eligible = ~np.isnan(ranks)

@@ -307,6 +307,8 @@ def add_facilities(fmap: folium.Map, public: gpd.GeoDataFrame, buurten: gpd.GeoD
 
     Parameters
     ----------
+    fmap
+        The map to draw on.
     public
         :func:`geo.facilities.public_view` of the register in EPSG:4326: confidential rows
         have no geometry and are never drawn as points.
