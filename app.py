@@ -382,6 +382,7 @@ def main() -> None:
         types = ["csv", "geojson", "json", "gpkg"]
         cand_file = st.file_uploader("Kandidatenlijst (vastgoed)", types, key="up_cand")
         fac_file = st.file_uploader("Register voorzieningen", types, key="up_fac")
+    header = st.container()  # title and summary, filled once the scenario has run
     tab_map, tab_short, tab_spread, tab_compare = st.tabs(
         ["Kaart", "Shortlist", "Spreiding", "Vergelijken"]
     )
@@ -410,13 +411,13 @@ def main() -> None:
             "Kandidaten en register: ILLUSTRATIEF (verzonnen voorbeeld); upload "
             "eigen bestanden voor echte plekken."
         )
-    st.title(f"Plekwijzer — {region.title}")
-    st.caption(
+    header.title(f"Plekwijzer — {region.title}")
+    header.caption(
         f"{len(data.buurten)} buurten · {len(data.candidates)} kandidaatlocaties · "
         f"{len(data.facilities)} bestaande voorzieningen · profiel {result.profile.title}"
     )
     for warning in result.scoring.warnings:
-        st.warning(warning)
+        header.warning(warning)
     with tab_map:
         map_tab(result, loaded, names, started)
     with tab_short:

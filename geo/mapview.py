@@ -9,6 +9,7 @@ app serves itself, so the map draws offline and on networks that block CDNs.
 from __future__ import annotations
 
 import html
+import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 from branca.colormap import LinearColormap
+from branca.element import MacroElement
 from folium.elements import JSCSSMixin
+from jinja2 import Template
 
 from geo.settings import CRS_WGS84
 
@@ -212,7 +215,29 @@ def base_map(bounds: Sequence[float], *, tiles: bool = True) -> folium.Map:
             PDOK_TILES, attr=PDOK_ATTRIBUTION, name="PDOK BRT-Achtergrondkaart", max_zoom=19
         ).add_to(fmap)
     fmap.fit_bounds([[miny, minx], [maxy, maxx]])
+    _refit_when_shown(fmap, [[miny, minx], [maxy, maxx]])
     return fmap
+
+
+def _refit_when_shown(fmap: folium.Map, bounds: list[list[float]]) -> None:
+    """Fit the bounds again once the map gets a size.
+
+    A map drawn in a tab that is not shown yet has a 0×0 container: Leaflet then fits the
+    bounds at world zoom (scale bar 5,000 km). A ResizeObserver refits when the tab opens,
+    until the user moves the map themselves.
+    """
+    script = (
+        "{% macro script(this, kwargs) %}"
+        "(function(map){var moved=false;"
+        "map.on('dragstart zoomstart',function(e){if(e.originalEvent!==undefined){moved=true;}});"
+        "new ResizeObserver(function(){var s=map.getSize();"
+        "if(s.x>0&&s.y>0&&!moved){map.invalidateSize();map.fitBounds(" + json.dumps(bounds) + ");}"
+        "}).observe(map.getContainer());})({{this._parent.get_name()}});"
+        "{% endmacro %}"
+    )
+    element = MacroElement()
+    element._template = Template(script)
+    fmap.add_child(element)
 
 
 def add_choropleth(
