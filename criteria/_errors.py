@@ -81,3 +81,7 @@ class InconsistentJudgementsError(WeightError):
 
 class FeatureTableError(ValueError):
     """A feature table that cannot be scored (e.g. a duplicated index)."""
+
+
+class CoverageError(ValueError):
+    """A coverage plan that cannot be made: a bad reach or site count, or no usable sites."""
