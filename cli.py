@@ -1,4 +1,4 @@
-"""Command-line front end: ``plekwijzer regions | profiles | score | spread``.
+"""Command-line front end: ``plekwijzer regions | profiles | score | spread | cover``.
 
 A thin layer over :mod:`geo` and :mod:`criteria`: it parses options, calls library functions
 and prints. Bad input ends with one message on stderr and exit code 2, without a traceback.
@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
 
-from criteria._errors import FeatureTableError, ProfileError
+from criteria._errors import CoverageError, FeatureTableError, ProfileError
+from criteria.coverage_plan import add_cover_rank, plan_coverage
 from criteria.profiles import list_profiles, load_profile
 from criteria.run import ShortlistOptions, run_scoring, scenario_dict
 from criteria.sensitivity import sensitivity_report
@@ -34,7 +36,7 @@ from geo.spread_report import (
 )
 from geo.workspace import load_region_data
 
-_USER_ERRORS = (PlekwijzerInputError, ProfileError, FeatureTableError)
+_USER_ERRORS = (PlekwijzerInputError, ProfileError, FeatureTableError, CoverageError)
 
 
 def _say(message: str) -> None:
@@ -266,6 +268,72 @@ def _print_spread(report: dict) -> None:
         print(f"after adding {report['added']} sites: {changes}")
 
 
+def _cmd_cover(args: argparse.Namespace) -> int:
+    """How many new sites, and where, so that inhabited buurten have one within reach."""
+    if args.all == (args.sites is not None):
+        msg = "give exactly one of --all (fewest sites reaching every buurt) or --sites N."
+        raise PlekwijzerInputError(msg)
+    if args.sites is not None and args.sites < 1:
+        msg = f"--sites {args.sites}: give a number of new sites of 1 or more."
+        raise PlekwijzerInputError(msg)
+    if not (math.isfinite(args.reach_m) and args.reach_m > 0):
+        msg = f"--reach-m {args.reach_m:g}: give the reach in metres above 0, e.g. 3000."
+        raise PlekwijzerInputError(msg)
+    out = Path(args.out)
+    profile = load_profile(args.profile)
+    source = _source(args)
+    region = _region(args)
+    data = load_region_data(
+        region,
+        source,
+        candidates_path=args.candidates,
+        facilities_path=args.facilities,
+        use_defaults=False,
+    )
+    if args.facilities is None:
+        _say(f"note: no --facilities register: no existing {profile.name} counts as cover")
+    run = run_scoring(data.features, profile)
+    plan = plan_coverage(
+        buurten=data.buurten,
+        table=run.table,
+        facilities=data.facilities,
+        facility_type=profile.name,
+        reach_m=args.reach_m,
+        n_sites=args.sites,
+    )
+    result = plan.result
+    settings = {"reach_m": result.reach_m, "model": result.model, "sites": args.sites}
+    context = {
+        "profile": profile.name,
+        "region": region.name,
+        "reach_kind": plan.reach_kind,
+        "demand_point": "representative point of the buurt (CBS 2024 inhabitants)",
+    }
+    scenario = scenario_dict(
+        run,
+        region={"name": region.name, "gemeenten": list(region.gemeenten)},
+        data={"data_dir": str(source.path), "synthetic": source.synthetic, **data.inputs},
+    )
+    scenario["coverage"] = settings | {"reach_kind": plan.reach_kind}
+    scenario_path = out.with_name(out.stem + ".scenario.json")
+    write_json_atomic(out, result.to_dict() | context)
+    write_json_atomic(scenario_path, scenario)
+    if args.geojson:
+        collection = add_cover_rank(run.feature_collection(), result)
+        collection["plekwijzer"] = {"profile": profile.name, "region": region.name, **settings}
+        write_json_atomic(Path(args.geojson), collection)
+    _say(f"{plan.summary_nl()} -> {out} (+ {scenario_path.name})")
+    names = run.table["name"]
+    for site in result.sites:
+        print(
+            f"{site.cover_rank:>4}  {site.id:<14} +{site.adds_inhabitants:>8,.0f} inh  "
+            f"score {site.score:.3f}  {names.get(site.id, '')}"
+        )
+    for buurt in result.unreachable:
+        print(f"  unreachable  {buurt.buurtcode}  {buurt.inhabitants:>8,.0f} inh")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of the ``plekwijzer`` command."""
     parser = argparse.ArgumentParser(
@@ -341,6 +409,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     spread.add_argument("--out", required=True, help="FILE.json or FILE.csv")
     spread.set_defaults(func=_cmd_spread)
+
+    cover = sub.add_parser(
+        "cover", parents=[common, area], help="how many new sites, and where, to reach everyone"
+    )
+    cover.add_argument("--profile", required=True, help="profile name or TOML file")
+    cover.add_argument("--candidates", required=True, help="inventory CSV/GeoJSON/GPKG/BAG")
+    cover.add_argument("--facilities", help="facility register: its sites of the type count")
+    cover.add_argument(
+        "--reach-m", type=float, required=True, help="reach in straight-line metres, e.g. 3000"
+    )
+    cover.add_argument(
+        "--all", action="store_true", help="fewest new sites reaching every inhabited buurt"
+    )
+    cover.add_argument(
+        "--sites", type=int, default=None, metavar="N", help="the N new sites reaching most"
+    )
+    cover.add_argument("--out", required=True, help="cover.json (scenario file beside it)")
+    cover.add_argument("--geojson", help="also write the candidates with cover_rank")
+    cover.set_defaults(func=_cmd_cover)
     return parser
 
 

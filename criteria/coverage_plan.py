@@ -171,9 +171,11 @@ class CoveragePlan:
         if result.unreachable:
             people = sum(b.inhabitants for b in result.unreachable)
             count = len(result.unreachable)
-            where = "1 buurt ligt" if count == 1 else f"{count} buurten liggen"
+            where = "1 buurt" if count == 1 else f"{count} buurten"
+            verb = "ligt" if count == 1 else "liggen"
             text += (
-                f" {where} ({_nl(people, 0)} inwoners) buiten bereik van elke geschikte locatie."
+                f" {where} ({_nl(people, 0)} inwoners) {verb} buiten bereik van elke "
+                "geschikte locatie."
             )
         return text
 
