@@ -29,9 +29,10 @@ from __future__ import annotations
 
 import math
 import time
+import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -39,112 +40,8 @@ import pulp
 from spopt.locate import LSCP, MCLP
 
 from criteria._errors import CoverageError
+from criteria.coverage_result import BuurtDemand, CoverageResult, CoverSite, Model
 from geo.reach import straight_line_cost_m
-
-Model = Literal["lscp", "mclp"]
-
-#: How the second solve breaks ties, as recorded in results and exports.
-TIE_BREAK = "max total suitability score among optimal plans (second solve)"
-
-
-@dataclass(frozen=True)
-class BuurtDemand:
-    """A buurt's inhabitants, as listed among the uncovered or unreachable buurten."""
-
-    buurtcode: str
-    inhabitants: float
-
-
-@dataclass(frozen=True)
-class CoverSite:
-    """A chosen new site.
-
-    Attributes
-    ----------
-    id
-        Candidate id.
-    cover_rank
-        1 for the site that adds most inhabitants to the existing cover, 2 for the next
-        given the first, and so on (ties by score, then id).
-    score
-        Suitability score (0–1).
-    adds_inhabitants
-        Inhabitants it newly covers at its rank.
-    covers_inhabitants
-        Inhabitants within its reach, overlap with other sites included.
-    """
-
-    id: str
-    cover_rank: int
-    score: float
-    adds_inhabitants: float
-    covers_inhabitants: float
-
-
-@dataclass(frozen=True)
-class CoverageResult:
-    """The outcome of one coverage plan; :meth:`to_dict` is the CLI's JSON contract.
-
-    Shares are of ``inhabitants``, the total of every inhabited buurt (unreachable ones too).
-    """
-
-    model: Model
-    reach_m: float
-    existing_ids: tuple[str, ...]
-    sites: tuple[CoverSite, ...]
-    inhabitants: float
-    covered_before: float
-    covered_after: float
-    uncovered: tuple[BuurtDemand, ...]
-    unreachable: tuple[BuurtDemand, ...]
-    solve_s: float
-    sites_asked: int | None = None
-    sites_needed: int | None = None
-    #: Per demand buurtcode the id of the nearest existing or new site within reach, or None.
-    served_by: dict[str, str | None] = field(default_factory=dict)
-
-    @property
-    def existing(self) -> int:
-        """Number of existing facilities of the type (predefined sites)."""
-        return len(self.existing_ids)
-
-    @property
-    def new_sites(self) -> tuple[str, ...]:
-        """Ids of the new sites in cover-rank order."""
-        return tuple(site.id for site in self.sites)
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return the JSON of ``plekwijzer cover`` (plain Python types)."""
-        return {
-            "reach_m": self.reach_m,
-            "model": self.model,
-            "existing": self.existing,
-            "new_sites": list(self.new_sites),
-            "inhabitants": self.inhabitants,
-            "covered_before": self.covered_before,
-            "covered_after": self.covered_after,
-            "uncovered": [_record(b) for b in self.uncovered],
-            "solve_s": self.solve_s,
-            "unreachable": [_record(b) for b in self.unreachable],
-            "sites": [
-                {
-                    "id": s.id,
-                    "cover_rank": s.cover_rank,
-                    "score": s.score,
-                    "adds_inhabitants": s.adds_inhabitants,
-                    "covers_inhabitants": s.covers_inhabitants,
-                }
-                for s in self.sites
-            ],
-            "existing_ids": list(self.existing_ids),
-            "sites_asked": self.sites_asked,
-            "sites_needed": self.sites_needed,
-            "tie_break": TIE_BREAK,
-        }
-
-
-def _record(buurt: BuurtDemand) -> dict[str, Any]:
-    return {"buurtcode": buurt.buurtcode, "inhabitants": buurt.inhabitants}
 
 
 @dataclass(frozen=True)
@@ -307,7 +204,7 @@ def solve_coverage(
         None: the fewest new sites covering every reachable buurt (LSCP). A number >= 1: the
         new sites covering the most inhabitants (MCLP).
     solver
-        A PuLP solver; default CBC, quiet, one thread.
+        A PuLP solver; default :func:`default_solver`.
 
     Returns
     -------
@@ -321,7 +218,7 @@ def solve_coverage(
     if not problem.site_ids:
         msg = "there are no sites: give eligible candidates or existing facilities."
         raise CoverageError(msg)
-    solver = solver or pulp.PULP_CBC_CMD(msg=False, threads=1)
+    solver = solver or default_solver()
     covers = problem.covers
     reachable = covers.any(axis=1)
     # Candidates reaching no buurt can never help; existing ones stay (they are fixed).
@@ -350,6 +247,18 @@ def solve_coverage(
         sites_asked=n_sites,
         sites_needed=needed,
     )
+
+
+def default_solver() -> pulp.LpSolver:
+    """Return PuLP's bundled CBC solver: quiet, one thread (the machine is shared).
+
+    PuLP 3 warns that PuLP 4 moves CBC into a separate 600 MB package (``pulp[cbc]``); spopt
+    still builds its models with the PuLP 3 API, so the project pins ``pulp<4`` and uses the
+    bundled binary, which needs no download and runs offline.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "PULP_CBC_CMD is deprecated", DeprecationWarning)
+        return pulp.PULP_CBC_CMD(msg=False, threads=1)
 
 
 def _lscp(

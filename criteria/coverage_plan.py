@@ -19,7 +19,8 @@ import numpy as np
 import pandas as pd
 
 from criteria._errors import CoverageError
-from criteria.coverage import CoverageProblem, CoverageResult, solve_coverage
+from criteria.coverage import CoverageProblem, solve_coverage
+from criteria.coverage_result import CoverageResult
 from geo.demand import demand_from_buurten
 from geo.reach import reach_circles, straight_line_cost_m
 
@@ -99,7 +100,7 @@ class CoveragePlan:
     Attributes
     ----------
     result
-        The solved plan (:class:`criteria.coverage.CoverageResult`).
+        The solved plan (:class:`criteria.coverage_result.CoverageResult`).
     demand
         Demand points (:func:`geo.demand.demand_from_buurten`).
     sites
