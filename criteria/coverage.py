@@ -409,7 +409,7 @@ def _served_by(problem: CoverageProblem, open_sites: np.ndarray) -> dict[str, st
 
 
 def _share(part: float, total: float) -> float:
-    return round(float(part) / total, 6) if total else math.nan
+    return float(part) / total if total else math.nan
 
 
 def _check_reach(reach_m: float) -> float:

@@ -22,7 +22,7 @@ from criteria._errors import CoverageError
 from criteria.coverage import CoverageProblem, solve_coverage
 from criteria.coverage_result import CoverageResult
 from geo.demand import demand_from_buurten
-from geo.reach import reach_circles, straight_line_cost_m
+from geo.reach import located_mask, reach_circles, straight_line_cost_m
 
 #: A cost function: (demand points, site points) -> metres, rows = demand, columns = sites.
 CostFunction = Callable[[gpd.GeoDataFrame, gpd.GeoDataFrame], np.ndarray]
@@ -67,7 +67,7 @@ def coverage_sites(
             "Use `to_crs('EPSG:28992')` on both."
         )
         raise CoverageError(msg)
-    located = table.geometry.notna() & ~table.geometry.is_empty
+    located = located_mask(table.geometry)
     eligible = table[located & ~table["excluded"].fillna(True).astype(bool)]
     same_type = (
         facilities[facilities["type"] == facility_type]

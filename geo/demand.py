@@ -23,6 +23,7 @@ from shapely import STRtree
 
 from geo import _validate
 from geo._errors import CRSError, PlekwijzerInputError
+from geo.reach import located_mask
 
 #: Columns of the demand layer, besides the geometry.
 DEMAND_COLUMNS = ("buurtcode", "name", "gemeentecode", "inhabitants", "point_source")
@@ -78,7 +79,7 @@ def demand_from_buurten(
     inhabitants = pd.to_numeric(buurten["inhabitants"], errors="coerce").fillna(0).to_numpy()
     inhabited = buurten[inhabitants > 0]
     shapes = inhabited.geometry
-    has_shape = (shapes.notna() & ~shapes.is_empty).to_numpy()
+    has_shape = located_mask(shapes)
     points = np.full(len(inhabited), None, dtype=object)
     points[has_shape] = shapes[has_shape].representative_point().to_numpy()
     source = np.where(has_shape, "representative_point", "none").astype(object)
@@ -116,7 +117,7 @@ def _address_means(
             "Use `to_crs('EPSG:28992')` on both."
         )
         raise CRSError(msg)
-    points = points[points.notna() & ~points.is_empty]
+    points = points[located_mask(points)]
     # A point on a shared border counts once, for the first buurt that holds it.
     point_idx, shape_idx = STRtree(shapes.to_numpy()).query(
         points.to_numpy(), predicate="intersects"

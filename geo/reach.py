@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import geopandas as gpd
 import numpy as np
+import shapely
 
 from geo._errors import CRSError, GeometryError, PlekwijzerInputError
 
@@ -83,9 +84,15 @@ def reach_circles(
         msg = f"reach_m must be a distance in metres > 0, got {reach_m!r}"
         raise PlekwijzerInputError(msg)
     _points(sites, "sites")
-    located = sites[sites.geometry.notna() & ~sites.geometry.is_empty]
+    located = sites[located_mask(sites.geometry)]
     circles = located.geometry.buffer(reach_m, quad_segs=quad_segs)
     return located.assign(reach_m=float(reach_m)).set_geometry(circles)
+
+
+def located_mask(geometries: gpd.GeoSeries) -> np.ndarray:
+    """Return True where a geometry is present and not empty (a usable location)."""
+    values = geometries.to_numpy()
+    return ~(shapely.is_missing(values) | shapely.is_empty(values))
 
 
 def _points(layer: gpd.GeoDataFrame | gpd.GeoSeries, name: str) -> gpd.GeoSeries:
@@ -96,7 +103,7 @@ def _points(layer: gpd.GeoDataFrame | gpd.GeoSeries, name: str) -> gpd.GeoSeries
             "Use `to_crs('EPSG:28992')` first."
         )
         raise CRSError(msg)
-    present = points.notna() & ~points.is_empty
+    present = located_mask(points)
     kinds = set(points[present].geom_type)
     if kinds - {"Point"}:
         msg = (
@@ -108,7 +115,7 @@ def _points(layer: gpd.GeoDataFrame | gpd.GeoSeries, name: str) -> gpd.GeoSeries
 
 
 def _xy(points: gpd.GeoSeries) -> tuple[np.ndarray, np.ndarray]:
-    present = (points.notna() & ~points.is_empty).to_numpy()
+    present = located_mask(points)
     x = np.full(len(points), np.nan)
     y = np.full(len(points), np.nan)
     x[present] = points[present].x.to_numpy()
