@@ -1,4 +1,4 @@
-"""Command-line front end: ``plekwijzer regions | profiles | score | spread``.
+"""Command-line front end: ``plekwijzer regions | profiles | score | spread | cover``.
 
 A thin layer: flags become a :class:`criteria.scenario.Scenario`, :func:`criteria.run.
 run_scenario` computes, this module writes and prints. Every expected failure is a
@@ -319,6 +319,53 @@ def _print_spread(report: dict) -> None:
         print(f"after adding {report['added']} sites: {changes}")
 
 
+def _cmd_cover(args: argparse.Namespace) -> int:
+    """How many new sites, and where, so that inhabited buurten have one within reach."""
+    from criteria.coverage_plan import add_cover_rank
+    from criteria.run import run_scenario
+    from criteria.scenario import CoverageOptions
+    from geo.export import write_json_atomic
+
+    if args.all == (args.sites is not None):
+        msg = "give exactly one of --all (fewest sites reaching every buurt) or --sites N."
+        raise PlekwijzerInputError(msg)
+    scenario = _scenario_from_args(args).replace(
+        coverage=CoverageOptions(reach_m=args.reach_m, sites=args.sites)
+    )
+    if scenario.facilities is None:
+        _say(f"note: no --facilities register: no existing {scenario.profile} counts as cover")
+    _source(args)
+    result = run_scenario(scenario)
+    plan = result.coverage
+    assert plan is not None  # the scenario asks for coverage
+    cover = plan.result
+    out: Path = args.out
+    context = {
+        "profile": result.profile.name,
+        "region": result.region.name,
+        "reach_kind": plan.reach_kind,
+        "demand_point": "representative point of the buurt (CBS 2024 inhabitants)",
+    }
+    files = {
+        out: cover.to_dict() | context,
+        out.with_name(out.stem + ".scenario.json"): result.scenario_file(),
+    }
+    if args.geojson:
+        files[args.geojson] = add_cover_rank(result.feature_collection(), cover)
+    for path, payload in files.items():
+        write_json_atomic(path, payload)
+    _say(f"{plan.summary_nl()} -> {out} (+ {', '.join(p.name for p in list(files)[1:])})")
+    names = result.table["name"]
+    for site in cover.sites:
+        print(
+            f"{site.cover_rank:>4}  {site.id:<14} +{site.adds_inhabitants:>8,.0f} inh  "
+            f"score {site.score:.3f}  {names.get(site.id, '')}"
+        )
+    for buurt in cover.unreachable:
+        print(f"  unreachable  {buurt.buurtcode}  {buurt.inhabitants:>8,.0f} inh")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of the ``plekwijzer`` command."""
     parser = _Parser(
@@ -414,6 +461,38 @@ def build_parser() -> argparse.ArgumentParser:
         "--out", required=True, type=_output(".json", ".csv"), help="FILE.json or FILE.csv"
     )
     spread.set_defaults(func=_cmd_spread, needs_area=True)
+
+    cover = sub.add_parser(
+        "cover", parents=[common, area], help="how many new sites, and where, to reach everyone"
+    )
+    cover.add_argument("--profile", required=True, help="profile name or TOML file")
+    cover.add_argument("--candidates", required=True, help="inventory CSV/GeoJSON/GPKG/BAG")
+    cover.add_argument("--facilities", help="facility register: its sites of the type count")
+    cover.add_argument(
+        "--reach-m",
+        type=_number(float, low=1, high=1e6, what="metres"),
+        required=True,
+        help="reach in straight-line metres, e.g. 3000",
+    )
+    cover.add_argument(
+        "--all", action="store_true", help="fewest new sites reaching every inhabited buurt"
+    )
+    cover.add_argument(
+        "--sites", type=cap, default=None, metavar="N", help="the N new sites reaching most"
+    )
+    cover.add_argument(
+        "--out", required=True, type=_output(".json"), help="cover.json (scenario file beside it)"
+    )
+    cover.add_argument(
+        "--geojson",
+        type=_output(".geojson", ".json"),
+        help="also write the candidates with cover_rank",
+    )
+    cover.set_defaults(
+        func=_cmd_cover, needs_area=True, scenario=None, roads=None, weight=None,
+        constraint=None, top=10, min_spacing_m=0.0, max_per_buurt=None, max_per_gemeente=None,
+        evenness=0.0, sensitivity=0,
+    )  # fmt: skip
     return parser
 
 

@@ -87,3 +87,7 @@ class FeatureTableError(PlekwijzerError):
 
 class ShortlistOptionError(PlekwijzerError):
     """A shortlist option out of range: a count, spacing, cap or evenness weight."""
+
+
+class CoverageError(PlekwijzerError):
+    """A coverage plan that cannot be made: a bad reach or site count, or no usable sites."""

@@ -12,7 +12,7 @@ import importlib.metadata
 import platform
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import pandas as pd
@@ -28,6 +28,9 @@ from geo.regions import Region, resolve_region
 from geo.settings import DEFAULT_PLACES
 from geo.spread_report import facilities_from_sites, scenario_report, units_for_level
 from geo.workspace import RegionData, load_region_data
+
+if TYPE_CHECKING:
+    from criteria.coverage_plan import CoveragePlan
 
 __all__ = [
     "EXPORT_PROPERTIES",
@@ -239,6 +242,8 @@ class ScenarioResult:
         ``delta``, ``added``).
     sensitivity
         The weight-sensitivity report when ``scenario.sensitivity`` > 0, else None.
+    coverage
+        The coverage plan when ``scenario.coverage`` is set, else None.
     inputs
         How the inventory and register were given (file names, or uploads by content hash).
     """
@@ -250,6 +255,7 @@ class ScenarioResult:
     scoring: ScoringRun
     spread: dict[str, Any]
     sensitivity: dict[str, Any] | None = None
+    coverage: CoveragePlan | None = None
     inputs: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -301,19 +307,33 @@ class ScenarioResult:
 
     def scenario_file(self) -> dict[str, Any]:
         """Return the ``.scenario.json``: the scenario itself plus a record of the result."""
-        return scenario_dict(
-            self.scoring,
-            region={"name": self.region.name, "gemeenten": list(self.region.gemeenten)},
-            data={
-                "data_dir": str(self.source.path),
-                "synthetic": self.source.synthetic,
-                **self.inputs,
-            },
-        ) | {
-            "scenario": self.scenario.replace(
-                profile_spec=profile_spec_json(self.profile)
-            ).to_dict()
-        }
+        record = {}
+        if self.coverage is not None:
+            cover = self.coverage.result
+            record["coverage"] = {
+                "reach_m": cover.reach_m,
+                "model": cover.model,
+                "sites": self.scenario.coverage.sites if self.scenario.coverage else None,
+                "reach_kind": self.coverage.reach_kind,
+                "new_sites": [site.id for site in cover.sites],
+            }
+        return (
+            record
+            | scenario_dict(
+                self.scoring,
+                region={"name": self.region.name, "gemeenten": list(self.region.gemeenten)},
+                data={
+                    "data_dir": str(self.source.path),
+                    "synthetic": self.source.synthetic,
+                    **self.inputs,
+                },
+            )
+            | {
+                "scenario": self.scenario.replace(
+                    profile_spec=profile_spec_json(self.profile)
+                ).to_dict()
+            }
+        )
 
 
 def _number(value: Any) -> float | None:
@@ -431,8 +451,22 @@ def run_scenario(scenario: Scenario, *, data: RegionData | None = None) -> Scena
         sensitivity = sensitivity_report(
             data.features, scoring.profile, n=scenario.sensitivity, top_n=options.top_n
         )
+    coverage = None
+    if scenario.coverage is not None:
+        # spopt and PuLP take a second to import: only when a coverage plan is asked for.
+        from criteria.coverage_plan import plan_coverage
+
+        coverage = plan_coverage(
+            buurten=data.buurten,
+            table=scoring.table,
+            facilities=data.facilities,
+            facility_type=scoring.profile.name,
+            reach_m=scenario.coverage.reach_m,
+            n_sites=scenario.coverage.sites,
+        )
     return ScenarioResult(
         scenario=scenario,
+        coverage=coverage,
         region=data.region,
         source=data.source,
         data=data,

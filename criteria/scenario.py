@@ -62,6 +62,28 @@ class ShortlistOptions:
             raise ShortlistOptionError(msg)
 
 
+@dataclass(frozen=True)
+class CoverageOptions:
+    """A coverage question: reach in metres and, for MCLP, the number of new sites."""
+
+    reach_m: float
+    #: None: the fewest new sites reaching every inhabited buurt (LSCP); N: MCLP.
+    sites: int | None = None
+
+    def __post_init__(self) -> None:
+        if not 0 < self.reach_m < float("inf"):
+            msg = f"reach must be a number of metres above 0, got {self.reach_m!r}"
+            raise ShortlistOptionError(msg)
+        if self.sites is not None and (isinstance(self.sites, bool) or self.sites < 1):
+            msg = f"sites must be a whole number ≥ 1, got {self.sites!r}"
+            raise ShortlistOptionError(msg)
+
+    @property
+    def model(self) -> str:
+        """``"lscp"`` (cover everyone) or ``"mclp"`` (cover most with N sites)."""
+        return "lscp" if self.sites is None else "mclp"
+
+
 def _frozen(value: Any) -> Any:
     """Turn lists (JSON arrays) into tuples so scenario fields stay hashable."""
     if isinstance(value, list | tuple):
@@ -101,6 +123,8 @@ class Scenario:
         Units of the before/after spread: ``gemeente``, ``wijk`` or ``buurt``.
     sensitivity
         Monte Carlo weight draws (0: no sensitivity analysis).
+    coverage
+        A coverage question (reach, number of new sites), or None.
     profile_spec
         The effective profile (overrides applied) as canonical JSON, recorded in a scenario
         file so a rerun does not depend on today's copy of the TOML; when set, it is used as
@@ -121,6 +145,7 @@ class Scenario:
     use_defaults: bool = False
     spread_level: str = "gemeente"
     sensitivity: int = 0
+    coverage: CoverageOptions | None = None
     profile_spec: str | None = None
 
     def __post_init__(self) -> None:
@@ -161,6 +186,7 @@ class Scenario:
         data["weights"] = dict(self.weights)
         data["constraint_values"] = {k: _plain(v) for k, v in self.constraint_values}
         data["shortlist"] = dataclasses.asdict(self.shortlist)
+        data["coverage"] = None if self.coverage is None else dataclasses.asdict(self.coverage)
         data["profile_spec"] = None if self.profile_spec is None else json.loads(self.profile_spec)
         return data
 
@@ -202,6 +228,8 @@ class Scenario:
                 (str(k), _frozen(v)) for k, v in data.get("constraint_values", {}).items()
             )
             fields["shortlist"] = ShortlistOptions(**data.get("shortlist", {}))
+            coverage = data.get("coverage")
+            fields["coverage"] = None if coverage is None else CoverageOptions(**coverage)
             fields["gemeenten"] = tuple(data.get("gemeenten") or ())
             spec = data.get("profile_spec")
             fields["profile_spec"] = None if spec is None else json.dumps(spec, sort_keys=True)

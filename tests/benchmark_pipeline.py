@@ -1,6 +1,7 @@
 """Benchmark of the hot paths, each against a simple baseline in the same run.
 
-Run: ``make bench`` (or ``.venv/bin/python -m tests.benchmark_pipeline``). Prints figures;
+Run: ``make bench`` (or ``.venv/bin/python -m tests.benchmark_pipeline``; add ``cover`` for
+the coverage planning part only). Prints figures;
 asserts nothing about time (speed is reported, not unit-tested). Uses ../shared/data when
 present, else the synthetic demo.
 """
@@ -8,6 +9,7 @@ present, else the synthetic demo.
 from __future__ import annotations
 
 import math
+import sys
 import time
 from collections.abc import Callable
 
@@ -15,11 +17,14 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from criteria.coverage import CoverageProblem, solve_coverage
+from criteria.coverage_plan import plan_coverage
 from criteria.profiles import load_profile
 from criteria.run import ShortlistOptions, run_scoring
 from criteria.scoring import score_candidates
-from geo.datadir import resolve_data_dir
+from geo.datadir import DataSource, resolve_data_dir
 from geo.features import nearest_distance_m
+from geo.illustrative import illustrative_paths
 from geo.neighbourhoods import neighbourhoods_from_cbs
 from geo.regions import resolve_region
 from geo.workspace import load_region_data
@@ -139,7 +144,77 @@ def main() -> None:
         ratio = f"{baseline / ours:7.0f}x" if baseline else ""
         base = f"{baseline:11.3f}" if baseline else ""
         print(f"{label:<58} {what:<24} {ours:9.4f} {base:>11} {ratio:>7}")
+    cover_benchmarks(source)
+
+
+def synthetic_cover_problem(n_candidates: int, *, n_demand: int = 300) -> CoverageProblem:
+    """A Twente-sized synthetic case: buurt points and candidates in a 40 km square, 3 km."""
+    rng = np.random.default_rng(n_candidates)
+    demand = rng.uniform(0, 40_000, (n_demand, 2))
+    sites = rng.uniform(0, 40_000, (n_candidates + 2, 2))
+    cost = np.hypot(*(demand[:, None, :] - sites[None, :, :]).transpose(2, 0, 1))
+    return CoverageProblem.from_cost_matrix(
+        cost,
+        reach_m=3_000.0,
+        demand_ids=[f"BU{i:08d}" for i in range(n_demand)],
+        inhabitants=rng.integers(50, 5_000, n_demand),
+        site_ids=[f"S{j}" for j in range(n_candidates + 2)],
+        existing=np.arange(n_candidates + 2) < 2,
+        scores=rng.uniform(0, 1, n_candidates + 2),
+    )
+
+
+def cover_benchmarks(source: DataSource) -> None:
+    """Coverage planning: Twente with the illustrative inventory, and synthetic growth.
+
+    Prints ``BENCH <name> <seconds> - -`` lines (no baseline): the wall time of one plan,
+    spopt model building and both CBC solves included.
+    """
+    if not source.synthetic:
+        paths = illustrative_paths("twente")
+        data = load_region_data(
+            resolve_region("twente"),
+            source,
+            candidates_path=paths["candidates"],
+            facilities_path=paths["facilities"],
+            use_defaults=False,
+        )
+        run = run_scoring(data.features, load_profile("noaberhuuske"))
+        for reach_m in (3_000.0, 5_000.0):
+            seconds, plan = timed(
+                lambda r=reach_m: plan_coverage(
+                    buurten=data.buurten,
+                    table=run.table,
+                    facilities=data.facilities,
+                    facility_type="noaberhuuske",
+                    reach_m=r,
+                ),
+                repeat=3,
+            )
+            result = plan.result
+            print(
+                f"cover twente {reach_m:.0f} m: {len(run.table)} candidates, "
+                f"{len(plan.demand)} buurten -> {len(result.new_sites)} new sites "
+                f"(solve {result.solve_s:.3f} s)"
+            )
+            if reach_m == 3_000.0:
+                print(f"BENCH cover_twente {seconds:.4f} - -")
+    else:
+        print("cover twente: skipped, ../shared/data is absent")
+    for n in (250, 1_000, 2_500, 5_000):
+        problem = synthetic_cover_problem(n)
+        seconds, result = timed(lambda p=problem: solve_coverage(p), repeat=1 if n > 1_000 else 3)
+        seconds_mclp, _ = timed(lambda p=problem: solve_coverage(p, n_sites=10), repeat=1)
+        print(
+            f"cover synthetic {n} candidates x {len(problem.demand_ids)} buurten: "
+            f"LSCP {len(result.new_sites)} sites {seconds:.3f} s, "
+            f"MCLP 10 sites {seconds_mclp:.3f} s"
+        )
+        print(f"BENCH cover_{n} {seconds:.4f} - -")
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:] == ["cover"]:
+        cover_benchmarks(resolve_data_dir())
+    else:
+        main()
