@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import folium
 import pandas as pd
 import streamlit as st
 import streamlit.components.v1 as components
@@ -25,7 +26,7 @@ from streamlit_folium import st_folium
 
 from criteria.profiles import Profile, list_profiles, load_profile
 from criteria.run import ScenarioResult, run_scenario
-from criteria.scenario import Scenario, ShortlistOptions
+from criteria.scenario import CoverageOptions, Scenario, ShortlistOptions
 from geo import mapview
 from geo._errors import PlekwijzerError
 from geo.datadir import DataSource, resolve_data_dir
@@ -383,8 +384,8 @@ def main() -> None:
         cand_file = st.file_uploader("Kandidatenlijst (vastgoed)", types, key="up_cand")
         fac_file = st.file_uploader("Register voorzieningen", types, key="up_fac")
     header = st.container()  # title and summary, filled once the scenario has run
-    tab_map, tab_short, tab_spread, tab_compare = st.tabs(
-        ["Kaart", "Shortlist", "Spreiding", "Vergelijken"]
+    tab_map, tab_short, tab_spread, tab_reach, tab_compare = st.tabs(
+        ["Kaart", "Shortlist", "Spreiding", "Bereik", "Vergelijken"]
     )
     options_box = tab_short.container()
     started = time.perf_counter()
@@ -424,6 +425,8 @@ def main() -> None:
         shortlist_tab(result, names)
     with tab_spread:
         spread_tab(result, source, uploads)
+    with tab_reach:
+        reach_tab(result, source, uploads)
     with tab_compare:
         compare_tab(result, source, uploads, names)
 
@@ -604,6 +607,72 @@ def spread_tab(run: ScenarioResult, source: DataSource, uploads: tuple[Any, Any]
         "surplus": "boven/onder",
     }
     st.dataframe(units.rename(columns=dutch).round(2), hide_index=True, width="stretch")
+
+
+def reach_tab(run: ScenarioResult, source: DataSource, uploads: tuple[Any, Any]) -> None:
+    """Bereik: how many new places, and where, so that every inhabited buurt has one in reach."""
+    cols = st.columns([2, 2, 1])
+    reach_km = cols[0].slider("Bereik (km, hemelsbreed)", 1.0, 15.0, 3.0, 0.5, key="reach_km")
+    mode = cols[1].radio("Doel", ["Alle kernen", "N plekken"], horizontal=True, key="reach_mode")
+    sites = None
+    if mode == "N plekken":
+        sites = int(cols[2].number_input("N", 1, 50, 5, key="reach_sites"))
+    options = CoverageOptions(reach_m=reach_km * 1000, sites=sites)
+    try:
+        plan = scenario_result(
+            run.scenario.replace(coverage=options), source, run.region, *uploads
+        ).coverage
+    except PlekwijzerError as exc:
+        st.error(str(exc))
+        return
+    assert plan is not None  # the scenario asks for coverage
+    cover = plan.result
+    metrics = st.columns(3)
+    metrics[0].metric("Nieuwe plekken", len(cover.sites), help=f"naast {cover.existing} bestaande")
+    metrics[1].metric("Inwoners binnen bereik nu", f"{nl(cover.covered_before * 100)}%")
+    metrics[2].metric(
+        "Met deze plekken",
+        f"{nl(cover.covered_after * 100)}%",
+        f"{nl((cover.covered_after - cover.covered_before) * 100)} procentpunt",
+    )
+    st.caption(plan.summary_nl())
+    layers = {k: v.to_crs("EPSG:4326") for k, v in plan.map_layers(run.data.buurten).items()}
+    shapes = region_data(source, run.region, *uploads)["buurten"]
+    fmap = mapview.base_map(shapes.total_bounds, tiles=False)
+    mapview.add_choropleth(fmap, shapes, column=None, tooltip_columns={"name": "Buurt"})
+    folium.GeoJson(
+        layers["uncovered"][["name", "inhabitants", "geometry"]],
+        style_function=lambda _: {"color": "#b71c1c", "weight": 1, "fillOpacity": 0.5},
+        tooltip=folium.GeoJsonTooltip(["name", "inhabitants"], ["Buiten bereik", "Inwoners"]),
+    ).add_to(fmap)
+    folium.GeoJson(
+        layers["reach"][["role", "geometry"]],
+        style_function=lambda f: {
+            "color": "#1565c0" if f["properties"]["role"] == "nieuw" else "#616161",
+            "weight": 1,
+            "fillOpacity": 0.08,
+        },
+        interactive=False,
+    ).add_to(fmap)
+    for _, site in layers["sites"].iterrows():
+        new = site["role"] == "nieuw"
+        label = f"#{site['cover_rank']} {site['name']}" if new else f"bestaand: {site['name']}"
+        folium.CircleMarker(
+            [site.geometry.y, site.geometry.x],
+            radius=6,
+            color="#000",
+            weight=1,
+            fill=True,
+            fill_color="#1565c0" if new else "#9e9e9e",
+            fill_opacity=1,
+            tooltip=label,
+        ).add_to(fmap)
+    mapview.use_local_assets(fmap, base_url=LEAFLET_URL)
+    st_folium(fmap, height=480, width=None, key="bereikkaart", returned_objects=[])
+    legend(
+        [("#1565c0", "nieuwe plek"), ("#9e9e9e", "bestaand"), ("#b71c1c", "buurt buiten bereik")],
+        "Bereik",
+    )
 
 
 def compare_tab(
