@@ -1,53 +1,80 @@
 """Command-line front end: ``plekwijzer regions | profiles | score | spread``.
 
-A thin layer over :mod:`geo` and :mod:`criteria`: it parses options, calls library functions
-and prints. Bad input ends with one message on stderr and exit code 2, without a traceback.
+A thin layer: flags become a :class:`criteria.scenario.Scenario`, :func:`criteria.run.
+run_scenario` computes, this module writes and prints. Every expected failure is a
+:class:`geo._errors.PlekwijzerError`: one line on stderr and exit code 2, no traceback;
+Ctrl-C exits 130. Heavy libraries are imported inside the commands, so ``--help`` is fast.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any, NoReturn
 
-import pandas as pd
+from geo._errors import PlekwijzerError, PlekwijzerInputError
 
-from criteria._errors import FeatureTableError, ProfileError
-from criteria.profiles import list_profiles, load_profile
-from criteria.run import ShortlistOptions, run_scoring, scenario_dict
-from criteria.sensitivity import sensitivity_report
-from geo._errors import PlekwijzerInputError
-from geo.datadir import DataSource, resolve_data_dir
-from geo.evenness import evenness_aware_shortlist
-from geo.export import write_json_atomic, write_text_atomic
-from geo.regions import Region, load_region_presets, region_summary, resolve_region
-from geo.settings import DEFAULT_PLACES
-from geo.spread_report import (
-    LEVELS,
-    facilities_from_shortlist,
-    report_to_json,
-    scenario_report,
-    spread_report,
-    units_for_level,
-)
-from geo.workspace import load_region_data
-
-_USER_ERRORS = (PlekwijzerInputError, ProfileError, FeatureTableError)
+LEVELS = ("gemeente", "wijk", "buurt")
 
 
 def _say(message: str) -> None:
     print(message, file=sys.stderr)
 
 
-def _source(args: argparse.Namespace) -> DataSource:
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line (no usage block) and exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"plekwijzer: error: {message} (see {self.prog} --help)\n")
+
+
+def _number(kind: type, *, low: float, high: float = math.inf, what: str) -> Any:
+    def parse(text: str) -> Any:
+        try:
+            value = kind(text)
+        except ValueError:
+            value = None
+        if value is None or not (low <= value <= high):
+            upper = "" if high == math.inf else f" and ≤ {high:g}"
+            msg = f"{text!r} is not valid: give {what} ≥ {low:g}{upper}"
+            raise argparse.ArgumentTypeError(msg)
+        return value
+
+    return parse
+
+
+def _output(*suffixes: str) -> Any:
+    def parse(text: str) -> Path:
+        path = Path(text)
+        if path.suffix.lower() not in suffixes:
+            msg = f"{text!r}: use a file name ending in {' or '.join(suffixes)}"
+            raise argparse.ArgumentTypeError(msg)
+        if path.is_dir():
+            msg = f"{text!r} is a folder: give a file name inside it"
+            raise argparse.ArgumentTypeError(msg)
+        if not path.parent.is_dir():
+            msg = f"folder {str(path.parent)!r} does not exist: create it first (mkdir -p)"
+            raise argparse.ArgumentTypeError(msg)
+        return path
+
+    return parse
+
+
+def _source(args: argparse.Namespace) -> Any:
+    from geo.datadir import resolve_data_dir
+
     source = resolve_data_dir(args.data_dir)
     _say(source.describe())
     return source
 
 
 def _cmd_regions(args: argparse.Namespace) -> int:
+    from geo.regions import load_region_presets, region_summary
+
     source = _source(args)
     summaries = []
     for region in load_region_presets().values():
@@ -60,124 +87,130 @@ def _cmd_regions(args: argparse.Namespace) -> int:
     if args.json:
         keys = ("name", "gemeenten", "buurten", "inhabitants")
         print(json.dumps([{k: s[k] for k in keys} for s in summaries], indent=2))
-    else:
-        for s in summaries:
-            print(
-                f"{s['name']:<20} {len(s['gemeenten']):>2} gemeenten {s['buurten']:>5} buurten "
-                f"{s['inhabitants']:>10,} inwoners  {s['title']}"
-            )
+        return 0
+    for s in summaries:
+        print(
+            f"{s['name']:<20} {len(s['gemeenten']):>2} gemeenten {s['buurten']:>5} buurten "
+            f"{s['inhabitants']:>10,} inwoners  {s['title']}"
+        )
     return 0
 
 
 def _cmd_profiles(args: argparse.Namespace) -> int:
-    names = list_profiles()
-    profiles = [load_profile(n) for n in names]
+    from criteria.profiles import list_profiles, load_profile
+
+    profiles = [load_profile(n) for n in list_profiles()]
     if args.json:
-        print(
-            json.dumps(
-                [p.to_dict() | {"weights": p.weights.round(4).to_dict()} for p in profiles],
-                indent=2,
-                ensure_ascii=False,
-            )
-        )
+        records = [p.to_dict() | {"weights": p.weights.round(4).to_dict()} for p in profiles]
+        print(json.dumps(records, indent=2, ensure_ascii=False))
         return 0
     for profile in profiles:
         print(f"{profile.name}  ({profile.title}, {profile.aggregation})")
         for constraint in profile.constraints:
             rule = " or ".join(c.describe() for c in constraint.clauses)
             print(f"  must   {rule:<48} {constraint.rationale}")
-        for name, weight in profile.weights.items():
-            criterion = next(c for c in profile.criteria if c.name == name)
-            print(f"  {weight:5.2f}  {name:<30} {criterion.feature:<34} {criterion.rationale}")
+        for criterion in profile.criteria:
+            weight = profile.weights[criterion.name]
+            print(
+                f"  {weight:5.2f}  {criterion.name:<30} {criterion.feature:<34} "
+                f"{criterion.rationale}"
+            )
         print()
     return 0
 
 
-def _parse_weights(items: Sequence[str] | None) -> dict[str, float]:
+def _parse_weights(items: Sequence[str] | None) -> tuple[tuple[str, float], ...]:
     weights: dict[str, float] = {}
     for item in items or ():
         name, sep, value = item.partition("=")
         try:
-            weights[name.strip()] = float(value)
+            number = float(value)
         except ValueError:
             sep = ""
-        if not sep:
+        if not sep or not name.strip():
             msg = f"--weight {item!r}: write CRITERION=NUMBER, e.g. --weight ov_access=0.3"
-            raise PlekwijzerInputError(msg) from None
-    return weights
+            raise PlekwijzerInputError(msg)
+        weights[name.strip()] = number
+    return tuple(weights.items())
 
 
-def _region(args: argparse.Namespace) -> Region:
-    return resolve_region(args.region, gemeenten=args.gemeenten)
+_SCENARIO_FLAGS = ("profile", "region", "gemeenten", "candidates", "facilities", "roads")
+
+
+def _scenario_from_args(args: argparse.Namespace) -> Any:
+    from criteria.scenario import Scenario, ShortlistOptions
+    from geo.regions import parse_gemeente_codes
+
+    if args.scenario:
+        if given := [f"--{f}" for f in _SCENARIO_FLAGS if getattr(args, f) is not None]:
+            msg = (
+                f"--scenario already fixes {', '.join(given)}: drop them, or drop --scenario "
+                "to describe a new run"
+            )
+            raise PlekwijzerInputError(msg)
+        scenario = Scenario.from_file(args.scenario)
+        return scenario.replace(data_dir=args.data_dir or scenario.data_dir)
+    missing = [f for f in ("--profile", "--candidates") if not getattr(args, f[2:])]
+    if args.region is None and args.gemeenten is None:
+        missing.append("--region or --gemeenten")
+    if missing:
+        msg = f"score needs {', '.join(missing)} (or --scenario FILE.scenario.json)"
+        raise PlekwijzerInputError(msg)
+    return Scenario(
+        profile=args.profile,
+        region=args.region,
+        gemeenten=tuple(parse_gemeente_codes(args.gemeenten)) if args.gemeenten else (),
+        weights=_parse_weights(args.weight),
+        shortlist=ShortlistOptions(
+            top_n=args.top,
+            min_spacing_m=args.min_spacing_m,
+            max_per_buurt=args.max_per_buurt,
+            max_per_gemeente=args.max_per_gemeente,
+            evenness_weight=args.evenness,
+        ),
+        candidates=args.candidates,
+        facilities=args.facilities,
+        roads=args.roads,
+        data_dir=args.data_dir,
+        sensitivity=args.sensitivity,
+    )
 
 
 def _cmd_score(args: argparse.Namespace) -> int:
-    out = Path(args.out)
-    profile = load_profile(args.profile)
-    weights = _parse_weights(args.weight)
-    source = _source(args)
-    region = _region(args)
-    data = load_region_data(
-        region,
-        source,
-        candidates_path=args.candidates,
-        facilities_path=args.facilities,
-        roads_path=args.roads,
-        use_defaults=False,
-    )
-    if args.facilities is None:
+    from criteria.run import run_scenario
+    from geo.export import write_json_atomic
+
+    scenario = _scenario_from_args(args)
+    if scenario.facilities is None:
         _say("note: no --facilities register: criteria on existing facilities score as unknown")
-    options = ShortlistOptions(
-        top_n=args.top,
-        min_spacing_m=args.min_spacing_m,
-        max_per_buurt=args.max_per_buurt,
-        max_per_gemeente=args.max_per_gemeente,
-        evenness_weight=args.evenness,
-    )
-    run = run_scoring(data.features, profile, weights=weights, options=options)
-    if options.evenness_weight > 0:
-        # Evenness over gemeenten, counting the places of every existing facility type.
-        picks = evenness_aware_shortlist(
-            run.table,
-            units=units_for_level(data.buurten, level="gemeente", published=data.published),
-            existing_places=data.facilities.groupby("gemeentecode")["places"].sum(),
-            places_per_site=DEFAULT_PLACES.get(profile.name, 1),
-            top_n=options.top_n,
-            evenness_weight=options.evenness_weight,
-            min_spacing_m=options.min_spacing_m,
-            max_per_buurt=options.max_per_buurt,
-            max_per_gemeente=options.max_per_gemeente,
-        )
-        run.table["shortlisted"] = picks["shortlisted"]
-    collection = run.feature_collection()
-    collection["plekwijzer"] = {
-        "profile": run.profile.name,
-        "facility_type": run.profile.name,
-        "region": region.name,
+    _source(args)
+    result = run_scenario(scenario)
+    out: Path = args.out
+    # Everything is computed before anything is written: a failure leaves old files alone.
+    files = {
+        out: result.feature_collection(),
+        out.with_name(out.stem + ".scenario.json"): result.scenario_file(),
     }
-    scenario_path = out.with_name(out.stem + ".scenario.json")
-    scenario = scenario_dict(
-        run,
-        region={"name": region.name, "gemeenten": list(region.gemeenten)},
-        data={"data_dir": str(source.path), "synthetic": source.synthetic, **data.inputs},
-    )
-    write_json_atomic(out, collection)
-    write_json_atomic(scenario_path, scenario)
-    if args.sensitivity:
-        report = sensitivity_report(
-            data.features, run.profile, n=args.sensitivity, top_n=options.top_n
-        )
-        sensitivity_path = out.with_name(out.stem + ".sensitivity.json")
-        write_json_atomic(sensitivity_path, report)
-        _print_sensitivity(report, sensitivity_path)
-    for warning in run.warnings:
+    if result.sensitivity is not None:
+        files[out.with_name(out.stem + ".sensitivity.json")] = result.sensitivity
+    for path, payload in files.items():
+        write_json_atomic(path, payload)
+    if result.sensitivity is not None:
+        _print_sensitivity(result.sensitivity)
+    for warning in result.scoring.warnings:
         _say(f"warning: {warning}")
-    table = run.table
+    table = result.table
+    names = ", ".join(p.name for p in list(files)[1:])
     _say(
         f"{len(table)} candidates, {int(table['excluded'].sum())} excluded, "
-        f"{int(table['shortlisted'].sum())} shortlisted -> {out} (+ {scenario_path.name})"
+        f"{int(table['shortlisted'].sum())} shortlisted -> {out} (+ {names})"
     )
-    for _, row in run.shortlist.iterrows():
+    spread = result.spread
+    _say(
+        f"gini of places per 10,000 over {spread['level']}en: {spread['indices']['gini']:.3f} "
+        f"now, {spread['after']['indices']['gini']:.3f} with the shortlist"
+    )
+    for _, row in result.shortlist.iterrows():
         print(
             f"{int(row['rank']):>4}  {row['score']:.3f}  {row['id']:<14} {row['buurtcode']}  "
             f"{row['name']}"
@@ -185,12 +218,12 @@ def _cmd_score(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_sensitivity(report: dict, path: Path) -> None:
+def _print_sensitivity(report: dict) -> None:
     mc = report["monte_carlo"]
     _say(
         f"sensitivity ({mc['n']} weight draws, ±{mc['spread']:.0%}): top site "
         f"{mc['top_site']} stays first in {mc['top_site_share']:.0%}, mean rank correlation "
-        f"{mc['mean_spearman']:.2f} -> {path.name}"
+        f"{mc['mean_spearman']:.2f}"
     )
     flip = report["smallest_flip"]["smallest"]
     if flip:
@@ -202,19 +235,20 @@ def _print_sensitivity(report: dict, path: Path) -> None:
 
 
 def _cmd_spread(args: argparse.Namespace) -> int:
-    out = Path(args.out)
-    if out.suffix.lower() not in {".json", ".csv"}:
-        msg = f"--out {out}: use a .json or .csv file name."
-        raise PlekwijzerInputError(msg)
+    from geo.export import write_json_atomic, write_text_atomic
+    from geo.regions import resolve_region
+    from geo.spread_report import (
+        facilities_from_shortlist,
+        report_to_json,
+        scenario_report,
+        spread_report,
+    )
+    from geo.workspace import load_region_data
+
     source = _source(args)
-    region = _region(args)
+    region = resolve_region(args.region, gemeenten=args.gemeenten)
     data = load_region_data(
-        region,
-        source,
-        facilities_path=args.facilities,
-        candidates_path=None,
-        use_defaults=False,
-        with_candidates=False,
+        region, source, facilities_path=args.facilities, use_defaults=False, with_candidates=False
     )
     options = {
         "level": args.level,
@@ -233,18 +267,19 @@ def _cmd_spread(args: argparse.Namespace) -> int:
         "synthetic": source.synthetic,
         "facilities": str(args.facilities),
     }
+    out: Path = args.out
     if out.suffix.lower() == ".json":
         write_json_atomic(out, report_to_json(report))
     else:
-        table = report["units"]
-        if "after" in report:
-            table = report["delta"]["units"]
+        table = report["delta"]["units"] if "after" in report else report["units"]
         write_text_atomic(out, table.to_csv(index=False))
     _print_spread(report)
     return 0
 
 
 def _print_spread(report: dict) -> None:
+    import pandas as pd
+
     indices = report["indices"]
     line = "  ".join(f"{k} {v:.3f}" for k, v in indices.items() if pd.notna(v))
     print(f"{report['level']} level, type {report['type']}: {line}")
@@ -268,13 +303,13 @@ def _print_spread(report: dict) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of the ``plekwijzer`` command."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="plekwijzer",
         description="Site suitability and spread of small housing facilities for homeless "
         "people (Noaberhuuske, tussenvoorziening, Skaeve Huse).",
     )
-    sub = parser.add_subparsers(dest="command", required=True)
-    common = argparse.ArgumentParser(add_help=False)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    common = _Parser(add_help=False)
     common.add_argument(
         "--data-dir",
         default=None,
@@ -288,44 +323,56 @@ def build_parser() -> argparse.ArgumentParser:
     profiles.add_argument("--json", action="store_true", help="print JSON")
     profiles.set_defaults(func=_cmd_profiles)
 
-    area = argparse.ArgumentParser(add_help=False)
-    where = area.add_mutually_exclusive_group(required=True)
+    area = _Parser(add_help=False)
+    where = area.add_mutually_exclusive_group()
     where.add_argument("--region", help="preset: twente, amersfoort, drechtsteden, ...")
     where.add_argument("--gemeenten", help="own choice of gemeente codes: GM0153,GM0164")
 
+    count = _number(int, low=0, what="a whole number")
+    cap = _number(int, low=1, what="a whole number")
     score = sub.add_parser("score", parents=[common, area], help="score candidate sites")
-    score.add_argument("--profile", required=True, help="profile name or TOML file")
-    score.add_argument("--candidates", required=True, help="inventory CSV/GeoJSON/GPKG/BAG")
+    score.add_argument(
+        "--scenario",
+        help="rerun a .scenario.json written by score or the app (instead of the "
+        "options that describe a run)",
+    )
+    score.add_argument("--profile", help="profile name or TOML file")
+    score.add_argument("--candidates", help="inventory CSV/GeoJSON/GPKG/BAG")
     score.add_argument("--facilities", help="facility register CSV/GeoJSON/GPKG")
     score.add_argument("--roads", help="OSM road layer (GPKG) for distance to main roads")
     score.add_argument(
         "--weight", action="append", metavar="CRITERION=W", help="override a weight (repeatable)"
     )
-    score.add_argument("--top", type=int, default=10, help="shortlist size (default 10)")
+    score.add_argument("--top", type=count, default=10, help="shortlist size (default 10)")
     score.add_argument(
         "--min-spacing-m",
-        type=float,
+        type=_number(float, low=0, high=1e6, what="metres"),
         default=0.0,
         help="minimum distance between shortlisted sites in metres",
     )
-    score.add_argument("--max-per-buurt", type=int, default=None)
-    score.add_argument("--max-per-gemeente", type=int, default=None)
+    score.add_argument("--max-per-buurt", type=cap, default=None)
+    score.add_argument("--max-per-gemeente", type=cap, default=None)
     score.add_argument(
         "--evenness",
-        type=float,
+        type=_number(float, low=0, high=1, what="a weight"),
         default=0.0,
         metavar="W",
         help="0..1: trade score against a more even spread over gemeenten (default 0: off)",
     )
     score.add_argument(
         "--sensitivity",
-        type=int,
+        type=count,
         default=0,
         metavar="N",
         help="also run N Monte Carlo weight draws and one-at-a-time changes "
         "(<out>.sensitivity.json)",
     )
-    score.add_argument("--out", required=True, help="output GeoJSON (scenario file beside it)")
+    score.add_argument(
+        "--out",
+        required=True,
+        type=_output(".geojson", ".json"),
+        help="output GeoJSON (scenario file beside it)",
+    )
     score.set_defaults(func=_cmd_score)
 
     spread = sub.add_parser("spread", parents=[common, area], help="spread of facilities")
@@ -335,23 +382,34 @@ def build_parser() -> argparse.ArgumentParser:
     spread.add_argument("--scenario", help="shortlist GeoJSON from `plekwijzer score`")
     spread.add_argument(
         "--fair-share-correction",
-        type=float,
+        type=_number(float, low=0, high=1, what="a share"),
         default=0.0,
         help="draagkracht correction of the fair share, 0..1 (default 0)",
     )
-    spread.add_argument("--out", required=True, help="FILE.json or FILE.csv")
-    spread.set_defaults(func=_cmd_spread)
+    spread.add_argument(
+        "--out", required=True, type=_output(".json", ".csv"), help="FILE.json or FILE.csv"
+    )
+    spread.set_defaults(func=_cmd_spread, needs_area=True)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI; return the exit code (2 for bad input)."""
-    args = build_parser().parse_args(argv)
+    """Run the CLI; return the exit code (2 for bad input, 130 for Ctrl-C)."""
     try:
+        try:
+            args = build_parser().parse_args(argv)
+        except SystemExit as stop:  # --help, or a bad option already reported in one line
+            return int(stop.code or 0)
+        if getattr(args, "needs_area", False) and args.region is None and args.gemeenten is None:
+            _say("plekwijzer: error: give --region NAME or --gemeenten GM0153,GM0164")
+            return 2
         return int(args.func(args))
-    except _USER_ERRORS as exc:
+    except PlekwijzerError as exc:
         _say(f"plekwijzer: error: {exc}")
         return 2
+    except KeyboardInterrupt:
+        _say("plekwijzer: interrupted")
+        return 130
 
 
 if __name__ == "__main__":

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from geo._errors import PlekwijzerError
 
-class ProfileError(ValueError):
+
+class ProfileError(PlekwijzerError):
     """A profile, one of its criteria or constraints, or its use on a feature table is wrong.
 
     Parameters
@@ -79,5 +81,9 @@ class InconsistentJudgementsError(WeightError):
     worst_pair: tuple[str, str]
 
 
-class FeatureTableError(ValueError):
+class FeatureTableError(PlekwijzerError):
     """A feature table that cannot be scored (e.g. a duplicated index)."""
+
+
+class ShortlistOptionError(PlekwijzerError):
+    """A shortlist option out of range: a count, spacing, cap or evenness weight."""

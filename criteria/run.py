@@ -1,7 +1,8 @@
-"""One scoring run as the front ends use it: score, shortlist, explain, export.
+"""One run of a scenario, below both front ends: score, shortlist, spread, sensitivity.
 
-The CLI and the app both call :func:`run_scoring`; the result carries everything needed to
-show, export and reproduce it (the scenario).
+:func:`run_scenario` is the seam: the app and the CLI build a
+:class:`~criteria.scenario.Scenario` and show the :class:`ScenarioResult` it returns. Every
+figure a user sees — scores, shortlist, inhabitants per unit, Gini — is computed here once.
 """
 
 from __future__ import annotations
@@ -17,9 +18,24 @@ import geopandas as gpd
 import pandas as pd
 
 from criteria.profiles import Profile
+from criteria.scenario import Scenario, ShortlistOptions, profile_spec_json
 from criteria.scoring import explain, score_candidates
-from criteria.shortlist import select_shortlist
+from criteria.shortlist import EvennessTarget, pick_sites
+from geo.datadir import DataSource, resolve_data_dir
 from geo.export import geojson_dict
+from geo.regions import Region, resolve_region
+from geo.settings import DEFAULT_PLACES
+from geo.spread_report import facilities_from_sites, scenario_report, units_for_level
+from geo.workspace import RegionData, load_region_data
+
+__all__ = [
+    "EXPORT_PROPERTIES",
+    "ScenarioResult",
+    "ScoringRun",
+    "ShortlistOptions",
+    "run_scenario",
+    "run_scoring",
+]
 
 #: Properties of every exported candidate feature (the CLI contract).
 EXPORT_PROPERTIES = (
@@ -36,18 +52,6 @@ EXPORT_PROPERTIES = (
 )
 
 _VERSIONED = ("plekwijzer", "geopandas", "shapely", "pyproj", "pandas", "numpy")
-
-
-@dataclass(frozen=True)
-class ShortlistOptions:
-    """How the shortlist is picked: top N, spacing in metres, caps per buurt / gemeente."""
-
-    top_n: int = 10
-    min_spacing_m: float = 0.0
-    max_per_buurt: int | None = None
-    max_per_gemeente: int | None = None
-    #: 0 picks by score; above 0 trades score against a more even spread (geo.evenness).
-    evenness_weight: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -125,6 +129,7 @@ def run_scoring(
     *,
     weights: Mapping[str, float] | None = None,
     options: ShortlistOptions | None = None,
+    evenness: EvennessTarget | None = None,
 ) -> ScoringRun:
     """Score every candidate, pick the shortlist and keep what explains both.
 
@@ -138,6 +143,9 @@ def run_scoring(
         Weight overrides by criterion name.
     options
         Shortlist options.
+    evenness
+        The spread the evenness-aware pick weighs against; needed when
+        ``options.evenness_weight`` is above 0 (see :func:`evenness_target`).
 
     Returns
     -------
@@ -160,13 +168,19 @@ def run_scoring(
     table = gpd.GeoDataFrame(
         features[keep].join(result), geometry=features.geometry.name, crs=features.crs
     )
-    table["shortlisted"] = select_shortlist(
+    if options.evenness_weight > 0 and evenness is None:
+        msg = "an evenness weight above 0 needs the region's spread (evenness_target)"
+        raise ValueError(msg)
+    picks = pick_sites(
         table,
         top_n=options.top_n,
         min_spacing_m=options.min_spacing_m,
         max_per_buurt=options.max_per_buurt,
         max_per_gemeente=options.max_per_gemeente,
+        evenness=evenness if options.evenness_weight > 0 else None,
     )
+    table["shortlisted"] = picks.shortlisted
+    table["pick_order"] = picks.pick_order
     used = {k: float(v) for k, v in result.attrs.get("weights", profile.weights).items()}
     return ScoringRun(
         profile=profile,
@@ -174,6 +188,248 @@ def run_scoring(
         table=table,
         options=options,
         warnings=list(result.attrs.get("warnings", [])),
+    )
+
+
+def evenness_target(data: RegionData, profile: Profile, weight: float) -> EvennessTarget:
+    """Return what the evenness-aware shortlist weighs against in a region.
+
+    Evenness is over the region's gemeenten (CBS's published inhabitants), counting the
+    places of every existing facility type; a new site adds
+    :data:`geo.settings.DEFAULT_PLACES` of the profile's type.
+
+    Parameters
+    ----------
+    data
+        The loaded region.
+    profile
+        The profile (its name is the facility type).
+    weight
+        The evenness weight, 0..1.
+
+    Returns
+    -------
+    EvennessTarget
+    """
+    units = units_for_level(data.buurten, level="gemeente", published=data.published)
+    return EvennessTarget.from_units(
+        units,
+        data.facilities.groupby("gemeentecode")["places"].sum(),
+        weight=weight,
+        places_per_site=DEFAULT_PLACES.get(profile.name, 1),
+    )
+
+
+@dataclass(frozen=True)
+class ScenarioResult:
+    """Everything one scenario gives: what the app shows and the CLI writes.
+
+    Attributes
+    ----------
+    scenario
+        The question asked.
+    region, source, data
+        The region, its data directory and its loaded layers.
+    scoring
+        Scores with explanations, the shortlist, the weights used, warnings.
+    spread
+        The spread at ``scenario.spread_level`` before and after adding the shortlist:
+        :func:`geo.spread_report.scenario_report` (``indices``, ``units``, ``after``,
+        ``delta``, ``added``).
+    sensitivity
+        The weight-sensitivity report when ``scenario.sensitivity`` > 0, else None.
+    inputs
+        How the inventory and register were given (file names, or uploads by content hash).
+    """
+
+    scenario: Scenario
+    region: Region
+    source: DataSource
+    data: RegionData
+    scoring: ScoringRun
+    spread: dict[str, Any]
+    sensitivity: dict[str, Any] | None = None
+    inputs: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def profile(self) -> Profile:
+        """The effective profile."""
+        return self.scoring.profile
+
+    @property
+    def table(self) -> gpd.GeoDataFrame:
+        """Every candidate with score, rank, exclusion, explanation columns, shortlist."""
+        return self.scoring.table
+
+    @property
+    def shortlist(self) -> gpd.GeoDataFrame:
+        """The shortlisted sites in rank order."""
+        return self.scoring.shortlist
+
+    def spread_at(self, level: str, *, facility_type: str | None = None) -> dict[str, Any]:
+        """Return the before/after spread at another level or for one facility type.
+
+        Parameters
+        ----------
+        level
+            ``gemeente``, ``wijk`` or ``buurt``.
+        facility_type
+            One type, or None for all.
+
+        Returns
+        -------
+        dict
+            As :attr:`spread`.
+        """
+        return spread_comparison(self.data, self.scoring, level=level, facility_type=facility_type)
+
+    def feature_collection(self) -> dict[str, Any]:
+        """Return the GeoJSON export: every candidate, and the run's own record."""
+        collection = self.scoring.feature_collection()
+        collection["plekwijzer"] = {
+            "profile": self.profile.name,
+            "facility_type": self.profile.name,
+            "region": self.region.name,
+            "spread": {
+                "level": self.spread["level"],
+                "gini_before": _number(self.spread["indices"]["gini"]),
+                "gini_after": _number(self.spread["after"]["indices"]["gini"]),
+            },
+        }
+        return collection
+
+    def scenario_file(self) -> dict[str, Any]:
+        """Return the ``.scenario.json``: the scenario itself plus a record of the result."""
+        return scenario_dict(
+            self.scoring,
+            region={"name": self.region.name, "gemeenten": list(self.region.gemeenten)},
+            data={
+                "data_dir": str(self.source.path),
+                "synthetic": self.source.synthetic,
+                **self.inputs,
+            },
+        ) | {
+            "scenario": self.scenario.replace(
+                profile_spec=profile_spec_json(self.profile)
+            ).to_dict()
+        }
+
+
+def _number(value: Any) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)
+
+
+def spread_comparison(
+    data: RegionData,
+    scoring: ScoringRun,
+    *,
+    level: str = "gemeente",
+    facility_type: str | None = None,
+) -> dict[str, Any]:
+    """Return the spread before and after adding a run's shortlist (one definition).
+
+    Units carry CBS's published names and inhabitants; the shortlist adds
+    :data:`geo.settings.DEFAULT_PLACES` of the profile's type per site.
+
+    Parameters
+    ----------
+    data
+        The loaded region.
+    scoring
+        The scoring run whose shortlist is added.
+    level
+        ``gemeente``, ``wijk`` or ``buurt``.
+    facility_type
+        One type, or None for all.
+
+    Returns
+    -------
+    dict
+        :func:`geo.spread_report.scenario_report`.
+    """
+    new = (
+        facilities_from_sites(
+            scoring.shortlist, facility_type=scoring.profile.name, buurten=data.buurten
+        )
+        if len(scoring.shortlist)
+        else data.facilities.iloc[:0]
+    )
+    return scenario_report(
+        data.buurten,
+        data.facilities,
+        new,
+        level=level,
+        facility_type=facility_type,
+        published=data.published,
+    )
+
+
+def load_scenario_data(scenario: Scenario, *, source: DataSource | None = None) -> RegionData:
+    """Load the region and input files a scenario names.
+
+    Parameters
+    ----------
+    scenario
+        The scenario.
+    source
+        The data directory, when already resolved.
+
+    Returns
+    -------
+    RegionData
+    """
+    source = source or resolve_data_dir(scenario.data_dir)
+    region = resolve_region(scenario.region, gemeenten=scenario.gemeenten or None)
+    return load_region_data(
+        region,
+        source,
+        candidates_path=scenario.candidates,
+        facilities_path=scenario.facilities,
+        roads_path=scenario.roads,
+        use_defaults=scenario.use_defaults,
+    )
+
+
+def run_scenario(scenario: Scenario, *, data: RegionData | None = None) -> ScenarioResult:
+    """Run a scenario: score, shortlist (evenness-aware when asked), spread, sensitivity.
+
+    Parameters
+    ----------
+    scenario
+        The question.
+    data
+        The region's loaded layers when the caller has them (the app caches them); else they
+        are loaded from the files the scenario names.
+
+    Returns
+    -------
+    ScenarioResult
+    """
+    from criteria.sensitivity import sensitivity_report
+
+    data = data if data is not None else load_scenario_data(scenario)
+    profile = scenario.load_profile()
+    options = scenario.shortlist
+    evenness = (
+        evenness_target(data, profile, options.evenness_weight)
+        if options.evenness_weight > 0
+        else None
+    )
+    scoring = run_scoring(data.features, profile, options=options, evenness=evenness)
+    sensitivity = None
+    if scenario.sensitivity:
+        sensitivity = sensitivity_report(
+            data.features, scoring.profile, n=scenario.sensitivity, top_n=options.top_n
+        )
+    return ScenarioResult(
+        scenario=scenario,
+        region=data.region,
+        source=data.source,
+        data=data,
+        scoring=scoring,
+        spread=spread_comparison(data, scoring, level=scenario.spread_level),
+        sensitivity=sensitivity,
+        inputs=dict(data.inputs),
     )
 
 

@@ -9,7 +9,15 @@ from __future__ import annotations
 from pathlib import Path
 
 
-class PlekwijzerInputError(ValueError):
+class PlekwijzerError(ValueError):
+    """The root of every expected failure: the front ends catch this one class.
+
+    The CLI prints the message as one line and exits with code 2; the app shows it in an
+    error box and keeps the rest of the page working. Anything else is a bug.
+    """
+
+
+class PlekwijzerInputError(PlekwijzerError):
     """Bad input data: a file, a column, a row or a CRS that cannot be used.
 
     Parameters

@@ -412,11 +412,12 @@ def test_score_by_gemeenten(demo_inputs: Inputs, tmp_path: Path, capsys: pytest.
     assert codes <= {"GM9901", "GM9902", None}
 
 
-def test_score_region_and_gemeenten_are_exclusive(demo_inputs: Inputs, tmp_path: Path):
+def test_score_region_and_gemeenten_are_exclusive(demo_inputs: Inputs, tmp_path: Path, capsys):
     args = [*_score_args(demo_inputs, "noaberhuuske", tmp_path / "x.geojson"), "--gemeenten"]
-    with pytest.raises(SystemExit) as exc:
-        cli.main([*args, "GM9901"])
-    assert exc.value.code == 2
+    assert cli.main([*args, "GM9901"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "--gemeenten: not allowed with argument --region" in err
 
 
 # --- spread -----------------------------------------------------------------------------
@@ -623,10 +624,10 @@ def test_spread_unknown_type_lists_types(demo_inputs: Inputs, tmp_path: Path, ca
     assert not out.exists()
 
 
-def test_spread_unknown_level_is_a_usage_error(demo_inputs: Inputs, tmp_path: Path):
-    with pytest.raises(SystemExit) as exc:
-        cli.main(_spread_args(demo_inputs, tmp_path / "x.json", "--level", "provincie"))
-    assert exc.value.code == 2
+def test_spread_unknown_level_is_a_usage_error(demo_inputs: Inputs, tmp_path: Path, capsys):
+    code = cli.main(_spread_args(demo_inputs, tmp_path / "x.json", "--level", "provincie"))
+    assert code == 2
+    assert "invalid choice: 'provincie'" in capsys.readouterr().err
 
 
 def test_spread_scenario_not_geojson_exits_2(demo_inputs: Inputs, tmp_path: Path, capsys):

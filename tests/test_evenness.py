@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point
 
-from geo.evenness import evenness_aware_shortlist
+from criteria.shortlist import EvennessTarget, pick_sites
 
 
 @pytest.fixture
@@ -28,10 +28,22 @@ def two_gemeenten():
     return scored, units, existing
 
 
-def _pick(two_gemeenten, **options):
+def _pick(two_gemeenten, *, evenness_weight=0.5, top_n=1, **options):
     scored, units, existing = two_gemeenten
-    settings = {"places_per_site": 6, "top_n": 1, "evenness_weight": 0.5} | options
-    return evenness_aware_shortlist(scored, units=units, existing_places=existing, **settings)
+    scored = scored.assign(
+        rank=scored["score"].rank(ascending=False).where(~scored["excluded"]).astype("Int64")
+    )
+    target = EvennessTarget.from_units(
+        units, existing, weight=evenness_weight, places_per_site=6
+    )
+    picks = pick_sites(scored, top_n=top_n, evenness=target, **options)
+    return pd.DataFrame(
+        {
+            "shortlisted": picks.shortlisted,
+            "pick_order": picks.pick_order,
+            "evenness_gain": picks.evenness_gain,
+        }
+    )
 
 
 def test_zero_weight_picks_by_score(two_gemeenten):
@@ -62,7 +74,7 @@ def test_excluded_never_picked(two_gemeenten):
 
 
 def test_weight_outside_unit_interval_refused(two_gemeenten):
-    with pytest.raises(ValueError, match=r"evenness_weight must lie in \[0, 1\]"):
+    with pytest.raises(ValueError, match=r"evenness weight must lie in \[0, 1\]"):
         _pick(two_gemeenten, evenness_weight=1.5)
 
 
