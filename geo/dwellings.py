@@ -186,7 +186,7 @@ def sensitive_from_osm_xml(path: str | Path) -> tuple[gpd.GeoDataFrame, BaseGeom
     tuple
         The address layer (``home`` False, ``sensitive`` True, ``use`` ``school`` or
         ``kinderopvang``) and the area the file covers: its ``<bounds>`` element in
-        EPSG:28992, else the bounding box of what was found (None when nothing was).
+        EPSG:28992, else the bounding box of its nodes (None for a file without nodes).
     """
     found = amenities_from_osm_xml(path, tags=OSM_SENSITIVE_TAGS)
     layer = gpd.GeoDataFrame(
@@ -200,26 +200,29 @@ def sensitive_from_osm_xml(path: str | Path) -> tuple[gpd.GeoDataFrame, BaseGeom
         geometry=found.geometry.to_numpy(),
         crs=CRS_RD,
     )
-    coverage = _osm_bounds(Path(path))
-    if coverage is None and len(layer):
-        coverage = box(*layer.total_bounds)
-    return layer, coverage
+    return layer, _osm_bounds(Path(path))
 
 
 def _osm_bounds(path: Path) -> BaseGeometry | None:
-    """Return the ``<bounds>`` box of an OSM XML file in EPSG:28992, read without parsing it all."""
+    """Return the ``<bounds>`` box of an OSM XML file (else its nodes' box) in EPSG:28992."""
+    lons: list[float] = []
+    lats: list[float] = []
     try:
         for _, element in ET.iterparse(path, events=("start",)):
             if element.tag == "bounds":
-                lon0, lat0 = float(element.get("minlon")), float(element.get("minlat"))
-                lon1, lat1 = float(element.get("maxlon")), float(element.get("maxlat"))
-                wgs = gpd.GeoSeries([box(lon0, lat0, lon1, lat1)], crs=CRS_WGS84)
-                return wgs.to_crs(CRS_RD).iloc[0]
-            if element.tag in {"node", "way", "relation"}:
-                return None
+                lons = [float(element.get("minlon")), float(element.get("maxlon"))]
+                lats = [float(element.get("minlat")), float(element.get("maxlat"))]
+                break
+            if element.tag == "node" and element.get("lon") is not None:
+                lons.append(float(element.get("lon")))
+                lats.append(float(element.get("lat")))
     except (ET.ParseError, TypeError, ValueError):
         return None
-    return None
+    if not lons:
+        return None
+    wgs = gpd.GeoSeries([box(min(lons), min(lats), max(lons), max(lats))], crs=CRS_WGS84)
+    # 10 m margin: features on the box's edge stay inside after reprojection.
+    return wgs.to_crs(CRS_RD).iloc[0].buffer(10.0)
 
 
 def covered_gemeenten(

@@ -261,7 +261,10 @@ def _bridges(
     has = other.any(axis=1)
     first = np.argmax(other, axis=1)[has]
     rows = np.flatnonzero(has)
-    return ends[has], near[rows, first], distance[rows, first]
+    u, v, w = ends[has], near[rows, first], distance[rows, first]
+    # Two dead ends facing each other find each other: keep one edge per pair.
+    _, once = np.unique(np.sort(np.column_stack([u, v]), axis=1), axis=0, return_index=True)
+    return u[once], v[once], w[once]
 
 
 def walkable(frame: pd.DataFrame) -> pd.Series:
