@@ -291,7 +291,7 @@ def dwelling_features(
     uncovered = buurten[~buurten["gemeentecode"].isin(covered)]
     margin = _distance_to_polygons(sites.geometry, uncovered.geometry)
     homes = dwellings[dwellings["home"]] if has_points else None
-    d_meas, nearest_xy, counts = _measure(xy, homes, _RADII_COUNTED)
+    d_meas, nearest_xy, counts = address_proximity(xy, homes, _RADII_COUNTED)
     need = margin <= np.maximum(np.where(np.isfinite(d_meas), d_meas, np.inf), 250.0)
     expected = np.zeros((n, len(RADII_M)))
     if need.any():
@@ -318,10 +318,27 @@ def dwelling_features(
     return out
 
 
-def _measure(
+def address_proximity(
     xy: np.ndarray, points: gpd.GeoDataFrame | None, radii: tuple[float, ...]
 ) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
-    """Nearest-point metres, the nearest point's coordinates and counts within each radius."""
+    """Return nearest-point metres, its coordinates and the counts within each radius.
+
+    One KD-tree over the points answers all sites at once (no per-site loop).
+
+    Parameters
+    ----------
+    xy
+        Site coordinates, shape (n, 2), EPSG:28992.
+    points
+        The points (e.g. homes); None or empty gives ``inf`` distances and zero counts.
+    radii
+        Radii in metres to count within.
+
+    Returns
+    -------
+    tuple
+        Distances (n,), nearest coordinates (n, 2), and one count array per radius.
+    """
     n = len(xy)
     if points is None or points.empty:
         return np.full(n, np.inf), np.full((n, 2), np.nan), [np.zeros(n) for _ in radii]
@@ -419,12 +436,12 @@ def _sensitive_feature(
     covered = np.zeros(n, bool)
     if has_points:
         points = dwellings[dwellings["sensitive"] | ~dwellings["use_known"]]
-        d_addr = _measure(xy, points, ())[0]
+        d_addr = address_proximity(xy, points, ())[0]
         value = np.minimum(value, d_addr)
         in_covered = margin > np.where(np.isfinite(d_addr), d_addr, 0.0)
         covered |= in_covered & np.isfinite(margin) | (np.isinf(margin) & np.isfinite(d_addr))
     if sensitive is not None and not sensitive.empty and coverage is not None:
-        d_osm = _measure(xy, sensitive, ())[0]
+        d_osm = address_proximity(xy, sensitive, ())[0]
         value = np.minimum(value, d_osm)
         covered |= shapely.contains_xy(coverage, xy[:, 0], xy[:, 1])
     out = pd.DataFrame(index=sites.index)
