@@ -1,7 +1,8 @@
 """Plekwijzer — de interactieve kaart (Streamlit).
 
-A thin view over :mod:`geo` and :mod:`criteria`: it loads a region once (cached), rescored on
-every change, and draws with :mod:`geo.mapview`. Run with ``streamlit run app.py``.
+A thin view: the widgets become a :class:`criteria.scenario.Scenario`,
+:func:`criteria.run.run_scenario` computes every figure (the same function the CLI calls),
+and :mod:`geo.mapview` draws. Run with ``streamlit run app.py``.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import json
 import os
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -20,18 +23,18 @@ import streamlit as st
 import streamlit.components.v1 as components
 from streamlit_folium import st_folium
 
-from criteria._errors import ProfileError
-from criteria.profiles import Profile, list_profiles, load_profile, profile_from_dict
-from criteria.run import ScoringRun, ShortlistOptions, run_scoring, scenario_dict
+from criteria.profiles import Profile, list_profiles, load_profile
+from criteria.run import ScenarioResult, run_scenario
+from criteria.scenario import Scenario, ShortlistOptions
 from geo import mapview
-from geo._errors import PlekwijzerInputError
+from geo._errors import PlekwijzerError
 from geo.datadir import DataSource, resolve_data_dir
 from geo.facilities import public_view
 from geo.neighbourhoods import kerncijfers_from_cbs
 from geo.regions import Region, available_regions, load_region_presets, resolve_region
 from geo.settings import DATA_DIR_ENV, FACILITY_TYPES
-from geo.spread_report import facilities_from_sites, scenario_report, spread_report, units_for_level
-from geo.workspace import RegionData, load_region_data
+from geo.spread_report import units_for_level
+from geo.workspace import load_region_data
 
 st.set_page_config(page_title="Plekwijzer", page_icon="🏠", layout="wide")
 # Streamlit serves a declared component's directory at /component/<module>.<name>/; the map
@@ -40,13 +43,11 @@ st.set_page_config(page_title="Plekwijzer", page_icon="🏠", layout="wide")
 components.declare_component("leaflet_assets", path=str(mapview.leaflet_asset_dir()))
 LEAFLET_URL = f"../{Path(__file__).stem}.leaflet_assets"
 LEVELS = {"gemeente": "Gemeente", "wijk": "Wijk", "buurt": "Buurt"}
-INDICES = {
-    "gini": "Gini",
-    "gini_pop_weighted": "Gini (inwonergewogen)",
-    "theil": "Theil",
-    "hoover": "Hoover",
-}
-USER_ERRORS = (PlekwijzerInputError, ProfileError)
+INDICES = {"gini": "Gini", "gini_pop_weighted": "Gini (inwonergewogen)", "theil": "Theil"}
+INDICES |= {"hoover": "Hoover"}
+#: Largest upload the app reads: above this the CLI is the way (it streams from disk).
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+Upload = tuple[str, bytes]
 
 
 @st.cache_resource(show_spinner=False)
@@ -58,79 +59,154 @@ def data_source(env_value: str | None) -> DataSource:  # noqa: ARG001 - the cach
 @st.cache_resource(show_spinner=False)
 def gemeente_names(source: DataSource) -> dict[str, str]:
     """Return ``{GM code: name}`` of every gemeente in the data directory."""
-    table = kerncijfers_from_cbs(source)
-    rows = table[table["level"] == "gemeente"]
+    rows = kerncijfers_from_cbs(source).query("level == 'gemeente'")
     return dict(zip(rows["gemeentecode"], rows["name"], strict=True))
 
 
-def upload_path(upload: Any) -> str | None:
-    """Write an upload once to a temp file named by its content hash; return the path."""
+def nl(value: float, decimals: int = 1) -> str:
+    """Format a number in nl-NL notation: 1.234,5."""
+    text = f"{value:,.{decimals}f}"
+    return text.replace(",", "_").replace(".", ",").replace("_", ".")
+
+
+def read_upload(upload: Any) -> Upload | None:
+    """Return an upload as ``(file name, bytes)``, refusing files too big for the app."""
     if upload is None:
         return None
     data = upload.getvalue()
-    digest = hashlib.sha256(data).hexdigest()[:16]
-    path = Path(tempfile.gettempdir()) / "plekwijzer_uploads" / f"{digest}_{Path(upload.name).name}"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
-    return str(path)
+    if len(data) > MAX_UPLOAD_BYTES:
+        msg = (
+            f"{upload.name}: {len(data) / 2**20:.0f} MiB is more than the app reads "
+            f"({MAX_UPLOAD_BYTES // 2**20} MiB); use the command line (plekwijzer score)"
+        )
+        raise PlekwijzerError(msg)
+    return Path(upload.name).name, data
+
+
+def upload_label(upload: Upload | None) -> str | None:
+    """Name an upload in the scenario by file name and content hash, never by a path."""
+    if upload is None:
+        return None
+    return f"upload:{upload[0]}#sha256:{hashlib.sha256(upload[1]).hexdigest()[:16]}"
+
+
+@contextmanager
+def private_files(*uploads: Upload | None) -> Iterator[list[str | None]]:
+    """Yield upload paths in a private (0700) temporary folder, deleted on exit.
+
+    The readers take paths; the bytes rest on disk only while they are read, readable by
+    this account alone.
+    """
+    with tempfile.TemporaryDirectory(prefix="plekwijzer-") as folder:
+        paths: list[str | None] = []
+        for number, upload in enumerate(uploads):
+            if upload is None:
+                paths.append(None)
+                continue
+            path = Path(folder) / f"{number}_{upload[0]}"
+            path.write_bytes(upload[1])
+            paths.append(str(path))
+        yield paths
 
 
 @st.cache_resource(show_spinner="Regio laden…", max_entries=8)
 def region_data(
-    source: DataSource, region: Region, cand: str | None, fac: str | None
+    source: DataSource, region: Region, cand: Upload | None, fac: Upload | None
 ) -> dict[str, Any]:
-    """Load a region and its display layers once per (data, region, uploads).
-
-    Uploads are passed as paths named by their content hash, so new content is a new key.
-    An own choice of gemeenten within one preset, without uploads, is that preset's data cut
-    to the chosen gemeenten (draagkracht stays scaled over the preset's buurten).
-    """
-    data = None
-    if region.name == "custom" and not (cand or fac):
-        chosen = set(region.gemeenten)
-        home = next((p for p in load_region_presets().values() if chosen <= set(p.gemeenten)), None)
-        if home is not None:
-            data = subset(region_data(source, home, None, None)["data"], region)
-    if data is None:
-        data = load_region_data(region, source, candidates_path=cand, facilities_path=fac)
+    """Load a region and its display layers once per (data, region, upload contents)."""
+    with private_files(cand, fac) as (cand_path, fac_path):
+        data = load_region_data(region, source, candidates_path=cand_path, facilities_path=fac_path)
+    labels = {"candidates": upload_label(cand), "facilities": upload_label(fac)}
+    inputs = data.inputs | {key: label for key, label in labels.items() if label}
+    data = dataclasses.replace(data, inputs=inputs)
     shown = mapview.display_layer(data.buurten)
-    gemeenten_rd = data.buurten[data.buurten.geometry.notna()].dissolve("gemeentecode")
+    outlines = data.buurten[data.buurten.geometry.notna()].dissolve("gemeentecode")
     outlines = mapview.display_layer(
-        gemeenten_rd.reset_index()[["gemeentecode", "geometry"]],
-        tolerance_m=50.0,
-        close_gaps_m=25.0,
+        outlines.reset_index()[["gemeentecode", "geometry"]], tolerance_m=50.0, close_gaps_m=25.0
     )
     public = public_view(data.facilities).to_crs("EPSG:4326")
-    return {
-        "data": data,
-        "buurten": shown,
-        "outlines": outlines,
-        "public": public,
-        "bounds": shown.total_bounds,
-    }
+    return {"data": data, "buurten": shown, "outlines": outlines, "public": public}
 
 
-def subset(data: RegionData, region: Region) -> RegionData:
-    """Cut a loaded region to the gemeenten of ``region``."""
-
-    def keep(frame: Any) -> Any:
-        return frame[frame["gemeentecode"].isin(region.gemeenten).to_numpy()]
-
-    return dataclasses.replace(
-        data,
-        region=region,
-        buurten=keep(data.buurten),
-        features=keep(data.features),
-        candidates=data.candidates.loc[keep(data.features).index],
-        facilities=keep(data.facilities),
+@st.cache_resource(show_spinner=False, max_entries=32)
+def unit_shapes(
+    source: DataSource, region: Region, level: str, cand: Upload | None, fac: Upload | None
+) -> Any:
+    """Display shapes of a level's units, once per region."""
+    buurten = region_data(source, region, cand, fac)["data"].buurten
+    return mapview.display_layer(
+        units_for_level(buurten, level=level),
+        tolerance_m=30.0,
+        close_gaps_m=25.0 if level != "buurt" else 0.0,
     )
+
+
+@st.cache_resource(show_spinner="Berekenen…", max_entries=64)
+def scenario_result(
+    scenario: Scenario, source: DataSource, region: Region, cand: Upload | None, fac: Upload | None
+) -> ScenarioResult:
+    """Run a scenario on the cached region; shared between sessions, never mutated."""
+    return run_scenario(scenario, data=region_data(source, region, cand, fac)["data"])
+
+
+def restore(scenario: Scenario, source: DataSource) -> None:
+    """Set every control from an opened scenario (before the controls are drawn)."""
+    state = st.session_state
+    if scenario.region is not None:
+        state["region_mode"], state["region"] = "Voorinstelling", scenario.region
+    else:
+        state["region_mode"], state["gemeenten"] = "Eigen keuze gemeenten", list(scenario.gemeenten)
+    profile = load_profile(scenario.profile)
+    state["profile"] = profile.name
+    weights = profile.weights.to_dict() | dict(scenario.weights)
+    for name, weight in weights.items():
+        state[f"w_{profile.name}_{name}"] = round(float(weight), 2)
+    for i, constraint in enumerate(profile.constraints):
+        values = dict(scenario.constraint_values).get(constraint.name)
+        for j, clause in enumerate(constraint.clauses):
+            value = clause.value if values is None else values[j]
+            state[f"c_{profile.name}_{i}_{j}"] = (
+                list(value) if isinstance(value, tuple | list) else float(value)
+            )
+    options = scenario.shortlist
+    state["top_n"], state["spacing"] = options.top_n, int(options.min_spacing_m)
+    state["per_buurt"], state["per_gemeente"] = (
+        options.max_per_buurt or 0,
+        options.max_per_gemeente or 0,
+    )
+    state["evenness"] = options.evenness_weight
+    if scenario.candidates or scenario.facilities:
+        state["_restore_note"] = (
+            "Het scenario gebruikte eigen bestanden; upload dezelfde kandidatenlijst en "
+            "hetzelfde register onder 'Eigen bestanden'."
+        )
+    if source.synthetic and scenario.region not in (None, "demo"):
+        state["_restore_note"] = "Dit scenario hoort bij echte data; de app draait op de demo."
+
+
+def open_scenario(source: DataSource) -> None:
+    """Sidebar: open a ``.scenario.json``; its controls are restored once per file."""
+    upload = st.sidebar.file_uploader("Scenario openen (.scenario.json)", ["json"], key="up_scn")
+    if upload is None:
+        return
+    digest = hashlib.sha256(upload.getvalue()).hexdigest()
+    if st.session_state.get("_restored") == digest:
+        return
+    st.session_state["_restored"] = digest
+    try:
+        scenario = Scenario.from_dict(json.loads(upload.getvalue()), source=upload.name)
+        restore(scenario, source)
+    except (PlekwijzerError, json.JSONDecodeError, UnicodeDecodeError) as exc:
+        st.sidebar.error(f"{upload.name}: geen bruikbaar scenario ({exc})")
+        return
+    st.rerun()
 
 
 def pick_region(source: DataSource) -> Region:
     """Sidebar: a preset available in the data directory, or an own choice of gemeenten."""
     presets = available_regions(source) or list(load_region_presets().values())
-    mode = st.sidebar.radio("Regio", ["Voorinstelling", "Eigen keuze gemeenten"], horizontal=True)
+    modes = ["Voorinstelling", "Eigen keuze gemeenten"]
+    mode = st.sidebar.radio("Regio", modes, horizontal=True, key="region_mode")
     if mode == "Voorinstelling":
         titles = {r.name: r.title for r in presets}
         name = st.sidebar.selectbox(
@@ -143,8 +219,8 @@ def pick_region(source: DataSource) -> Region:
     chosen = st.sidebar.multiselect(
         "Gemeenten",
         sorted(names, key=names.get),
-        default=list(last.gemeenten),
-        format_func=lambda c: f"{names[c]} ({c})",
+        default=None if "gemeenten" in st.session_state else list(last.gemeenten),
+        format_func=lambda c: f"{names.get(c, c)} ({c})",
         key="gemeenten",
     )
     if not chosen:
@@ -153,56 +229,70 @@ def pick_region(source: DataSource) -> Region:
     return resolve_region(gemeenten=chosen)
 
 
-def tune_profile(profile: Profile, features: pd.DataFrame) -> tuple[Profile, dict[str, float]]:
-    """Sidebar: weight sliders and constraint parameters; return the tuned profile and weights."""
+def tune_profile(profile: Profile, features: pd.DataFrame) -> dict[str, Any]:
+    """Sidebar: weight sliders and constraint values; return the scenario's overrides."""
     defaults = profile.weights
     weights = {}
     with st.sidebar.expander("Gewichten", expanded=True):
         for crit in profile.criteria:
+            key = f"w_{profile.name}_{crit.name}"
             weights[crit.name] = st.slider(
-                crit.name.replace("_", " "),
+                getattr(crit, "label", None) or crit.name.replace("_", " "),
                 0.0,
                 1.0,
-                round(float(defaults.get(crit.name, 0)), 2),
+                None if key in st.session_state else round(float(defaults.get(crit.name, 0)), 2),
                 0.05,
-                key=f"w_{profile.name}_{crit.name}",
+                key=key,
                 help=crit.rationale,
             )
-    spec = profile.to_dict()
+    changed: dict[str, tuple[Any, ...]] = {}
     with st.sidebar.expander("Harde eisen"):
-        for i, (constraint, raw) in enumerate(
-            zip(profile.constraints, spec.get("constraint", []), strict=True)
-        ):
+        for i, constraint in enumerate(profile.constraints):
             st.caption(f"**{constraint.name}** — {constraint.rationale}")
-            clauses = raw.get("any_of") or [raw]
-            for j, clause in enumerate(clauses):
+            values = []
+            for j, clause in enumerate(constraint.clauses):
                 key = f"c_{profile.name}_{i}_{j}"
-                label = f"{clause['feature']} {clause['op']}"
-                if isinstance(clause["value"], list):
-                    seen = features[clause["feature"]].dropna().astype(str).unique().tolist()
-                    options = sorted(set(clause["value"]) | set(seen))
-                    clause["value"] = st.multiselect(
-                        label, options, default=clause["value"], key=key
-                    )
-                elif isinstance(clause["value"], int | float):
-                    clause["value"] = st.number_input(
-                        label, value=float(clause["value"]), step=10.0, key=key
-                    )
-    return profile_from_dict(spec, source=profile.source), weights
+                label = f"{clause.feature} {clause.op}"
+                if isinstance(clause.value, tuple | list):
+                    seen = features[clause.feature].dropna().astype(str).unique().tolist()
+                    options = sorted(set(clause.value) | set(seen))
+                    default = None if key in st.session_state else list(clause.value)
+                    values.append(tuple(st.multiselect(label, options, default=default, key=key)))
+                else:
+                    default = None if key in st.session_state else float(clause.value)
+                    values.append(st.number_input(label, value=default, step=10.0, key=key))
+            original = tuple(
+                tuple(c.value) if isinstance(c.value, tuple | list) else float(c.value)
+                for c in constraint.clauses
+            )
+            if tuple(values) != original:
+                changed[constraint.name] = tuple(values)
+    return {"weights": tuple(weights.items()), "constraint_values": tuple(changed.items())}
 
 
-def shortlist_options() -> ShortlistOptions:
+def shortlist_options(container: Any) -> ShortlistOptions:
     """Shortlist controls (drawn in the Shortlist tab)."""
-    cols = st.columns(4)
+    cols = container.columns(5)
     top_n = cols[0].number_input("Aantal (top N)", 1, 100, 10, key="top_n")
     spacing = cols[1].number_input("Minimale afstand (m)", 0, 20_000, 1_000, 250, key="spacing")
     per_buurt = cols[2].number_input("Max per buurt (0 = geen)", 0, 50, 1, key="per_buurt")
     per_gm = cols[3].number_input("Max per gemeente (0 = geen)", 0, 50, 0, key="per_gemeente")
+    evenness = cols[4].slider(
+        "Gelijkmatige spreiding",
+        0.0,
+        1.0,
+        0.0,
+        0.1,
+        key="evenness",
+        help="0 = alleen score; hoger = voorkeur voor gemeenten met weinig plaatsen per "
+        "10.000 inwoners (verlaagt de Gini).",
+    )
     return ShortlistOptions(
         top_n=int(top_n),
         min_spacing_m=float(spacing),
         max_per_buurt=int(per_buurt) or None,
         max_per_gemeente=int(per_gm) or None,
+        evenness_weight=float(evenness),
     )
 
 
@@ -218,14 +308,14 @@ def legend(items: list[tuple[str, str]], title: str) -> None:
     )
 
 
-def site_label(run: ScoringRun, site_id: str) -> str:
+def site_label(run: ScenarioResult, site_id: str) -> str:
     """``id · name (score)`` for the site chooser."""
     row = run.table.loc[site_id]
     score = "uitgesloten" if row["excluded"] else f"score {row['score']:.2f}"
     return f"{site_id} · {row['name']} ({score})"
 
 
-def show_explanation(run: ScoringRun, site_id: str, names: dict[str, str]) -> None:
+def show_explanation(run: ScenarioResult, site_id: str, names: dict[str, str]) -> None:
     """Show the reason behind a site's score: contributions chart, table and exclusion reasons."""
     row = run.table.loc[site_id]
     st.markdown(f"**{row['name']}** — {row['use']}, {names.get(row['gemeentecode'], '')}")
@@ -236,7 +326,7 @@ def show_explanation(run: ScoringRun, site_id: str, names: dict[str, str]) -> No
         )
     else:
         st.metric("Score", f"{row['score']:.3f}", help=f"rang {int(row['rank'])}")
-    parts = run.explanation(site_id)
+    parts = run.scoring.explanation(site_id)
     frame = pd.DataFrame(
         {
             "criterium": list(parts),
@@ -272,7 +362,7 @@ def main() -> None:
     """Draw the app."""
     try:
         source = data_source(os.environ.get(DATA_DIR_ENV))
-    except USER_ERRORS as exc:
+    except PlekwijzerError as exc:
         st.error(str(exc))
         st.stop()
     st.sidebar.title("Plekwijzer")
@@ -280,26 +370,40 @@ def main() -> None:
         st.sidebar.warning("Data: SYNTHETISCH (demoregio, geen echte plekken)")
     else:
         st.sidebar.success("Data: echte open data (CBS kerncijfers 2024)")
-    st.sidebar.caption(f"Map: `{source.path}` (via {source.origin})")
+    open_scenario(source)
+    if note := st.session_state.pop("_restore_note", None):
+        st.sidebar.info(note)
     region = pick_region(source)
     titles = {name: load_profile(name).title for name in list_profiles()}
     profile_name = st.sidebar.selectbox(
         "Voorziening (profiel)", list(titles), format_func=titles.get, key="profile"
     )
     with st.sidebar.expander("Eigen bestanden"):
-        cand_file = st.file_uploader(
-            "Kandidatenlijst (vastgoed)", ["csv", "geojson", "json", "gpkg"], key="up_cand"
-        )
-        fac_file = st.file_uploader(
-            "Register voorzieningen", ["csv", "geojson", "json", "gpkg"], key="up_fac"
-        )
+        types = ["csv", "geojson", "json", "gpkg"]
+        cand_file = st.file_uploader("Kandidatenlijst (vastgoed)", types, key="up_cand")
+        fac_file = st.file_uploader("Register voorzieningen", types, key="up_fac")
+    tab_map, tab_short, tab_spread, tab_compare = st.tabs(
+        ["Kaart", "Shortlist", "Spreiding", "Vergelijken"]
+    )
+    options_box = tab_short.container()
+    started = time.perf_counter()
     try:
-        loaded = region_data(source, region, upload_path(cand_file), upload_path(fac_file))
-        profile, weights = tune_profile(load_profile(profile_name), loaded["data"].features)
-    except USER_ERRORS as exc:
+        uploads = (read_upload(cand_file), read_upload(fac_file))
+        loaded = region_data(source, region, *uploads)
+        overrides = tune_profile(load_profile(profile_name), loaded["data"].features)
+        scenario = Scenario(
+            profile=profile_name,
+            region=None if region.name == "custom" else region.name,
+            gemeenten=region.gemeenten if region.name == "custom" else (),
+            shortlist=shortlist_options(options_box),
+            use_defaults=True,
+            **overrides,
+        )
+        result = scenario_result(scenario, source, region, *uploads)
+    except PlekwijzerError as exc:
         st.error(str(exc))
         st.stop()
-    data: RegionData = loaded["data"]
+    data = result.data
     names = dict(zip(data.buurten["gemeentecode"], data.buurten["gemeentenaam"], strict=False))
     if cand_file is None and not source.synthetic:
         st.sidebar.info(
@@ -309,32 +413,23 @@ def main() -> None:
     st.title(f"Plekwijzer — {region.title}")
     st.caption(
         f"{len(data.buurten)} buurten · {len(data.candidates)} kandidaatlocaties · "
-        f"{len(data.facilities)} bestaande voorzieningen · profiel {profile.title}"
+        f"{len(data.facilities)} bestaande voorzieningen · profiel {result.profile.title}"
     )
-    tab_map, tab_short, tab_spread, tab_compare = st.tabs(
-        ["Kaart", "Shortlist", "Spreiding", "Vergelijken"]
-    )
-    with tab_short:
-        options = shortlist_options()
-    started = time.perf_counter()
-    try:
-        run = run_scoring(data.features, profile, weights=weights, options=options)
-    except USER_ERRORS as exc:
-        st.error(str(exc))
-        st.stop()
-    for warning in run.warnings:
+    for warning in result.scoring.warnings:
         st.warning(warning)
     with tab_map:
-        map_tab(run, loaded, names, started)
+        map_tab(result, loaded, names, started)
     with tab_short:
-        shortlist_tab(run, data, region, names)
+        shortlist_tab(result, names)
     with tab_spread:
-        spread_tab(run, data, loaded)
+        spread_tab(result, source, uploads)
     with tab_compare:
-        compare_tab(run, data, profile, options, names)
+        compare_tab(result, source, uploads, names)
 
 
-def map_tab(run: ScoringRun, loaded: dict[str, Any], names: dict[str, str], started: float) -> None:
+def map_tab(
+    run: ScenarioResult, loaded: dict[str, Any], names: dict[str, str], started: float
+) -> None:
     """Kaart: sites by score over a buurt choropleth, with the chosen site explained."""
     layers = {
         "draagkracht": "Draagkracht",
@@ -348,7 +443,7 @@ def map_tab(run: ScoringRun, loaded: dict[str, Any], names: dict[str, str], star
     )
     tiles = cols[1].toggle("PDOK-achtergrondkaart", value=True, key="tiles")
     show_facilities = cols[2].toggle("Bestaande voorzieningen", value=True, key="show_fac")
-    fmap = mapview.base_map(loaded["bounds"], tiles=tiles)
+    fmap = mapview.base_map(loaded["buurten"].total_bounds, tiles=tiles)
     mapview.add_choropleth(
         fmap,
         loaded["buurten"],
@@ -382,10 +477,7 @@ def map_tab(run: ScoringRun, loaded: dict[str, Any], names: dict[str, str], star
             legend(
                 mapview.legend_items(loaded["buurten"][layer], layer), mapview.CHOROPLETHS[layer][0]
             )
-        legend(
-            mapview.score_legend(mapview.score_range(run.table)),
-            "Score locatie",
-        )
+        legend(mapview.score_legend(mapview.score_range(run.table)), "Score locatie")
     tip = (clicked or {}).get("last_object_clicked_tooltip") or ""
     site_id = tip.split(" · ")[0].strip()
     if site_id in run.table.index and tip != st.session_state.get("_last_tip"):
@@ -405,8 +497,8 @@ def map_tab(run: ScoringRun, loaded: dict[str, Any], names: dict[str, str], star
         show_explanation(run, chosen, names)
 
 
-def shortlist_tab(run: ScoringRun, data: RegionData, region: Region, names: dict[str, str]) -> None:
-    """Shortlist: the picked sites and the downloads."""
+def shortlist_tab(run: ScenarioResult, names: dict[str, str]) -> None:
+    """Shortlist: the picked sites, their effect on the spread, and the downloads."""
     short = run.shortlist
     st.subheader(f"Shortlist: {len(short)} locaties")
     table = pd.DataFrame(
@@ -422,30 +514,31 @@ def shortlist_tab(run: ScoringRun, data: RegionData, region: Region, names: dict
     )
     st.dataframe(table, hide_index=True, width="stretch")
     eligible = int((~run.table["excluded"]).sum())
-    st.caption(f"{eligible} van {len(run.table)} kandidaten voldoen aan de harde eisen.")
-    scenario = scenario_dict(
-        run,
-        region={"name": region.name, "gemeenten": list(region.gemeenten)},
-        data={"data_dir": str(data.source.path), "synthetic": data.source.synthetic, **data.inputs},
+    gini = run.spread["delta"]["indices"]["gini"]
+    st.caption(
+        f"{eligible} van {len(run.table)} kandidaten voldoen aan de harde eisen. Gini van "
+        f"plaatsen per 10.000 over gemeenten: nu {nl(gini['before'], 3)}, met deze shortlist "
+        f"{nl(gini['after'], 3)}."
     )
     cols = st.columns(2)
+    stem = f"plekwijzer_{run.region.name}_{run.profile.name}"
     cols[0].download_button(
         "Download GeoJSON (alle locaties, met shortlist)",
         json.dumps(run.feature_collection(), ensure_ascii=False),
-        f"plekwijzer_{region.name}_{run.profile.name}.geojson",
+        f"{stem}.geojson",
         "application/geo+json",
         key="dl_geojson",
     )
     cols[1].download_button(
         "Download scenario (JSON)",
-        json.dumps(scenario, ensure_ascii=False, indent=2),
-        f"plekwijzer_{region.name}_{run.profile.name}_scenario.json",
+        json.dumps(run.scenario_file(), ensure_ascii=False, indent=2),
+        f"{stem}.scenario.json",
         "application/json",
         key="dl_scenario",
     )
 
 
-def spread_tab(run: ScoringRun, data: RegionData, loaded: dict[str, Any]) -> None:
+def spread_tab(run: ScenarioResult, source: DataSource, uploads: tuple[Any, Any]) -> None:
     """Spreiding: per unit, the indices and Lorenz curve, before/after the shortlist."""
     cols = st.columns(3)
     level = cols[0].radio(
@@ -458,40 +551,27 @@ def spread_tab(run: ScoringRun, data: RegionData, loaded: dict[str, Any]) -> Non
         key="spread_type",
     )
     with_short = cols[2].toggle("Met huidige shortlist (voor/na)", value=True, key="with_short")
-    options = {"level": level, "facility_type": kind or None}
     try:
-        if with_short and len(run.shortlist):
-            new = facilities_from_sites(
-                run.shortlist, facility_type=run.profile.name, buurten=data.buurten
-            )
-            report = scenario_report(data.buurten, data.facilities, new, **options)
-            shown = report["after"]
-            st.caption(
-                f"Na: bestaand register plus {report['added']} shortlistlocaties "
-                f"({run.profile.title}); delta t.o.v. nu."
-            )
-        else:
-            report = shown = spread_report(data.buurten, data.facilities, **options)
-    except USER_ERRORS as exc:
+        report = run.spread_at(level, facility_type=kind or None)
+    except PlekwijzerError as exc:
         st.error(str(exc))
         return
+    if with_short and report["added"]:
+        shown = report["after"]
+        st.caption(
+            f"Na: bestaand register plus {report['added']} shortlistlocaties "
+            f"({run.profile.title}); delta t.o.v. nu."
+        )
+    else:
+        report = shown = {k: v for k, v in report.items() if k not in ("after", "delta")}
     spread_metrics(report)
     units = shown["units"]
     left, right = st.columns([3, 2])
     with left:
-        # Unit shapes depend only on the region: kept with the cached region layers.
-        key = f"units_{level}"
-        if key not in loaded:
-            loaded[key] = mapview.display_layer(
-                units_for_level(data.buurten, level=level),
-                tolerance_m=30.0,
-                close_gaps_m=25.0 if level != "buurt" else 0.0,
-            )
-        shapes = loaded[key]
-        shapes = shapes.join(
+        shapes = unit_shapes(source, run.region, level, *uploads).join(
             units.set_index("code")[["per_10k", "fair_share", "surplus"]], on="code"
         )
-        fmap = mapview.base_map(loaded["bounds"], tiles=False)
+        fmap = mapview.base_map(shapes.total_bounds, tiles=False)
         mapview.add_choropleth(
             fmap,
             shapes,
@@ -501,7 +581,6 @@ def spread_tab(run: ScoringRun, data: RegionData, loaded: dict[str, Any]) -> Non
                 "surplus": "Boven/onder eerlijk deel",
             },
         )
-        mapview.add_outlines(fmap, loaded["outlines"])
         mapview.use_local_assets(fmap, base_url=LEAFLET_URL)
         st_folium(fmap, height=420, width=None, key="spreidingskaart", returned_objects=[])
         legend(mapview.legend_items(shapes["per_10k"], "per_10k"), "Plaatsen per 10.000")
@@ -514,30 +593,20 @@ def spread_tab(run: ScoringRun, data: RegionData, loaded: dict[str, Any]) -> Non
             f"Inwoners binnen {access['within_m'] / 1000:.0f} km van een voorziening",
             f"{access['share_within']:.0%}",
         )
-    st.dataframe(
-        units.rename(
-            columns={
-                "code": "code",
-                "name": "naam",
-                "inhabitants": "inwoners",
-                "facilities": "voorzieningen",
-                "places": "plaatsen",
-                "per_10k": "per 10.000",
-                "fair_share": "eerlijk deel",
-                "surplus": "boven/onder",
-            }
-        ).round(2),
-        hide_index=True,
-        width="stretch",
-    )
+    dutch = {
+        "name": "naam",
+        "inhabitants": "inwoners",
+        "facilities": "voorzieningen",
+        "places": "plaatsen",
+        "per_10k": "per 10.000",
+        "fair_share": "eerlijk deel",
+        "surplus": "boven/onder",
+    }
+    st.dataframe(units.rename(columns=dutch).round(2), hide_index=True, width="stretch")
 
 
 def compare_tab(
-    run: ScoringRun,
-    data: RegionData,
-    profile: Profile,
-    options: ShortlistOptions,
-    names: dict[str, str],
+    run: ScenarioResult, source: DataSource, uploads: tuple[Any, Any], names: dict[str, str]
 ) -> None:
     """Vergelijken: two gemeenten, or the current weights against the profile defaults."""
     mode = st.radio(
@@ -545,8 +614,7 @@ def compare_tab(
     )
     if mode == "Twee gemeenten":
         codes = sorted(names, key=names.get)
-        units = spread_report(data.buurten, data.facilities, level="gemeente")["units"]
-        units = units.set_index("code")
+        units = run.spread_at("gemeente")["units"].set_index("code")
         pairs = zip(st.columns(2), (0, min(1, len(codes) - 1)), "ab", strict=True)
         for col, default, side in pairs:
             code = col.selectbox(
@@ -569,14 +637,15 @@ def compare_tab(
                 f"{int((~sites['excluded']).sum())} / {int(sites['shortlisted'].sum())}",
             )
         return
-    default_run = run_scoring(data.features, load_profile(profile.name), options=options)
+    default = run.scenario.replace(weights=(), constraint_values=())
+    default_run = scenario_result(default, source, run.region, *uploads)
     shared = set(run.shortlist["id"]) & set(default_run.shortlist["id"])
     st.metric("Gedeelde shortlistlocaties", f"{len(shared)} van {len(run.shortlist)}")
     for col, (title, scenario) in zip(
         st.columns(2), (("Huidige gewichten", run), ("Standaard profiel", default_run)), strict=True
     ):
         col.subheader(title)
-        col.caption(", ".join(f"{k} {v:.2f}" for k, v in scenario.weights.items()))
+        col.caption(", ".join(f"{k} {v:.2f}" for k, v in scenario.scoring.weights.items()))
         short = scenario.shortlist
         col.dataframe(
             pd.DataFrame(

@@ -50,11 +50,11 @@ def _number(kind: type, *, low: float, high: float = math.inf, what: str) -> Any
 def _output(*suffixes: str) -> Any:
     def parse(text: str) -> Path:
         path = Path(text)
-        if path.suffix.lower() not in suffixes:
-            msg = f"{text!r}: use a file name ending in {' or '.join(suffixes)}"
-            raise argparse.ArgumentTypeError(msg)
         if path.is_dir():
             msg = f"{text!r} is a folder: give a file name inside it"
+            raise argparse.ArgumentTypeError(msg)
+        if path.suffix.lower() not in suffixes:
+            msg = f"{text!r}: use a file name ending in {' or '.join(suffixes)}"
             raise argparse.ArgumentTypeError(msg)
         if not path.parent.is_dir():
             msg = f"folder {str(path.parent)!r} does not exist: create it first (mkdir -p)"
@@ -134,7 +134,23 @@ def _parse_weights(items: Sequence[str] | None) -> tuple[tuple[str, float], ...]
     return tuple(weights.items())
 
 
-_SCENARIO_FLAGS = ("profile", "region", "gemeenten", "candidates", "facilities", "roads")
+def _parse_constraints(items: Sequence[str] | None) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    values: dict[str, tuple[str, ...]] = {}
+    for item in items or ():
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip() or not value.strip():
+            msg = (
+                f"--constraint {item!r}: write NAME=VALUE (a list as A,B; one value per clause "
+                "as V1|V2), e.g. --constraint plot_size=800"
+            )
+            raise PlekwijzerInputError(msg)
+        values[name.strip()] = tuple(part.strip() for part in value.split("|"))
+    return tuple(values.items())
+
+
+#: Flags that describe a run; with --scenario only the input files may be given again.
+_SCENARIO_FLAGS = ("profile", "region", "gemeenten", "weight", "constraint")
+_INPUT_FLAGS = ("candidates", "facilities", "roads")
 
 
 def _scenario_from_args(args: argparse.Namespace) -> Any:
@@ -149,7 +165,8 @@ def _scenario_from_args(args: argparse.Namespace) -> Any:
             )
             raise PlekwijzerInputError(msg)
         scenario = Scenario.from_file(args.scenario)
-        return scenario.replace(data_dir=args.data_dir or scenario.data_dir)
+        inputs = {f: getattr(args, f) for f in _INPUT_FLAGS if getattr(args, f) is not None}
+        return scenario.replace(data_dir=args.data_dir or scenario.data_dir, **inputs)
     missing = [f for f in ("--profile", "--candidates") if not getattr(args, f[2:])]
     if args.region is None and args.gemeenten is None:
         missing.append("--region or --gemeenten")
@@ -161,6 +178,7 @@ def _scenario_from_args(args: argparse.Namespace) -> Any:
         region=args.region,
         gemeenten=tuple(parse_gemeente_codes(args.gemeenten)) if args.gemeenten else (),
         weights=_parse_weights(args.weight),
+        constraint_values=_parse_constraints(args.constraint),
         shortlist=ShortlistOptions(
             top_n=args.top,
             min_spacing_m=args.min_spacing_m,
@@ -181,7 +199,7 @@ def _cmd_score(args: argparse.Namespace) -> int:
     from geo.export import write_json_atomic
 
     scenario = _scenario_from_args(args)
-    if scenario.facilities is None:
+    if scenario.facilities is None and not scenario.use_defaults:
         _say("note: no --facilities register: criteria on existing facilities score as unknown")
     _source(args)
     result = run_scenario(scenario)
@@ -207,7 +225,7 @@ def _cmd_score(args: argparse.Namespace) -> int:
     )
     spread = result.spread
     _say(
-        f"gini of places per 10,000 over {spread['level']}en: {spread['indices']['gini']:.3f} "
+        f"gini of places per 10,000 ({spread['level']} level): {spread['indices']['gini']:.3f} "
         f"now, {spread['after']['indices']['gini']:.3f} with the shortlist"
     )
     for _, row in result.shortlist.iterrows():
@@ -342,6 +360,12 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--roads", help="OSM road layer (GPKG) for distance to main roads")
     score.add_argument(
         "--weight", action="append", metavar="CRITERION=W", help="override a weight (repeatable)"
+    )
+    score.add_argument(
+        "--constraint",
+        action="append",
+        metavar="NAME=VALUE",
+        help="change a hard rule's value, e.g. plot_size=800 or site_use=grond,bedrijf",
     )
     score.add_argument("--top", type=count, default=10, help="shortlist size (default 10)")
     score.add_argument(

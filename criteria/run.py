@@ -21,6 +21,7 @@ from criteria.profiles import Profile
 from criteria.scenario import Scenario, ShortlistOptions, profile_spec_json
 from criteria.scoring import explain, score_candidates
 from criteria.shortlist import EvennessTarget, pick_sites
+from geo._errors import PlekwijzerInputError
 from geo.datadir import DataSource, resolve_data_dir
 from geo.export import geojson_dict
 from geo.regions import Region, resolve_region
@@ -378,6 +379,15 @@ def load_scenario_data(scenario: Scenario, *, source: DataSource | None = None) 
     -------
     RegionData
     """
+    for option in ("candidates", "facilities", "roads"):
+        given = getattr(scenario, option) or ""
+        if given.startswith("upload:"):
+            name = given.removeprefix("upload:").split("#")[0]
+            msg = (
+                f"the scenario used {name!r}, uploaded in the app; give that file again with "
+                f"--{option} FILE"
+            )
+            raise PlekwijzerInputError(msg)
     source = source or resolve_data_dir(scenario.data_dir)
     region = resolve_region(scenario.region, gemeenten=scenario.gemeenten or None)
     return load_region_data(

@@ -268,7 +268,8 @@ def apply_overrides(
     weights
         Criterion -> weight.
     constraint_values
-        Constraint name -> one value per clause (a list for ``in`` clauses).
+        Constraint name -> one value per clause: a number, or for ``in`` clauses a list (or
+        comma-separated text).
 
     Returns
     -------
@@ -289,11 +290,23 @@ def apply_overrides(
                 msg = f"constraint {name!r} has {len(clauses)} clause(s), got {len(values)} values"
                 raise PlekwijzerInputError(msg)
             for clause, value in zip(clauses, values, strict=True):
-                clause["value"] = _plain(value)
+                clause["value"] = _coerce(value, like=clause["value"], constraint=name)
         profile = profile_from_dict(spec, source=profile.source)
     if weights:
         profile = profile.with_weights(weights)
     return profile
+
+
+def _coerce(value: Any, *, like: Any, constraint: str) -> Any:
+    """Give an override the type of the value it replaces (text from the CLI included)."""
+    if isinstance(like, list | tuple):
+        items = value.split(",") if isinstance(value, str) else list(value)
+        return [str(item).strip() for item in items if str(item).strip()]
+    try:
+        return float(value)
+    except (TypeError, ValueError) as err:
+        msg = f"constraint {constraint!r} needs a number, got {value!r}"
+        raise PlekwijzerInputError(msg) from err
 
 
 def profile_spec_json(profile: Profile) -> str:

@@ -94,6 +94,20 @@ def points_from_table(
             )
             raise UnknownValueError(msg, source=source)
         located = anchors.loc[wanted.to_numpy()]
+        shapeless = located.isna().to_numpy() | located.is_empty.to_numpy()
+        if shapeless.any():
+            first = wanted.iloc[int(np.flatnonzero(shapeless)[0])]
+            rows = _validate.describe_rows(
+                frame,
+                pd.Series(use_buurt, index=frame.index) & codes.isin(wanted[shapeless]),
+                id_column=id_column,
+            )
+            msg = (
+                f"buurtcode {first!r} in {rows} is a buurt without a polygon in the buurt layer "
+                "(some tiny CBS 2024 buurten have none), so it cannot place the site; give x/y "
+                "(RD) or lat/lon for these rows."
+            )
+            raise GeometryError(msg, source=source)
         xs[use_buurt], ys[use_buurt] = located.x.to_numpy(), located.y.to_numpy()
         precision[use_buurt] = "buurt"
     unlocated = pd.Series(precision == None, index=frame.index)  # noqa: E711

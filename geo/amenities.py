@@ -13,7 +13,6 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import geopandas as gpd
-import osmnx as ox
 import pandas as pd
 from shapely.geometry.base import BaseGeometry
 
@@ -137,6 +136,8 @@ def amenities_from_osm_xml(
             "(package osmium-tool), then pass the .osm file."
         )
         raise PlekwijzerInputError(msg, source=path)
+    import osmnx as ox  # a second of imports (sklearn, matplotlib): only when reading OSM
+
     tags = OSM_AMENITY_TAGS if tags is None else tags
     parts = []
     for kind, filters in tags.items():
@@ -179,6 +180,8 @@ def amenities_from_overpass(
     tags
         Canonical kind -> OSM tag filter; defaults to :data:`OSM_AMENITY_TAGS`.
     """
+    import osmnx as ox
+
     require_online(ox.settings.overpass_url)
     ox.settings.requests_timeout = int(NETWORK_TIMEOUT_S * 6)
     ox.settings.overpass_rate_limit = False

@@ -40,7 +40,6 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
-import osmnx as ox
 import pandas as pd
 import shapely
 from scipy.sparse import coo_array, csr_array
@@ -345,6 +344,8 @@ def roads_from_osm_xml(path: str | Path) -> gpd.GeoDataFrame:
         ``main_road``, ``foot``, ``access``, lines in EPSG:28992. osmnx keeps OSM's nodes, so
         the lines share their junction coordinates.
     """
+    import osmnx as ox  # a second of imports: only when reading OSM (see geo.amenities)
+
     path = _validate.check_file(path)
     try:
         graph = ox.graph_from_xml(path, bidirectional=True, simplify=False, retain_all=True)

@@ -27,7 +27,7 @@ from geo.features import add_facility_density, candidate_features
 from geo.illustrative import illustrative_paths
 from geo.neighbourhoods import kerncijfers_from_cbs, neighbourhoods_from_cbs
 from geo.network import network_from_roads, roads_from_file
-from geo.regions import Region
+from geo.regions import Region, load_region_presets
 
 
 @dataclass(frozen=True)
@@ -79,8 +79,22 @@ def default_inputs(region: Region, source: DataSource) -> dict[str, Path | None]
             "candidates": source.path / DEMO_CANDIDATES,
             "facilities": source.path / DEMO_FACILITIES,
         }
-    paths = illustrative_paths(region.name)
+    home = _home_preset(region)
+    paths = illustrative_paths(home.name) if home else {}
     return {key: (path if path.exists() else None) for key, path in paths.items()}
+
+
+def _home_preset(region: Region) -> Region | None:
+    """Return the region itself, or for an own choice the preset holding most of its gemeenten.
+
+    An own choice takes that preset's illustrative files, cut to the chosen gemeenten.
+    """
+    if region.name != "custom":
+        return region
+    chosen = set(region.gemeenten)
+    overlap = {p: len(chosen & set(p.gemeenten)) for p in load_region_presets().values()}
+    best = max(overlap, key=overlap.__getitem__, default=None)
+    return best if best is not None and overlap[best] else None
 
 
 def load_region_data(
@@ -138,7 +152,16 @@ def load_region_data(
     area = buurten.geometry.dropna().union_all()
     stops = stops_from_ovapi(source, area=area)
     stations = stations_from_chb(source, area=area)
-    if facilities_path is not None:
+    cut_defaults = region.name == "custom" and use_defaults
+    if facilities_path is not None and cut_defaults and facilities_path == defaults["facilities"]:
+        # The preset's register is read against the preset's buurten, then cut.
+        home = _home_preset(region)
+        home_buurten = (
+            neighbourhoods_from_cbs(source, gemeenten=home.gemeenten) if home else buurten
+        )
+        facilities = facilities_from_file(facilities_path, buurten=home_buurten)
+        facilities = facilities[facilities["gemeentecode"].isin(region.gemeenten).to_numpy()]
+    elif facilities_path is not None:
         facilities = facilities_from_file(facilities_path, buurten=buurten)
     else:
         facilities = gpd.GeoDataFrame(
@@ -203,6 +226,9 @@ def load_region_data(
         roads=roads,
         network=network,
     )
+    if cut_defaults and candidates_path == defaults.get("candidates"):
+        inside = features["gemeentecode"].isin(region.gemeenten).to_numpy(bool)
+        features, candidates = features[inside], candidates[inside]
     inputs = {
         "candidates": str(candidates_path),
         "facilities": str(facilities_path) if facilities_path else "none",

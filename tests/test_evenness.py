@@ -33,9 +33,7 @@ def _pick(two_gemeenten, *, evenness_weight=0.5, top_n=1, **options):
     scored = scored.assign(
         rank=scored["score"].rank(ascending=False).where(~scored["excluded"]).astype("Int64")
     )
-    target = EvennessTarget.from_units(
-        units, existing, weight=evenness_weight, places_per_site=6
-    )
+    target = EvennessTarget.from_units(units, existing, weight=evenness_weight, places_per_site=6)
     picks = pick_sites(scored, top_n=top_n, evenness=target, **options)
     return pd.DataFrame(
         {

@@ -247,3 +247,21 @@ def test_location_quotient_by_hand():
 
 def test_location_quotient_no_places():
     assert location_quotient([0, 0], [10, 10]).isna().all()
+
+
+@given(
+    st.lists(
+        st.one_of(st.just(0.0), st.floats(min_value=1e-3, max_value=1e6)),
+        min_size=2,
+        max_size=40,
+    ).filter(lambda xs: sum(xs) > 1e-6),
+    st.data(),
+)
+def test_closed_forms_match_pysal(values, data):
+    x = np.array(values)
+    groups = np.array(data.draw(st.lists(st.integers(0, 3), min_size=x.size, max_size=x.size)))
+    assert gini(x) == pytest.approx(max(0.0, float(Gini(x).g)), abs=1e-9)
+    assert theil(x) == pytest.approx(max(0.0, float(np.squeeze(Theil(x).T))), abs=1e-9)
+    split = theil_decomposition(x, groups)
+    pysal = TheilD(x, groups)
+    assert split["between"] == pytest.approx(float(np.squeeze(pysal.bg)), abs=1e-9)

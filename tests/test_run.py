@@ -1,0 +1,266 @@
+"""The seam: one Scenario, run_scenario, and the same figures in the CLI, the app and a rerun."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import cli
+from criteria.run import run_scenario
+from criteria.scenario import Scenario, ShortlistOptions
+from geo._errors import PlekwijzerError, PlekwijzerInputError
+from geo.settings import DATA_DIR_ENV
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+#: The app's shortlist defaults: top 10, 1,000 m apart, at most one per buurt.
+APP_OPTIONS = {"top_n": 10, "min_spacing_m": 1000.0, "max_per_buurt": 1}
+
+
+def _write(scenario: Scenario, path: Path) -> Path:
+    path.write_text(json.dumps({"scenario": scenario.to_dict()}), encoding="utf-8")
+    return path
+
+
+def _score(tmp_path: Path, name: str, *args: str) -> dict:
+    out = tmp_path / f"{name}.geojson"
+    assert cli.main(["score", *args, "--out", str(out)]) == 0
+    return json.loads(out.read_text(encoding="utf-8"))
+
+
+def _demo(demo_source, **fields) -> Scenario:
+    inventories = demo_source.path / "inventories"
+    return Scenario(
+        profile=fields.pop("profile", "noaberhuuske"),
+        region=fields.pop("region", "demo"),
+        candidates=str(inventories / "demo_candidates.csv"),
+        facilities=str(inventories / "demo_facilities.csv"),
+        data_dir=str(demo_source.path),
+        **fields,
+    )
+
+
+def test_scenario_round_trip_keeps_every_field(demo_source):
+    scenario = _demo(
+        demo_source,
+        weights=(("ov_access", 0.4),),
+        constraint_values=(("plot_size", (250.0,)),),
+        shortlist=ShortlistOptions(top_n=4, min_spacing_m=500, max_per_gemeente=2),
+        sensitivity=50,
+        spread_level="wijk",
+    )
+    assert Scenario.from_dict(json.loads(json.dumps(scenario.to_dict()))) == scenario
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"region": None}, "either a region preset or a list of gemeente codes"),
+        ({"spread_level": "provincie"}, "spread level 'provincie'"),
+        ({"shortlist": {"top_n": -1}}, "top_n must be a whole number"),
+        ({"shortlist": {"evenness_weight": 5}}, "evenness weight must lie in 0..1"),
+        ({"colour": "red"}, "unknown scenario field"),
+    ],
+)
+def test_bad_scenario_fields_are_refused(fields, message):
+    data = Scenario(profile="noaberhuuske", region="demo").to_dict() | fields
+    with pytest.raises(PlekwijzerInputError, match=re.escape(message)):
+        Scenario.from_dict(data)
+
+
+def test_every_expected_failure_shares_one_root():
+    from criteria._errors import FeatureTableError, ProfileError, ShortlistOptionError
+
+    for error in (PlekwijzerInputError, ProfileError, FeatureTableError, ShortlistOptionError):
+        assert issubclass(error, PlekwijzerError)
+        assert issubclass(error, ValueError)
+
+
+def test_run_scenario_evenness_lowers_the_gini(demo_source):
+    plain = run_scenario(_demo(demo_source, shortlist=ShortlistOptions(top_n=5)))
+    even = run_scenario(
+        _demo(demo_source, shortlist=ShortlistOptions(top_n=5, evenness_weight=0.9))
+    )
+    assert plain.spread["after"]["indices"]["gini"] >= even.spread["after"]["indices"]["gini"]
+    assert list(even.shortlist["pick_order"]) != []
+    assert plain.table is not even.table
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        pytest.param((), id="plain"),
+        pytest.param(("--evenness", "0.9", "--top", "5"), id="evenness"),
+        pytest.param(("--weight", "ov_access=0.6", "--max-per-gemeente", "2"), id="weights"),
+        pytest.param(("--constraint", "plot_size=150", "--min-spacing-m", "800"), id="rule"),
+        pytest.param(("--sensitivity", "40", "--top", "4"), id="sensitivity"),
+    ],
+)
+def test_rerun_from_the_scenario_file_reproduces_the_geojson(demo_source, tmp_path, extra):
+    inventories = demo_source.path / "inventories"
+    first = tmp_path / "first.geojson"
+    args = [
+        "score", "--profile", "skaeve_huse" if "--constraint" in extra else "noaberhuuske",
+        "--region", "demo", "--data-dir", str(demo_source.path),
+        "--candidates", str(inventories / "demo_candidates.csv"),
+        "--facilities", str(inventories / "demo_facilities.csv"), *extra,
+    ]  # fmt: skip
+    assert cli.main([*args, "--out", str(first)]) == 0
+    again = tmp_path / "again.geojson"
+    scenario_file = tmp_path / "first.scenario.json"
+    assert cli.main(["score", "--scenario", str(scenario_file), "--out", str(again)]) == 0
+    assert again.read_bytes() == first.read_bytes()
+    recorded = json.loads(scenario_file.read_text(encoding="utf-8"))
+    rerun = json.loads((tmp_path / "again.scenario.json").read_text(encoding="utf-8"))
+    assert rerun["scenario"] == recorded["scenario"]
+    if "--sensitivity" in extra:
+        assert (tmp_path / "again.sensitivity.json").exists()
+
+
+def test_scenario_flags_cannot_be_mixed_with_a_scenario_file(demo_source, tmp_path, capsys):
+    path = _write(_demo(demo_source), tmp_path / "s.scenario.json")
+    code = cli.main(
+        [
+            "score",
+            "--scenario",
+            str(path),
+            "--profile",
+            "skaeve_huse",
+            "--out",
+            str(tmp_path / "x.geojson"),
+        ]
+    )
+    assert code == 2
+    assert "--scenario already fixes --profile" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--top", "-1"], "argument --top: '-1' is not valid"),
+        (["--min-spacing-m", "nan"], "argument --min-spacing-m: 'nan' is not valid"),
+        (["--min-spacing-m", "-500"], "argument --min-spacing-m: '-500' is not valid"),
+        (["--max-per-buurt", "0"], "argument --max-per-buurt: '0' is not valid"),
+        (["--evenness", "5"], "argument --evenness: '5' is not valid"),
+        (["--sensitivity", "-3"], "argument --sensitivity: '-3' is not valid"),
+        (["--weight", "ov_access"], "write CRITERION=NUMBER"),
+        (["--constraint", "plot_size"], "write NAME=VALUE"),
+    ],
+)
+def test_bad_options_exit_2_with_one_line(demo_source, tmp_path, capsys, args, message):
+    out = tmp_path / "x.geojson"
+    out.write_text("OLD", encoding="utf-8")
+    inventories = demo_source.path / "inventories"
+    base = [
+        "score", "--profile", "noaberhuuske", "--region", "demo", "--data-dir",
+        str(demo_source.path), "--candidates", str(inventories / "demo_candidates.csv"),
+    ]  # fmt: skip
+    assert cli.main([*base, *args, "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert message in err[-1]
+    assert "Traceback" not in "\n".join(err)
+    assert out.read_text(encoding="utf-8") == "OLD"
+
+
+@pytest.mark.parametrize(
+    ("out", "message"),
+    [
+        ("missing/x.geojson", "does not exist: create it first"),
+        (".", "is a folder"),
+        ("x.txt", "use a file name ending in .geojson or .json"),
+    ],
+)
+def test_bad_out_exits_2(demo_source, tmp_path, capsys, out, message):
+    path = _write(_demo(demo_source), tmp_path / "s.scenario.json")
+    target = str(tmp_path / out) if out != "." else str(tmp_path)
+    assert cli.main(["score", "--scenario", str(path), "--out", target]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_help_imports_nothing_heavy():
+    import subprocess
+    import sys
+
+    heavy = "('pandas', 'geopandas', 'scipy', 'osmnx')"
+    code = f"import sys, cli; cli.build_parser(); print([m for m in {heavy} if m in sys.modules])"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
+
+
+# --- the same figures in the CLI and the app --------------------------------------------------
+
+
+def _app_figures(
+    data_dir: Path, monkeypatch, *, region: str | None, gemeenten: list[str] | None, evenness: float
+) -> dict:
+    monkeypatch.setenv(DATA_DIR_ENV, str(data_dir))
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    if region:
+        at.selectbox(key="region").set_value(region).run()
+    else:
+        at.sidebar.radio[0].set_value("Eigen keuze gemeenten").run()
+        at.multiselect(key="gemeenten").set_value(gemeenten).run()
+    at.selectbox(key="profile").set_value("noaberhuuske").run()
+    if evenness:
+        at.slider(key="evenness").set_value(evenness).run()
+    assert not at.exception, at.exception
+    shortlist = next(d.value for d in at.dataframe if "rang" in d.value and "gebruik" in d.value)
+    units = next(d.value for d in at.dataframe if "inwoners" in d.value and "code" in d.value)
+    caption = next(c.value for c in at.caption if "Gini van plaatsen" in c.value)
+    before, after = re.search(r"nu (\d,\d{3}), met deze shortlist (\d,\d{3})", caption).groups()
+    return {
+        "ids": list(shortlist["id"]),
+        "scores": [round(float(s), 3) for s in shortlist["score"]],
+        "inhabitants": dict(zip(units["code"], units["inwoners"].astype(float), strict=True)),
+        "gini": (float(before.replace(",", ".")), float(after.replace(",", "."))),
+    }
+
+
+def _cli_figures(tmp_path: Path, scenario: Scenario) -> dict:
+    path = _write(scenario, tmp_path / "app_like.scenario.json")
+    collection = _score(tmp_path, "cli", "--scenario", str(path))
+    short = sorted(
+        (f["properties"] for f in collection["features"] if f["properties"]["shortlisted"]),
+        key=lambda p: p["rank"],
+    )
+    result = run_scenario(scenario)
+    units = result.spread_at("gemeente")["units"]
+    spread = collection["plekwijzer"]["spread"]
+    return {
+        "ids": [p["id"] for p in short],
+        "scores": [round(p["score"], 3) for p in short],
+        "inhabitants": dict(zip(units["code"], units["inhabitants"].astype(float), strict=True)),
+        "gini": (round(spread["gini_before"], 3), round(spread["gini_after"], 3)),
+    }
+
+
+@pytest.mark.parametrize(
+    ("region", "gemeenten", "evenness"),
+    [
+        pytest.param("twente", None, 0.0, id="preset"),
+        pytest.param(None, ["GM0153", "GM0164"], 0.0, id="own-gemeenten"),
+        pytest.param("twente", None, 0.9, id="evenness"),
+    ],
+)
+def test_cli_and_app_show_the_same_figures(
+    shared_source, tmp_path, monkeypatch, region, gemeenten, evenness
+):
+    scenario = Scenario(
+        profile="noaberhuuske",
+        region=region,
+        gemeenten=tuple(gemeenten or ()),
+        shortlist=ShortlistOptions(**APP_OPTIONS, evenness_weight=evenness),
+        use_defaults=True,
+        data_dir=str(shared_source.path),
+    )
+    from_cli = _cli_figures(tmp_path, scenario)
+    from_app = _app_figures(
+        shared_source.path, monkeypatch, region=region, gemeenten=gemeenten, evenness=evenness
+    )
+    assert from_app["ids"] == from_cli["ids"]
+    assert from_app["scores"] == from_cli["scores"]
+    assert from_app["gini"] == from_cli["gini"]
+    assert from_app["inhabitants"] == from_cli["inhabitants"]
