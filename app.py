@@ -112,12 +112,29 @@ def private_files(*uploads: Upload | None) -> Iterator[list[str | None]]:
 
 @st.cache_resource(show_spinner="Regio laden…", max_entries=8)
 def region_data(
-    source: DataSource, region: Region, cand: Upload | None, fac: Upload | None
+    source: DataSource,
+    region: Region,
+    cand: Upload | None,
+    fac: Upload | None,
+    roads: Upload | None = None,
+    dwellings: Upload | None = None,
 ) -> dict[str, Any]:
     """Load a region and its display layers once per (data, region, upload contents)."""
-    with private_files(cand, fac) as (cand_path, fac_path):
-        data = load_region_data(region, source, candidates_path=cand_path, facilities_path=fac_path)
-    labels = {"candidates": upload_label(cand), "facilities": upload_label(fac)}
+    with private_files(cand, fac, roads, dwellings) as paths:
+        data = load_region_data(
+            region,
+            source,
+            candidates_path=paths[0],
+            facilities_path=paths[1],
+            roads_path=paths[2],
+            dwellings_path=paths[3],
+        )
+    labels = {
+        "candidates": upload_label(cand),
+        "facilities": upload_label(fac),
+        "roads": upload_label(roads),
+        "dwellings": upload_label(dwellings),
+    }
     inputs = data.inputs | {key: label for key, label in labels.items() if label}
     data = dataclasses.replace(data, inputs=inputs)
     shown = mapview.display_layer(data.buurten)
@@ -130,11 +147,9 @@ def region_data(
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
-def unit_shapes(
-    source: DataSource, region: Region, level: str, cand: Upload | None, fac: Upload | None
-) -> Any:
+def unit_shapes(source: DataSource, region: Region, level: str, *uploads: Upload | None) -> Any:
     """Display shapes of a level's units, once per region."""
-    buurten = region_data(source, region, cand, fac)["data"].buurten
+    buurten = region_data(source, region, *uploads)["data"].buurten
     return mapview.display_layer(
         units_for_level(buurten, level=level),
         tolerance_m=30.0,
@@ -144,10 +159,10 @@ def unit_shapes(
 
 @st.cache_resource(show_spinner="Berekenen…", max_entries=64)
 def scenario_result(
-    scenario: Scenario, source: DataSource, region: Region, cand: Upload | None, fac: Upload | None
+    scenario: Scenario, source: DataSource, region: Region, *uploads: Upload | None
 ) -> ScenarioResult:
     """Run a scenario on the cached region; shared between sessions, never mutated."""
-    return run_scenario(scenario, data=region_data(source, region, cand, fac)["data"])
+    return run_scenario(scenario, data=region_data(source, region, *uploads)["data"])
 
 
 def restore(scenario: Scenario, source: DataSource) -> None:
@@ -383,6 +398,12 @@ def main() -> None:
         types = ["csv", "geojson", "json", "gpkg"]
         cand_file = st.file_uploader("Kandidatenlijst (vastgoed)", types, key="up_cand")
         fac_file = st.file_uploader("Register voorzieningen", types, key="up_fac")
+        roads_file = st.file_uploader(
+            "Wegen (OSM, voor loopafstanden)", ["gpkg", "geojson", "osm"], key="up_roads"
+        )
+        dwellings_file = st.file_uploader(
+            "Adrespunten (BAG, voor gemeten afstand tot woningen)", types, key="up_dwell"
+        )
     header = st.container()  # title and summary, filled once the scenario has run
     tab_map, tab_short, tab_spread, tab_reach, tab_compare = st.tabs(
         ["Kaart", "Shortlist", "Spreiding", "Bereik", "Vergelijken"]
@@ -390,7 +411,7 @@ def main() -> None:
     options_box = tab_short.container()
     started = time.perf_counter()
     try:
-        uploads = (read_upload(cand_file), read_upload(fac_file))
+        uploads = tuple(read_upload(f) for f in (cand_file, fac_file, roads_file, dwellings_file))
         loaded = region_data(source, region, *uploads)
         overrides = tune_profile(load_profile(profile_name), loaded["data"].features)
         scenario = Scenario(
@@ -542,7 +563,7 @@ def shortlist_tab(run: ScenarioResult, names: dict[str, str]) -> None:
     )
 
 
-def spread_tab(run: ScenarioResult, source: DataSource, uploads: tuple[Any, Any]) -> None:
+def spread_tab(run: ScenarioResult, source: DataSource, uploads: tuple[Upload | None, ...]) -> None:
     """Spreiding: per unit, the indices and Lorenz curve, before/after the shortlist."""
     cols = st.columns(3)
     level = cols[0].radio(
@@ -609,7 +630,7 @@ def spread_tab(run: ScenarioResult, source: DataSource, uploads: tuple[Any, Any]
     st.dataframe(units.rename(columns=dutch).round(2), hide_index=True, width="stretch")
 
 
-def reach_tab(run: ScenarioResult, source: DataSource, uploads: tuple[Any, Any]) -> None:
+def reach_tab(run: ScenarioResult, source: DataSource, uploads: tuple[Upload | None, ...]) -> None:
     """Bereik: how many new places, and where, so that every inhabited buurt has one in reach."""
     cols = st.columns([2, 2, 1])
     reach_km = cols[0].slider("Bereik (km, hemelsbreed)", 1.0, 15.0, 3.0, 0.5, key="reach_km")
@@ -639,12 +660,17 @@ def reach_tab(run: ScenarioResult, source: DataSource, uploads: tuple[Any, Any])
     layers = {k: v.to_crs("EPSG:4326") for k, v in plan.map_layers(run.data.buurten).items()}
     shapes = region_data(source, run.region, *uploads)["buurten"]
     fmap = mapview.base_map(shapes.total_bounds, tiles=False)
-    mapview.add_choropleth(fmap, shapes, column=None, tooltip_columns={"name": "Buurt"})
     folium.GeoJson(
-        layers["uncovered"][["name", "inhabitants", "geometry"]],
-        style_function=lambda _: {"color": "#b71c1c", "weight": 1, "fillOpacity": 0.5},
-        tooltip=folium.GeoJsonTooltip(["name", "inhabitants"], ["Buiten bereik", "Inwoners"]),
+        shapes[["geometry"]],
+        style_function=lambda _: {"color": "#455a64", "weight": 0.6, "fillOpacity": 0.0},
+        interactive=False,
     ).add_to(fmap)
+    if len(layers["uncovered"]):
+        folium.GeoJson(
+            layers["uncovered"][["name", "inhabitants", "geometry"]],
+            style_function=lambda _: {"color": "#b71c1c", "weight": 1, "fillOpacity": 0.5},
+            tooltip=folium.GeoJsonTooltip(["name", "inhabitants"], ["Buiten bereik", "Inwoners"]),
+        ).add_to(fmap)
     folium.GeoJson(
         layers["reach"][["role", "geometry"]],
         style_function=lambda f: {
@@ -676,7 +702,10 @@ def reach_tab(run: ScenarioResult, source: DataSource, uploads: tuple[Any, Any])
 
 
 def compare_tab(
-    run: ScenarioResult, source: DataSource, uploads: tuple[Any, Any], names: dict[str, str]
+    run: ScenarioResult,
+    source: DataSource,
+    uploads: tuple[Upload | None, ...],
+    names: dict[str, str],
 ) -> None:
     """Vergelijken: two gemeenten, or the current weights against the profile defaults."""
     mode = st.radio(

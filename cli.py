@@ -150,7 +150,7 @@ def _parse_constraints(items: Sequence[str] | None) -> tuple[tuple[str, tuple[st
 
 #: Flags that describe a run; with --scenario only the input files may be given again.
 _SCENARIO_FLAGS = ("profile", "region", "gemeenten", "weight", "constraint")
-_INPUT_FLAGS = ("candidates", "facilities", "roads")
+_INPUT_FLAGS = ("candidates", "facilities", "roads", "dwellings", "sensitive_osm")
 
 
 def _scenario_from_args(args: argparse.Namespace) -> Any:
@@ -189,6 +189,8 @@ def _scenario_from_args(args: argparse.Namespace) -> Any:
         candidates=args.candidates,
         facilities=args.facilities,
         roads=args.roads,
+        dwellings=args.dwellings,
+        sensitive_osm=args.sensitive_osm,
         data_dir=args.data_dir,
         sensitivity=args.sensitivity,
     )
@@ -395,7 +397,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     count = _number(int, low=0, what="a whole number")
     cap = _number(int, low=1, what="a whole number")
-    score = sub.add_parser("score", parents=[common, area], help="score candidate sites")
+    layers = _Parser(add_help=False)
+    layers.add_argument(
+        "--roads", help="OSM roads (GPKG or .osm): walking distances and main roads"
+    )
+    layers.add_argument(
+        "--dwellings",
+        help="address points (BAG verblijfsobject GPKG, any point GPKG/GeoJSON/CSV): measured "
+        "distance to homes",
+    )
+    layers.add_argument(
+        "--sensitive-osm", help="local .osm file: schools, kindergartens, childcare"
+    )
+    score = sub.add_parser("score", parents=[common, area, layers], help="score candidate sites")
     score.add_argument(
         "--scenario",
         help="rerun a .scenario.json written by score or the app (instead of the "
@@ -404,7 +418,6 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--profile", help="profile name or TOML file")
     score.add_argument("--candidates", help="inventory CSV/GeoJSON/GPKG/BAG")
     score.add_argument("--facilities", help="facility register CSV/GeoJSON/GPKG")
-    score.add_argument("--roads", help="OSM road layer (GPKG) for distance to main roads")
     score.add_argument(
         "--weight", action="append", metavar="CRITERION=W", help="override a weight (repeatable)"
     )
@@ -463,7 +476,9 @@ def build_parser() -> argparse.ArgumentParser:
     spread.set_defaults(func=_cmd_spread, needs_area=True)
 
     cover = sub.add_parser(
-        "cover", parents=[common, area], help="how many new sites, and where, to reach everyone"
+        "cover",
+        parents=[common, area, layers],
+        help="how many new sites, and where, to reach everyone",
     )
     cover.add_argument("--profile", required=True, help="profile name or TOML file")
     cover.add_argument("--candidates", required=True, help="inventory CSV/GeoJSON/GPKG/BAG")
@@ -489,7 +504,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="also write the candidates with cover_rank",
     )
     cover.set_defaults(
-        func=_cmd_cover, needs_area=True, scenario=None, roads=None, weight=None,
+        func=_cmd_cover, needs_area=True, scenario=None, weight=None,
         constraint=None, top=10, min_spacing_m=0.0, max_per_buurt=None, max_per_gemeente=None,
         evenness=0.0, sensitivity=0,
     )  # fmt: skip

@@ -399,13 +399,13 @@ def load_scenario_data(scenario: Scenario, *, source: DataSource | None = None) 
     -------
     RegionData
     """
-    for option in ("candidates", "facilities", "roads"):
+    for option in ("candidates", "facilities", "roads", "dwellings", "sensitive_osm"):
         given = getattr(scenario, option) or ""
         if given.startswith("upload:"):
             name = given.removeprefix("upload:").split("#")[0]
             msg = (
                 f"the scenario used {name!r}, uploaded in the app; give that file again with "
-                f"--{option} FILE"
+                f"--{option.replace('_', '-')} FILE"
             )
             raise PlekwijzerInputError(msg)
     source = source or resolve_data_dir(scenario.data_dir)
@@ -416,6 +416,8 @@ def load_scenario_data(scenario: Scenario, *, source: DataSource | None = None) 
         candidates_path=scenario.candidates,
         facilities_path=scenario.facilities,
         roads_path=scenario.roads,
+        dwellings_path=scenario.dwellings,
+        sensitive_osm_path=scenario.sensitive_osm,
         use_defaults=scenario.use_defaults,
     )
 

@@ -113,8 +113,10 @@ class Scenario:
         Constraint overrides ``(constraint name, (value per clause, …))``.
     shortlist
         Top N, spacing, caps and evenness.
-    candidates, facilities, roads, dwellings
-        Input files; None takes the illustrative or demo files when ``use_defaults``.
+    candidates, facilities, roads, dwellings, sensitive_osm
+        Input files: inventory, register, roads (walking network, main roads), address
+        points (measured distance to homes), OSM schools and childcare; the inventory and
+        register take the illustrative or demo files when None and ``use_defaults``.
     data_dir
         The data directory (None: ``$PLEKWIJZER_DATA``, ``../shared/data`` or the demo).
     use_defaults
@@ -141,6 +143,7 @@ class Scenario:
     facilities: str | None = None
     roads: str | None = None
     dwellings: str | None = None
+    sensitive_osm: str | None = None
     data_dir: str | None = None
     use_defaults: bool = False
     spread_level: str = "gemeente"

@@ -220,7 +220,8 @@ def roads_from_gpkg(path: str | Path, *, layer: str | None = None) -> gpd.GeoDat
     Returns
     -------
     geopandas.GeoDataFrame
-        ``highway``, ``name``, ``main_road`` (bool: :data:`MAIN_ROAD_CLASSES`), lines.
+        ``highway``, ``name``, ``main_road`` (bool: :data:`MAIN_ROAD_CLASSES`), ``foot`` and
+        ``access`` (NA where the layer lacks them; they decide what is walkable), lines.
     """
     frame = _validate.read_vector(path, layer=layer)
     _validate.require_columns(frame, ["highway"], source=path, what="an OSM road layer")
@@ -231,6 +232,8 @@ def roads_from_gpkg(path: str | Path, *, layer: str | None = None) -> gpd.GeoDat
             "highway": frame["highway"].astype("string"),
             "name": frame.get("name"),
             "main_road": frame["highway"].isin(MAIN_ROAD_CLASSES),
+            "foot": frame.get("foot", pd.Series(pd.NA, index=frame.index)).astype("string"),
+            "access": frame.get("access", pd.Series(pd.NA, index=frame.index)).astype("string"),
         },
         geometry=frame.geometry,
         crs=CRS_RD,

@@ -2,7 +2,10 @@
 
 The feature table is what the criteria engine scores. Names carry units:
 ``distance_to_bus_tram_stop_m``, ``bus_tram_stops_within_500m``, ``buurt_inhabitants``, ….
-All distances are straight-line metres in EPSG:28992.
+``distance_to_*`` are straight-line metres in EPSG:28992; ``walk_to_*_m`` are walking metres
+(:mod:`geo.network`); homes and sensitive functions come from :mod:`geo.dwellings`. A feature
+that may be measured or estimated per row carries ``source__<feature>`` and ``note__<feature>``
+columns.
 """
 
 from __future__ import annotations
@@ -11,10 +14,14 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 from shapely import STRtree
+from shapely.geometry.base import BaseGeometry
 
 from geo import _validate
+from geo.dwellings import dwelling_features
 from geo.facilities import assign_buurt
+from geo.home_estimate import home_density_per_km2
 from geo.neighbourhoods import INDICATOR_COLUMNS
+from geo.network import WalkNetwork, walking_distance_m
 from geo.settings import CRS_RD, DEFAULT_COUNT_RADIUS_M
 
 #: Radius in metres for facility counts around a site and around a buurt.
@@ -121,49 +128,6 @@ def add_facility_density(
     return out
 
 
-def estimated_distance_to_dwelling_m(address_density_per_km2: pd.Series) -> pd.Series:
-    """Proxy for the distance to the nearest dwelling from the buurt's address density.
-
-    For addresses spread at random (a Poisson process) with density D per km², the expected
-    distance to the nearest one is 0.5 / sqrt(D / 10⁶) = 500 / sqrt(D) metres. Addresses
-    cluster, so at a buurt's edge the true distance is usually larger: the proxy is cautious.
-    """
-    density = address_density_per_km2.astype(float).where(address_density_per_km2 > 0)
-    return (500.0 / np.sqrt(density)).rename("distance_to_dwelling_m")
-
-
-def add_dwelling_distance(
-    features: pd.DataFrame, dwellings: gpd.GeoDataFrame | None
-) -> pd.DataFrame:
-    """Add the distance to homes, measured where dwelling points exist, else estimated.
-
-    Columns added:
-
-    * ``measured_distance_to_dwelling_m``: to the nearest dwelling point; NaN without them;
-    * ``proxy_address_density_per_km2``: the buurt's address density where no dwelling points
-      were given (NaN otherwise), for rules that stand in for a measured distance;
-    * ``distance_to_dwelling_m``: measured when possible, else
-      :func:`estimated_distance_to_dwelling_m`;
-    * ``dwelling_distance_source``: ``"dwellings"`` or ``"estimate from address density"``.
-    """
-    out = features.copy()
-    density = out["buurt_address_density_per_km2"]
-    if dwellings is not None and not dwellings.empty:
-        measured = nearest_distance_m(
-            out.geometry, dwellings.geometry, name="measured_distance_to_dwelling_m"
-        )
-        out["measured_distance_to_dwelling_m"] = measured
-        out["proxy_address_density_per_km2"] = np.nan
-        out["distance_to_dwelling_m"] = measured
-        out["dwelling_distance_source"] = "dwellings"
-    else:
-        out["measured_distance_to_dwelling_m"] = np.nan
-        out["proxy_address_density_per_km2"] = density
-        out["distance_to_dwelling_m"] = estimated_distance_to_dwelling_m(density)
-        out["dwelling_distance_source"] = "estimate from address density"
-    return out
-
-
 def candidate_features(
     candidates: gpd.GeoDataFrame,
     *,
@@ -173,7 +137,10 @@ def candidate_features(
     facilities: gpd.GeoDataFrame | None = None,
     amenities: gpd.GeoDataFrame | None = None,
     dwellings: gpd.GeoDataFrame | None = None,
+    sensitive: gpd.GeoDataFrame | None = None,
+    sensitive_coverage: BaseGeometry | None = None,
     roads: gpd.GeoDataFrame | None = None,
+    network: WalkNetwork | None = None,
     radius_m: float = DEFAULT_COUNT_RADIUS_M,
     facility_radius_m: float = FACILITY_RADIUS_M,
 ) -> gpd.GeoDataFrame:
@@ -193,11 +160,22 @@ def candidate_features(
         Further points with a ``kind`` column (OSM huisarts, supermarkt, …): each kind gives
         ``distance_to_<kind>_m``.
     dwellings
-        Dwelling points (BAG verblijfsobjecten with woonfunctie); without them
-        ``distance_to_dwelling_m`` is estimated from address density
-        (:func:`estimated_distance_to_dwelling_m`) and ``dwelling_distance_source`` says so.
+        The address layer (:func:`geo.dwellings.dwellings_from_file`); without it, or where
+        it does not cover a site, ``distance_to_dwelling_m``, ``addresses_within_100m`` and
+        ``addresses_within_250m`` are estimated from the buurt (:mod:`geo.home_estimate`);
+        ``source__<feature>`` says ``"measured"`` or ``"estimate"`` per row and
+        ``note__<feature>`` explains an estimate in Dutch.
+    sensitive, sensitive_coverage
+        Further sensitive functions (OSM schools, childcare) and the area they cover; with
+        the address layer they give ``distance_to_sensitive_m`` (NaN where nothing covers).
     roads
-        Road lines with a boolean ``main_road`` column: gives ``distance_to_main_road_m``.
+        Road lines with a boolean ``main_road`` column: gives ``distance_to_main_road_m`` and
+        ``separated_by_main_road``.
+    network
+        The walking network (:mod:`geo.network`): ``walk_to_bus_tram_stop_m``,
+        ``walk_to_rail_station_m``, ``walk_to_dagopvang_m`` and ``walk_to_facility_m`` go over
+        it (source ``"network"``); off it, and without it, they are straight-line × 1.3
+        (source ``"straight_line"``).
     radius_m
         Radius for counts of stops around a site.
     facility_radius_m
@@ -235,10 +213,44 @@ def candidate_features(
     if roads is not None and not roads.empty:
         main = roads[roads["main_road"]]
         columns.append(nearest_distance_m(points, main.geometry, name="distance_to_main_road_m"))
+    columns += _walking_features(points, stops, stations, facilities, network=network)
+    columns.append(
+        dwelling_features(
+            out,
+            buurten,
+            dwellings=dwellings,
+            sensitive=sensitive,
+            sensitive_coverage=sensitive_coverage,
+            roads=roads,
+        )
+    )
     out = pd.concat([out, *columns], axis=1)
     out = _join_buurt_indicators(out, buurten)
-    out = add_dwelling_distance(out, dwellings)
     return gpd.GeoDataFrame(out, geometry=candidates.geometry.name, crs=CRS_RD)
+
+
+def _walking_features(
+    points: gpd.GeoSeries,
+    stops: gpd.GeoDataFrame | None,
+    stations: gpd.GeoDataFrame | None,
+    facilities: gpd.GeoDataFrame | None,
+    *,
+    network: WalkNetwork | None,
+) -> list[pd.DataFrame]:
+    """``walk_to_*_m`` with their source and note columns (NaN where no target is known)."""
+    register = facilities if facilities is not None else None
+    targets = {
+        "walk_to_bus_tram_stop_m": None if stops is None else stops.geometry,
+        "walk_to_rail_station_m": None if stations is None else stations.geometry,
+        "walk_to_facility_m": None if register is None else register.geometry,
+        "walk_to_dagopvang_m": (
+            None if register is None else register.geometry[register["type"] == "dagopvang"]
+        ),
+    }
+    return [
+        walking_distance_m(points, geometry, network=network, name=name)
+        for name, geometry in targets.items()
+    ]
 
 
 def _facility_features(
@@ -277,6 +289,7 @@ def _join_buurt_indicators(frame: pd.DataFrame, buurten: gpd.GeoDataFrame) -> pd
         c for c in ("draagkracht", "facilities_per_10k", "places_per_10k") if c in buurten.columns
     ]
     indicators = pd.DataFrame(buurten[["buurtcode", *INDICATOR_COLUMNS, *extra]])
+    indicators["home_density_per_km2"] = home_density_per_km2(buurten)
     indicators = indicators.drop_duplicates("buurtcode").set_index("buurtcode")
     indicators.columns = [f"buurt_{c}" for c in indicators.columns]
     joined = indicators.reindex(frame["buurtcode"].to_numpy())

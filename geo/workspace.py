@@ -1,12 +1,14 @@
 """Everything a front end needs for one region, loaded once: the region's workspace.
 
 Both the CLI and the app call :func:`load_region_data`; the app caches its result. It reads the
-buurten, stops, stations, the facility register and the candidate inventory, adds the buurt
-facility density and draagkracht, and builds the candidate feature table.
+buurten, stops, stations, the facility register and the candidate inventory — and, when
+given, address points, OSM sensitive functions and a road layer (walking network) — adds the
+buurt facility density and draagkracht, and builds the candidate feature table.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,15 +16,17 @@ import geopandas as gpd
 import pandas as pd
 
 from geo._errors import PlekwijzerInputError
-from geo.amenities import roads_from_gpkg, stations_from_chb, stops_from_ovapi
+from geo.amenities import stations_from_chb, stops_from_ovapi
 from geo.candidates import candidates_from_file
 from geo.datadir import DataSource
 from geo.demo import DEMO_CANDIDATES, DEMO_FACILITIES
 from geo.draagkracht import draagkracht_index
+from geo.dwellings import DEFAULT_SENSITIVE_USES, dwellings_from_file, sensitive_from_osm_xml
 from geo.facilities import facilities_from_file
 from geo.features import add_facility_density, candidate_features
 from geo.illustrative import illustrative_paths
 from geo.neighbourhoods import kerncijfers_from_cbs, neighbourhoods_from_cbs
+from geo.network import network_from_roads, roads_from_file
 from geo.regions import Region, load_region_presets
 
 
@@ -100,6 +104,9 @@ def load_region_data(
     candidates_path: str | Path | None = None,
     facilities_path: str | Path | None = None,
     roads_path: str | Path | None = None,
+    dwellings_path: str | Path | None = None,
+    sensitive_osm_path: str | Path | None = None,
+    sensitive_uses: Iterable[str] = DEFAULT_SENSITIVE_USES,
     use_defaults: bool = True,
     with_candidates: bool = True,
 ) -> RegionData:
@@ -115,7 +122,19 @@ def load_region_data(
         The inventory and register files; None takes :func:`default_inputs` when
         ``use_defaults`` (else no candidates / an empty register).
     roads_path
-        Optional OSM road layer, giving ``distance_to_main_road_m``.
+        Optional OSM road layer (GeoPackage/GeoJSON with ``highway``, or a local ``.osm``):
+        gives ``distance_to_main_road_m``, ``separated_by_main_road`` and the walking network
+        behind ``walk_to_*_m`` (without it those are straight-line × 1.3).
+    dwellings_path
+        Optional address points (PDOK BAG verblijfsobjecten, or any point layer / CSV with an
+        optional use column): measured ``distance_to_dwelling_m``,
+        ``distance_to_sensitive_m`` and ``addresses_within_{100,250}m`` where they cover a
+        site; estimated from the buurt elsewhere (see :mod:`geo.dwellings`).
+    sensitive_osm_path
+        Optional local ``.osm`` file: schools, kindergartens and childcare as sensitive
+        functions.
+    sensitive_uses
+        BAG gebruiksdoelen counted as sensitive in the address points.
     use_defaults
         Fall back to the demo or illustrative files when a path is None.
     with_candidates
@@ -183,14 +202,29 @@ def load_region_data(
         )
         raise PlekwijzerInputError(msg)
     candidates = candidates_from_file(candidates_path, buurten=buurten)
-    roads = roads_from_gpkg(roads_path) if roads_path is not None else None
+    roads = roads_from_file(roads_path) if roads_path is not None else None
+    network = network_from_roads(roads) if roads is not None else None
+    dwellings = (
+        dwellings_from_file(dwellings_path, sensitive_uses=sensitive_uses)
+        if dwellings_path is not None
+        else None
+    )
+    sensitive, sensitive_coverage = (
+        sensitive_from_osm_xml(sensitive_osm_path)
+        if sensitive_osm_path is not None
+        else (None, None)
+    )
     features = candidate_features(
         candidates,
         buurten=buurten,
         stops=stops,
         stations=stations,
         facilities=facilities,
+        dwellings=dwellings,
+        sensitive=sensitive,
+        sensitive_coverage=sensitive_coverage,
         roads=roads,
+        network=network,
     )
     if cut_defaults and candidates_path == defaults.get("candidates"):
         inside = features["gemeentecode"].isin(region.gemeenten).to_numpy(bool)
@@ -199,6 +233,8 @@ def load_region_data(
         "candidates": str(candidates_path),
         "facilities": str(facilities_path) if facilities_path else "none",
         "roads": str(roads_path) if roads_path else "none",
+        "dwellings": str(dwellings_path) if dwellings_path else "none",
+        "sensitive_osm": str(sensitive_osm_path) if sensitive_osm_path else "none",
     }
     return RegionData(
         region=region,

@@ -28,6 +28,7 @@ from geo.illustrative import illustrative_paths
 from geo.neighbourhoods import neighbourhoods_from_cbs
 from geo.regions import resolve_region
 from geo.workspace import load_region_data
+from tests.benchmark_layers import layer_benchmarks
 
 
 def timed(function: Callable[[], object], *, repeat: int = 3) -> tuple[float, object]:
@@ -139,11 +140,15 @@ def main() -> None:
         )
     )
 
+    layer_rows, bench_lines = layer_benchmarks(source)  # issue 9 layers and features_1m
+    rows += layer_rows
+
     print(f"{'benchmark':<58} {'what':<24} {'ours s':>9} {'baseline s':>11} {'ratio':>7}")
     for label, what, ours, baseline in rows:
         ratio = f"{baseline / ours:7.0f}x" if baseline else ""
         base = f"{baseline:11.3f}" if baseline else ""
         print(f"{label:<58} {what:<24} {ours:9.4f} {base:>11} {ratio:>7}")
+    print("\n".join(bench_lines))
     cover_benchmarks(source)
 
 

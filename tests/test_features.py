@@ -12,7 +12,6 @@ from geo.features import (
     add_facility_density,
     candidate_features,
     count_within_m,
-    estimated_distance_to_dwelling_m,
     nearest_distance_m,
 )
 from geo.neighbourhoods import INDICATOR_COLUMNS, neighbourhoods_from_cbs
@@ -135,14 +134,6 @@ def test_mixed_metric_crs_is_refused():
         nearest_distance_m(points, targets, name="d")
 
 
-def test_estimated_distance_to_dwelling():
-    density = pd.Series([10_000.0, 2_500.0, 0.0, np.nan, -99.0], index=list("abcde"))
-    estimate = estimated_distance_to_dwelling_m(density)
-    assert estimate.name == "distance_to_dwelling_m"
-    assert estimate[["a", "b"]].tolist() == [5.0, 10.0]
-    assert estimate[["c", "d", "e"]].isna().all()
-
-
 def _tiny_register():
     return gpd.GeoDataFrame(
         {
@@ -195,11 +186,23 @@ DOCUMENTED = [
     "facility_places_within_1000m",
     *(f"buurt_{c}" for c in INDICATOR_COLUMNS),
     "distance_to_dwelling_m",
-    "dwelling_distance_source",
+    "source__distance_to_dwelling_m",
+    "note__distance_to_dwelling_m",
+    "addresses_within_100m",
+    "addresses_within_250m",
+    "distance_to_sensitive_m",
+    "walk_to_bus_tram_stop_m",
+    "source__walk_to_bus_tram_stop_m",
+    "walk_to_rail_station_m",
+    "walk_to_dagopvang_m",
+    "walk_to_facility_m",
+    "buurt_home_density_per_km2",
 ]
 
 
 def test_candidate_features_hand_values(sites, layers, tiny_buurten):
+    # Two dwelling points cover the gemeente only if it has about as few households.
+    tiny_buurten = tiny_buurten.assign(households=[1.0, 1.0])
     table = candidate_features(sites, buurten=tiny_buurten, **layers)
     assert table.crs.to_epsg() == 28992
     assert set(DOCUMENTED) <= set(table.columns)
@@ -218,10 +221,22 @@ def test_candidate_features_hand_values(sites, layers, tiny_buurten):
         "distance_to_huisarts_m": [100.0, math.hypot(1_200, 300)],
         "distance_to_main_road_m": [500.0, 200.0],
         "distance_to_dwelling_m": [10.0, 30.0],
+        "distance_to_sensitive_m": [10.0, 30.0],  # bare points: every address may be sensitive
+        "addresses_within_100m": [1.0, 1.0],
+        # Without a network: straight line × 1.3.
+        "walk_to_bus_tram_stop_m": [390.0, 260.0],
+        "walk_to_dagopvang_m": [780.0, 1.3 * math.hypot(1_300, 900)],
     }
     for column, values in expected.items():
         assert table[column].tolist() == pytest.approx(values), column
-    assert (table["dwelling_distance_source"] == "dwellings").all()
+    assert (table["source__distance_to_dwelling_m"] == "measured").all()
+    assert table["note__distance_to_dwelling_m"].isna().all()
+    assert (table["source__walk_to_bus_tram_stop_m"] == "straight_line").all()
+    # The primary road at y = 400,000 does not lie between c2 and its home; c1 and its home lie
+    # outside the area the road layer covers (its convex hull), so nothing is known there.
+    assert table.loc["c2", "separated_by_main_road"] == 0.0
+    assert np.isnan(table.loc["c1", "separated_by_main_road"])
+    assert table["source__separated_by_main_road"].tolist() == ["estimate", "measured"]
 
 
 def test_candidate_features_minimal(sites, tiny_buurten):
@@ -231,9 +246,19 @@ def test_candidate_features_minimal(sites, tiny_buurten):
     assert table["facilities_within_1000m"].tolist() == [0.0, 0.0]
     assert "distance_to_bus_tram_stop_m" not in table.columns
     assert "distance_to_main_road_m" not in table.columns
-    # 500 / sqrt(100) and 500 / sqrt(2500) from the buurten's address density.
-    assert table["distance_to_dwelling_m"].tolist() == pytest.approx([50.0, 10.0])
-    assert (table["dwelling_distance_source"] == "estimate from address density").all()
+    assert "separated_by_main_road" not in table.columns
+    # Own homes per km² of land: 500 (west) and 1,500 (east), spread evenly; each site lies
+    # far enough inside its buurt that the median nearest home is sqrt(ln 2 / (π D)), × 1.7.
+    expected = [1.7 * 1_000 * math.sqrt(math.log(2) / (math.pi * d)) for d in (500, 1_500)]
+    assert table["distance_to_dwelling_m"].tolist() == pytest.approx(expected, rel=0.01)
+    # Expected homes in a 100 m circle: D × π × 0.1².
+    assert table["addresses_within_100m"].tolist() == pytest.approx(
+        [500 * math.pi * 0.01, 1_500 * math.pi * 0.01], rel=0.01
+    )
+    assert (table["source__distance_to_dwelling_m"] == "estimate").all()
+    assert table["note__distance_to_dwelling_m"].str.startswith("geen adrespunten geladen").all()
+    assert table["distance_to_sensitive_m"].isna().all()
+    assert table["walk_to_bus_tram_stop_m"].isna().all()
 
 
 def test_candidate_features_joins_buurt_density(sites, tiny_buurten):

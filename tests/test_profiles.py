@@ -58,10 +58,22 @@ def test_shipped_profiles_load_and_follow_design():
 
 def test_shipped_skaeve_huse_keeps_distance_from_homes():
     profile = load_profile("skaeve_huse")
-    rules = {c.clauses[0].describe() for c in profile.constraints}
-    assert "measured_distance_to_dwelling_m >= 100" in rules
-    # Without dwelling points the address-density proxy stands in (see geo.features).
-    assert "proxy_address_density_per_km2 <= 500" in rules
+    rules = {c.clauses[0].describe(): c.rationale for c in profile.constraints}
+    # One feature, measured or estimated per row (source__distance_to_dwelling_m): the old
+    # hard rule on CBS address density is gone, because that density reads near-empty edge
+    # buurten as town and an estimate must not exclude a site (issue 9).
+    assert "West Betuwe" in rules["distance_to_dwelling_m >= 100"]
+    assert "Platform Woonoverlast" in rules["distance_to_sensitive_m >= 50"]
+    assert not any("address_density" in rule for rule in rules)
+    features = {c.feature for c in profile.criteria}
+    assert "addresses_within_250m" in features
+    assert "buurt_address_density_per_km2" not in features
+
+
+def test_shipped_profiles_walk_to_ov_and_dagopvang():
+    for name in ("noaberhuuske", "tussenvoorziening"):
+        features = {c.feature for c in load_profile(name).criteria}
+        assert {"walk_to_bus_tram_stop_m", "walk_to_dagopvang_m"} <= features, name
 
 
 def test_unknown_profile_lists_shipped_ones():

@@ -368,6 +368,11 @@ def synthetic_features(n=8, seed=3):
             "proxy_address_density_per_km2": np.nan,
             "distance_to_dagopvang_m": rng.uniform(0, 6000, n),
             "distance_to_facility_m": rng.uniform(0, 3000, n),
+            # Layers of issue 9 (geo.dwellings, geo.network) that the shipped profiles read.
+            "distance_to_sensitive_m": rng.uniform(0, 400, n),
+            "addresses_within_250m": rng.uniform(0, 400, n),
+            "walk_to_bus_tram_stop_m": rng.uniform(0, 2600, n),
+            "walk_to_dagopvang_m": rng.uniform(0, 8000, n),
             "facilities_within_1000m": rng.integers(0, 6, n),
             "facility_places_within_1000m": rng.integers(0, 80, n),
             "buurt_inhabitants": rng.integers(100, 6000, n),
@@ -406,7 +411,7 @@ def test_shipped_profiles_score_synthetic_features(name):
 
 def test_skaeve_huse_with_road_layer_uses_separation_criterion():
     frame = synthetic_features()
-    frame["distance_to_main_road_m"] = np.linspace(0, 1000, len(frame))
+    frame["separated_by_main_road"] = np.arange(len(frame)) % 2
     result = score_candidates(frame, load_profile("skaeve_huse"))
     assert result.attrs["dropped_criteria"] == []
     assert "transformed__physical_separation" in result.columns

@@ -112,3 +112,31 @@ def test_missing_inventory_file(demo_source: DataSource, tmp_path: Path):
         load_region_data(
             resolve_region("demo"), demo_source, candidates_path=tmp_path / "absent.csv"
         )
+
+
+def test_twente_with_address_points_and_roads(shared_source: DataSource, twente_data: RegionData):
+    data = load_region_data(
+        resolve_region("twente"),
+        shared_source,
+        dwellings_path=shared_source.path / "enschede_addresses/address_points_enschede_2012.gpkg",
+        roads_path=shared_source.path / "osm_enschede/osm_highways_enschede_2023-12.gpkg",
+        sensitive_osm_path=Path("tests/fixtures/amenities.osm"),
+    )
+    features = data.features
+    enschede = features["gemeentecode"] == "GM0153"
+    source = features["source__distance_to_dwelling_m"]
+    # The Enschede address points measure Enschede, not the other seven gemeenten.
+    assert (source[~enschede] == "estimate").all()
+    assert (source[enschede] == "measured").mean() > 0.9
+    assert data.inputs["dwellings"].endswith("address_points_enschede_2012.gpkg")
+    walk = features["walk_to_bus_tram_stop_m"]
+    on = features["source__walk_to_bus_tram_stop_m"] == "network"
+    assert on.sum() > 10
+    assert set(features.loc[on, "gemeentecode"]) == {"GM0153"}
+    assert (walk[on] >= features.loc[on, "distance_to_bus_tram_stop_m"] - 1e-6).all()
+    assert "separated_by_main_road" in features.columns
+    # Without the layers every value is an estimate or a straight line, and labelled.
+    plain = twente_data.features
+    assert (plain["source__distance_to_dwelling_m"] == "estimate").all()
+    assert (plain["source__walk_to_bus_tram_stop_m"] == "straight_line").all()
+    assert plain["note__walk_to_bus_tram_stop_m"].str.startswith("geen wegennet").all()
