@@ -427,7 +427,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAME=VALUE",
         help="change a hard rule's value, e.g. plot_size=800 or site_use=grond,bedrijf",
     )
-    score.add_argument("--top", type=count, default=10, help="shortlist size (default 10)")
+    score.add_argument("--top", type=cap, default=10, help="shortlist size (default 10)")
     score.add_argument(
         "--min-spacing-m",
         type=_number(float, low=0, high=1e6, what="metres"),
