@@ -17,6 +17,30 @@ from geo.settings import DATA_DIR_ENV
 #: Project root (the folder holding pyproject.toml).
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
+
+def project_file(relative: str | Path) -> Path:
+    """Return a file the project authors in ``data/`` (presets, draagkracht, illustrative).
+
+    An installed wheel carries ``data/`` as the package ``plekwijzer_data``; a source
+    checkout reads the folder itself.
+
+    Parameters
+    ----------
+    relative
+        Path inside ``data/``, e.g. ``"regions.toml"``.
+
+    Returns
+    -------
+    pathlib.Path
+    """
+    from importlib.util import find_spec
+
+    spec = find_spec("plekwijzer_data")
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        if (installed := Path(folder) / relative).exists():
+            return installed
+    return PROJECT_ROOT / "data" / relative
+
 #: Files of the data layout, relative to the data directory. The synthetic demo writes the
 #: same layout, so every reader serves both.
 KWB_TABLE = Path("cbs_kwb2024/kerncijfers_2024_gm_wk_bu.parquet")

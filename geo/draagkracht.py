@@ -37,6 +37,7 @@ import pandas as pd
 
 from geo._errors import MissingColumnError, PlekwijzerInputError
 from geo._validate import check_file, require_columns
+from geo.datadir import project_file
 from geo.spread import PER_INHABITANTS, FacilityType, facility_counts
 
 __all__ = [
@@ -53,7 +54,7 @@ __all__ = [
 ]
 
 #: The configuration shipped with the project.
-DEFAULT_CONFIG_PATH = Path(__file__).resolve().parent.parent / "data" / "draagkracht.toml"
+DEFAULT_CONFIG_PATH = project_file("draagkracht.toml")
 #: Rescaling methods an indicator can use.
 SCALINGS = ("minmax", "percentile", "rank")
 #: Ways to combine the rescaled indicators.

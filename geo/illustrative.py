@@ -28,10 +28,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geo.datadir import PROJECT_ROOT
+from geo.datadir import project_file
 
 SEED = 2026
-ILLUSTRATIVE_DIR = PROJECT_ROOT / "data" / "illustrative"
+ILLUSTRATIVE_DIR = project_file("illustrative")
 
 # use -> (share in urban buurten, share in rural buurten, floor m² log-mean, plot m² log-mean)
 _USES = {

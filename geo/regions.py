@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from geo._errors import PlekwijzerInputError
-from geo.datadir import PROJECT_ROOT, DataSource
+from geo.datadir import DataSource, project_file
 from geo.neighbourhoods import kerncijfers_from_cbs
 
 #: The preset file authored by the project.
-REGIONS_FILE = PROJECT_ROOT / "data" / "regions.toml"
+REGIONS_FILE = project_file("regions.toml")
 _GM_CODE = re.compile(r"^GM\d{4}$")
 
 
