@@ -266,6 +266,91 @@ def _print_spread(report: dict) -> None:
         print(f"after adding {report['added']} sites: {changes}")
 
 
+def _cmd_report(args: argparse.Namespace) -> int:
+    """Rerun the scenario a ``score`` run wrote and print it as a council report.
+
+    Temporary glue until ``criteria.scenario.run_scenario``: it reads the scenario file,
+    reruns scoring and the spread analysis with the same inputs, keeps the recorded
+    shortlist and hands a :class:`geo.report.ReportInput` to :func:`geo.report.write_report`.
+    """
+    import dataclasses
+
+    from criteria.profiles import profile_from_dict, with_shipped_texts
+    from geo import report as council
+    from geo.report.labels import type_label
+    from geo.spread_report import facilities_from_sites
+
+    path = Path(args.scenario)
+    try:
+        scenario = json.loads(path.read_text(encoding="utf-8"))
+        region_data, profile_data = scenario["region"], scenario["profile"]
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        msg = f"{path}: not a readable scenario file ({err}); pass the FILE.scenario.json "
+        msg += "that `plekwijzer score` writes beside its GeoJSON."
+        raise PlekwijzerInputError(msg) from err
+    profile = with_shipped_texts(profile_from_dict(profile_data, source=path))
+    inputs = scenario.get("data", {})
+    recorded = Path(str(inputs.get("data_dir", "")))
+    source = _source(args) if args.data_dir or not recorded.is_dir() else resolve_data_dir(recorded)
+    presets = load_region_presets()
+    name = region_data.get("name", "custom")
+    region = presets.get(name) or resolve_region(None, gemeenten=",".join(region_data["gemeenten"]))
+    if list(region.gemeenten) != list(region_data["gemeenten"]):
+        region = dataclasses.replace(region, gemeenten=tuple(region_data["gemeenten"]))
+
+    def given(key: str) -> str | None:
+        value = inputs.get(key)
+        return None if value in (None, "none", "None") else value
+
+    data = load_region_data(
+        region,
+        source,
+        candidates_path=given("candidates"),
+        facilities_path=given("facilities"),
+        roads_path=given("roads"),
+        use_defaults=False,
+    )
+    listed = scenario.get("shortlist", {})
+    options = ShortlistOptions(
+        **{k: listed[k] for k in ShortlistOptions.__dataclass_fields__ if k in listed}
+    )
+    # The scenario's profile already carries the weights used (overrides included).
+    run = run_scoring(data.features, profile, options=options)
+    table = run.table
+    if listed.get("ids"):  # the shortlist as it was shown, whatever rule picked it
+        table["shortlisted"] = table["id"].isin(listed["ids"])
+    sensitivity = None
+    if args.sensitivity:
+        sensitivity = sensitivity_report(
+            data.features, run.profile, n=args.sensitivity, top_n=options.top_n
+        )
+        shares = {s["id"]: s["share_in_top_n"] for s in sensitivity["monte_carlo"]["sites"]}
+        table["stability"] = table["id"].map(shares).fillna(0.0).where(~table["excluded"])
+    new = facilities_from_sites(
+        table[table["shortlisted"]], facility_type=profile.name, buurten=data.buurten
+    )
+    spread = scenario_report(
+        data.buurten, data.facilities, new, level="gemeente", published=data.published
+    )
+    sources = council.data_sources(source, inputs)
+    report = council.ReportInput(
+        region_title=region.title.split(" (")[0] if region.title else region.name,
+        profile=run.profile,
+        table=table,
+        buurten=data.buurten,
+        spread=spread,
+        facilities=data.facilities,
+        weights=run.weights,
+        sources=sources,
+        illustrative=council.illustrative_notes(sources),
+        shortlist_options=dataclasses.asdict(options),
+        sensitivity=sensitivity,
+    )
+    out = council.write_report(report, args.out)
+    _say(f"{type_label(profile.name)} report for {region.name}: -> {out}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of the ``plekwijzer`` command."""
     parser = argparse.ArgumentParser(
@@ -341,6 +426,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     spread.add_argument("--out", required=True, help="FILE.json or FILE.csv")
     spread.set_defaults(func=_cmd_spread)
+
+    report = sub.add_parser(
+        "report", parents=[common], help="council report (PDF or HTML) of a scenario file"
+    )
+    report.add_argument("--scenario", required=True, help="FILE.scenario.json from `score`")
+    report.add_argument(
+        "--sensitivity",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also run N weight draws and show each site's stability",
+    )
+    report.add_argument("--out", required=True, help="report.pdf or report.html")
+    report.set_defaults(func=_cmd_report)
     return parser
 
 

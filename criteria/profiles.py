@@ -620,3 +620,43 @@ def load_profile(name_or_path: str | Path) -> Profile:
         msg = f"cannot read the profile ({err})"
         raise ProfileError(msg, source=path) from err
     return profile_from_dict(data, source=path)
+
+
+def with_shipped_texts(profile: Profile) -> Profile:
+    """Fill labels and help left at their defaults from the shipped profile of the same name.
+
+    A scenario file written before profiles carried Dutch ``label`` and ``help`` (or a user
+    copy of a shipped profile without them) would otherwise show criterion ids to people.
+    Only texts equal to their default (label = name, help = rationale) are replaced, and
+    only for criteria and constraints the shipped profile has under the same name.
+
+    Parameters
+    ----------
+    profile
+        Any profile.
+
+    Returns
+    -------
+    Profile
+        A new profile; this one unchanged when its name is not a shipped profile.
+    """
+    if profile.name not in list_profiles():
+        return profile
+    shipped = load_profile(profile.name)
+    known = {c.name: c for c in (*shipped.constraints, *shipped.criteria)}
+
+    def filled(spec: Any) -> Any:
+        source = known.get(spec.name)
+        if source is None or type(source) is not type(spec):
+            return spec
+        return dataclasses.replace(
+            spec,
+            label=source.label if spec.label == spec.name else spec.label,
+            help=source.help if spec.help == spec.rationale else spec.help,
+        )
+
+    return dataclasses.replace(
+        profile,
+        constraints=tuple(filled(c) for c in profile.constraints),
+        criteria=tuple(filled(c) for c in profile.criteria),
+    )

@@ -164,19 +164,24 @@ def per_10k(value: Any, *, decimals: int = 1, missing: str = MISSING) -> str:
 def distance(metres: Any, *, missing: str = MISSING) -> str:
     """Format a distance: metres below 1 km (rounded to 10 m), kilometres above.
 
+    Whole kilometres go without decimals.
+
     Examples
     --------
     >>> distance(347)
     '350 m'
     >>> distance(1520)
     '1,5 km'
+    >>> distance(2000)
+    '2 km'
     """
     x = _finite(metres)
     if x is None:
         return missing
     if abs(x) < 995:
         return f"{number(round(x, -1), decimals=0)} m"
-    return f"{number(x / 1000, decimals=1)} km"
+    km = number(x / 1000, decimals=1)
+    return f"{km.removesuffix(',0')} km"
 
 
 def value_range(low: Any, high: Any, *, decimals: int = 1) -> str:

@@ -52,6 +52,7 @@ def test_integer_and_percent_and_rate():
 
 def test_distance_and_date():
     assert distance(4) == "0 m"
-    assert distance(996) == "1,0 km"
+    assert distance(996) == "1 km"
+    assert distance(12_340) == "12,3 km"
     assert distance(float("nan")) == "–"
     assert date(dt.datetime(2026, 12, 31, 23, 59)) == "31 december 2026"

@@ -283,3 +283,22 @@ def test_empty_or_non_text_label_is_refused(value):
     data["criterion"][1]["label"] = value
     with pytest.raises(ProfileError, match=r"criterion 'draagkracht'.*'label' must be"):
         profile_from_dict(data)
+
+
+def test_with_shipped_texts_fills_defaults_only():
+    from criteria.profiles import with_shipped_texts
+
+    shipped = load_profile("tussenvoorziening")
+    data = shipped.to_dict()
+    for table in (*data["constraint"], *data["criterion"]):
+        del table["label"], table["help"]
+    data["criterion"][1]["label"] = "Eigen naam"
+    old = profile_from_dict(data)
+    assert old.criteria[0].label == "draagkracht"
+    filled = with_shipped_texts(old)
+    assert filled.criteria[0].label == shipped.criteria[0].label
+    assert filled.criteria[0].help == shipped.criteria[0].help
+    assert filled.criteria[1].label == "Eigen naam"
+    assert filled.constraints[0].label == shipped.constraints[0].label
+    own = profile_from_dict(BASE)
+    assert with_shipped_texts(own) is own
