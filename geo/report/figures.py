@@ -595,9 +595,7 @@ def contributions_chart(
         ax.tick_params(axis="y", length=0)
         for spine in ("top", "right"):
             ax.spines[spine].set_visible(False)
-        ax.legend(
-            loc="lower right", bbox_to_anchor=(1.0, 1.0), ncols=2, fontsize=6, frameon=False
-        )
+        ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), ncols=2, fontsize=6, frameon=False)
         return png(fig)
 
 
