@@ -342,8 +342,12 @@ def region_map(
     shaped = buurten[buurten.geometry.notna()]
     classes = legend_classes(shaped[column].to_numpy(dtype=float), k=5)
     with rc_context(_RC):
-        bounds = gemeenten.total_bounds
-        fig, ax = map_axes(width_mm, map_height_mm(bounds, width_mm, most_mm=height_mm))
+        map_mm = map_height_mm(gemeenten.total_bounds, width_mm, most_mm=height_mm)
+        # A wide, low region leaves no room for the legend inside the map: put it below.
+        below_mm = 24.0 if map_mm < 110 else 0.0
+        fig = figure(width_mm, map_mm + below_mm, layout=None)
+        share = below_mm / (map_mm + below_mm)
+        ax = fig.add_axes((0.002, share + 0.002, 0.996, 0.996 - share))
         handles = choropleth(ax, shaped, shaped[column], classes=classes, cmap="Purples")
         gemeenten.boundary.plot(ax=ax, color="#1f2937", linewidth=0.9, zorder=5)
         _frame(ax, gemeenten.total_bounds)
@@ -378,16 +382,24 @@ def region_map(
             )
         _site_markers(ax, sites)
         handles.append(_marker_handle("o", SITE_COLOUR, "locatie op de shortlist (nummer)"))
-        ax.legend(
-            handles=handles,
-            title=legend_title,
-            loc="upper left",
-            fontsize=6,
-            title_fontsize=6.5,
-            frameon=True,
-            framealpha=0.9,
-            alignment="left",
-        )
+        style = {"title": legend_title, "fontsize": 6, "title_fontsize": 6.5}
+        if below_mm:
+            fig.legend(
+                handles=handles,
+                loc="lower center",
+                ncols=3,
+                frameon=False,
+                **style,
+            )
+        else:
+            ax.legend(
+                handles=handles,
+                loc="upper left",
+                frameon=True,
+                framealpha=0.9,
+                alignment="left",
+                **style,
+            )
         scale_bar(ax)
         north_arrow(ax)
         attribution(ax, source_text)
@@ -501,7 +513,7 @@ def location_map(
         own = near[near["code"] == site.get("buurtcode")]
         own.plot(ax=ax, color="#ede9fe", edgecolor="#5b21b6", linewidth=1.2)
         _frame(ax, box, margin=0.0)
-        _buurt_labels(ax, near, own_code=site.get("buurtcode"), view=view)
+        _buurt_labels(ax, near, own_code=site.get("buurtcode"), view=view, site=point)
         if facilities is not None and len(facilities):
             shown = facilities[facilities.geometry.notna()].cx[box[0] : box[2], box[1] : box[3]]
             ax.scatter(
@@ -522,8 +534,10 @@ def location_map(
         return png(fig)
 
 
-def _buurt_labels(ax: Axes, units: gpd.GeoDataFrame, *, own_code: object, view: object) -> None:
-    """Name the site's buurt and the larger buurten in view, without labels colliding."""
+def _buurt_labels(
+    ax: Axes, units: gpd.GeoDataFrame, *, own_code: object, view: object, site: object
+) -> None:
+    """Name the site's buurt and the larger buurten in view, clear of labels and the site."""
     clipped = units.geometry.intersection(view)
     area = clipped.area / view.area
     order = sorted(units.index, key=lambda i: (units.at[i, "code"] != own_code, -area[i]))
@@ -535,6 +549,9 @@ def _buurt_labels(ax: Axes, units: gpd.GeoDataFrame, *, own_code: object, view: 
         if not own and area[i] < 0.05:
             continue
         where = clipped[i].representative_point()
+        if abs(where.x - site.x) < 0.25 * width and abs(where.y - site.y) < 0.06 * width:
+            # Keep the site's marker readable: write the name just below it.
+            where = type(where)(where.x, site.y - 0.09 * width)
         if any(
             abs(where.x - x) < 0.3 * width and abs(where.y - y) < 0.06 * width for x, y in placed
         ):
