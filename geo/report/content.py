@@ -96,6 +96,7 @@ def cover(report: ReportInput) -> dict[str, Any]:
             for s in report.sources
         ],
         "illustrative": list(report.illustrative),
+        "no_register": report.facilities is None or report.facilities.empty,
     }
 
 
