@@ -368,6 +368,24 @@ def _cmd_cover(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_report(args: argparse.Namespace) -> int:
+    """Rerun a scenario file and print it as a council report (PDF or HTML)."""
+    from criteria.council import write_council_report
+    from criteria.run import run_scenario
+    from criteria.scenario import Scenario
+
+    scenario = Scenario.from_file(args.scenario)
+    scenario = scenario.replace(
+        data_dir=args.data_dir or scenario.data_dir,
+        sensitivity=args.sensitivity or scenario.sensitivity,
+    )
+    _source(args)
+    result = run_scenario(scenario)
+    out = write_council_report(result, args.out)
+    _say(f"report ({result.profile.title}, {result.region.title}) -> {out}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of the ``plekwijzer`` command."""
     parser = _Parser(
@@ -508,6 +526,23 @@ def build_parser() -> argparse.ArgumentParser:
         constraint=None, top=10, min_spacing_m=0.0, max_per_buurt=None, max_per_gemeente=None,
         evenness=0.0, sensitivity=0,
     )  # fmt: skip
+    report = sub.add_parser(
+        "report", parents=[common], help="council report (PDF or HTML) of a scenario file"
+    )
+    report.add_argument(
+        "--scenario", required=True, help="FILE.scenario.json from score or the app"
+    )
+    report.add_argument(
+        "--sensitivity",
+        type=count,
+        default=0,
+        metavar="N",
+        help="also run N weight draws and show each site's stability",
+    )
+    report.add_argument(
+        "--out", required=True, type=_output(".pdf", ".html"), help="report.pdf or report.html"
+    )
+    report.set_defaults(func=_cmd_report)
     return parser
 
 

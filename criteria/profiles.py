@@ -16,6 +16,8 @@ profiles live in ``criteria/profiles/<name>.toml``; the schema::
     value = 100                       # a list for in / not in
     missing = "fail"                  # or "pass": what an unknown (NaN) value does
     rationale = "..."                 # required, shown in the exclusion reason
+    label = "Minstens 100 m van woningen"   # Dutch name for people (default: name)
+    help = "..."                      # Dutch explanation for people (default: rationale)
 
     [[constraint]]                    # passes when any clause passes
     rationale = "..."
@@ -30,6 +32,8 @@ profiles live in ``criteria/profiles/<name>.toml``; the schema::
     rank = 1                          # weighting = "rank_sum" / "rank_reciprocal" (ties allowed)
     optional = false                  # true: dropped (weights renormalised) if column absent
     rationale = "..."                 # required
+    label = "Bereikbaar met ov"       # Dutch name on sliders, charts, report (default: name)
+    help = "..."                      # Dutch explanation (default: rationale)
 
     [ahp]                             # weighting = "ahp": each pair once, a vs b on 1/9 … 9
     pairwise = [["ov_access", "draagkracht", 2], ...]
@@ -77,9 +81,18 @@ _TOP_KEYS = {
     "criterion",
     "ahp",
 }
-_CRITERION_KEYS = {"name", "feature", "transform", "weight", "rank", "optional", "rationale"}
+_TEXT_KEYS = {"label", "help"}
+_CRITERION_KEYS = {
+    "name",
+    "feature",
+    "transform",
+    "weight",
+    "rank",
+    "optional",
+    "rationale",
+} | _TEXT_KEYS
 _CLAUSE_KEYS = {"feature", "op", "value", "missing"}
-_CONSTRAINT_KEYS = _CLAUSE_KEYS | {"name", "rationale", "any_of"}
+_CONSTRAINT_KEYS = _CLAUSE_KEYS | {"name", "rationale", "any_of"} | _TEXT_KEYS
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -112,11 +125,20 @@ class Constraint:
         The comparisons; one for a plain constraint, several for ``any_of``.
     rationale
         One line saying why the rule exists; quoted in every exclusion reason.
+    label
+        Dutch name for people (app, report); defaults to ``name``.
+    help
+        Dutch explanation for people; defaults to ``rationale``.
     """
 
     name: str
     clauses: tuple[Clause, ...]
     rationale: str
+    label: str = ""
+    help: str = ""
+
+    def __post_init__(self) -> None:
+        _default_texts(self)
 
     @property
     def features(self) -> tuple[str, ...]:
@@ -144,6 +166,10 @@ class Criterion:
         When True the criterion is dropped if the feature column is absent.
     rationale
         One line saying why the criterion matters.
+    label
+        Dutch name for people (sliders, charts, tables, report); defaults to ``name``.
+    help
+        Dutch explanation for people; defaults to ``rationale``.
     """
 
     name: str
@@ -153,6 +179,20 @@ class Criterion:
     rank: float | None
     optional: bool
     rationale: str
+    label: str = ""
+    help: str = ""
+
+    def __post_init__(self) -> None:
+        _default_texts(self)
+
+
+def _default_texts(spec: Constraint | Criterion) -> None:
+    """Fill an empty label with the name and an empty help with the rationale."""
+    # Frozen dataclass: the defaults are set once, at construction.
+    if not spec.label:
+        object.__setattr__(spec, "label", spec.name)
+    if not spec.help:
+        object.__setattr__(spec, "help", spec.rationale)
 
 
 @dataclass(frozen=True)
@@ -189,6 +229,11 @@ class Profile:
     def criterion_names(self) -> list[str]:
         """Names of the soft criteria, in profile order."""
         return [c.name for c in self.criteria]
+
+    @property
+    def labels(self) -> dict[str, str]:
+        """Dutch label of every criterion and constraint, by name."""
+        return {c.name: c.label for c in (*self.constraints, *self.criteria)}
 
     @property
     def weights(self) -> pd.Series:
@@ -263,6 +308,8 @@ class Profile:
             "constraint": [
                 {
                     "name": k.name,
+                    "label": k.label,
+                    "help": k.help,
                     "rationale": k.rationale,
                     "any_of": [dataclasses.asdict(c) for c in k.clauses],
                 }
@@ -289,6 +336,11 @@ def _text(table: Mapping[str, Any], key: str, *, item: str, default: str | None 
         msg = f'{key!r} must be a non-empty text, got {value!r}; add {key} = "..."'
         raise ProfileError(msg, item=item)
     return value
+
+
+def _texts(table: Mapping[str, Any], *, item: str) -> dict[str, str]:
+    """Return the optional Dutch ``label`` and ``help``; when given, non-empty text."""
+    return {key: _text(table, key, item=item) for key in ("label", "help") if key in table}
 
 
 def _check_keys(table: Any, allowed: set[str], *, item: str) -> None:
@@ -359,7 +411,10 @@ def _constraint(table: Any, *, number: int) -> Constraint:
     name = table.get("name", " or ".join(c.describe() for c in clauses))
     item = f"constraint {name!r}"
     return Constraint(
-        name=str(name), clauses=clauses, rationale=_text(table, "rationale", item=item)
+        name=str(name),
+        clauses=clauses,
+        rationale=_text(table, "rationale", item=item),
+        **_texts(table, item=item),
     )
 
 
@@ -411,6 +466,7 @@ def _criterion(table: Any, *, number: int, weighting: str) -> Criterion:
         rank=None if rank is None else float(rank),
         optional=optional,
         rationale=_text(table, "rationale", item=item),
+        **_texts(table, item=item),
     )
 
 
@@ -564,3 +620,43 @@ def load_profile(name_or_path: str | Path) -> Profile:
         msg = f"cannot read the profile ({err})"
         raise ProfileError(msg, source=path) from err
     return profile_from_dict(data, source=path)
+
+
+def with_shipped_texts(profile: Profile) -> Profile:
+    """Fill labels and help left at their defaults from the shipped profile of the same name.
+
+    A scenario file written before profiles carried Dutch ``label`` and ``help`` (or a user
+    copy of a shipped profile without them) would otherwise show criterion ids to people.
+    Only texts equal to their default (label = name, help = rationale) are replaced, and
+    only for criteria and constraints the shipped profile has under the same name.
+
+    Parameters
+    ----------
+    profile
+        Any profile.
+
+    Returns
+    -------
+    Profile
+        A new profile; this one unchanged when its name is not a shipped profile.
+    """
+    if profile.name not in list_profiles():
+        return profile
+    shipped = load_profile(profile.name)
+    known = {c.name: c for c in (*shipped.constraints, *shipped.criteria)}
+
+    def filled(spec: Any) -> Any:
+        source = known.get(spec.name)
+        if source is None or type(source) is not type(spec):
+            return spec
+        return dataclasses.replace(
+            spec,
+            label=source.label if spec.label == spec.name else spec.label,
+            help=source.help if spec.help == spec.rationale else spec.help,
+        )
+
+    return dataclasses.replace(
+        profile,
+        constraints=tuple(filled(c) for c in profile.constraints),
+        criteria=tuple(filled(c) for c in profile.criteria),
+    )

@@ -55,6 +55,10 @@ EXPORT_PROPERTIES = (
     "gemeentecode",
 )
 
+#: Properties exported when the run has them: the "te controleren" checks, and the share of
+#: weight draws in which a site stays in the top N (with sensitivity).
+OPTIONAL_EXPORT_PROPERTIES = ("checks", "stability")
+
 _VERSIONED = ("plekwijzer", "geopandas", "shapely", "pyproj", "pandas", "numpy")
 
 
@@ -115,7 +119,8 @@ class ScoringRun:
         """Return the RFC 7946 FeatureCollection of every candidate, excluded ones included."""
         frame = self.table.assign(criteria=self.criteria_records())
         frame["rank"] = frame["rank"].astype(object).where(frame["rank"].notna(), None)
-        return geojson_dict(frame, properties=list(EXPORT_PROPERTIES))
+        optional = [c for c in OPTIONAL_EXPORT_PROPERTIES if c in frame.columns]
+        return geojson_dict(frame, properties=[*EXPORT_PROPERTIES, *optional])
 
 
 def _raw(value: Any) -> Any:
@@ -453,6 +458,10 @@ def run_scenario(scenario: Scenario, *, data: RegionData | None = None) -> Scena
         sensitivity = sensitivity_report(
             data.features, scoring.profile, n=scenario.sensitivity, top_n=options.top_n
         )
+        # Stability: the share of weight draws (±20 %) in which a site stays in the top N.
+        shares = {s["id"]: s["share_in_top_n"] for s in sensitivity["monte_carlo"]["sites"]}
+        table = scoring.table
+        table["stability"] = table["id"].map(shares).fillna(0.0).where(~table["excluded"])
     coverage = None
     if scenario.coverage is not None:
         # spopt and PuLP take a second to import: only when a coverage plan is asked for.

@@ -215,6 +215,8 @@ class Scenario:
         """
         if "scenario" in data and isinstance(data["scenario"], Mapping):
             data = data["scenario"]
+        elif data.get("plekwijzer_scenario") == 1:
+            data = _from_version_1(data)
         known = {f.name for f in dataclasses.fields(cls)}
         if "profile" not in data:
             msg = "not a Plekwijzer scenario (no 'scenario.profile'); use a .scenario.json file"
@@ -282,6 +284,31 @@ class Scenario:
         Scenario
         """
         return dataclasses.replace(self, **changes)
+
+
+def _from_version_1(data: Mapping[str, Any]) -> dict[str, Any]:
+    """Read a scenario file of layout 1 (before the Scenario type): its profile is complete."""
+    region = data.get("region") or {}
+    inputs = data.get("data") or {}
+    shortlist = {k: v for k, v in (data.get("shortlist") or {}).items() if k != "ids"}
+
+    def given(key: str) -> str | None:
+        value = inputs.get(key)
+        return None if value in (None, "none", "None") else str(value)
+
+    custom = region.get("name") in (None, "custom")
+    spec = data.get("profile") or {}
+    return {
+        "profile": spec.get("name", ""),
+        "region": None if custom else region.get("name"),
+        "gemeenten": list(region.get("gemeenten") or ()) if custom else [],
+        "shortlist": shortlist,
+        "candidates": given("candidates"),
+        "facilities": given("facilities"),
+        "roads": given("roads"),
+        "data_dir": given("data_dir"),
+        "profile_spec": spec,
+    }
 
 
 def apply_overrides(

@@ -41,6 +41,7 @@ def project_file(relative: str | Path) -> Path:
             return installed
     return PROJECT_ROOT / "data" / relative
 
+
 #: Files of the data layout, relative to the data directory. The synthetic demo writes the
 #: same layout, so every reader serves both.
 KWB_TABLE = Path("cbs_kwb2024/kerncijfers_2024_gm_wk_bu.parquet")

@@ -92,7 +92,7 @@ class Indicator:
         (tiny buurten with high crime rates) do not squash everyone else into a narrow band.
         Only changes ``minmax``; ranks do not move under clipping.
     label, rationale
-        Text for the user interface.
+        Text for the user interface; the label (Dutch) defaults to the column.
     """
 
     column: str
@@ -193,7 +193,7 @@ def _indicator_from_dict(item: Any, position: int, source: str | None) -> Indica
         scaling=scaling,
         clip_lower_quantile=lower,
         clip_upper_quantile=upper,
-        label=str(item.get("label", "")),
+        label=str(item.get("label") or column),
         rationale=str(item.get("rationale", "")),
     )
 

@@ -23,6 +23,8 @@ from branca.element import MacroElement
 from folium.elements import JSCSSMixin
 from jinja2 import Template
 
+from geo import nlformat
+from geo.legend import legend_classes
 from geo.settings import CRS_WGS84
 
 #: PDOK BRT-Achtergrondkaart (Kadaster, CC BY 4.0), web-mercator tiles.
@@ -126,12 +128,11 @@ def display_layer(
 
 
 def class_breaks(values: pd.Series, *, k: int = 5) -> list[float]:
-    """Quantile class bounds (upper bounds of each class) of the finite values."""
-    finite = values.to_numpy(dtype=float)
-    finite = finite[np.isfinite(finite)]
-    if finite.size == 0:
-        return [0.0]
-    return sorted({float(b) for b in np.quantile(finite, np.linspace(0, 1, k + 1)[1:])})
+    """Upper bounds of the legend classes of the finite values (:func:`geo.legend.legend_classes`).
+
+    No class is empty and no two share a label; ``[0.0]`` when there are no values.
+    """
+    return list(legend_classes(values.to_numpy(dtype=float), k=k).bins) or [0.0]
 
 
 def class_colour(value: float, breaks: Sequence[float], colours: Sequence[str]) -> str | None:
@@ -145,18 +146,13 @@ def class_colour(value: float, breaks: Sequence[float], colours: Sequence[str]) 
 
 
 def legend_items(values: pd.Series, column: str) -> list[tuple[str, str]]:
-    """``(colour, label)`` pairs of a choropleth legend, low to high."""
+    """``(colour, label)`` pairs of a choropleth legend, low to high, in nl-NL notation."""
     colours = CHOROPLETHS[column][1]
-    breaks = class_breaks(values)
-    finite = values.to_numpy(dtype=float)
-    finite = finite[np.isfinite(finite)]
-    lower = float(finite.min()) if finite.size else 0.0
-    items = []
-    for bound in breaks:
-        colour = class_colour(bound, breaks, colours) or "#ffffff"
-        items.append((colour, f"{_fmt(lower)} – {_fmt(bound)}"))
-        lower = bound
-    return items
+    classes = legend_classes(values.to_numpy(dtype=float), k=len(colours))
+    return [
+        (class_colour(bound, classes.bins, colours) or "#ffffff", label)
+        for bound, label in zip(classes.bins, classes.labels, strict=True)
+    ]
 
 
 def score_range(table: pd.DataFrame) -> tuple[float, float]:
@@ -194,8 +190,8 @@ _SCORE_MAP = LinearColormap(list(SCORE_COLOURS), vmin=0.0, vmax=1.0)
 
 def _fmt(value: float) -> str:
     if abs(value) >= 100:
-        return f"{value:,.0f}".replace(",", ".")
-    return f"{value:.2f}".replace(".", ",")
+        return nlformat.integer(value)
+    return nlformat.number(value, decimals=2)
 
 
 def base_map(bounds: Sequence[float], *, tiles: bool = True) -> folium.Map:

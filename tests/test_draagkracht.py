@@ -150,6 +150,13 @@ def test_default_config():
     assert directions["facilities_per_10k"] == -1
     crimes = next(i for i in cfg.indicators if i.column == "crimes_per_1000")
     assert crimes.clip_upper_quantile == 0.99
+    # Every shipped indicator has a Dutch label of its own.
+    assert all(i.label and i.label != i.column for i in cfg.indicators)
+
+
+def test_indicator_label_defaults_to_column():
+    cfg = draagkracht_config_from_dict(config())
+    assert [i.label for i in cfg.indicators] == ["a", "b"]
 
 
 def test_default_config_on_buurten():

@@ -250,3 +250,67 @@ def test_to_dict_round_trip():
         profile = load_profile(name)
         again = profile_from_dict(profile.to_dict(), source=profile.source)
         assert again == profile
+
+
+def test_shipped_profiles_give_every_rule_a_dutch_label_and_help():
+    import tomllib
+
+    from criteria.profiles import _profile_dir
+
+    for name in list_profiles():
+        raw = tomllib.loads((_profile_dir() / f"{name}.toml").read_text(encoding="utf-8"))
+        for table in (*raw.get("constraint", []), *raw["criterion"]):
+            where = f"{name}: {table.get('name')}"
+            assert table.get("label"), f"{where} has no label"
+            assert table.get("help"), f"{where} has no help"
+            assert table["label"] != table["name"], f"{where}: label repeats the id"
+        profile = load_profile(name)
+        assert set(profile.labels) == {c.name for c in (*profile.constraints, *profile.criteria)}
+
+
+def test_label_and_help_default_to_name_and_rationale():
+    profile = profile_from_dict(BASE)
+    criterion = profile.criteria[0]
+    assert criterion.label == "ov_access"
+    assert criterion.help == "reachable"
+    assert profile.constraints[0].label == "floor_area_m2 >= 500"
+
+
+def test_label_and_help_are_read_and_survive_to_dict():
+    data = make()
+    data["criterion"][0] |= {"label": "Bereikbaar met ov", "help": "Dichtbij een halte."}
+    data["constraint"][0] |= {"label": "Groot genoeg", "help": "Ruimte voor 20 eenheden."}
+    profile = profile_from_dict(data)
+    assert profile.criteria[0].label == "Bereikbaar met ov"
+    assert profile.labels["ov_access"] == "Bereikbaar met ov"
+    assert profile.constraints[0].help == "Ruimte voor 20 eenheden."
+    again = profile_from_dict(profile.to_dict())
+    assert again.criteria == profile.criteria
+    assert again.constraints == profile.constraints
+
+
+@pytest.mark.parametrize("value", ["", "  ", 3])
+def test_empty_or_non_text_label_is_refused(value):
+    data = make()
+    data["criterion"][1]["label"] = value
+    with pytest.raises(ProfileError, match=r"criterion 'draagkracht'.*'label' must be"):
+        profile_from_dict(data)
+
+
+def test_with_shipped_texts_fills_defaults_only():
+    from criteria.profiles import with_shipped_texts
+
+    shipped = load_profile("tussenvoorziening")
+    data = shipped.to_dict()
+    for table in (*data["constraint"], *data["criterion"]):
+        del table["label"], table["help"]
+    data["criterion"][1]["label"] = "Eigen naam"
+    old = profile_from_dict(data)
+    assert old.criteria[0].label == "draagkracht"
+    filled = with_shipped_texts(old)
+    assert filled.criteria[0].label == shipped.criteria[0].label
+    assert filled.criteria[0].help == shipped.criteria[0].help
+    assert filled.criteria[1].label == "Eigen naam"
+    assert filled.constraints[0].label == shipped.constraints[0].label
+    own = profile_from_dict(BASE)
+    assert with_shipped_texts(own) is own

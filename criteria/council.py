@@ -1,0 +1,74 @@
+"""The council report of a scenario result: the one mapping from run to print.
+
+The CLI (``plekwijzer report``) and the app's download button both call
+:func:`council_report`, so the paper shows the figures of the screen.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from criteria.run import ScenarioResult
+from geo.report import ReportInput, data_sources, illustrative_notes, render_pdf, write_report
+
+
+def council_report(result: ScenarioResult) -> ReportInput:
+    """Return what the council report shows for a scenario result.
+
+    Parameters
+    ----------
+    result
+        The run (:func:`criteria.run.run_scenario`).
+
+    Returns
+    -------
+    geo.report.ReportInput
+    """
+    sources = data_sources(result.source, dict(result.inputs))
+    title = result.region.title
+    return ReportInput(
+        region_title=title.split(" (")[0] if title else result.region.name,
+        profile=result.profile,
+        table=result.table,
+        buurten=result.data.buurten,
+        spread=result.spread_at("gemeente"),
+        facilities=result.data.facilities,
+        weights=result.scoring.weights,
+        sources=sources,
+        illustrative=illustrative_notes(sources),
+        shortlist_options=dataclasses.asdict(result.scenario.shortlist),
+        sensitivity=result.sensitivity,
+    )
+
+
+def write_council_report(result: ScenarioResult, out_path: str | Path) -> Path:
+    """Write the council report of a result as PDF or HTML (by the file's suffix).
+
+    Parameters
+    ----------
+    result
+        The run.
+    out_path
+        ``report.pdf`` or ``report.html``; written atomically.
+
+    Returns
+    -------
+    pathlib.Path
+    """
+    return write_report(council_report(result), out_path)
+
+
+def council_pdf(result: ScenarioResult) -> bytes:
+    """Return the council report of a result as PDF bytes (the app's download).
+
+    Parameters
+    ----------
+    result
+        The run.
+
+    Returns
+    -------
+    bytes
+    """
+    return render_pdf(council_report(result))

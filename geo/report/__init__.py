@@ -1,0 +1,19 @@
+"""The council report: a printable A4 document (PDF or HTML) of one scenario, in Dutch.
+
+Entry point :func:`write_report`; input :class:`ReportInput`. Modules: :mod:`.model`
+(inputs, data sources), :mod:`.content` (text and tables), :mod:`.figures` (maps and
+charts), :mod:`.labels` (Dutch words), :mod:`.document` (HTML template, PDF engine).
+"""
+
+from geo.report.document import render_html, render_pdf, write_report
+from geo.report.model import ReportInput, SourceNote, data_sources, illustrative_notes
+
+__all__ = [
+    "ReportInput",
+    "SourceNote",
+    "data_sources",
+    "illustrative_notes",
+    "render_html",
+    "render_pdf",
+    "write_report",
+]

@@ -1,0 +1,420 @@
+"""The report's content: a :class:`ReportInput` turned into Dutch text, tables and figures.
+
+Everything here is plain data for the template in :mod:`geo.report.document`: strings in
+nl-NL notation and PNG figures. Confidential facilities appear only as counts per gemeente:
+the maps draw :func:`geo.facilities.public_view` of the register, never its hidden rows.
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from geo import nlformat
+from geo.facilities import public_view
+from geo.report import figures
+from geo.report.labels import (
+    AGGREGATION_LABELS,
+    INDEX_LABELS,
+    WEIGHTING_LABELS,
+    feature_label,
+    rule_text,
+    type_label,
+)
+from geo.report.model import ReportInput
+
+#: Map attribution for real data and for the demo region.
+ATTRIBUTION = "Bron: CBS, PDOK/Kadaster (buurtgrenzen benaderd); locaties: zie voorblad"
+ATTRIBUTION_SHORT = "Bron: CBS, PDOK/Kadaster"
+ATTRIBUTION_DEMO = "Demoregio: verzonnen gegevens"
+
+
+def data_uri(image: bytes) -> str:
+    """Embed PNG bytes in the HTML, so the file stands alone."""
+    return "data:image/png;base64," + base64.b64encode(image).decode("ascii")
+
+
+def shortlist(report: ReportInput) -> gpd.GeoDataFrame:
+    """Return the shortlisted sites in rank order, numbered 1, 2, … as in the whole report."""
+    table = report.table
+    picked = table[table["shortlisted"].astype(bool)].sort_values(["rank", "id"])
+    return picked.assign(number=np.arange(1, len(picked) + 1))
+
+
+def unit_names(report: ReportInput) -> tuple[dict[str, str], dict[str, str]]:
+    """Gemeente and buurt names by code."""
+    units = report.spread["units"]
+    gemeenten = dict(zip(units["code"], units["name"].astype(str), strict=True))
+    buurten = report.buurten
+    return gemeenten, dict(zip(buurten["code"], buurten["name"].astype(str), strict=True))
+
+
+def format_value(value: Any, feature: str) -> str:
+    """Format a raw criterion value with its unit, in nl-NL notation."""
+    if isinstance(value, str):
+        return value
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "onbekend"
+    number = float(value)
+    if feature.endswith("_m"):
+        return nlformat.distance(number)
+    if feature.endswith("_km"):
+        return f"{nlformat.number(number, decimals=1)} km"
+    if feature.endswith("_m2"):
+        return f"{nlformat.integer(number)} m²"
+    if feature.endswith("_per_km2"):
+        return f"{nlformat.integer(number)} per km²"
+    if feature.endswith("_per_10k"):
+        return nlformat.per_10k(number)
+    if number.is_integer():
+        return nlformat.integer(number)
+    return nlformat.number(number, decimals=2)
+
+
+def cover(report: ReportInput) -> dict[str, Any]:
+    """Title, date, sources and the key figures of the cover page."""
+    table = report.table
+    indices = report.spread.get("delta", {}).get("indices", {})
+    gini = indices.get("gini_pop_weighted", {})
+    return {
+        "title": f"{type_label(report.profile.name)} in {report.region_title}",
+        "facility_type": type_label(report.profile.name),
+        "region": report.region_title,
+        "date": nlformat.date(report.created),
+        "candidates": nlformat.integer(len(table)),
+        "excluded": nlformat.integer(int(table["excluded"].astype(bool).sum())),
+        "shortlisted": nlformat.integer(int(table["shortlisted"].astype(bool).sum())),
+        "gini_before": nlformat.number(gini.get("before"), decimals=3),
+        "gini_after": nlformat.number(gini.get("after"), decimals=3),
+        "sources": [
+            {"name": s.name, "date": s.date, "note": s.note, "illustrative": s.illustrative}
+            for s in report.sources
+        ],
+        "illustrative": list(report.illustrative),
+        "no_register": report.facilities is None or report.facilities.empty,
+    }
+
+
+def shortlist_rows(report: ReportInput, sites: gpd.GeoDataFrame) -> list[dict[str, str]]:
+    """One row per shortlisted site for the table under the region map."""
+    gemeenten, buurten = unit_names(report)
+    rows = []
+    for _, site in sites.iterrows():
+        rows.append(
+            {
+                "number": str(site["number"]),
+                "name": str(site["name"]),
+                "gemeente": gemeenten.get(site["gemeentecode"], str(site["gemeentecode"])),
+                "buurt": buurten.get(site["buurtcode"], str(site["buurtcode"])),
+                "use": str(site.get("use", "")),
+                "score": nlformat.number(site["score"], decimals=3),
+                "stability": _stability(site),
+            }
+        )
+    return rows
+
+
+def _stability(site: pd.Series) -> str:
+    value = site.get("stability")
+    if value is None or not np.isfinite(float(value)):
+        return ""
+    return nlformat.percent(float(value))
+
+
+def gemeente_rows(report: ReportInput) -> list[dict[str, str]]:
+    """Per gemeente: inhabitants, places, per 10,000, fair share and surplus, before/after."""
+    delta = report.spread.get("delta")
+    if delta is None:
+        units = report.spread["units"]
+        frame = units.rename(columns={c: f"{c}_before" for c in units.columns if c != "name"})
+        frame = frame.rename(columns={"code_before": "code"})
+    else:
+        frame = delta["units"]
+    rows = []
+    for _, unit in frame.sort_values("inhabitants_before", ascending=False).iterrows():
+        rows.append(
+            {
+                "name": str(unit["name"]),
+                "inhabitants": nlformat.integer(unit["inhabitants_before"]),
+                **{
+                    f"{key}_{when}": _fmt_unit(key, unit.get(f"{key}_{when}"))
+                    for key in ("places", "per_10k", "fair_share", "surplus")
+                    for when in ("before", "after")
+                },
+            }
+        )
+    totals = frame[["inhabitants_before", "places_before"]].sum()
+    after = frame["places_after"].sum() if "places_after" in frame else math.nan
+    rows.append(
+        {
+            "name": "Regio",
+            "inhabitants": nlformat.integer(totals["inhabitants_before"]),
+            "places_before": nlformat.integer(totals["places_before"]),
+            "places_after": nlformat.integer(after),
+            "per_10k_before": _rate(totals["places_before"], totals["inhabitants_before"]),
+            "per_10k_after": _rate(after, totals["inhabitants_before"]),
+            "fair_share_before": "",
+            "fair_share_after": "",
+            "surplus_before": "",
+            "surplus_after": "",
+            "total": True,
+        }
+    )
+    return rows
+
+
+def _rate(places: float, inhabitants: float) -> str:
+    return nlformat.number(places / inhabitants * 10_000 if inhabitants else math.nan)
+
+
+def _fmt_unit(key: str, value: Any) -> str:
+    if key == "places":
+        return nlformat.integer(value)
+    if key == "surplus":
+        return nlformat.delta(value)
+    return nlformat.number(value)
+
+
+def index_rows(report: ReportInput) -> list[dict[str, str]]:
+    """Return the evenness indices before, after and their change (lower is more even)."""
+    indices = report.spread.get("delta", {}).get("indices")
+    if indices is None:
+        indices = {k: {"before": v} for k, v in report.spread["indices"].items()}
+    return [
+        {
+            "name": label,
+            "before": nlformat.number(indices[key].get("before"), decimals=3),
+            "after": nlformat.number(indices[key].get("after"), decimals=3),
+            "delta": nlformat.delta(indices[key].get("delta"), decimals=3),
+        }
+        for key, label in INDEX_LABELS.items()
+        if key in indices
+    ]
+
+
+def access_text(report: ReportInput) -> str:
+    """One sentence on how far inhabitants live from the nearest facility."""
+    access = report.spread.get("delta", {}).get("access") or {}
+    share = access.get("share_within", {})
+    mean = access.get("mean_distance_m", {})
+    within = report.spread.get("access", {}).get("within_m", 2_000)
+    if not share:
+        return ""
+    text = (
+        f"Binnen {nlformat.distance(within)} van een voorziening wonen nu "
+        f"{nlformat.percent(share.get('before'))} van de inwoners, met de shortlist "
+        f"{nlformat.percent(share.get('after'))}. De gemiddelde afstand tot de dichtstbijzijnde "
+        f"voorziening gaat van {nlformat.distance(mean.get('before'))} naar "
+        f"{nlformat.distance(mean.get('after'))}."
+    )
+    return text
+
+
+def site_sections(report: ReportInput, sites: gpd.GeoDataFrame) -> list[dict[str, Any]]:
+    """Per shortlisted site: facts, location map, contributions chart, checks, stability."""
+    gemeenten, buurten = unit_names(report)
+    weights = report.used_weights
+    criteria = [c for c in report.profile.criteria if f"raw__{c.name}" in report.table.columns]
+    geometric = report.profile.aggregation == "geometric_mean"
+    public = public_facilities(report)
+    sections = []
+    for _, site in sites.iterrows():
+        rows = [
+            {
+                "label": c.label,
+                "value": format_value(site[f"raw__{c.name}"], c.feature),
+                "transformed": nlformat.number(site[f"transformed__{c.name}"], decimals=2),
+                "weight": nlformat.percent(weights.get(c.name, math.nan)),
+                "contribution": nlformat.number(site[f"contribution__{c.name}"], decimals=3),
+            }
+            for c in criteria
+        ]
+        if geometric:
+            achieved = [float(site[f"transformed__{c.name}"]) for c in criteria]
+            possible = [1.0] * len(criteria)
+            axis = "waarde van het criterium (0 = slecht, 1 = goed)"
+        else:
+            achieved = [float(site[f"contribution__{c.name}"]) for c in criteria]
+            possible = [weights.get(c.name, 0.0) for c in criteria]
+            axis = "bijdrage aan de score (grijs: het maximum, het gewicht)"
+        chart = figures.contributions_chart(
+            [c.label for c in criteria], achieved, possible, axis_title=axis
+        )
+        location = figures.location_map(
+            report.buurten,
+            site,
+            others=sites,
+            facilities=public,
+            source_text=ATTRIBUTION_DEMO if _is_demo(report) else ATTRIBUTION_SHORT,
+        )
+        sections.append(
+            {
+                "number": int(site["number"]),
+                "name": str(site["name"]),
+                "gemeente": gemeenten.get(site["gemeentecode"], str(site["gemeentecode"])),
+                "buurt": buurten.get(site["buurtcode"], str(site["buurtcode"])),
+                "use": str(site.get("use", "")),
+                "score": nlformat.number(site["score"], decimals=3),
+                "rank": nlformat.integer(site["rank"]),
+                "stability": _stability(site),
+                "rows": rows,
+                "checks": checks(site, report),
+                "location_map": data_uri(location),
+                "chart": data_uri(chart),
+            }
+        )
+    return sections
+
+
+def checks(site: pd.Series, report: ReportInput) -> list[dict[str, str]]:
+    """List what to verify on site ("te controleren"): recorded checks and unknown values."""
+    items = []
+    recorded = site.get("checks")
+    if isinstance(recorded, list | tuple):
+        labels = report.profile.labels
+        for check in recorded:
+            if isinstance(check, dict):
+                rule = str(check.get("rule", ""))
+                items.append(
+                    {"rule": labels.get(rule, rule), "reason": str(check.get("reason", ""))}
+                )
+    if str(site.get("location_precision", "point")) == "buurt":
+        items.append(
+            {
+                "rule": "Ligging",
+                "reason": "geplaatst op het midden van de buurt (geen adres bekend); "
+                "controleer de precieze plek",
+            }
+        )
+    for criterion in report.profile.criteria:
+        raw = site.get(f"raw__{criterion.name}")
+        if raw is not None and not isinstance(raw, str) and not np.isfinite(float(raw)):
+            items.append(
+                {
+                    "rule": criterion.label,
+                    "reason": "waarde onbekend; telt als 0 in de score, controleer de gegevens",
+                }
+            )
+    return items
+
+
+def annex(report: ReportInput) -> dict[str, Any]:
+    """Return the profile's rules, criteria, weights and explanations, and how the list was made."""
+    profile = report.profile
+    weights = report.used_weights
+    options = report.shortlist_options
+    shortlist_text = [f"de {options.get('top_n', '?')} hoogst scorende locaties"]
+    if options.get("min_spacing_m"):
+        shortlist_text.append(f"minstens {nlformat.distance(options['min_spacing_m'])} uit elkaar")
+    if options.get("max_per_buurt"):
+        shortlist_text.append(f"hoogstens {options['max_per_buurt']} per buurt")
+    if options.get("max_per_gemeente"):
+        shortlist_text.append(f"hoogstens {options['max_per_gemeente']} per gemeente")
+    if options.get("evenness_weight"):
+        shortlist_text.append(
+            "met voorkeur voor locaties die de spreiding verbeteren (gewicht "
+            f"{nlformat.number(options['evenness_weight'], decimals=2)})"
+        )
+    return {
+        "constraints": [
+            {
+                "label": c.label,
+                "rule": " of ".join(rule_text(k.feature, k.op, k.value) for k in c.clauses),
+                "help": c.help,
+                "unknown": "telt als voldaan"
+                if all(k.missing == "pass" for k in c.clauses)
+                else "sluit uit",
+            }
+            for c in profile.constraints
+        ],
+        "criteria": [
+            {
+                "label": c.label,
+                "feature": feature_label(c.feature),
+                "weight": nlformat.percent(weights.get(c.name, math.nan), decimals=1),
+                "help": c.help,
+            }
+            for c in profile.criteria
+            if c.name in weights
+        ],
+        "weighting": WEIGHTING_LABELS.get(profile.weighting, profile.weighting),
+        "aggregation": AGGREGATION_LABELS.get(profile.aggregation, profile.aggregation),
+        "shortlist": ", ".join(shortlist_text),
+        "sensitivity": sensitivity_text(report),
+    }
+
+
+def sensitivity_text(report: ReportInput) -> list[str]:
+    """Sentences on the weight sensitivity, when it was run."""
+    result = report.sensitivity
+    if not result:
+        return []
+    mc = result.get("monte_carlo", {})
+    lines = [
+        f"Bij {nlformat.integer(mc.get('n'))} willekeurige gewichtsvariaties van "
+        f"±{nlformat.percent(mc.get('spread'))} blijft de nummer 1 in "
+        f"{nlformat.percent(mc.get('top_site_share'))} van de gevallen bovenaan; de "
+        f"rangorde verandert weinig als de rangcorrelatie dicht bij 1 ligt (gemiddeld "
+        f"{nlformat.number(mc.get('mean_spearman'), decimals=2)})."
+    ]
+    flip = (result.get("smallest_flip") or {}).get("smallest")
+    if flip:
+        label = report.profile.labels.get(flip["criterion"], flip["criterion"])
+        lines.append(
+            f"De kleinste verandering van één gewicht die een andere nummer 1 geeft: "
+            f"{label} van {nlformat.percent(flip['weight'], decimals=1)} naar "
+            f"{nlformat.percent(flip['critical_weight'], decimals=1)}."
+        )
+    return lines
+
+
+def public_facilities(report: ReportInput) -> gpd.GeoDataFrame | None:
+    """Return the facilities a map may show: public rows only, never a confidential point."""
+    if report.facilities is None or report.facilities.empty:
+        return None
+    public = public_view(report.facilities)
+    return public[public.geometry.notna() & ~public["confidential"].astype(bool)]
+
+
+def _is_demo(report: ReportInput) -> bool:
+    return any(s.illustrative and "Demoregio" in s.name for s in report.sources)
+
+
+def maps(report: ReportInput, sites: gpd.GeoDataFrame) -> dict[str, str]:
+    """Draw the region map and the before/after gemeente maps as data URIs."""
+    gemeenten_names, _ = unit_names(report)
+    outlines = figures.outlines(report.buurten)
+    source_text = ATTRIBUTION_DEMO if _is_demo(report) else ATTRIBUTION
+    public = public_facilities(report)
+    region = figures.region_map(
+        report.buurten,
+        gemeenten=outlines,
+        gemeente_names=gemeenten_names,
+        sites=sites,
+        facilities=public,
+        column="draagkracht",
+        legend_title="Draagkracht van de buurt (0–1)",
+        source_text=source_text,
+    )
+    result = {"region": data_uri(region)}
+    delta = report.spread.get("delta")
+    if delta is not None:
+        units = delta["units"].set_index("code")
+        result["gemeenten"] = data_uri(
+            figures.gemeente_maps(
+                outlines,
+                units["per_10k_before"].reindex(outlines.index),
+                units["per_10k_after"].reindex(outlines.index),
+                names=gemeenten_names,
+                source_text=source_text,
+            )
+        )
+        result["lorenz"] = data_uri(
+            figures.lorenz_chart(report.spread["lorenz"], report.spread["after"]["lorenz"])
+        )
+    return result

@@ -1,0 +1,136 @@
+"""Assemble the council report: HTML from a template, PDF with WeasyPrint, written atomically.
+
+Why WeasyPrint: it is a maintained (BSD, releases several times a year) Python library that
+lays out HTML and CSS for paged media itself — A4 pages, running footers with page numbers,
+page breaks, a real text layer — with no browser to start and no network. It needs the Pango
+text library (Debian ``libpango-1.0-0``, ``libpangoft2-1.0-0``), which Chromium's packages
+pull in anyway. The alternative, headless Chromium's print-to-PDF, would add a browser
+process and Playwright at run time for every report; matplotlib's PdfPages cannot flow text
+and tables.
+
+The HTML is self-contained (figures embedded as data URIs), so ``report.html`` can be mailed
+or opened offline and prints to the same pages.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from importlib import resources
+from pathlib import Path
+
+import jinja2
+
+from geo._errors import PlekwijzerInputError
+from geo.report import content
+from geo.report.model import ReportInput
+
+#: File types :func:`write_report` writes.
+FORMATS = (".pdf", ".html")
+
+
+def _asset(name: str) -> str:
+    return (resources.files("geo.report") / name).read_text(encoding="utf-8")
+
+
+def render_html(report: ReportInput) -> str:
+    """Render the report as one self-contained HTML document (Dutch, A4 print styles).
+
+    Parameters
+    ----------
+    report
+        What to show; see :class:`geo.report.model.ReportInput`.
+
+    Returns
+    -------
+    str
+        The HTML text.
+    """
+    sites = content.shortlist(report)
+    environment = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+    template = environment.from_string(_asset("template.html"))
+    return template.render(
+        css=_asset("report.css"),
+        cover=content.cover(report),
+        maps=content.maps(report, sites),
+        shortlist=content.shortlist_rows(report, sites),
+        has_stability="stability" in sites.columns and sites["stability"].notna().any(),
+        gemeenten=content.gemeente_rows(report),
+        indices=content.index_rows(report),
+        access=content.access_text(report),
+        sites=content.site_sections(report, sites),
+        annex=content.annex(report),
+    )
+
+
+def html_to_pdf(html: str) -> bytes:
+    """Lay out report HTML as an A4 PDF with WeasyPrint.
+
+    Raises
+    ------
+    PlekwijzerInputError
+        When WeasyPrint or its Pango library is missing, with the command that installs it.
+    """
+    try:
+        import weasyprint
+    except (ImportError, OSError) as err:
+        msg = (
+            f"cannot make a PDF: WeasyPrint is not usable here ({err}). Install it with "
+            "`pip install weasyprint` and, on Debian/Ubuntu, `apt-get install "
+            "libpango-1.0-0 libpangoft2-1.0-0`; or write the report as .html."
+        )
+        raise PlekwijzerInputError(msg) from err
+    return weasyprint.HTML(string=html).write_pdf()
+
+
+def render_pdf(report: ReportInput) -> bytes:
+    """Render the report as PDF bytes (e.g. for a download button)."""
+    return html_to_pdf(render_html(report))
+
+
+def write_report(report: ReportInput, out_path: str | Path) -> Path:
+    """Write the report to ``out_path``: a PDF for ``.pdf``, standalone HTML for ``.html``.
+
+    The file is written atomically: a report that fails halfway leaves any earlier file
+    untouched.
+
+    Parameters
+    ----------
+    report
+        What to show.
+    out_path
+        The output file; its folder must exist.
+
+    Returns
+    -------
+    pathlib.Path
+        The written file.
+
+    Raises
+    ------
+    PlekwijzerInputError
+        For another suffix, a missing folder, or a PDF engine that is not installed.
+    """
+    path = Path(out_path)
+    suffix = path.suffix.lower()
+    if suffix not in FORMATS:
+        msg = f"--out {path}: use a .pdf or .html file name for the report."
+        raise PlekwijzerInputError(msg)
+    if not path.parent.is_dir():
+        msg = f"--out {path}: folder {path.parent} does not exist; create it or choose another."
+        raise PlekwijzerInputError(msg)
+    html = render_html(report)
+    data = html_to_pdf(html) if suffix == ".pdf" else html.encode("utf-8")
+    _write_bytes_atomic(path, data)
+    return path
+
+
+def _write_bytes_atomic(path: Path, data: bytes) -> None:
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        Path(temporary).replace(path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

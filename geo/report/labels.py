@@ -1,0 +1,124 @@
+"""Dutch words for the report: facility types, features, operators, indices.
+
+Criteria and constraints carry their own Dutch ``label`` and ``help`` in the profile; this
+module names what profiles do not: the feature columns a rule reads, the facility types and
+the evenness indices.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from geo import nlformat
+
+#: Facility types as people write them.
+FACILITY_TYPE_LABELS: dict[str, str] = {
+    "noaberhuuske": "Noaberhuuske",
+    "tussenvoorziening": "Tussenvoorziening",
+    "skaeve_huse": "Skaeve Huse",
+    "nachtopvang": "Nachtopvang",
+    "dagopvang": "Dagopvang (inloop)",
+    "crisisopvang": "Crisisopvang",
+    "beschermd_wonen": "Beschermd wonen",
+    "housing_first": "Housing First",
+    "doorstroomwoning": "Doorstroomwoning",
+    "pauzeplek": "Pauzeplek",
+    "vrouwenopvang": "Vrouwenopvang",
+}
+
+#: Feature columns (as profiles name them) in Dutch, with their unit.
+FEATURE_LABELS: dict[str, str] = {
+    "floor_area_m2": "vloeroppervlak (m²)",
+    "plot_area_m2": "kaveloppervlak (m²)",
+    "use": "huidig gebruik",
+    "build_year": "bouwjaar",
+    "distance_to_bus_tram_stop_m": "afstand tot bus- of tramhalte (m)",
+    "distance_to_rail_station_m": "afstand tot treinstation (m)",
+    "distance_to_facility_m": "afstand tot bestaande voorziening (m)",
+    "distance_to_dagopvang_m": "afstand tot dagopvang (m)",
+    "distance_to_dwelling_m": "afstand tot woningen (m)",
+    "measured_distance_to_dwelling_m": "gemeten afstand tot woningen (m)",
+    "distance_to_main_road_m": "afstand tot hoofdweg (m)",
+    "facilities_within_1000m": "voorzieningen binnen 1 km",
+    "proxy_address_density_per_km2": "adressen per km² in de buurt (benadering)",
+    "address_density_per_km2": "adressen per km²",
+    "draagkracht": "draagkracht (0–1)",
+    "facilities_per_10k": "voorzieningen per 10.000 inwoners",
+    "distance_to_supermarket_km": "afstand tot supermarkt (km)",
+    "distance_to_gp_km": "afstand tot huisarts (km)",
+}
+
+#: Operators of constraints as words.
+OPERATOR_LABELS: dict[str, str] = {
+    ">=": "≥",
+    "<=": "≤",
+    ">": ">",
+    "<": "<",
+    "==": "=",
+    "!=": "≠",
+    "in": "is een van",
+    "not in": "is geen van",
+}
+
+#: Evenness indices shown in the report, in order, with a Dutch name.
+INDEX_LABELS: dict[str, str] = {
+    "gini": "Gini-coëfficiënt (elke gemeente telt één keer)",
+    "gini_pop_weighted": "Gini-coëfficiënt (gewogen naar inwoners)",
+    "theil": "Theil-index",
+    "hoover": "Hoover-index (aandeel plaatsen dat zou moeten verschuiven)",
+}
+
+#: Weighting methods in words.
+WEIGHTING_LABELS: dict[str, str] = {
+    "direct": "directe gewichten",
+    "rank_sum": "rangorde (rank sum)",
+    "rank_reciprocal": "rangorde (reciproque)",
+    "ahp": "paarsgewijze vergelijking (AHP)",
+}
+
+#: Aggregation methods in words.
+AGGREGATION_LABELS: dict[str, str] = {
+    "weighted_sum": "gewogen som (criteria compenseren elkaar)",
+    "geometric_mean": "gewogen meetkundig gemiddelde (een zwak punt weegt zwaar)",
+}
+
+
+def feature_label(feature: str) -> str:
+    """Return the Dutch name of a feature column; ``buurt_`` features name the buurt.
+
+    Examples
+    --------
+    >>> feature_label("buurt_distance_to_gp_km")
+    'afstand tot huisarts (km), gemiddeld in de buurt'
+    >>> feature_label("unknown_thing")
+    'unknown_thing'
+    """
+    if feature in FEATURE_LABELS:
+        return FEATURE_LABELS[feature]
+    if feature.startswith("buurt_") and feature[6:] in FEATURE_LABELS:
+        return f"{FEATURE_LABELS[feature[6:]]}, gemiddeld in de buurt"
+    return feature
+
+
+def rule_text(feature: str, op: str, value: Any) -> str:
+    """Return one clause of a constraint as Dutch text.
+
+    Examples
+    --------
+    >>> rule_text("floor_area_m2", ">=", 500)
+    'vloeroppervlak (m²) ≥ 500'
+    >>> rule_text("use", "in", ("grond", "kantoor"))
+    'huidig gebruik is een van grond, kantoor'
+    """
+    if isinstance(value, list | tuple):
+        shown = ", ".join(map(str, value))
+    elif isinstance(value, int | float):
+        shown = nlformat.number(value, decimals=0 if float(value).is_integer() else 2)
+    else:
+        shown = str(value)
+    return f"{feature_label(feature)} {OPERATOR_LABELS.get(op, op)} {shown}"
+
+
+def type_label(facility_type: str) -> str:
+    """Return the Dutch name of a facility type (the identifier when unknown)."""
+    return FACILITY_TYPE_LABELS.get(facility_type, facility_type)

@@ -1,0 +1,211 @@
+"""What the council report is made from: :class:`ReportInput` and :class:`SourceNote`.
+
+The report renders plain inputs (a scored table, the profile, the buurten, the spread
+report), so any front end that ran a scenario can print it: the CLI, the app, or
+``criteria.scenario.run_scenario``'s result turned into a :class:`ReportInput`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import geopandas as gpd
+
+from geo.datadir import (
+    BUS_TRAM_STOPS,
+    KWB_BUURT_GEOMETRY,
+    KWB_TABLE,
+    PROJECT_ROOT,
+    RAIL_STATIONS,
+    DataSource,
+)
+
+if TYPE_CHECKING:  # geo never imports criteria at run time (criteria depends on geo)
+    from criteria.profiles import Profile
+
+
+@dataclass(frozen=True)
+class SourceNote:
+    """One data source as the cover lists it.
+
+    Attributes
+    ----------
+    name
+        What it is, in Dutch (``"CBS Kerncijfers wijken en buurten"``).
+    date
+        Its date or vintage (``"2024"``, ``"juli 2015"``).
+    note
+        What a reader should know (approximate borders, age, licence).
+    illustrative
+        True when the data are made up for illustration, not real.
+    """
+
+    name: str
+    date: str
+    note: str = ""
+    illustrative: bool = False
+
+
+@dataclass(frozen=True)
+class ReportInput:
+    """Everything one council report shows.
+
+    Attributes
+    ----------
+    region_title
+        The region as people name it (``"Drechtsteden/Alblasserwaard"``).
+    profile
+        The facility profile used (:class:`criteria.profiles.Profile`): its name is the
+        facility type; its criteria and constraints give the Dutch labels, help and rules.
+    table
+        The scored candidates in EPSG:28992, as ``criteria.run.ScoringRun.table``: ``id``,
+        ``name``, ``score``, ``rank``, ``excluded``, ``exclusion_reasons``,
+        ``shortlisted``, ``buurtcode``, ``gemeentecode``, ``raw__``/``transformed__``/
+        ``contribution__<criterion>``; optional ``use``, ``location_precision``,
+        ``checks`` (list of ``{"rule", "reason"}`` to verify on site) and ``stability``
+        (share in [0, 1] of weight variations that keep the site in the top N).
+    buurten
+        The region's buurten (EPSG:28992) with ``code``, ``name``, ``gemeentecode`` and
+        ``draagkracht``.
+    spread
+        :func:`geo.spread_report.scenario_report` at gemeente level: before, ``after`` and
+        ``delta`` (without ``after`` the report shows the present spread only).
+    facilities
+        The facility register; only its public rows are drawn
+        (:func:`geo.facilities.public_view`); confidential ones count in the totals only.
+    weights
+        Normalised weights used, by criterion; default the profile's.
+    sources
+        Data sources for the cover.
+    illustrative
+        Sentences saying what in this report is illustrative rather than real.
+    shortlist_options
+        How the shortlist was picked (``top_n``, ``min_spacing_m``, ``max_per_buurt``,
+        ``max_per_gemeente``, ``evenness_weight``).
+    sensitivity
+        :func:`criteria.sensitivity.sensitivity_report` output, if it was run.
+    created
+        When the scenario ran.
+    """
+
+    region_title: str
+    profile: Profile
+    table: gpd.GeoDataFrame
+    buurten: gpd.GeoDataFrame
+    spread: Mapping[str, Any]
+    facilities: gpd.GeoDataFrame | None = None
+    weights: Mapping[str, float] | None = None
+    sources: Sequence[SourceNote] = ()
+    illustrative: Sequence[str] = ()
+    shortlist_options: Mapping[str, Any] = field(default_factory=dict)
+    sensitivity: Mapping[str, Any] | None = None
+    created: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+
+    @property
+    def used_weights(self) -> dict[str, float]:
+        """Weights by criterion name: the given ones, else the profile's."""
+        if self.weights is not None:
+            return {k: float(v) for k, v in self.weights.items()}
+        return {k: float(v) for k, v in self.profile.weights.items()}
+
+
+def data_sources(source: DataSource, inputs: Mapping[str, Any]) -> list[SourceNote]:
+    """List the sources a region's run read, with their dates, for the cover.
+
+    Parameters
+    ----------
+    source
+        The data directory (synthetic or real).
+    inputs
+        ``{"candidates", "facilities", "roads"}`` file names as the scenario records them
+        (``"none"`` or None when absent).
+
+    Returns
+    -------
+    list of SourceNote
+    """
+    if source.synthetic:
+        notes = [
+            SourceNote(
+                "Demoregio van Plekwijzer",
+                "gegenereerd",
+                "verzonnen gemeenten, buurten en cijfers om het programma te tonen",
+                illustrative=True,
+            )
+        ]
+    else:
+        notes = []
+        if source.has(KWB_TABLE):
+            notes.append(
+                SourceNote(
+                    "CBS Kerncijfers wijken en buurten",
+                    "2024",
+                    "inwoners en buurtkenmerken; Bron: CBS (CC BY 4.0)",
+                )
+            )
+        if source.has(KWB_BUURT_GEOMETRY):
+            notes.append(
+                SourceNote(
+                    "Buurtgrenzen (PDOK/CBS, gegeneraliseerd)",
+                    "2024",
+                    "benaderde grenzen (tot enkele tientallen meters afwijking); goed voor "
+                    "kaarten, niet voor precieze afstanden tot een grens",
+                )
+            )
+        if source.has(BUS_TRAM_STOPS):
+            notes.append(
+                SourceNote(
+                    "Bus- en tramhaltes (OVapi)",
+                    "juli 2015",
+                    "haltes van na 2015 ontbreken; geen dienstregeling",
+                )
+            )
+        if source.has(RAIL_STATIONS):
+            notes.append(SourceNote("Treinstations (Centraal Haltebestand)", "2026"))
+    for key, name in (
+        ("candidates", "Inventaris van mogelijke locaties"),
+        ("facilities", "Register van bestaande voorzieningen"),
+        ("roads", "Wegen (OpenStreetMap)"),
+    ):
+        path = inputs.get(key)
+        if not path or str(path) == "none":
+            continue
+        illustrative = source.synthetic or _is_illustrative(path)
+        note = "illustratief: geen echte locaties" if illustrative else Path(str(path)).name
+        notes.append(SourceNote(name, _file_date(path), note, illustrative=illustrative))
+    return notes
+
+
+def _is_illustrative(path: str | Path) -> bool:
+    resolved = Path(str(path))
+    if not resolved.is_absolute():
+        resolved = PROJECT_ROOT / resolved
+    illustrative_dir = PROJECT_ROOT / "data" / "illustrative"
+    return resolved.resolve().is_relative_to(illustrative_dir) or "illustrative" in resolved.name
+
+
+def _file_date(path: str | Path) -> str:
+    """Date the file was last changed, as Dutch text; 'onbekend' when unreadable."""
+    from geo import nlformat
+
+    resolved = Path(str(path))
+    if not resolved.is_absolute() and not resolved.exists():
+        resolved = PROJECT_ROOT / resolved
+    try:
+        stamp = dt.datetime.fromtimestamp(resolved.stat().st_mtime, tz=dt.UTC)
+    except OSError:
+        return "onbekend"
+    return nlformat.date(stamp)
+
+
+def illustrative_notes(sources: Sequence[SourceNote]) -> list[str]:
+    """Sentences for the cover saying what is illustrative, from the source notes."""
+    notes = []
+    for note in sources:
+        if note.illustrative:
+            notes.append(f"{note.name}: verzonnen voor dit voorbeeld, geen echte gegevens.")
+    return notes
