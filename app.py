@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import folium
+import numpy as np
 import pandas as pd
 import streamlit as st
 import streamlit.components.v1 as components
@@ -27,10 +28,13 @@ from streamlit_folium import st_folium
 from criteria.profiles import Profile, list_profiles, load_profile
 from criteria.run import ScenarioResult, run_scenario
 from criteria.scenario import CoverageOptions, Scenario, ShortlistOptions
-from geo import mapview
+from criteria.weights import MAX_CONSISTENCY_RATIO, ahp_weights
+from geo import mapview, nlformat, presentation
 from geo._errors import PlekwijzerError
 from geo.datadir import DataSource, resolve_data_dir
 from geo.facilities import public_view
+from geo.labels import OPERATOR_LABELS as OPERATORS
+from geo.labels import feature_label
 from geo.neighbourhoods import kerncijfers_from_cbs
 from geo.regions import Region, available_regions, load_region_presets, resolve_region
 from geo.settings import DATA_DIR_ENV, FACILITY_TYPES
@@ -49,6 +53,7 @@ INDICES |= {"hoover": "Hoover"}
 #: Largest upload the app reads: above this the CLI is the way (it streams from disk).
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 Upload = tuple[str, bytes]
+Uploads = tuple[Upload | None, ...]
 
 
 @st.cache_resource(show_spinner=False)
@@ -62,12 +67,6 @@ def gemeente_names(source: DataSource) -> dict[str, str]:
     """Return ``{GM code: name}`` of every gemeente in the data directory."""
     rows = kerncijfers_from_cbs(source).query("level == 'gemeente'")
     return dict(zip(rows["gemeentecode"], rows["name"], strict=True))
-
-
-def nl(value: float, decimals: int = 1) -> str:
-    """Format a number in nl-NL notation: 1.234,5."""
-    text = f"{value:,.{decimals}f}"
-    return text.replace(",", "_").replace(".", ",").replace("_", ".")
 
 
 def read_upload(upload: Any) -> Upload | None:
@@ -104,7 +103,9 @@ def private_files(*uploads: Upload | None) -> Iterator[list[str | None]]:
             if upload is None:
                 paths.append(None)
                 continue
-            path = Path(folder) / f"{number}_{upload[0]}"
+            # One subfolder per upload keeps the user's own file name in every message.
+            path = Path(folder) / str(number) / upload[0]
+            path.parent.mkdir(mode=0o700)
             path.write_bytes(upload[1])
             paths.append(str(path))
         yield paths
@@ -165,6 +166,16 @@ def scenario_result(
     return run_scenario(scenario, data=region_data(source, region, *uploads)["data"])
 
 
+@st.cache_resource(show_spinner=False, max_entries=8)
+def report_pdf(
+    scenario: Scenario, source: DataSource, region: Region, *uploads: Upload | None
+) -> bytes:
+    """Return the council report of a scenario as PDF, made once per scenario."""
+    from criteria.council import council_pdf  # WeasyPrint loads only when a report is asked
+
+    return council_pdf(scenario_result(scenario, source, region, *uploads))
+
+
 def restore(scenario: Scenario, source: DataSource) -> None:
     """Set every control from an opened scenario (before the controls are drawn)."""
     state = st.session_state
@@ -191,6 +202,7 @@ def restore(scenario: Scenario, source: DataSource) -> None:
         options.max_per_gemeente or 0,
     )
     state["evenness"] = options.evenness_weight
+    state["sensitivity"] = scenario.sensitivity
     if scenario.candidates or scenario.facilities:
         state["_restore_note"] = (
             "Het scenario gebruikte eigen bestanden; upload dezelfde kandidatenlijst en "
@@ -250,25 +262,30 @@ def tune_profile(profile: Profile, features: pd.DataFrame) -> dict[str, Any]:
     defaults = profile.weights
     weights = {}
     with st.sidebar.expander("Gewichten", expanded=True):
-        for crit in profile.criteria:
+        method = st.radio(
+            "Weging", ["Schuifjes", "Paarsgewijs (AHP)"], horizontal=True, key="weighting"
+        )
+        if method != "Schuifjes":
+            weights = ahp_widgets(profile)
+        for crit in profile.criteria if method == "Schuifjes" else ():
             key = f"w_{profile.name}_{crit.name}"
             weights[crit.name] = st.slider(
-                getattr(crit, "label", None) or crit.name.replace("_", " "),
+                crit.label,
                 0.0,
                 1.0,
                 None if key in st.session_state else round(float(defaults.get(crit.name, 0)), 2),
                 0.05,
                 key=key,
-                help=crit.rationale,
+                help=crit.help,
             )
     changed: dict[str, tuple[Any, ...]] = {}
     with st.sidebar.expander("Harde eisen"):
         for i, constraint in enumerate(profile.constraints):
-            st.caption(f"**{constraint.name}** — {constraint.rationale}")
+            st.caption(f"**{constraint.label}** — {constraint.help}")
             values = []
             for j, clause in enumerate(constraint.clauses):
                 key = f"c_{profile.name}_{i}_{j}"
-                label = f"{clause.feature} {clause.op}"
+                label = f"{feature_label(clause.feature)} {OPERATORS.get(clause.op, clause.op)}"
                 if isinstance(clause.value, tuple | list):
                     seen = features[clause.feature].dropna().astype(str).unique().tolist()
                     options = sorted(set(clause.value) | set(seen))
@@ -284,6 +301,46 @@ def tune_profile(profile: Profile, features: pd.DataFrame) -> dict[str, Any]:
             if tuple(values) != original:
                 changed[constraint.name] = tuple(values)
     return {"weights": tuple(weights.items()), "constraint_values": tuple(changed.items())}
+
+
+SAATY = (1 / 9, 1 / 7, 1 / 5, 1 / 3, 1.0, 3.0, 5.0, 7.0, 9.0)
+
+
+def _saaty_label(value: float) -> str:
+    if value == 1:
+        return "even belangrijk"
+    return f"links {value:.0f}×" if value > 1 else f"rechts {1 / value:.0f}×"
+
+
+def ahp_widgets(profile: Profile) -> dict[str, float]:
+    """Pairwise judgements on Saaty's scale; return the AHP weights when consistent enough."""
+    names = profile.criterion_names
+    labels = profile.labels
+    base = profile.weights
+    pairs = {}
+    st.caption("Hoeveel belangrijker is het linker criterium dan het rechter?")
+    for i, a in enumerate(names):
+        for b in names[i + 1 :]:
+            ratio = float(base[a] / base[b]) if base[b] > 0 else 9.0
+            start = min(SAATY, key=lambda v, r=ratio: abs(np.log(v) - np.log(max(r, 1e-9))))
+            pairs[(a, b)] = st.select_slider(
+                f"{labels[a]} ↔ {labels[b]}",
+                SAATY,
+                value=start,
+                format_func=_saaty_label,
+                key=f"ahp_{profile.name}_{a}_{b}",
+            )
+    result = ahp_weights(names, pairs, max_consistency_ratio=float("inf"))
+    ratio = nlformat.number(result.consistency_ratio, decimals=3)
+    if result.consistency_ratio > MAX_CONSISTENCY_RATIO:
+        worst = " ↔ ".join(labels[n] for n in result.worst_pair or ())
+        st.error(
+            f"Consistentieratio {ratio} is hoger dan 0,1: pas eerst het oordeel {worst} aan. "
+            "Tot dan gelden de standaardgewichten."
+        )
+        return {}
+    st.success(f"Consistentieratio {ratio} (≤ 0,1: consistent).")
+    return {name: round(float(w), 4) for name, w in result.weights.items()}
 
 
 def shortlist_options(container: Any) -> ShortlistOptions:
@@ -327,12 +384,14 @@ def legend(items: list[tuple[str, str]], title: str) -> None:
 def site_label(run: ScenarioResult, site_id: str) -> str:
     """``id · name (score)`` for the site chooser."""
     row = run.table.loc[site_id]
-    score = "uitgesloten" if row["excluded"] else f"score {row['score']:.2f}"
+    score = (
+        "uitgesloten" if row["excluded"] else f"score {nlformat.number(row['score'], decimals=2)}"
+    )
     return f"{site_id} · {row['name']} ({score})"
 
 
 def show_explanation(run: ScenarioResult, site_id: str, names: dict[str, str]) -> None:
-    """Show the reason behind a site's score: contributions chart, table and exclusion reasons."""
+    """Show the reason behind a site's score: contributions, checks and exclusion reasons."""
     row = run.table.loc[site_id]
     st.markdown(f"**{row['name']}** — {row['use']}, {names.get(row['gemeentecode'], '')}")
     if row["excluded"]:
@@ -341,19 +400,32 @@ def show_explanation(run: ScenarioResult, site_id: str, names: dict[str, str]) -
             + "\n".join(f"- {reason}" for reason in row["exclusion_reasons"])
         )
     else:
-        st.metric("Score", f"{row['score']:.3f}", help=f"rang {int(row['rank'])}")
-    parts = run.scoring.explanation(site_id)
-    frame = pd.DataFrame(
-        {
-            "criterium": list(parts),
-            "ruwe waarde": [p["raw"] for p in parts.values()],
-            "0–1": [p["transformed"] for p in parts.values()],
-            "gewicht": [p["weight"] for p in parts.values()],
-            "bijdrage": [p["contribution"] for p in parts.values()],
-        }
-    ).set_index("criterium")
-    st.bar_chart(frame[["bijdrage"]], horizontal=True, height=220)
-    st.dataframe(frame.style.format(precision=2), width="stretch")
+        st.metric(
+            "Score",
+            nlformat.number(row["score"], decimals=3),
+            help=f"rang {int(row['rank'])} van {int(run.table['rank'].max())}",
+        )
+    checks = row.get("checks")
+    if isinstance(checks, list) and checks:
+        labels = run.profile.labels
+        st.warning(
+            "Te controleren:\n\n"
+            + "\n".join(f"- **{labels.get(c['rule'], c['rule'])}**: {c['reason']}" for c in checks)
+        )
+    if "stability" in row and pd.notna(row["stability"]):
+        st.caption(
+            f"Stabiel: in {nlformat.percent(row['stability'])} van de gewichtstrekkingen (±20%) "
+            f"in de top {run.scenario.shortlist.top_n}."
+        )
+    frame = presentation.explanation_table(run.scoring.explanation(site_id), run.profile.labels)
+    st.bar_chart(
+        frame.set_index("criterium")[["bijdrage_getal"]].rename(
+            columns={"bijdrage_getal": "bijdrage"}
+        ),
+        horizontal=True,
+        height=220,
+    )
+    st.dataframe(frame.drop(columns="bijdrage_getal"), hide_index=True, width="stretch")
 
 
 def spread_metrics(report: dict[str, Any]) -> None:
@@ -365,13 +437,13 @@ def spread_metrics(report: dict[str, Any]) -> None:
             change = delta[key]
             col.metric(
                 label,
-                f"{change['after']:.3f}",
-                f"{change['delta']:+.3f}",
+                nlformat.number(change["after"], decimals=3),
+                nlformat.number(change["delta"], decimals=3, signed=True),
                 delta_color="inverse",
-                help=f"voor: {change['before']:.3f}",
+                help=f"voor: {nlformat.number(change['before'], decimals=3)}",
             )
         else:
-            col.metric(label, f"{report['indices'][key]:.3f}")
+            col.metric(label, nlformat.number(report["indices"][key], decimals=3))
 
 
 def main() -> None:
@@ -419,6 +491,18 @@ def main() -> None:
             region=None if region.name == "custom" else region.name,
             gemeenten=region.gemeenten if region.name == "custom" else (),
             shortlist=shortlist_options(options_box),
+            sensitivity=int(
+                options_box.number_input(
+                    "Robuustheid: aantal gewichtstrekkingen (0 = uit)",
+                    0,
+                    5000,
+                    0,
+                    250,
+                    key="sensitivity",
+                    help="Trekt gewichten ±20% rond de gekozen gewichten en telt hoe vaak elke "
+                    "locatie in de top N blijft (stabiliteit).",
+                )
+            ),
             use_defaults=True,
             **overrides,
         )
@@ -443,7 +527,7 @@ def main() -> None:
     with tab_map:
         map_tab(result, loaded, names, started)
     with tab_short:
-        shortlist_tab(result, names)
+        shortlist_tab(result, names, source, uploads)
     with tab_spread:
         spread_tab(result, source, uploads)
     with tab_reach:
@@ -522,30 +606,36 @@ def map_tab(
         show_explanation(run, chosen, names)
 
 
-def shortlist_tab(run: ScenarioResult, names: dict[str, str]) -> None:
-    """Shortlist: the picked sites, their effect on the spread, and the downloads."""
+def shortlist_tab(
+    run: ScenarioResult, names: dict[str, str], source: DataSource, uploads: Uploads
+) -> None:
+    """Shortlist: the picks, their effect on the spread, their stability, the downloads."""
     short = run.shortlist
     st.subheader(f"Shortlist: {len(short)} locaties")
-    table = pd.DataFrame(
-        {
-            "rang": short["rank"].astype(int),
-            "id": short["id"],
-            "naam": short["name"],
-            "gebruik": short["use"],
-            "gemeente": short["gemeentecode"].map(names),
-            "buurt": short["buurtcode"],
-            "score": short["score"].round(3),
-        }
-    )
-    st.dataframe(table, hide_index=True, width="stretch")
+    st.dataframe(presentation.shortlist_table(short, names), hide_index=True, width="stretch")
     eligible = int((~run.table["excluded"]).sum())
     gini = run.spread["delta"]["indices"]["gini"]
+    before, after = (nlformat.number(gini[k], decimals=3) for k in ("before", "after"))
     st.caption(
         f"{eligible} van {len(run.table)} kandidaten voldoen aan de harde eisen. Gini van "
-        f"plaatsen per 10.000 over gemeenten: nu {nl(gini['before'], 3)}, met deze shortlist "
-        f"{nl(gini['after'], 3)}."
+        f"plaatsen per 10.000 over gemeenten: nu {before}, met deze shortlist {after}."
     )
-    cols = st.columns(2)
+    if run.sensitivity is not None:
+        mc = run.sensitivity["monte_carlo"]
+        text = (
+            f"Robuustheid ({mc['n']} gewichtstrekkingen, ±20%): de nummer 1 blijft eerste in "
+            f"{nlformat.percent(mc['top_site_share'])} van de trekkingen; gemiddelde "
+            f"rangcorrelatie {nlformat.number(mc['mean_spearman'], decimals=2)}."
+        )
+        if flip := run.sensitivity["smallest_flip"]["smallest"]:
+            label = run.profile.labels.get(flip["criterion"], flip["criterion"])
+            text += (
+                f" Kleinste gewichtswijziging die de nummer 1 verdringt: {label} van "
+                f"{nlformat.number(flip['weight'], decimals=2)} naar "
+                f"{nlformat.number(flip['critical_weight'], decimals=2)}."
+            )
+        st.info(text)
+    cols = st.columns(3)
     stem = f"plekwijzer_{run.region.name}_{run.profile.name}"
     cols[0].download_button(
         "Download GeoJSON (alle locaties, met shortlist)",
@@ -561,9 +651,16 @@ def shortlist_tab(run: ScenarioResult, names: dict[str, str]) -> None:
         "application/json",
         key="dl_scenario",
     )
+    if cols[2].button("Maak raadsrapport (PDF)", key="make_report"):
+        with st.spinner("Rapport maken…"):
+            pdf = report_pdf(run.scenario, source, run.region, *uploads)
+        cols[2].download_button(
+            "Download raadsrapport (PDF)", pdf, f"{stem}_raadsrapport.pdf", "application/pdf",
+            key="dl_report",
+        )  # fmt: skip
 
 
-def spread_tab(run: ScenarioResult, source: DataSource, uploads: tuple[Upload | None, ...]) -> None:
+def spread_tab(run: ScenarioResult, source: DataSource, uploads: Uploads) -> None:
     """Spreiding: per unit, the indices and Lorenz curve, before/after the shortlist."""
     cols = st.columns(3)
     level = cols[0].radio(
@@ -630,7 +727,7 @@ def spread_tab(run: ScenarioResult, source: DataSource, uploads: tuple[Upload | 
     st.dataframe(units.rename(columns=dutch).round(2), hide_index=True, width="stretch")
 
 
-def reach_tab(run: ScenarioResult, source: DataSource, uploads: tuple[Upload | None, ...]) -> None:
+def reach_tab(run: ScenarioResult, source: DataSource, uploads: Uploads) -> None:
     """Bereik: how many new places, and where, so that every inhabited buurt has one in reach."""
     cols = st.columns([2, 2, 1])
     reach_km = cols[0].slider("Bereik (km, hemelsbreed)", 1.0, 15.0, 3.0, 0.5, key="reach_km")
@@ -650,11 +747,14 @@ def reach_tab(run: ScenarioResult, source: DataSource, uploads: tuple[Upload | N
     cover = plan.result
     metrics = st.columns(3)
     metrics[0].metric("Nieuwe plekken", len(cover.sites), help=f"naast {cover.existing} bestaande")
-    metrics[1].metric("Inwoners binnen bereik nu", f"{nl(cover.covered_before * 100)}%")
+    metrics[1].metric(
+        "Inwoners binnen bereik nu", nlformat.percent(cover.covered_before, decimals=1)
+    )
     metrics[2].metric(
         "Met deze plekken",
-        f"{nl(cover.covered_after * 100)}%",
-        f"{nl((cover.covered_after - cover.covered_before) * 100)} procentpunt",
+        nlformat.percent(cover.covered_after, decimals=1),
+        nlformat.number((cover.covered_after - cover.covered_before) * 100, signed=True)
+        + " procentpunt",
     )
     st.caption(plan.summary_nl())
     layers = {k: v.to_crs("EPSG:4326") for k, v in plan.map_layers(run.data.buurten).items()}
@@ -704,7 +804,7 @@ def reach_tab(run: ScenarioResult, source: DataSource, uploads: tuple[Upload | N
 def compare_tab(
     run: ScenarioResult,
     source: DataSource,
-    uploads: tuple[Upload | None, ...],
+    uploads: Uploads,
     names: dict[str, str],
 ) -> None:
     """Vergelijken: two gemeenten, or the current weights against the profile defaults."""

@@ -34,8 +34,8 @@ def test_uploaded_register_leaves_no_file_behind(app_module, tmp_path, monkeypat
         seen.append(
             (
                 path.read_text(encoding="utf-8"),
-                stat.S_IMODE(path.parent.stat().st_mode),
-                path.parent.parent,
+                stat.S_IMODE(path.parent.parent.stat().st_mode),
+                path.parent.parent.parent,
             )
         )
         msg = "stop after reading"

@@ -13,6 +13,7 @@ import cli
 from criteria.run import run_scenario
 from criteria.scenario import Scenario, ShortlistOptions
 from geo._errors import PlekwijzerError, PlekwijzerInputError
+from geo.presentation import parse_number
 from geo.settings import DATA_DIR_ENV
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -211,11 +212,14 @@ def _app_figures(
     units = next(d.value for d in at.dataframe if "inwoners" in d.value and "code" in d.value)
     caption = next(c.value for c in at.caption if "Gini van plaatsen" in c.value)
     before, after = re.search(r"nu (\d,\d{3}), met deze shortlist (\d,\d{3})", caption).groups()
+    before, after = parse_number(before), parse_number(after)
     return {
         "ids": list(shortlist["id"]),
-        "scores": [round(float(s), 3) for s in shortlist["score"]],
-        "inhabitants": dict(zip(units["code"], units["inwoners"].astype(float), strict=True)),
-        "gini": (float(before.replace(",", ".")), float(after.replace(",", "."))),
+        "scores": [parse_number(s) for s in shortlist["score"]],
+        "inhabitants": dict(
+            zip(units["code"], (parse_number(n) for n in units["inwoners"]), strict=True)
+        ),
+        "gini": (before, after),
     }
 
 

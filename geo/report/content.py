@@ -17,8 +17,7 @@ import pandas as pd
 
 from geo import nlformat
 from geo.facilities import public_view
-from geo.report import figures
-from geo.report.labels import (
+from geo.labels import (
     AGGREGATION_LABELS,
     INDEX_LABELS,
     WEIGHTING_LABELS,
@@ -26,6 +25,7 @@ from geo.report.labels import (
     rule_text,
     type_label,
 )
+from geo.report import figures
 from geo.report.model import ReportInput
 
 #: Map attribution for real data and for the demo region.

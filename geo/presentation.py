@@ -1,0 +1,187 @@
+"""Tables as people read them: Dutch column names, labels instead of ids, nl-NL numbers.
+
+Pure pandas, no Streamlit: the app shows these frames as they are, and the same wording
+serves the council report. Numbers become text here (``1.234,5``) because a table widget
+would otherwise print them in English notation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+
+from geo import nlformat
+from geo.labels import feature_label
+
+#: Unit table columns -> Dutch headings, with the decimals each is shown with.
+UNIT_COLUMNS: dict[str, tuple[str, int | None]] = {
+    "code": ("code", None),
+    "name": ("naam", None),
+    "inhabitants": ("inwoners", 0),
+    "facilities": ("voorzieningen", 0),
+    "places": ("plaatsen", 0),
+    "per_10k": ("per 10.000", 1),
+    "fair_share": ("eerlijk deel", 1),
+    "surplus": ("boven/onder", 1),
+    "draagkracht": ("draagkracht", 2),
+}
+_SOURCE_WORDS = {
+    "measured": "gemeten",
+    "network": "over het wegennet",
+    "estimate": "schatting",
+    "straight_line": "hemelsbreed × omweg",
+}
+
+
+def raw_value(value: Any, feature: str) -> str:
+    """Return a criterion's raw value as Dutch text with its unit.
+
+    Parameters
+    ----------
+    value
+        The raw feature value (a number, a category or None).
+    feature
+        The feature name; its suffix gives the unit (``_m``, ``_km``, ``_m2``).
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> raw_value(1637.39, "walk_to_dagopvang_m")
+    '1.637 m'
+    >>> raw_value(None, "floor_area_m2")
+    'onbekend'
+    >>> raw_value("kantoor", "use")
+    'kantoor'
+    """
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return "onbekend"
+    if isinstance(value, str):
+        return value
+    if feature.endswith("_m"):
+        return f"{nlformat.number(value, decimals=0)} m"
+    if feature.endswith("_km"):
+        return f"{nlformat.number(value, decimals=1)} km"
+    if feature.endswith("_m2"):
+        return f"{nlformat.number(value, decimals=0)} m²"
+    decimals = 0 if float(value).is_integer() else 2
+    return nlformat.number(value, decimals=decimals)
+
+
+def explanation_table(
+    parts: Mapping[str, Mapping[str, Any]], labels: Mapping[str, str]
+) -> pd.DataFrame:
+    """Return one site's explanation as a Dutch table, a row per criterion.
+
+    Parameters
+    ----------
+    parts
+        :func:`criteria.scoring.explain` output: per criterion ``raw``, ``transformed``,
+        ``weight``, ``contribution``, ``feature`` and optionally ``source``.
+    labels
+        Criterion name -> Dutch label (:attr:`criteria.profiles.Profile.labels`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``criterium``, ``waarde``, ``bron``, ``0–1``, ``gewicht``, ``bijdrage``
+        (text), and ``bijdrage_getal`` (the number, for a chart).
+    """
+    rows = []
+    for name, part in parts.items():
+        feature = str(part.get("feature", name))
+        rows.append(
+            {
+                "criterium": labels.get(name, name),
+                "waarde": raw_value(part.get("raw"), feature),
+                "bron": _SOURCE_WORDS.get(str(part.get("source")), feature_label(feature)),
+                "0–1": nlformat.number(part["transformed"], decimals=2),
+                "gewicht": nlformat.percent(part["weight"]),
+                "bijdrage": nlformat.number(part["contribution"], decimals=3),
+                "bijdrage_getal": float(part["contribution"]),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def shortlist_table(shortlist: pd.DataFrame, gemeente_names: Mapping[str, str]) -> pd.DataFrame:
+    """Return the shortlist as a Dutch table in rank order.
+
+    Parameters
+    ----------
+    shortlist
+        Shortlisted sites (``rank``, ``id``, ``name``, ``use``, ``gemeentecode``,
+        ``buurtcode``, ``score``; ``stability`` and ``needs_check`` when present).
+    gemeente_names
+        Gemeentecode -> name.
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
+    table = pd.DataFrame(
+        {
+            "rang": shortlist["rank"].astype(int).to_numpy(),
+            "id": shortlist["id"].to_numpy(),
+            "naam": shortlist["name"].to_numpy(),
+            "gebruik": shortlist["use"].to_numpy(),
+            "gemeente": shortlist["gemeentecode"].map(gemeente_names).to_numpy(),
+            "buurt": shortlist["buurtcode"].to_numpy(),
+            "score": [nlformat.number(s, decimals=3) for s in shortlist["score"]],
+        }
+    )
+    if "stability" in shortlist:
+        table["stabiel"] = [nlformat.percent(s) for s in shortlist["stability"]]
+    if "needs_check" in shortlist:
+        table["te controleren"] = ["ja" if flag else "" for flag in shortlist["needs_check"]]
+    return table
+
+
+def unit_table(units: pd.DataFrame) -> pd.DataFrame:
+    """Return a spread unit table with Dutch headings and nl-NL numbers.
+
+    Parameters
+    ----------
+    units
+        :func:`geo.spread.unit_table` output (``code``, ``name``, ``inhabitants`` …).
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
+    shown = {}
+    for column, (heading, decimals) in UNIT_COLUMNS.items():
+        if column not in units:
+            continue
+        values = units[column]
+        if decimals is None:
+            shown[heading] = values.astype(str).to_numpy()
+        else:
+            signed = column == "surplus"
+            shown[heading] = [nlformat.number(v, decimals=decimals, signed=signed) for v in values]
+    return pd.DataFrame(shown)
+
+
+def parse_number(text: str) -> float:
+    """Read back a number written by this module (``1.234,5`` -> 1234.5).
+
+    Parameters
+    ----------
+    text
+        nl-NL text, possibly signed with ``+`` or ``−``.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> parse_number("−1.234,5")
+    -1234.5
+    """
+    cleaned = text.replace(".", "").replace(",", ".").replace("−", "-").rstrip("%")
+    return float(cleaned)
