@@ -1,150 +1,176 @@
 """Sensitivity of a ranking to the criterion weights: one at a time, Monte Carlo, flip point.
 
-All three analyses score the feature table once with :func:`criteria.scoring.score_candidates`
-and keep its ``transformed__<name>`` matrix and ``excluded`` mask: exclusion never depends on
-the weights, and the transformed values never do either, so every other weight vector is
-scored as one matrix product over the eligible (non-excluded) sites — a weighted sum is
-``T @ W``, a weighted geometric mean ``exp(log(T) @ W)`` with zeros kept apart (a zero on a
-positively weighted criterion gives exactly 0, a zero-weight criterion never counts).
+All analyses work on stage 2 of scoring only. The feature table is turned once into a
+:class:`~criteria.matrix.CriteriaMatrix` (or one is given): exclusion never depends on the
+weights and the transformed values never do either, so every other weight vector is scored as
+one matrix product over the eligible (non-excluded) sites — many weight vectors at once as
+``(draws × criteria) @ (criteria × sites)``, in chunks that bound the memory. A weighted sum
+is ``W @ T``, a weighted geometric mean ``exp(W @ log T)`` (a zero on a positively weighted
+criterion gives exactly 0; a zero-weight criterion never counts).
 
-Ranks follow :func:`criteria.scoring.score_candidates`: scores are compared rounded to 12
-decimals and ties are broken by index label, so the row order of the feature table never
-changes a result.
+Ranks follow :func:`criteria.scoring.weigh`: scores are compared rounded to 12 decimals and
+ties are broken by index label, so the row order of the feature table never changes a result.
 
 Weight changes keep the weights summing to 1: when one criterion's weight becomes ``x``, the
 others are scaled proportionally to share ``1 - x``. Monte Carlo weights are the chosen ones
-times lognormal noise, renormalised (see :func:`monte_carlo`).
+times lognormal noise, renormalised (see :func:`monte_carlo`). A site's ``stability`` is the
+share of Monte Carlo draws in which it ranks in the top N (issue 11).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
+from criteria.matrix import CriteriaMatrix, best_first, build_matrix, rank_order
 from criteria.profiles import Profile
-from criteria.scoring import TRANSFORMED, score_candidates
 
 #: Relative weight changes tried by :func:`one_at_a_time` (weight × (1 + step)).
 DEFAULT_STEPS: tuple[float, ...] = (-0.5, -0.25, 0.25, 0.5)
 
-# Monte Carlo draws are scored in chunks of at most this many site × draw cells, which bounds
-# the temporary score matrices (~8 bytes each) whatever the number of sites.
-_CHUNK_CELLS = 4_000_000
-_DECIMALS = 12
+# Weight vectors are scored in chunks of at most this many site × draw cells: each temporary
+# score or rank block (~8 bytes a cell, 512 kB) then stays in the CPU cache, which measured
+# faster here than large blocks, and memory stays bounded whatever the number of sites.
+_CHUNK_CELLS = 65_536
+
+#: A feature table, or a criteria matrix built from one.
+Candidates = pd.DataFrame | CriteriaMatrix
 
 
 @dataclass(frozen=True)
-class _Matrix:
-    """Transformed values of the eligible sites, ordered by index label (the tie-break)."""
+class _Eligible:
+    """The eligible sites of a criteria matrix, in tie-break (label) order, and base weights."""
 
-    labels: pd.Index  # eligible sites, sorted by label
-    names: list[str]  # scored criteria
-    weights: np.ndarray  # normalised weights, shape (criteria,)
-    aggregation: str
-    values: np.ndarray  # transformed values, shape (sites, criteria)
-    logs: np.ndarray  # log of the values with log(0) set to 0 (geometric mean only)
-    zeros: np.ndarray  # values == 0, as float for a matrix product (geometric mean only)
-    positions: np.ndarray  # position of each feature-order eligible site in ``labels``
+    matrix: CriteriaMatrix
+    weights: np.ndarray  # normalised base weights, shape (criteria,)
+
+    @property
+    def labels(self) -> pd.Index:
+        return self.matrix.index[self.matrix.eligible]
+
+    @property
+    def names(self) -> list[str]:
+        return self.matrix.names
 
     @property
     def n_sites(self) -> int:
-        return len(self.labels)
+        return len(self.matrix.eligible)
+
+    @property
+    def positions(self) -> np.ndarray:
+        """Label-order position of each eligible site taken in feature-table order."""
+        return np.argsort(self.matrix.eligible, kind="stable")
 
     def scores(self, weights: np.ndarray) -> np.ndarray:
-        """Scores of every site for each row of ``weights``: shape (sites, rows)."""
-        if self.aggregation == "weighted_sum":
-            score = self.values @ weights.T
-        else:
-            # A zero value with a positive weight forces the score to 0; a zero-weight
-            # criterion contributes log(0) * 0, which is why its logs are stored as 0.
-            score = np.exp(self.logs @ weights.T)
-            score[(self.zeros @ (weights.T > 0)) > 0] = 0.0
-        return np.clip(score, 0.0, 1.0).round(_DECIMALS)
-
-
-def _label_order(labels: pd.Index) -> np.ndarray:
-    """Positions that sort the labels, as :func:`criteria.scoring._rank` breaks ties."""
-    try:
-        return np.asarray(labels.argsort(kind="stable"))
-    except TypeError:
-        return np.argsort(labels.astype(str), kind="stable")
+        """Scores of the eligible sites for each row of ``weights``: shape (rows, sites)."""
+        return self.matrix.scores(np.atleast_2d(weights), eligible_only=True)
 
 
 def _prepare(
-    features: pd.DataFrame, profile: Profile, weights: Mapping[str, float] | pd.Series | None
-) -> _Matrix:
-    result = score_candidates(features, profile, weights=weights)
-    w = pd.Series(result.attrs["weights"], dtype="float64")
-    eligible = result.index[~result["excluded"].to_numpy(dtype=bool)]
-    order = _label_order(eligible)
-    labels = eligible[order]
-    values = result.loc[labels, [TRANSFORMED + name for name in w.index]].to_numpy(dtype="float64")
-    zeros = values == 0.0
-    logs = np.zeros_like(values)
-    if result.attrs["aggregation"] != "weighted_sum":
-        np.log(values, out=logs, where=~zeros)
-    positions = np.empty(len(order), dtype=np.intp)
-    positions[order] = np.arange(len(order))
-    return _Matrix(
-        labels=labels,
-        names=list(w.index),
-        weights=w.to_numpy(),
-        aggregation=result.attrs["aggregation"],
-        values=values,
-        logs=logs,
-        zeros=zeros.astype("float64"),
-        positions=positions,
-    )
+    features: Candidates, profile: Profile | None, weights: Mapping[str, float] | pd.Series | None
+) -> _Eligible:
+    if isinstance(features, CriteriaMatrix):
+        matrix = features
+    elif profile is None:
+        msg = "a profile is needed to score a feature table; pass profile= or a CriteriaMatrix"
+        raise TypeError(msg)
+    else:
+        matrix = build_matrix(features, profile)
+    return _Eligible(matrix=matrix, weights=matrix.weights(weights).to_numpy())
 
 
-def _ranks(scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Rank sites in each column of ``scores`` (sites, draws), 1 = best.
+@dataclass(frozen=True)
+class _Ranked:
+    """Ranks of the sites in each row of a (draws, sites) score block."""
 
-    Returns the ordinal ranks (ties go to the earlier row; rows are in label order) and
-    the average ranks (tied sites share the mean of their places) that Spearman's
-    correlation uses; one sort serves both.
+    order: np.ndarray  # (draws, sites) int64: site positions best first
+    ordinal: np.ndarray  # (draws, sites) int32: rank of each site, 1 = best, ties by label
+    ties: dict[int, np.ndarray]  # row -> average ranks, for the rows with tied scores
+
+    def average(self, row: int) -> np.ndarray:
+        """Average ranks of one row (tied sites share the mean of their places)."""
+        return self.ties[row] if row in self.ties else self.ordinal[row].astype("float64")
+
+
+def _ranks(scores: np.ndarray) -> _Ranked:
+    """Rank the sites in each row of ``scores`` (draws, sites), 1 = best.
+
+    One sort gives the ordinal ranks (ties go to the earlier site, sites being in label
+    order) and shows the tied scores; only rows with ties get average ranks (tied sites
+    share the mean of their places), which Spearman's correlation uses.
     """
-    sites, draws = scores.shape
-    # Sorting contiguous rows is several times faster than sorting strided columns.
-    rows = np.ascontiguousarray(-scores.T)
-    order = np.argsort(rows, axis=1, kind="stable")
+    sites = scores.shape[1]
+    order, keys = rank_order(scores)
     places = np.arange(1, sites + 1, dtype=np.int32)
     ordinal = np.empty(order.shape, dtype=np.int32)
     np.put_along_axis(ordinal, order, np.broadcast_to(places, order.shape), axis=1)
-    # Tie groups in the sorted rows, laid end to end: a group starts at each row's first
-    # site and wherever the score changes.
-    ordered = np.take_along_axis(rows, order, axis=1)
-    starts = np.ones(ordered.shape, dtype=bool)
-    starts[:, 1:] = ordered[:, 1:] != ordered[:, :-1]
-    group = np.cumsum(starts.ravel()) - 1
-    size = np.bincount(group)
-    first = np.tile(places, draws)[starts.ravel()]
-    mean = (first[group] + (size[group] - 1) / 2.0).reshape(draws, sites)
-    average = np.empty(order.shape)
-    np.put_along_axis(average, order, mean, axis=1)
-    return ordinal.T, average.T
+    tied = np.flatnonzero((keys[:, 1:] == keys[:, :-1]).any(axis=1))
+    ties = {}
+    if tied.size:
+        # Tie groups in the sorted rows, laid end to end: a group starts at each row's
+        # first site and wherever the rounded score changes.
+        starts = np.ones((len(tied), sites), dtype=bool)
+        starts[:, 1:] = keys[tied, 1:] != keys[tied, :-1]
+        group = np.cumsum(starts.ravel()) - 1
+        size = np.bincount(group)
+        first = np.tile(places, len(tied))[starts.ravel()]
+        mean = (first[group] + (size[group] - 1) / 2.0).reshape(len(tied), sites)
+        average = np.empty((len(tied), sites))
+        np.put_along_axis(average, order[tied], mean, axis=1)
+        ties = dict(zip(tied.tolist(), average, strict=True))
+    return _Ranked(order=order, ordinal=ordinal, ties=ties)
 
 
-def _spearman(base: np.ndarray, draws: np.ndarray) -> np.ndarray:
-    """Spearman correlation of each column of ``draws`` with ``base`` (average ranks).
+def _spearman(base: np.ndarray, ranked: _Ranked) -> np.ndarray:
+    """Spearman correlation of each row's ranking with the base (average) ranks.
 
     The Pearson correlation of average ranks, as :func:`scipy.stats.spearmanr`, for all
-    columns at once; NaN when either side is constant (no ranking to compare).
+    rows at once; NaN when either side is constant (no ranking to compare). Without ties a
+    row's centred ranks have the known sum of squares ``m (m² − 1) / 12``, so only rows
+    with ties need their average ranks.
     """
-    if base.size < 2:
-        return np.full(draws.shape[1], np.nan)
+    rows, sites = ranked.ordinal.shape
+    if sites < 2:
+        return np.full(rows, np.nan)
     a = base - base.mean()
-    b = draws - draws.mean(axis=0)
-    denominator = np.sqrt((a @ a) * np.einsum("ij,ij->j", b, b))
+    numerator = ranked.ordinal @ a - (sites + 1) / 2.0 * a.sum()
+    squares = np.full(rows, sites * (sites * sites - 1) / 12.0)
+    for row, average in ranked.ties.items():
+        centred = average - average.mean()
+        numerator[row] = centred @ a
+        squares[row] = centred @ centred
+    denominator = np.sqrt((a @ a) * squares)
     with np.errstate(invalid="ignore", divide="ignore"):
-        rho = (a @ b) / denominator
+        rho = numerator / denominator
     return np.where(denominator > 0, np.clip(rho, -1.0, 1.0), np.nan)
+
+
+def _ranked_chunks(eligible: _Eligible, vectors: np.ndarray) -> Iterator[tuple[slice, _Ranked]]:
+    """Score and rank the eligible sites for each weight vector (row), chunk by chunk.
+
+    Yields the rows of ``vectors`` each chunk covers and their ranks; one chunk is one
+    ``(rows × criteria) @ (criteria × sites)`` product.
+    """
+    chunk = max(1, _CHUNK_CELLS // max(eligible.n_sites, 1))
+    # Each chunk's product is small: BLAS threads would spin between them and, on a shared
+    # machine, cost more CPU than they save.
+    with threadpool_limits(limits=1, user_api="blas"):
+        for start in range(0, len(vectors), chunk):
+            block = slice(start, min(start + chunk, len(vectors)))
+            yield block, _ranks(eligible.scores(vectors[block]))
+
+
+def _base_ranks(eligible: _Eligible) -> tuple[np.ndarray, np.ndarray]:
+    """Ordinal and average ranks of the eligible sites at the base weights, shape (sites,)."""
+    ranked = _ranks(eligible.scores(eligible.weights))
+    return ranked.ordinal[0], ranked.average(0)
 
 
 def _with_weight(weights: np.ndarray, index: int, new: np.ndarray) -> np.ndarray:
@@ -177,8 +203,8 @@ def _number(value: float) -> float | None:
 
 
 def one_at_a_time(
-    features: pd.DataFrame,
-    profile: Profile,
+    features: Candidates,
+    profile: Profile | None = None,
     *,
     steps: Sequence[float] = DEFAULT_STEPS,
     top_n: int = 10,
@@ -193,9 +219,10 @@ def one_at_a_time(
     Parameters
     ----------
     features
-        The candidate feature table, as for :func:`criteria.scoring.score_candidates`.
+        The candidate feature table, as for :func:`criteria.scoring.score`, or the
+        :class:`~criteria.matrix.CriteriaMatrix` built from it (stage 1 is then reused).
     profile
-        The facility profile.
+        The facility profile (not needed with a matrix).
     steps
         Relative weight changes, each > -1 (``-0.5`` halves the weight, ``0.25`` adds 25 %).
     top_n
@@ -234,7 +261,7 @@ def one_at_a_time(
     if bad := [s for s in steps if not s > -1.0]:
         msg = f"steps must be > -1 (a weight cannot go below zero), got {bad}"
         raise ValueError(msg)
-    matrix = _prepare(features, profile, weights)
+    eligible = _prepare(features, profile, weights)
     columns = [
         "criterion",
         "step",
@@ -245,40 +272,47 @@ def one_at_a_time(
         "top_site",
         "top_site_changed",
     ]
-    if matrix.n_sites == 0 or not steps:
+    if eligible.n_sites == 0 or not steps:
         return pd.DataFrame(columns=columns)
-    base_ranks, base = (r[:, 0] for r in _ranks(matrix.scores(matrix.weights[None, :])))
+    base_ranks, base = _base_ranks(eligible)
     base_top = base_ranks <= top_n
     top_size = int(base_top.sum())
-    rows = []
-    for index, name in enumerate(matrix.names):
-        w = matrix.weights[index]
-        new = np.minimum(w * (1.0 + np.asarray(steps)), 1.0)
-        vectors = _with_weight(matrix.weights, index, new)
-        scores = matrix.scores(vectors)
-        ranks, average = _ranks(scores)
-        rho = _spearman(base, average)
-        overlap = ((ranks <= top_n) & base_top[:, None]).sum(axis=0) / top_size
-        tops = np.argmin(ranks, axis=0)
-        rows.extend(
-            {
-                "criterion": name,
-                "step": step,
-                "weight": float(w),
-                "new_weight": float(vectors[k, index]),
-                "spearman": float(rho[k]),
-                "top_n_overlap": float(overlap[k]),
-                "top_site": _label(matrix.labels[tops[k]]),
-                "top_site_changed": bool(base_ranks[tops[k]] != 1),
-            }
-            for k, step in enumerate(steps)
+    vectors = np.vstack(
+        [
+            _with_weight(eligible.weights, index, np.minimum(w * (1.0 + np.asarray(steps)), 1.0))
+            for index, w in enumerate(eligible.weights)
+        ]
+    )
+    rho = np.empty(len(vectors))
+    overlap = np.empty(len(vectors))
+    tops = np.empty(len(vectors), dtype=np.intp)
+    for block, ranked in _ranked_chunks(eligible, vectors):
+        rho[block] = _spearman(base, ranked)
+        overlap[block] = base_top[ranked.order[:, :top_n]].sum(axis=1) / top_size
+        tops[block] = ranked.order[:, 0]
+    labels = eligible.labels
+    rows = [
+        {
+            "criterion": name,
+            "step": step,
+            "weight": float(eligible.weights[index]),
+            "new_weight": float(vectors[row, index]),
+            "spearman": float(rho[row]),
+            "top_n_overlap": float(overlap[row]),
+            "top_site": _label(labels[tops[row]]),
+            "top_site_changed": bool(base_ranks[tops[row]] != 1),
+        }
+        for index, name in enumerate(eligible.names)
+        for row, step in zip(
+            range(index * len(steps), (index + 1) * len(steps)), steps, strict=True
         )
+    ]
     return pd.DataFrame(rows, columns=columns)
 
 
 def monte_carlo(
-    features: pd.DataFrame,
-    profile: Profile,
+    features: Candidates,
+    profile: Profile | None = None,
     *,
     n: int = 1000,
     spread: float = 0.2,
@@ -298,9 +332,10 @@ def monte_carlo(
     Parameters
     ----------
     features
-        The candidate feature table, as for :func:`criteria.scoring.score_candidates`.
+        The candidate feature table, as for :func:`criteria.scoring.score`, or the
+        :class:`~criteria.matrix.CriteriaMatrix` built from it (stage 1 is then reused).
     profile
-        The facility profile.
+        The facility profile (not needed with a matrix).
     n
         Number of weight draws.
     spread
@@ -317,7 +352,8 @@ def monte_carlo(
     pandas.DataFrame
         Indexed like ``features`` restricted to the eligible (non-excluded) sites, in the
         same order, with ``rank`` (base rank), ``share_in_top_n`` (share of draws in which
-        the site ranks within the top N), ``median_rank``, ``rank_p05`` and ``rank_p95``
+        the site ranks within the top N), ``stability`` (the same share, under the name the
+        exports use), ``median_rank``, ``rank_p05`` and ``rank_p95``
         (percentiles of its rank over the draws, linearly interpolated). ``attrs`` holds
         ``mean_spearman`` (mean rank correlation of the draws with the base scores, ignoring
         draws where all sites tie), ``top_site``, ``top_site_share`` (share of draws in which
@@ -335,40 +371,42 @@ def monte_carlo(
     if isinstance(spread, bool) or not isinstance(spread, Real) or not 0 <= spread < math.inf:
         msg = f"spread must be a finite number ≥ 0 (0.2 ≈ ±20 % per weight), got {spread!r}"
         raise ValueError(msg)
-    matrix = _prepare(features, profile, weights)
-    sites = matrix.n_sites
+    eligible = _prepare(features, profile, weights)
+    sites = eligible.n_sites
     rng = np.random.default_rng(seed)
-    noise = np.exp(spread * rng.standard_normal((n, len(matrix.weights))) - spread**2 / 2)
-    drawn = matrix.weights * noise
+    noise = np.exp(spread * rng.standard_normal((n, len(eligible.weights))) - spread**2 / 2)
+    drawn = eligible.weights * noise
     drawn /= drawn.sum(axis=1, keepdims=True)
 
-    base_ranks, base = (r[:, 0] for r in _ranks(matrix.scores(matrix.weights[None, :])))
-    ranks = np.empty((sites, n), dtype=np.int32)
+    base_ranks, base = _base_ranks(eligible)
+    ranks = np.empty((n, sites), dtype=np.int32)
     rho = np.empty(n)
-    chunk = max(1, _CHUNK_CELLS // max(sites, 1))
-    for start in range(0, n, chunk):
-        block = slice(start, min(start + chunk, n))
-        scores = matrix.scores(drawn[block])
-        ranks[:, block], average = _ranks(scores)
-        rho[block] = _spearman(base, average)
+    in_top = np.zeros(sites)
+    for block, ranked in _ranked_chunks(eligible, drawn):
+        ranks[block] = ranked.ordinal
+        rho[block] = _spearman(base, ranked)
+        in_top += np.bincount(ranked.order[:, :top_n].ravel(), minlength=sites)
+    in_top /= n
     if sites:
-        p05, median, p95 = np.quantile(ranks, [0.05, 0.5, 0.95], axis=1)
-        top_site = matrix.labels[np.argmin(base_ranks)]
-        top_share = float((ranks[np.argmin(base_ranks)] == 1).mean())
+        p05, median, p95 = _rank_quantiles(ranks, (0.05, 0.5, 0.95))
+        best = int(np.argmin(base_ranks))
+        top_site = eligible.labels[best]
+        top_share = float((ranks[:, best] == 1).mean())
     else:
         p05 = median = p95 = np.empty(0)
         top_site, top_share = None, math.nan
     # Back from label order to the feature table's order.
-    at = matrix.positions
+    at = eligible.positions
     table = pd.DataFrame(
         {
             "rank": base_ranks[at],
-            "share_in_top_n": (ranks <= top_n).mean(axis=1)[at],
+            "share_in_top_n": in_top[at],
+            "stability": in_top[at],
             "median_rank": median[at],
             "rank_p05": p05[at],
             "rank_p95": p95[at],
         },
-        index=matrix.labels[at],
+        index=eligible.labels[at],
     )
     finite = rho[np.isfinite(rho)]
     table.attrs = {
@@ -379,9 +417,62 @@ def monte_carlo(
         "spread": float(spread),
         "top_n": int(top_n),
         "seed": seed,
-        "weights": dict(zip(matrix.names, map(float, matrix.weights), strict=True)),
+        "weights": dict(zip(eligible.names, map(float, eligible.weights), strict=True)),
     }
     return table
+
+
+def _rank_quantiles(ranks: np.ndarray, quantiles: Sequence[float]) -> list[np.ndarray]:
+    """Per site (column of ``ranks``), its rank quantiles over the draws (rows).
+
+    Linear interpolation between order statistics, as :func:`numpy.quantile`; one sort of
+    each site's ranks serves every quantile.
+    """
+    ordered = np.sort(np.ascontiguousarray(ranks.T), axis=1)
+    draws = ordered.shape[1]
+    out = []
+    for q in quantiles:
+        position = q * (draws - 1)
+        low = math.floor(position)
+        high = min(low + 1, draws - 1)
+        below = ordered[:, low].astype("float64")
+        out.append(below + (ordered[:, high] - below) * (position - low))
+    return out
+
+
+def stability(
+    features: Candidates,
+    profile: Profile | None = None,
+    *,
+    n: int = 1000,
+    spread: float = 0.2,
+    top_n: int = 10,
+    seed: int = 0,
+    weights: Mapping[str, float] | pd.Series | None = None,
+) -> pd.Series:
+    """Share of Monte Carlo weight draws in which each site ranks in the top N.
+
+    Parameters
+    ----------
+    features
+        The candidate feature table, or the :class:`~criteria.matrix.CriteriaMatrix` built
+        from it.
+    profile
+        The facility profile (not needed with a matrix).
+    n, spread, top_n, seed, weights
+        As for :func:`monte_carlo` (default: 1,000 draws of weights ±20 %, top 10).
+
+    Returns
+    -------
+    pandas.Series
+        Named ``stability``, aligned to the candidates (feature-table order), in [0, 1]; NaN
+        for excluded sites (never ranked).
+    """
+    table = monte_carlo(
+        features, profile, n=n, spread=spread, top_n=top_n, seed=seed, weights=weights
+    )
+    index = features.index
+    return table["stability"].reindex(index).rename("stability")
 
 
 def _first_overtake(
@@ -427,9 +518,12 @@ def _first_overtake(
     return min(max(x0 + direction * nearest, 0.0), 1.0), winner
 
 
-def _flip(matrix: _Matrix, index: int, top: int) -> dict[str, Any]:
-    """Smallest change of one criterion's weight that puts another site first."""
-    w = matrix.weights
+def _flip(eligible: _Eligible, values: np.ndarray, index: int, top: int) -> dict[str, Any]:
+    """Smallest change of one criterion's weight that puts another site first.
+
+    ``values`` are the transformed values of the eligible sites, shape (sites, criteria).
+    """
+    w = eligible.weights
     x0 = float(w[index])
     rest = 1.0 - x0
     entry: dict[str, Any] = {
@@ -439,20 +533,22 @@ def _flip(matrix: _Matrix, index: int, top: int) -> dict[str, Any]:
         "relative_change": None,
         "new_top_site": None,
     }
-    if rest <= 0.0 or matrix.n_sites < 2:
+    if rest <= 0.0 or eligible.n_sites < 2:
         return entry  # all weight on this criterion: nothing to shift it against
     # Along x the score is x·own + (1 − x)·others (in logs for the geometric mean), with
     # ``others`` the other criteria's share at their proportions: a line in x per site.
-    if matrix.aggregation == "weighted_sum":
-        own = matrix.values[:, index]
-        others = (matrix.values @ w - own * x0) / rest
+    if eligible.matrix.aggregation == "weighted_sum":
+        own = values[:, index]
+        others = (values @ w - own * x0) / rest
     else:
-        with np.errstate(divide="ignore"):
-            own = np.log(matrix.values[:, index])
+        zeros = values == 0.0
+        logs = np.zeros_like(values)
+        np.log(values, out=logs, where=~zeros)
+        own = np.where(zeros[:, index], -np.inf, logs[:, index])
         others_w = w.copy()
         others_w[index] = 0.0
-        others = (matrix.logs @ others_w) / rest
-        others[(matrix.zeros @ (others_w > 0)) > 0] = -np.inf
+        others = (logs @ others_w) / rest
+        others[(zeros @ (others_w > 0)) > 0] = -np.inf
     with np.errstate(invalid="ignore"):  # -inf - -inf: a line that is not one, skipped
         slope = own - others
     found = []
@@ -465,8 +561,7 @@ def _flip(matrix: _Matrix, index: int, top: int) -> dict[str, Any]:
         # values stop or start counting, which no line captures.
         end = 1.0 if direction > 0 else 0.0
         if hit is None:
-            ordinal, _ = _ranks(matrix.scores(_with_weight(w, index, end)))
-            end_top = int(np.argmin(ordinal[:, 0]))
+            end_top = int(best_first(eligible.scores(_with_weight(w, index, end)))[0, 0])
             if end_top != top:
                 hit = (end, end_top)
         if hit is not None:
@@ -478,14 +573,14 @@ def _flip(matrix: _Matrix, index: int, top: int) -> dict[str, Any]:
         critical_weight=float(critical),
         change=float(critical - x0),
         relative_change=float((critical - x0) / x0) if x0 > 0 else None,
-        new_top_site=_label(matrix.labels[winner]),
+        new_top_site=_label(eligible.labels[winner]),
     )
     return entry
 
 
 def smallest_flip(
-    features: pd.DataFrame,
-    profile: Profile,
+    features: Candidates,
+    profile: Profile | None = None,
     *,
     weights: Mapping[str, float] | pd.Series | None = None,
 ) -> dict[str, Any]:
@@ -502,9 +597,10 @@ def smallest_flip(
     Parameters
     ----------
     features
-        The candidate feature table, as for :func:`criteria.scoring.score_candidates`.
+        The candidate feature table, as for :func:`criteria.scoring.score`, or the
+        :class:`~criteria.matrix.CriteriaMatrix` built from it (stage 1 is then reused).
     profile
-        The facility profile.
+        The facility profile (not needed with a matrix).
     weights
         Weight overrides by criterion name (the base weights), as for scoring.
 
@@ -531,27 +627,27 @@ def smallest_flip(
     >>> flip["top_site"], flip["smallest"]["criterion"], round(flip["smallest"]["change"], 6)
     ('A', 'a', -0.1)
     """
-    matrix = _prepare(features, profile, weights)
-    if matrix.n_sites == 0:
+    eligible = _prepare(features, profile, weights)
+    if eligible.n_sites == 0:
         return {"top_site": None, "criteria": {}, "smallest": None}
-    ordinal, _ = _ranks(matrix.scores(matrix.weights[None, :]))
-    top = int(np.argmin(ordinal[:, 0]))
-    criteria = {name: _flip(matrix, i, top) for i, name in enumerate(matrix.names)}
+    top = int(best_first(eligible.scores(eligible.weights))[0, 0])
+    values = eligible.matrix.transformed_t[:, eligible.matrix.eligible].T
+    criteria = {name: _flip(eligible, values, i, top) for i, name in enumerate(eligible.names)}
     changes = {n: abs(e["change"]) for n, e in criteria.items() if e["change"] is not None}
     smallest = None
     if changes:
         name = min(changes, key=changes.__getitem__)
         smallest = {"criterion": name, **criteria[name]}
     return {
-        "top_site": _label(matrix.labels[top]),
+        "top_site": _label(eligible.labels[top]),
         "criteria": criteria,
         "smallest": smallest,
     }
 
 
 def sensitivity_report(
-    features: pd.DataFrame,
-    profile: Profile,
+    features: Candidates,
+    profile: Profile | None = None,
     *,
     weights: Mapping[str, float] | pd.Series | None = None,
     steps: Sequence[float] = DEFAULT_STEPS,
@@ -565,9 +661,10 @@ def sensitivity_report(
     Parameters
     ----------
     features
-        The candidate feature table, as for :func:`criteria.scoring.score_candidates`.
+        The candidate feature table, as for :func:`criteria.scoring.score`, or the
+        :class:`~criteria.matrix.CriteriaMatrix` built from it (stage 1 is then reused).
     profile
-        The facility profile.
+        The facility profile (not needed with a matrix).
     weights
         Weight overrides by criterion name (the base weights), as for scoring.
     steps
@@ -583,13 +680,15 @@ def sensitivity_report(
         ``{"profile", "aggregation", "weights", "top_n", "one_at_a_time", "monte_carlo",
         "smallest_flip"}``. ``one_at_a_time`` is a list of row records; ``monte_carlo``
         holds the run settings, ``mean_spearman``, ``top_site``, ``top_site_share`` and
-        ``sites``: records ``{"id", "rank", "share_in_top_n", "median_rank", "rank_p05",
-        "rank_p95"}`` for every site that reached the top N in some draw or ranks in it at
+        ``sites``: records ``{"id", "rank", "share_in_top_n", "stability", "median_rank",
+        "rank_p05", "rank_p95"}`` (``stability`` is ``share_in_top_n`` under the name the
+        exports use) for every site that reached the top N in some draw or ranks in it at
         base, by base rank.
     """
-    oat = one_at_a_time(features, profile, steps=steps, top_n=top_n, weights=weights)
-    mc = monte_carlo(features, profile, n=n, spread=spread, top_n=top_n, seed=seed, weights=weights)
-    flip = smallest_flip(features, profile, weights=weights)
+    matrix = _prepare(features, profile, None).matrix  # stage 1 once for all three
+    oat = one_at_a_time(matrix, steps=steps, top_n=top_n, weights=weights)
+    mc = monte_carlo(matrix, n=n, spread=spread, top_n=top_n, seed=seed, weights=weights)
+    flip = smallest_flip(matrix, weights=weights)
     shown = mc[(mc["share_in_top_n"] > 0) | (mc["rank"] <= top_n)].sort_values("rank")
     sites = [
         {
@@ -597,7 +696,7 @@ def sensitivity_report(
             "rank": int(row["rank"]),
             **{
                 key: _number(row[key])
-                for key in ("share_in_top_n", "median_rank", "rank_p05", "rank_p95")
+                for key in ("share_in_top_n", "stability", "median_rank", "rank_p05", "rank_p95")
             },
         }
         for label, row in shown.iterrows()
@@ -608,8 +707,8 @@ def sensitivity_report(
     ]
     attrs = mc.attrs
     return {
-        "profile": profile.name,
-        "aggregation": profile.aggregation,
+        "profile": matrix.profile.name,
+        "aggregation": matrix.aggregation,
         "weights": attrs["weights"],
         "top_n": int(top_n),
         "one_at_a_time": records,
