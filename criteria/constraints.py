@@ -270,7 +270,7 @@ def format_nl(value: Any, feature: str = "") -> str:
 
     Examples
     --------
-    >>> format_nl(1234.5, "distance_to_dwelling_m"), format_nl(12.5, "floor_area_m2")
+    >>> format_nl(1234.6, "distance_to_dwelling_m"), format_nl(12.5, "floor_area_m2")
     ('1.235 m', '12,5 m²')
     """
     if isinstance(value, int | float | np.integer | np.floating) and math.isfinite(value):
