@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -243,14 +244,20 @@ def constraint_columns(features: pd.DataFrame, profile: Profile) -> list[str]:
     return [c for c in dict.fromkeys(columns) if c in features.columns]
 
 
+@lru_cache(maxsize=1024)
+def _unit(feature: str, *, english: bool = False) -> str:
+    """Return the unit a feature name's suffix carries (``_m`` -> `` m``), or ``""``."""
+    units = _UNITS_EN if english else _UNITS
+    return next((u for suffix, u in units if feature.endswith(suffix)), "")
+
+
 def _format_value(value: Any, feature: str) -> str:
     """Format a raw value with the unit its feature name carries (English notation)."""
     if isinstance(value, float | np.floating) and math.isfinite(value):
         text = f"{value:.0f}" if float(value).is_integer() or abs(value) >= 100 else f"{value:.3g}"
     else:
         text = str(value)
-    unit = next((u for suffix, u in _UNITS_EN if feature.endswith(suffix)), "")
-    return text + unit
+    return text + _unit(feature, english=True)
 
 
 def format_nl(value: Any, feature: str = "") -> str:
@@ -279,8 +286,7 @@ def format_nl(value: Any, feature: str = "") -> str:
         text = text.replace(",", "\0").replace(".", ",").replace("\0", ".")
     else:
         text = str(value)
-    unit = next((u for suffix, u in _UNITS if feature.endswith(suffix)), "")
-    return text + unit
+    return text + _unit(feature)
 
 
 def _label(feature: str) -> str:

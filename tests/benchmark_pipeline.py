@@ -23,6 +23,7 @@ from geo.features import nearest_distance_m
 from geo.neighbourhoods import neighbourhoods_from_cbs
 from geo.regions import resolve_region
 from geo.workspace import load_region_data
+from tests.benchmark_engine import engine_benchmarks
 
 
 def timed(function: Callable[[], object], *, repeat: int = 3) -> tuple[float, object]:
@@ -134,11 +135,15 @@ def main() -> None:
         )
     )
 
+    engine_rows, bench = engine_benchmarks()
+    rows.extend(engine_rows)
+
     print(f"{'benchmark':<58} {'what':<24} {'ours s':>9} {'baseline s':>11} {'ratio':>7}")
     for label, what, ours, baseline in rows:
         ratio = f"{baseline / ours:7.0f}x" if baseline else ""
         base = f"{baseline:11.3f}" if baseline else ""
         print(f"{label:<58} {what:<24} {ours:9.4f} {base:>11} {ratio:>7}")
+    print("\n".join(bench))
 
 
 if __name__ == "__main__":
