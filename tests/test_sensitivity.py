@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 from scipy.stats import spearmanr
 
-import criteria.sensitivity as sensitivity_module
+import criteria._ranking as ranking_module
 from criteria.matrix import build_matrix
 from criteria.profiles import list_profiles, load_profile, profile_from_dict
 from criteria.scoring import score_candidates
@@ -418,9 +418,9 @@ def test_chunked_equals_unchunked(monkeypatch):
         )
 
     whole_mc, whole_oat = run()
-    monkeypatch.setattr(sensitivity_module, "_CHUNK_CELLS", 1)  # one weight vector per chunk
+    monkeypatch.setattr(ranking_module, "CHUNK_CELLS", 1)  # one weight vector per chunk
     chunked_mc, chunked_oat = run()
-    monkeypatch.setattr(sensitivity_module, "_CHUNK_CELLS", 10**9)  # everything in one chunk
+    monkeypatch.setattr(ranking_module, "CHUNK_CELLS", 10**9)  # everything in one chunk
     single_mc, single_oat = run()
     for other_mc, other_oat in ((chunked_mc, chunked_oat), (single_mc, single_oat)):
         pd.testing.assert_frame_equal(whole_mc, other_mc)
