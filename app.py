@@ -715,16 +715,7 @@ def spread_tab(run: ScenarioResult, source: DataSource, uploads: Uploads) -> Non
             f"Inwoners binnen {access['within_m'] / 1000:.0f} km van een voorziening",
             f"{access['share_within']:.0%}",
         )
-    dutch = {
-        "name": "naam",
-        "inhabitants": "inwoners",
-        "facilities": "voorzieningen",
-        "places": "plaatsen",
-        "per_10k": "per 10.000",
-        "fair_share": "eerlijk deel",
-        "surplus": "boven/onder",
-    }
-    st.dataframe(units.rename(columns=dutch).round(2), hide_index=True, width="stretch")
+    st.dataframe(presentation.unit_table(units), hide_index=True, width="stretch")
 
 
 def reach_tab(run: ScenarioResult, source: DataSource, uploads: Uploads) -> None:

@@ -9,6 +9,10 @@ Two rules, both vectorised over all candidates at once:
 Weights are normalised to sum to 1 and criteria with zero weight are left out before the
 computation, so a zero-weight criterion never changes a score (not even when its values are
 missing).
+
+The scoring engine computes the same two rules on its criteria matrix
+(:meth:`criteria.matrix.CriteriaMatrix.scores`), for one or many weight vectors at once;
+these frame functions remain for a single table of transformed values.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ profiles live in ``criteria/profiles/<name>.toml``; the schema::
     feature = "distance_to_dwelling_m"
     op = ">="                         # >=, <=, >, <, ==, !=, in, not in
     value = 100                       # a list for in / not in
-    missing = "fail"                  # or "pass": what an unknown (NaN) value does
+    missing = "check"                 # or "exclude": what an unknown (NaN) value does
     rationale = "..."                 # required, shown in the exclusion reason
     label = "Minstens 100 m van woningen"   # Dutch name for people (default: name)
     help = "..."                      # Dutch explanation for people (default: rationale)
@@ -37,6 +37,14 @@ profiles live in ``criteria/profiles/<name>.toml``; the schema::
 
     [ahp]                             # weighting = "ahp": each pair once, a vs b on 1/9 … 9
     pairwise = [["ov_access", "draagkracht", 2], ...]
+
+Hard rules decide on measured data only (DESIGN §5, issue 9). An unknown (NaN) value never
+excludes a site by default (``missing = "check"``): the site is flagged "te controleren" with
+the rule and the reason, and still ranks. ``missing = "exclude"`` is the explicit opt-in for a
+recorded attribute whose absence itself disqualifies a site; even then a value whose source
+is an estimate (see :mod:`criteria.constraints`) only flags. The older values ``"fail"`` and
+``"pass"`` are still read, both as ``"check"``: a missing value is never silently passed,
+nor silently excluded.
 """
 
 from __future__ import annotations
@@ -68,8 +76,12 @@ from criteria.weights import (
 OPERATORS: tuple[str, ...] = (">=", "<=", ">", "<", "==", "!=", "in", "not in")
 #: Weighting methods understood in profiles.
 WEIGHTINGS: tuple[str, ...] = ("direct", "rank_sum", "rank_reciprocal", "ahp")
-#: Policies for an unknown (NaN) feature value in a constraint.
-MISSING_POLICIES: tuple[str, ...] = ("fail", "pass")
+#: Policies for an unknown (NaN) feature value in a constraint: ``"check"`` flags the site
+#: "te controleren" (the default), ``"exclude"`` excludes it; ``"fail"`` and ``"pass"`` are
+#: older spellings, both read as ``"check"``.
+MISSING_POLICIES: tuple[str, ...] = ("check", "exclude", "fail", "pass")
+#: The policies under which an unknown value excludes a site.
+EXCLUDING_POLICIES: frozenset[str] = frozenset({"exclude"})
 
 _TOP_KEYS = {
     "name",
@@ -103,7 +115,7 @@ class Clause:
     feature: str
     op: str
     value: Any
-    missing: str = "fail"
+    missing: str = "check"
 
     def describe(self) -> str:
         """Return the rule as text, e.g. ``distance_to_dwelling_m >= 100``."""
@@ -382,7 +394,10 @@ def _clause(table: Any, *, item: str, missing: str) -> Clause:
         raise ProfileError(msg, item=item)
     policy = table.get("missing", missing)
     if policy not in MISSING_POLICIES:
-        msg = f"missing must be 'fail' or 'pass', got {policy!r}"
+        msg = (
+            f"missing must be 'check' or 'exclude' (older 'fail' and 'pass' read as 'check'), "
+            f"got {policy!r}"
+        )
         raise ProfileError(msg, item=item)
     return Clause(feature=feature, op=op, value=value, missing=policy)
 
@@ -403,11 +418,11 @@ def _constraint(table: Any, *, number: int) -> Constraint:
                 f"{clauses_in!r}"
             )
             raise ProfileError(msg, item=item)
-        policy = table.get("missing", "fail")
+        policy = table.get("missing", "check")
         clauses = tuple(_clause(c, item=item, missing=policy) for c in clauses_in)
     else:
         plain = {key: value for key, value in table.items() if key in _CLAUSE_KEYS}
-        clauses = (_clause(plain, item=item, missing="fail"),)
+        clauses = (_clause(plain, item=item, missing="check"),)
     name = table.get("name", " or ".join(c.describe() for c in clauses))
     item = f"constraint {name!r}"
     return Constraint(

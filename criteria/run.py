@@ -19,7 +19,7 @@ import pandas as pd
 
 from criteria.profiles import Profile
 from criteria.scenario import SCENARIO_VERSION, Scenario, ShortlistOptions, profile_spec_json
-from criteria.scoring import explain, score_candidates
+from criteria.scoring import explain, score
 from criteria.shortlist import EvennessTarget, pick_sites
 from geo._errors import PlekwijzerInputError
 from geo.datadir import DataSource, resolve_data_dir
@@ -53,11 +53,11 @@ EXPORT_PROPERTIES = (
     "shortlisted",
     "buurtcode",
     "gemeentecode",
+    "checks",
 )
 
-#: Properties exported when the run has them: the "te controleren" checks, and the share of
-#: weight draws in which a site stays in the top N (with sensitivity).
-OPTIONAL_EXPORT_PROPERTIES = ("checks", "stability")
+#: Exported when sensitivity ran: the share of weight draws in which a site stays in the top N.
+OPTIONAL_EXPORT_PROPERTIES = ("stability",)
 
 _VERSIONED = ("plekwijzer", "geopandas", "shapely", "pyproj", "pandas", "numpy")
 
@@ -97,7 +97,11 @@ class ScoringRun:
     def criteria_records(self) -> pd.Series:
         """Return per site the ``criteria`` export property.
 
-        Each value is ``{criterion: {raw, transformed, weight, contribution}}``.
+        Each value is ``{criterion: {raw, transformed, weight, contribution, source}}``;
+        ``source`` says how the raw value was obtained: ``measured`` (a recorded attribute or
+        a distance to loaded points), ``network`` (walking over the road network),
+        ``straight_line`` (straight line × detour factor, off the network) or ``estimate``
+        (from buurt figures).
         """
         names = [n for n in self.weights if f"raw__{n}" in self.table.columns]
         records = []
@@ -109,6 +113,7 @@ class ScoringRun:
                         "transformed": float(row[f"transformed__{n}"]),
                         "weight": self.weights[n],
                         "contribution": float(row[f"contribution__{n}"]),
+                        "source": row.get(f"source__{n}") or "measured",
                     }
                     for n in names
                 }
@@ -163,7 +168,7 @@ def run_scoring(
     options = options or ShortlistOptions()
     if weights:
         profile = profile.with_weights(weights)
-    result = score_candidates(features, profile)
+    result = score(features, profile)
     keep = [
         "id",
         "name",
@@ -175,7 +180,7 @@ def run_scoring(
         features.geometry.name,
     ]
     table = gpd.GeoDataFrame(
-        features[keep].join(result), geometry=features.geometry.name, crs=features.crs
+        features[keep].join(result.table), geometry=features.geometry.name, crs=features.crs
     )
     if options.evenness_weight > 0 and evenness is None:
         msg = "an evenness weight above 0 needs the region's spread (evenness_target)"
@@ -190,13 +195,13 @@ def run_scoring(
     )
     table["shortlisted"] = picks.shortlisted
     table["pick_order"] = picks.pick_order
-    used = {k: float(v) for k, v in result.attrs.get("weights", profile.weights).items()}
+    used = {k: float(v) for k, v in result.weights.items()}
     return ScoringRun(
         profile=profile,
         weights=used,
         table=table,
         options=options,
-        warnings=list(result.attrs.get("warnings", [])),
+        warnings=list(result.warnings),
     )
 
 

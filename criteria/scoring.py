@@ -1,123 +1,238 @@
-"""Score candidate sites with a profile: constraints, transforms, weights, aggregation.
+"""Score candidate sites with a profile, in two stages: transform once, weigh many times.
 
-:func:`score_candidates` works on all candidates at once (one vectorised pass per criterion
-and constraint, never per row); only the human-readable exclusion reasons are built row by
-row, and only for the rows that fail a constraint. :func:`explain` turns one result row
-back into the per-criterion story behind its score.
+Stage 1, :func:`criteria.matrix.build_matrix`, transforms every criterion and decides every
+hard rule once. Stage 2, :func:`weigh`, aggregates that matrix with a weight vector (one
+matrix-vector product) and ranks the eligible sites (one sort); a weight change in the app
+repeats only stage 2. Neither stage builds a string: exclusion reasons, "te controleren"
+checks and per-criterion explanations are built by :meth:`ScoreResult.rows` and
+:meth:`ScoreResult.explain` for the rows shown or exported only.
+
+:func:`score` runs both stages; :func:`score_candidates` is the same as one table, the layout
+the front ends have always read.
 
 Unknown (NaN) feature values in a soft criterion score 0 on that criterion — the worst case
-— so that a candidate never gains from missing data; :func:`explain` flags them.
+— so that a candidate never gains from missing data; :func:`explain` flags them. Hard rules
+decide on measured data only (:mod:`criteria.constraints`).
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from criteria._errors import FeatureTableError, ProfileError, WeightError
-from criteria.aggregation import AGGREGATIONS
-from criteria.profiles import Clause, Constraint, Profile
-from criteria.transforms import apply_transform
+from criteria.constraints import check_entries, exclusion_reasons
+from criteria.matrix import CriteriaMatrix, best_first, build_matrix
+from criteria.profiles import Criterion, Profile
 from criteria.weights import direct_weights
 
 #: Output column prefixes, one column per criterion each.
 RAW, TRANSFORMED, CONTRIBUTION = "raw__", "transformed__", "contribution__"
-
-_UNITS = (
-    ("_per_km2", " per km²"),
-    ("_per_10k", " per 10,000"),
-    ("_per_1000", " per 1,000"),
-    ("_m2", " m²"),
-    ("_km", " km"),
-    ("_m", " m"),
-)
-_COMPARE = {
-    ">=": np.greater_equal,
-    "<=": np.less_equal,
-    ">": np.greater,
-    "<": np.less,
-}
+#: Output column prefix of a criterion's value source (only where the feature table has one).
+SOURCE = "source__"
+#: The first columns of every scoring table, in order.
+STATUS_COLUMNS = ("score", "rank", "excluded", "exclusion_reasons", "needs_check", "checks")
 
 
-def _missing_feature(
-    feature: str, features: pd.DataFrame, *, profile: Profile, item: str
-) -> ProfileError:
-    msg = (
-        f"needs feature column {feature!r}, which the feature table lacks; available "
-        f"columns are {', '.join(map(str, features.columns))}; compute the feature or mark "
-        "the criterion optional = true"
-    )
-    return ProfileError(msg, source=profile.source, item=item)
+@dataclass(frozen=True, eq=False)
+class ScoreResult:
+    """Scores and ranks of one weighting of a :class:`~criteria.matrix.CriteriaMatrix`.
+
+    Attributes
+    ----------
+    matrix
+        The criteria matrix that was weighed.
+    weights
+        Normalised weights used (named ``weight``, by scored criterion, sum 1).
+    score
+        Shape (sites,): score in [0, 1] of every site, excluded ones included.
+    rank
+        Shape (sites,), int64: 1 = best among the eligible sites, 0 = excluded (never ranked).
+    """
+
+    matrix: CriteriaMatrix
+    weights: pd.Series
+    score: np.ndarray
+    rank: np.ndarray
+
+    @property
+    def index(self) -> pd.Index:
+        """The candidates, in feature-table order."""
+        return self.matrix.index
+
+    @property
+    def excluded(self) -> np.ndarray:
+        """Shape (sites,): excluded by a hard rule on measured data or outside the region."""
+        return self.matrix.excluded
+
+    @property
+    def needs_check(self) -> np.ndarray:
+        """Shape (sites,): not excluded, but a hard rule could not be decided ("te controleren")."""
+        return self.matrix.needs_check
+
+    @property
+    def warnings(self) -> list[str]:
+        """Messages for the user (e.g. optional criteria dropped for lack of data)."""
+        return list(self.matrix.warnings)
+
+    @property
+    def dropped_criteria(self) -> list[str]:
+        """Optional criteria dropped because their feature column is absent."""
+        return list(self.matrix.dropped)
+
+    def ranks(self) -> pd.Series:
+        """Return the ranks as a Series named ``rank`` (Int64, <NA> when excluded)."""
+        return pd.Series(_nullable(self.rank), index=self.index, name="rank")
+
+    def top(self, n: int) -> pd.Index:
+        """Labels of the ``n`` best-ranked sites, best first."""
+        ranked = np.flatnonzero((self.rank > 0) & (self.rank <= n))
+        return self.index[ranked[np.argsort(self.rank[ranked])]]
+
+    def _positions(self, labels: Sequence[Any] | pd.Index | None) -> np.ndarray:
+        if labels is None:
+            return np.arange(self.matrix.n_sites)
+        positions = self.index.get_indexer(pd.Index(labels))
+        if (positions < 0).any():
+            unknown = pd.Index(labels)[positions < 0][:5].tolist()
+            msg = f"no candidate with id {unknown} in this result"
+            raise KeyError(msg)
+        return positions
+
+    def rows(self, labels: Sequence[Any] | pd.Index | None = None) -> pd.DataFrame:
+        """Return the full scoring table for some rows, texts included (all rows if None).
+
+        Parameters
+        ----------
+        labels
+            Index labels of the rows wanted, in the order wanted; None for all rows.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``score``, ``rank`` (Int64, <NA> when excluded), ``excluded`` (bool),
+            ``exclusion_reasons`` (list of str, empty unless excluded), ``needs_check``
+            (bool), ``checks`` (list of ``{"rule", "reason"}``, empty unless
+            ``needs_check``), then per scored criterion ``raw__<name>``,
+            ``transformed__<name>`` (NaN raw -> 0) and ``contribution__<name>`` (weighted
+            sum: ``weight * transformed``, adding up to the score; geometric mean:
+            ``transformed ** weight``, multiplying to it), and ``source__<name>``
+            (measured, network, estimate or straight_line) for the criteria whose feature
+            has a ``source__`` column.
+        """
+        at = self._positions(labels)
+        matrix = self.matrix
+        index = self.index[at]
+        constraints = (matrix.constraint_values, matrix.profile, matrix.masks, at)
+        columns: dict[str, Any] = {
+            "score": self.score[at],
+            "rank": _nullable(self.rank[at]),
+            "excluded": matrix.excluded[at],
+            "exclusion_reasons": _objects(exclusion_reasons(*constraints)),
+            "needs_check": matrix.needs_check[at],
+            "checks": _objects(check_entries(*constraints)),
+        }
+        transformed = matrix.transformed_t[:, at]
+        w = self.weights.to_numpy()[:, None]
+        if matrix.aggregation == "weighted_sum":
+            contributions = transformed * w
+        else:
+            contributions = transformed**w
+        for name in matrix.names:
+            columns[RAW + name] = matrix.raw[name].iloc[at].array
+        for j, name in enumerate(matrix.names):
+            columns[TRANSFORMED + name] = transformed[j]
+        for j, name in enumerate(matrix.names):
+            columns[CONTRIBUTION + name] = contributions[j]
+        for name, sources in matrix.sources.items():
+            columns[SOURCE + name] = sources[at]
+        return pd.DataFrame(columns, index=index)
+
+    @cached_property
+    def table(self) -> pd.DataFrame:
+        """The full scoring table of every row (see :meth:`rows`); built on first use."""
+        return self.rows()
+
+    def explain(self, label: Any) -> dict[str, dict[str, Any]]:
+        """Explain one site criterion by criterion (see :func:`explain`)."""
+        return _explain_row(self.rows([label]).iloc[0], self.matrix.criteria, self.weights)
 
 
-def _format_value(value: Any, feature: str) -> str:
-    """Format a raw value with the unit its feature name carries (``_m`` -> ``m``)."""
-    if isinstance(value, float | np.floating) and math.isfinite(value):
-        text = f"{value:.0f}" if float(value).is_integer() or abs(value) >= 100 else f"{value:.3g}"
-    else:
-        text = str(value)
-    unit = next((u for suffix, u in _UNITS if feature.endswith(suffix)), "")
-    return text + unit
+def _nullable(rank: np.ndarray) -> pd.arrays.IntegerArray:
+    """Return ranks as Int64 with <NA> for 0 (excluded)."""
+    return pd.arrays.IntegerArray(rank.astype(np.int64), rank == 0)
 
 
-def _clause_passes(clause: Clause, column: pd.Series, *, profile: Profile, item: str) -> pd.Series:
-    """Vectorised test of one clause; unknown values follow the clause's missing policy."""
-    missing = column.isna()
-    if clause.op in _COMPARE:
-        try:
-            numbers = pd.to_numeric(column, errors="raise").astype("float64")
-        except (TypeError, ValueError) as err:
-            msg = (
-                f"operator {clause.op!r} needs numbers but column {clause.feature!r} holds text; "
-                "use == or in"
-            )
-            raise ProfileError(msg, source=profile.source, item=item) from err
-        passed = pd.Series(
-            _COMPARE[clause.op](numbers.to_numpy(), clause.value), index=column.index
-        )
-    elif clause.op in ("in", "not in"):
-        passed = column.isin(list(clause.value))
-        if clause.op == "not in":
-            passed = ~passed
-    else:
-        passed = column == clause.value
-        if clause.op == "!=":
-            passed = ~passed
-    passed = passed.fillna(value=False).astype(bool)
-    return passed.where(~missing, clause.missing == "pass").astype(bool)
+def _objects(values: list[Any]) -> np.ndarray:
+    """Return a list of lists as a 1-d object array (numpy would make it 2-d)."""
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out
 
 
-def _reasons(constraint: Constraint, features: pd.DataFrame, rows: np.ndarray) -> list[str]:
-    """Build the exclusion reason of one failed constraint for the rows (positions) given."""
-    parts = []
-    for clause in constraint.clauses:
-        rule = clause.describe().removeprefix(clause.feature + " ")
-        values = features[clause.feature].to_numpy()[rows]
-        parts.append(
-            [
-                f"{clause.feature}: value unknown, needs {rule}"
-                if pd.isna(value)
-                else f"{clause.feature} = {_format_value(value, clause.feature)}, needs {rule}"
-                for value in values
-            ]
-        )
-    return [f"{' or '.join(texts)} ({constraint.rationale})" for texts in zip(*parts, strict=True)]
+def weigh(
+    matrix: CriteriaMatrix, weights: Mapping[str, float] | pd.Series | None = None
+) -> ScoreResult:
+    """Weigh a criteria matrix: stage 2 of scoring (scores and ranks, no text).
+
+    Parameters
+    ----------
+    matrix
+        From :func:`criteria.matrix.build_matrix`.
+    weights
+        Weight overrides by criterion name, on top of the matrix's base weights.
+
+    Returns
+    -------
+    ScoreResult
+        Scores and ranks of every site.
+
+    Raises
+    ------
+    ProfileError
+        For an unknown criterion name in ``weights``.
+    WeightError
+        For a negative weight, or when every scored criterion gets weight 0.
+    """
+    w = matrix.weights(weights)
+    # Normalised once more, as the aggregation functions always did, so that scores stay
+    # identical to the one-stage engine to the last bit.
+    score = matrix.scores(direct_weights(w.to_dict()).to_numpy())
+    order = best_first(score[matrix.eligible])
+    rank = np.zeros(matrix.n_sites, dtype=np.int64)
+    rank[matrix.eligible[order]] = np.arange(1, len(order) + 1)
+    score.setflags(write=False)
+    rank.setflags(write=False)
+    return ScoreResult(matrix=matrix, weights=w, score=score, rank=rank)
 
 
-def _rank(score: pd.Series, excluded: pd.Series) -> pd.Series:
-    """Rank 1 = best among non-excluded; ties broken by index label, so row order never matters."""
-    eligible = score[~excluded].round(12)
-    try:
-        eligible = eligible.sort_index(kind="stable")
-    except TypeError:
-        eligible = eligible.iloc[np.argsort(eligible.index.astype(str), kind="stable")]
-    ordered = eligible.sort_values(ascending=False, kind="stable")
-    ranks = pd.Series(np.arange(1, len(ordered) + 1), index=ordered.index)
-    return ranks.reindex(score.index).astype("Int64").rename("rank")
+def score(
+    features: pd.DataFrame,
+    profile: Profile,
+    *,
+    weights: Mapping[str, float] | pd.Series | None = None,
+) -> ScoreResult:
+    """Score every candidate with a profile: :func:`~criteria.matrix.build_matrix`, then weigh.
+
+    Parameters
+    ----------
+    features
+        One row per candidate (unique index) with the feature columns the profile names.
+    profile
+        The profile (see :func:`criteria.profiles.load_profile`).
+    weights
+        Weight overrides by criterion name (see :meth:`Profile.with_weights`).
+
+    Returns
+    -------
+    ScoreResult
+        Keep ``result.matrix`` to weigh again after a weight change.
+    """
+    return weigh(build_matrix(features, profile, weights=weights))
 
 
 def score_candidates(
@@ -126,7 +241,10 @@ def score_candidates(
     *,
     weights: Mapping[str, float] | pd.Series | None = None,
 ) -> pd.DataFrame:
-    """Score every candidate with a profile.
+    """Score every candidate with a profile, as one table.
+
+    The same as ``score(features, profile, weights=weights).table`` plus ``attrs`` for the
+    callers that read them; new code should use :func:`score` and its typed result.
 
     Parameters
     ----------
@@ -141,15 +259,9 @@ def score_candidates(
     Returns
     -------
     pandas.DataFrame
-        Aligned to ``features.index``, with ``score`` (0 to 1, computed for every row),
-        ``rank`` (Int64, 1 = best, <NA> when excluded), ``excluded`` (bool),
-        ``exclusion_reasons`` (list of str, empty when not excluded) and per criterion
-        ``raw__<name>``, ``transformed__<name>`` (NaN raw -> 0) and ``contribution__<name>``
-        (weighted sum: ``weight * transformed``, the contributions add up to the score;
-        geometric mean: ``transformed ** weight``, they multiply to the score).
-        ``attrs`` holds ``profile``, ``aggregation``, ``weights`` (the normalised weights
-        used), ``dropped_criteria``, ``missing_values`` (NaN count per criterion) and
-        ``warnings`` (list of str).
+        Aligned to ``features.index``, the columns of :meth:`ScoreResult.rows`. ``attrs``
+        holds ``profile``, ``aggregation``, ``weights`` (the normalised weights used),
+        ``dropped_criteria``, ``missing_values`` (NaN count per criterion) and ``warnings``.
 
     Raises
     ------
@@ -159,90 +271,39 @@ def score_candidates(
     FeatureTableError
         When the feature table's index has duplicates.
     """
-    if not features.index.is_unique:
-        dupes = features.index[features.index.duplicated()].unique()[:5].tolist()
-        msg = f"feature table index must be unique (one row per candidate); duplicated: {dupes}"
-        raise FeatureTableError(msg)
-    if weights is not None:
-        profile = profile.with_weights(weights)
-    for constraint in profile.constraints:
-        for feature in constraint.features:
-            if feature not in features.columns:
-                raise _missing_feature(
-                    feature, features, profile=profile, item=f"constraint {constraint.name!r}"
-                )
-    used, dropped, warnings = [], [], []
-    for criterion in profile.criteria:
-        if criterion.feature in features.columns:
-            used.append(criterion)
-        elif criterion.optional:
-            dropped.append(criterion.name)
-            warnings.append(
-                f"criterion {criterion.name!r} dropped: feature {criterion.feature!r} is not "
-                "available; the other weights were renormalised"
-            )
-        else:
-            raise _missing_feature(
-                criterion.feature, features, profile=profile, item=f"criterion {criterion.name!r}"
-            )
-    if not used:
-        msg = "none of the criteria can be scored: all are optional and their features are absent"
-        raise ProfileError(msg, source=profile.source)
-    all_weights = profile.weights
-    try:
-        w = direct_weights({c.name: all_weights[c.name] for c in used})
-    except WeightError as err:
-        raise err.located(source=profile.source) from err
-
-    raw = {c.name: features[c.feature] for c in used}
-    transformed = {}
-    for criterion in used:
-        try:
-            transformed[criterion.name] = apply_transform(raw[criterion.name], criterion.transform)
-        except ProfileError as err:
-            raise err.located(source=profile.source, item=f"criterion {criterion.name!r}") from err
-    t_frame = pd.DataFrame(transformed, index=features.index).fillna(0.0)
-    score = AGGREGATIONS[profile.aggregation](t_frame, w)
-    if profile.aggregation == "weighted_sum":
-        contributions = t_frame.mul(w, axis="columns")
-    else:
-        contributions = t_frame.pow(w, axis="columns")
-
-    passes = pd.DataFrame(index=features.index)
-    for number, constraint in enumerate(profile.constraints):
-        item = f"constraint {constraint.name!r}"
-        ok = pd.Series(False, index=features.index)
-        for clause in constraint.clauses:
-            ok |= _clause_passes(clause, features[clause.feature], profile=profile, item=item)
-        passes[number] = ok
-    excluded = ~passes.all(axis="columns")  # all() over no constraints is True: none excluded
-    reasons = pd.Series([[] for _ in range(len(features))], index=features.index, dtype=object)
-    lists = reasons.to_numpy()
-    failed = ~passes.to_numpy(dtype=bool)
-    for number, constraint in enumerate(profile.constraints):
-        rows = np.flatnonzero(failed[:, number])
-        for row, text in zip(rows, _reasons(constraint, features, rows), strict=True):
-            lists[row].append(text)
-
-    columns: dict[str, pd.Series] = {
-        "score": score,
-        "rank": _rank(score, excluded),
-        "excluded": excluded.astype(bool),
-        "exclusion_reasons": reasons,
+    result = score(features, profile, weights=weights)
+    table = result.table
+    table.attrs = {
+        "profile": result.matrix.profile.name,
+        "aggregation": result.matrix.aggregation,
+        "weights": result.weights.to_dict(),
+        "dropped_criteria": result.dropped_criteria,
+        "missing_values": result.matrix.missing_values,
+        "warnings": result.warnings,
     }
-    for prefix, frame in ((RAW, raw), (TRANSFORMED, t_frame), (CONTRIBUTION, contributions)):
-        for criterion in used:
-            columns[prefix + criterion.name] = frame[criterion.name]
-    result = pd.DataFrame(columns, index=features.index)
-    result.attrs = {
-        "profile": profile.name,
-        "aggregation": profile.aggregation,
-        "weights": w.to_dict(),
-        "dropped_criteria": dropped,
-        "missing_values": {name: int(values.isna().sum()) for name, values in raw.items()},
-        "warnings": warnings,
-    }
-    return result
+    return table
+
+
+def _explain_row(
+    row: pd.Series, criteria: Sequence[Criterion], weights: pd.Series
+) -> dict[str, dict[str, Any]]:
+    explanation = {}
+    for criterion in criteria:
+        raw = row[RAW + criterion.name]
+        missing = bool(pd.isna(raw))
+        source = row.get(SOURCE + criterion.name)
+        explanation[criterion.name] = {
+            "feature": criterion.feature,
+            "raw": None if missing else (raw.item() if isinstance(raw, np.generic) else raw),
+            "transformed": float(row[TRANSFORMED + criterion.name]),
+            "weight": float(weights[criterion.name]),
+            "contribution": float(row[CONTRIBUTION + criterion.name]),
+            "missing": missing,
+            "source": "measured" if source is None or pd.isna(source) else str(source),
+            "note": f"{criterion.feature} unknown: scored 0 (worst case)" if missing else None,
+            "rationale": criterion.rationale,
+        }
+    return explanation
 
 
 def explain(
@@ -266,26 +327,14 @@ def explain(
     -------
     dict
         ``{criterion: {"feature", "raw", "transformed", "weight", "contribution",
-        "missing", "note", "rationale"}}`` for the criteria that were scored; ``missing``
-        is True when the raw value was unknown and scored 0 (worst case), with a ``note``
-        saying so (else None).
+        "missing", "source", "note", "rationale"}}`` for the criteria that were scored;
+        ``missing`` is True when the raw value was unknown and scored 0 (worst case), with a
+        ``note`` saying so (else None); ``source`` says how the raw value was obtained:
+        ``"measured"`` (also when the feature table says nothing), ``"network"``,
+        ``"estimate"`` or ``"straight_line"``.
     """
     if weights is not None:
         profile = profile.with_weights(weights)
     scored = [c for c in profile.criteria if TRANSFORMED + c.name in result_row.index]
     w = direct_weights({c.name: profile.weights[c.name] for c in scored})
-    explanation = {}
-    for criterion in scored:
-        raw = result_row[RAW + criterion.name]
-        missing = bool(pd.isna(raw))
-        explanation[criterion.name] = {
-            "feature": criterion.feature,
-            "raw": None if missing else (raw.item() if isinstance(raw, np.generic) else raw),
-            "transformed": float(result_row[TRANSFORMED + criterion.name]),
-            "weight": float(w[criterion.name]),
-            "contribution": float(result_row[CONTRIBUTION + criterion.name]),
-            "missing": missing,
-            "note": f"{criterion.feature} unknown: scored 0 (worst case)" if missing else None,
-            "rationale": criterion.rationale,
-        }
-    return explanation
+    return _explain_row(result_row, scored, w)

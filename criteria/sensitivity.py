@@ -1,164 +1,55 @@
 """Sensitivity of a ranking to the criterion weights: one at a time, Monte Carlo, flip point.
 
-All three analyses score the feature table once with :func:`criteria.scoring.score_candidates`
-and keep its ``transformed__<name>`` matrix and ``excluded`` mask: exclusion never depends on
-the weights, and the transformed values never do either, so every other weight vector is
-scored as one matrix product over the eligible (non-excluded) sites — a weighted sum is
-``T @ W``, a weighted geometric mean ``exp(log(T) @ W)`` with zeros kept apart (a zero on a
-positively weighted criterion gives exactly 0, a zero-weight criterion never counts).
+All analyses work on stage 2 of scoring only. The feature table is turned once into a
+:class:`~criteria.matrix.CriteriaMatrix` (or one is given): exclusion never depends on the
+weights and the transformed values never do either, so every other weight vector is scored as
+one matrix product over the eligible (non-excluded) sites — many weight vectors at once as
+``(draws × criteria) @ (criteria × sites)``, in chunks that bound the memory. A weighted sum
+is ``W @ T``, a weighted geometric mean ``exp(W @ log T)`` (a zero on a positively weighted
+criterion gives exactly 0; a zero-weight criterion never counts).
 
-Ranks follow :func:`criteria.scoring.score_candidates`: scores are compared rounded to 12
-decimals and ties are broken by index label, so the row order of the feature table never
-changes a result.
+Ranks follow :func:`criteria.scoring.weigh`: scores are compared rounded to 12 decimals and
+ties are broken by index label, so the row order of the feature table never changes a result.
 
 Weight changes keep the weights summing to 1: when one criterion's weight becomes ``x``, the
 others are scaled proportionally to share ``1 - x``. Monte Carlo weights are the chosen ones
-times lognormal noise, renormalised (see :func:`monte_carlo`).
+times lognormal noise, renormalised (see :func:`monte_carlo`). A site's ``stability`` is the
+share of Monte Carlo draws in which it ranks in the top N (issue 11).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from criteria._ranking import (
+    Candidates,
+    base_ranking,
+    plain_label,
+    prepare,
+    ranked_chunks,
+    spearman,
+    with_weight,
+)
+from criteria.flip import smallest_flip
 from criteria.profiles import Profile
-from criteria.scoring import TRANSFORMED, score_candidates
+
+__all__ = [
+    "DEFAULT_STEPS",
+    "monte_carlo",
+    "one_at_a_time",
+    "sensitivity_report",
+    "smallest_flip",
+    "stability",
+]
 
 #: Relative weight changes tried by :func:`one_at_a_time` (weight × (1 + step)).
 DEFAULT_STEPS: tuple[float, ...] = (-0.5, -0.25, 0.25, 0.5)
-
-# Monte Carlo draws are scored in chunks of at most this many site × draw cells, which bounds
-# the temporary score matrices (~8 bytes each) whatever the number of sites.
-_CHUNK_CELLS = 4_000_000
-_DECIMALS = 12
-
-
-@dataclass(frozen=True)
-class _Matrix:
-    """Transformed values of the eligible sites, ordered by index label (the tie-break)."""
-
-    labels: pd.Index  # eligible sites, sorted by label
-    names: list[str]  # scored criteria
-    weights: np.ndarray  # normalised weights, shape (criteria,)
-    aggregation: str
-    values: np.ndarray  # transformed values, shape (sites, criteria)
-    logs: np.ndarray  # log of the values with log(0) set to 0 (geometric mean only)
-    zeros: np.ndarray  # values == 0, as float for a matrix product (geometric mean only)
-    positions: np.ndarray  # position of each feature-order eligible site in ``labels``
-
-    @property
-    def n_sites(self) -> int:
-        return len(self.labels)
-
-    def scores(self, weights: np.ndarray) -> np.ndarray:
-        """Scores of every site for each row of ``weights``: shape (sites, rows)."""
-        if self.aggregation == "weighted_sum":
-            score = self.values @ weights.T
-        else:
-            # A zero value with a positive weight forces the score to 0; a zero-weight
-            # criterion contributes log(0) * 0, which is why its logs are stored as 0.
-            score = np.exp(self.logs @ weights.T)
-            score[(self.zeros @ (weights.T > 0)) > 0] = 0.0
-        return np.clip(score, 0.0, 1.0).round(_DECIMALS)
-
-
-def _label_order(labels: pd.Index) -> np.ndarray:
-    """Positions that sort the labels, as :func:`criteria.scoring._rank` breaks ties."""
-    try:
-        return np.asarray(labels.argsort(kind="stable"))
-    except TypeError:
-        return np.argsort(labels.astype(str), kind="stable")
-
-
-def _prepare(
-    features: pd.DataFrame, profile: Profile, weights: Mapping[str, float] | pd.Series | None
-) -> _Matrix:
-    result = score_candidates(features, profile, weights=weights)
-    w = pd.Series(result.attrs["weights"], dtype="float64")
-    eligible = result.index[~result["excluded"].to_numpy(dtype=bool)]
-    order = _label_order(eligible)
-    labels = eligible[order]
-    values = result.loc[labels, [TRANSFORMED + name for name in w.index]].to_numpy(dtype="float64")
-    zeros = values == 0.0
-    logs = np.zeros_like(values)
-    if result.attrs["aggregation"] != "weighted_sum":
-        np.log(values, out=logs, where=~zeros)
-    positions = np.empty(len(order), dtype=np.intp)
-    positions[order] = np.arange(len(order))
-    return _Matrix(
-        labels=labels,
-        names=list(w.index),
-        weights=w.to_numpy(),
-        aggregation=result.attrs["aggregation"],
-        values=values,
-        logs=logs,
-        zeros=zeros.astype("float64"),
-        positions=positions,
-    )
-
-
-def _ranks(scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Rank sites in each column of ``scores`` (sites, draws), 1 = best.
-
-    Returns the ordinal ranks (ties go to the earlier row; rows are in label order) and
-    the average ranks (tied sites share the mean of their places) that Spearman's
-    correlation uses; one sort serves both.
-    """
-    sites, draws = scores.shape
-    # Sorting contiguous rows is several times faster than sorting strided columns.
-    rows = np.ascontiguousarray(-scores.T)
-    order = np.argsort(rows, axis=1, kind="stable")
-    places = np.arange(1, sites + 1, dtype=np.int32)
-    ordinal = np.empty(order.shape, dtype=np.int32)
-    np.put_along_axis(ordinal, order, np.broadcast_to(places, order.shape), axis=1)
-    # Tie groups in the sorted rows, laid end to end: a group starts at each row's first
-    # site and wherever the score changes.
-    ordered = np.take_along_axis(rows, order, axis=1)
-    starts = np.ones(ordered.shape, dtype=bool)
-    starts[:, 1:] = ordered[:, 1:] != ordered[:, :-1]
-    group = np.cumsum(starts.ravel()) - 1
-    size = np.bincount(group)
-    first = np.tile(places, draws)[starts.ravel()]
-    mean = (first[group] + (size[group] - 1) / 2.0).reshape(draws, sites)
-    average = np.empty(order.shape)
-    np.put_along_axis(average, order, mean, axis=1)
-    return ordinal.T, average.T
-
-
-def _spearman(base: np.ndarray, draws: np.ndarray) -> np.ndarray:
-    """Spearman correlation of each column of ``draws`` with ``base`` (average ranks).
-
-    The Pearson correlation of average ranks, as :func:`scipy.stats.spearmanr`, for all
-    columns at once; NaN when either side is constant (no ranking to compare).
-    """
-    if base.size < 2:
-        return np.full(draws.shape[1], np.nan)
-    a = base - base.mean()
-    b = draws - draws.mean(axis=0)
-    denominator = np.sqrt((a @ a) * np.einsum("ij,ij->j", b, b))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        rho = (a @ b) / denominator
-    return np.where(denominator > 0, np.clip(rho, -1.0, 1.0), np.nan)
-
-
-def _with_weight(weights: np.ndarray, index: int, new: np.ndarray) -> np.ndarray:
-    """Weight vectors where criterion ``index`` takes each value of ``new``, others scaled.
-
-    When the other weights are all zero they cannot share the rest, so the vector is kept.
-    """
-    new = np.atleast_1d(np.asarray(new, dtype="float64"))
-    rest = 1.0 - weights[index]
-    if rest <= 0.0:
-        return np.tile(weights, (len(new), 1))
-    out = weights[None, :] * ((1.0 - new) / rest)[:, None]
-    out[:, index] = new
-    return out
 
 
 def _check_top_n(top_n: object) -> None:
@@ -167,18 +58,13 @@ def _check_top_n(top_n: object) -> None:
         raise ValueError(msg)
 
 
-def _label(value: Any) -> Any:
-    """Return an index label as a plain Python value (numpy scalars become int, float, str)."""
-    return value.item() if isinstance(value, np.generic) else value
-
-
 def _number(value: float) -> float | None:
     return float(value) if math.isfinite(value) else None
 
 
 def one_at_a_time(
-    features: pd.DataFrame,
-    profile: Profile,
+    features: Candidates,
+    profile: Profile | None = None,
     *,
     steps: Sequence[float] = DEFAULT_STEPS,
     top_n: int = 10,
@@ -193,9 +79,10 @@ def one_at_a_time(
     Parameters
     ----------
     features
-        The candidate feature table, as for :func:`criteria.scoring.score_candidates`.
+        The candidate feature table, as for :func:`criteria.scoring.score`, or the
+        :class:`~criteria.matrix.CriteriaMatrix` built from it (stage 1 is then reused).
     profile
-        The facility profile.
+        The facility profile (not needed with a matrix).
     steps
         Relative weight changes, each > -1 (``-0.5`` halves the weight, ``0.25`` adds 25 %).
     top_n
@@ -234,7 +121,7 @@ def one_at_a_time(
     if bad := [s for s in steps if not s > -1.0]:
         msg = f"steps must be > -1 (a weight cannot go below zero), got {bad}"
         raise ValueError(msg)
-    matrix = _prepare(features, profile, weights)
+    eligible = prepare(features, profile, weights)
     columns = [
         "criterion",
         "step",
@@ -245,40 +132,47 @@ def one_at_a_time(
         "top_site",
         "top_site_changed",
     ]
-    if matrix.n_sites == 0 or not steps:
+    if eligible.n_sites == 0 or not steps:
         return pd.DataFrame(columns=columns)
-    base_ranks, base = (r[:, 0] for r in _ranks(matrix.scores(matrix.weights[None, :])))
+    base_ranks, base = base_ranking(eligible)
     base_top = base_ranks <= top_n
     top_size = int(base_top.sum())
-    rows = []
-    for index, name in enumerate(matrix.names):
-        w = matrix.weights[index]
-        new = np.minimum(w * (1.0 + np.asarray(steps)), 1.0)
-        vectors = _with_weight(matrix.weights, index, new)
-        scores = matrix.scores(vectors)
-        ranks, average = _ranks(scores)
-        rho = _spearman(base, average)
-        overlap = ((ranks <= top_n) & base_top[:, None]).sum(axis=0) / top_size
-        tops = np.argmin(ranks, axis=0)
-        rows.extend(
-            {
-                "criterion": name,
-                "step": step,
-                "weight": float(w),
-                "new_weight": float(vectors[k, index]),
-                "spearman": float(rho[k]),
-                "top_n_overlap": float(overlap[k]),
-                "top_site": _label(matrix.labels[tops[k]]),
-                "top_site_changed": bool(base_ranks[tops[k]] != 1),
-            }
-            for k, step in enumerate(steps)
+    vectors = np.vstack(
+        [
+            with_weight(eligible.weights, index, np.minimum(w * (1.0 + np.asarray(steps)), 1.0))
+            for index, w in enumerate(eligible.weights)
+        ]
+    )
+    rho = np.empty(len(vectors))
+    overlap = np.empty(len(vectors))
+    tops = np.empty(len(vectors), dtype=np.intp)
+    for block, ranked in ranked_chunks(eligible, vectors):
+        rho[block] = spearman(base, ranked)
+        overlap[block] = base_top[ranked.order[:, :top_n]].sum(axis=1) / top_size
+        tops[block] = ranked.order[:, 0]
+    labels = eligible.labels
+    rows = [
+        {
+            "criterion": name,
+            "step": step,
+            "weight": float(eligible.weights[index]),
+            "new_weight": float(vectors[row, index]),
+            "spearman": float(rho[row]),
+            "top_n_overlap": float(overlap[row]),
+            "top_site": plain_label(labels[tops[row]]),
+            "top_site_changed": bool(base_ranks[tops[row]] != 1),
+        }
+        for index, name in enumerate(eligible.names)
+        for row, step in zip(
+            range(index * len(steps), (index + 1) * len(steps)), steps, strict=True
         )
+    ]
     return pd.DataFrame(rows, columns=columns)
 
 
 def monte_carlo(
-    features: pd.DataFrame,
-    profile: Profile,
+    features: Candidates,
+    profile: Profile | None = None,
     *,
     n: int = 1000,
     spread: float = 0.2,
@@ -298,9 +192,10 @@ def monte_carlo(
     Parameters
     ----------
     features
-        The candidate feature table, as for :func:`criteria.scoring.score_candidates`.
+        The candidate feature table, as for :func:`criteria.scoring.score`, or the
+        :class:`~criteria.matrix.CriteriaMatrix` built from it (stage 1 is then reused).
     profile
-        The facility profile.
+        The facility profile (not needed with a matrix).
     n
         Number of weight draws.
     spread
@@ -317,7 +212,8 @@ def monte_carlo(
     pandas.DataFrame
         Indexed like ``features`` restricted to the eligible (non-excluded) sites, in the
         same order, with ``rank`` (base rank), ``share_in_top_n`` (share of draws in which
-        the site ranks within the top N), ``median_rank``, ``rank_p05`` and ``rank_p95``
+        the site ranks within the top N), ``stability`` (the same share, under the name the
+        exports use), ``median_rank``, ``rank_p05`` and ``rank_p95``
         (percentiles of its rank over the draws, linearly interpolated). ``attrs`` holds
         ``mean_spearman`` (mean rank correlation of the draws with the base scores, ignoring
         draws where all sites tie), ``top_site``, ``top_site_share`` (share of draws in which
@@ -335,223 +231,113 @@ def monte_carlo(
     if isinstance(spread, bool) or not isinstance(spread, Real) or not 0 <= spread < math.inf:
         msg = f"spread must be a finite number ≥ 0 (0.2 ≈ ±20 % per weight), got {spread!r}"
         raise ValueError(msg)
-    matrix = _prepare(features, profile, weights)
-    sites = matrix.n_sites
+    eligible = prepare(features, profile, weights)
+    sites = eligible.n_sites
     rng = np.random.default_rng(seed)
-    noise = np.exp(spread * rng.standard_normal((n, len(matrix.weights))) - spread**2 / 2)
-    drawn = matrix.weights * noise
+    noise = np.exp(spread * rng.standard_normal((n, len(eligible.weights))) - spread**2 / 2)
+    drawn = eligible.weights * noise
     drawn /= drawn.sum(axis=1, keepdims=True)
 
-    base_ranks, base = (r[:, 0] for r in _ranks(matrix.scores(matrix.weights[None, :])))
-    ranks = np.empty((sites, n), dtype=np.int32)
+    base_ranks, base = base_ranking(eligible)
+    ranks = np.empty((n, sites), dtype=np.int32)
     rho = np.empty(n)
-    chunk = max(1, _CHUNK_CELLS // max(sites, 1))
-    for start in range(0, n, chunk):
-        block = slice(start, min(start + chunk, n))
-        scores = matrix.scores(drawn[block])
-        ranks[:, block], average = _ranks(scores)
-        rho[block] = _spearman(base, average)
+    in_top = np.zeros(sites)
+    for block, ranked in ranked_chunks(eligible, drawn):
+        ranks[block] = ranked.ordinal
+        rho[block] = spearman(base, ranked)
+        in_top += np.bincount(ranked.order[:, :top_n].ravel(), minlength=sites)
+    in_top /= n
     if sites:
-        p05, median, p95 = np.quantile(ranks, [0.05, 0.5, 0.95], axis=1)
-        top_site = matrix.labels[np.argmin(base_ranks)]
-        top_share = float((ranks[np.argmin(base_ranks)] == 1).mean())
+        p05, median, p95 = _rank_quantiles(ranks, (0.05, 0.5, 0.95))
+        best = int(np.argmin(base_ranks))
+        top_site = eligible.labels[best]
+        top_share = float((ranks[:, best] == 1).mean())
     else:
         p05 = median = p95 = np.empty(0)
         top_site, top_share = None, math.nan
     # Back from label order to the feature table's order.
-    at = matrix.positions
+    at = eligible.positions
     table = pd.DataFrame(
         {
             "rank": base_ranks[at],
-            "share_in_top_n": (ranks <= top_n).mean(axis=1)[at],
+            "share_in_top_n": in_top[at],
+            "stability": in_top[at],
             "median_rank": median[at],
             "rank_p05": p05[at],
             "rank_p95": p95[at],
         },
-        index=matrix.labels[at],
+        index=eligible.labels[at],
     )
     finite = rho[np.isfinite(rho)]
     table.attrs = {
         "mean_spearman": float(finite.mean()) if finite.size else math.nan,
-        "top_site": _label(top_site),
+        "top_site": plain_label(top_site),
         "top_site_share": top_share,
         "n": int(n),
         "spread": float(spread),
         "top_n": int(top_n),
         "seed": seed,
-        "weights": dict(zip(matrix.names, map(float, matrix.weights), strict=True)),
+        "weights": dict(zip(eligible.names, map(float, eligible.weights), strict=True)),
     }
     return table
 
 
-def _first_overtake(
-    slope_sites: np.ndarray,
-    intercept_sites: np.ndarray,
-    top: int,
-    x0: float,
-    direction: int,
-) -> tuple[float, int] | None:
-    """Nearest x beyond x0 (in ``direction``) where a site's line overtakes the top site's.
+def _rank_quantiles(ranks: np.ndarray, quantiles: Sequence[float]) -> list[np.ndarray]:
+    """Per site (column of ``ranks``), its rank quantiles over the draws (rows).
 
-    Each site's (log-)score along the changed weight x in [0, 1] is the line
-    ``intercept + slope · x``; non-finite lines (a geometric mean with a zero) are skipped.
+    Linear interpolation between order statistics, as :func:`numpy.quantile`; one sort of
+    each site's ranks serves every quantile.
     """
-    finite = np.isfinite(slope_sites) & np.isfinite(intercept_sites)
-    if not finite[top]:
-        # The top site scores 0 wherever the criterion counts at all (a geometric mean with
-        # a zero); from a weight of exactly 0 any increase hands the lead to the best site
-        # that does not.
-        contenders = np.flatnonzero(finite)
-        if not contenders.size:
-            return None
-        at_x0 = intercept_sites[contenders] + slope_sites[contenders] * x0
-        order = np.lexsort((-slope_sites[contenders] * direction, -at_x0))
-        return x0, int(contenders[order[0]])
-    slope = slope_sites - slope_sites[top]
-    intercept = intercept_sites - intercept_sites[top]
-    gap = intercept + slope * x0  # ≤ 0: the top site leads (or ties and wins on label)
-    usable = finite & (slope * direction > 0)
-    usable[top] = False
-    if not usable.any():
-        return None
-    distance = np.full(len(slope), np.inf)
-    distance[usable] = np.maximum(-gap[usable], 0.0) / np.abs(slope[usable])
-    limit = 1.0 - x0 if direction > 0 else x0
-    distance[distance > limit + 1e-12] = np.inf
-    nearest = distance.min()
-    if not math.isfinite(nearest):
-        return None
-    # Among sites crossing at the same point the steepest one leads just beyond it.
-    tied = np.flatnonzero(distance <= nearest + 1e-12)
-    winner = int(tied[np.argmax(slope[tied] * direction)])
-    return min(max(x0 + direction * nearest, 0.0), 1.0), winner
+    ordered = np.sort(np.ascontiguousarray(ranks.T), axis=1)
+    draws = ordered.shape[1]
+    out = []
+    for q in quantiles:
+        position = q * (draws - 1)
+        low = math.floor(position)
+        high = min(low + 1, draws - 1)
+        below = ordered[:, low].astype("float64")
+        out.append(below + (ordered[:, high] - below) * (position - low))
+    return out
 
 
-def _flip(matrix: _Matrix, index: int, top: int) -> dict[str, Any]:
-    """Smallest change of one criterion's weight that puts another site first."""
-    w = matrix.weights
-    x0 = float(w[index])
-    rest = 1.0 - x0
-    entry: dict[str, Any] = {
-        "weight": x0,
-        "critical_weight": None,
-        "change": None,
-        "relative_change": None,
-        "new_top_site": None,
-    }
-    if rest <= 0.0 or matrix.n_sites < 2:
-        return entry  # all weight on this criterion: nothing to shift it against
-    # Along x the score is x·own + (1 − x)·others (in logs for the geometric mean), with
-    # ``others`` the other criteria's share at their proportions: a line in x per site.
-    if matrix.aggregation == "weighted_sum":
-        own = matrix.values[:, index]
-        others = (matrix.values @ w - own * x0) / rest
-    else:
-        with np.errstate(divide="ignore"):
-            own = np.log(matrix.values[:, index])
-        others_w = w.copy()
-        others_w[index] = 0.0
-        others = (matrix.logs @ others_w) / rest
-        others[(matrix.zeros @ (others_w > 0)) > 0] = -np.inf
-    with np.errstate(invalid="ignore"):  # -inf - -inf: a line that is not one, skipped
-        slope = own - others
-    found = []
-    for direction in (-1, 1):
-        if (direction < 0 and x0 <= 0.0) or (direction > 0 and x0 >= 1.0):
-            continue
-        with np.errstate(invalid="ignore"):
-            hit = _first_overtake(slope, others, top, x0, direction)
-        # The ends x = 0 and x = 1 are scored directly: there a geometric mean's zero
-        # values stop or start counting, which no line captures.
-        end = 1.0 if direction > 0 else 0.0
-        if hit is None:
-            ordinal, _ = _ranks(matrix.scores(_with_weight(w, index, end)))
-            end_top = int(np.argmin(ordinal[:, 0]))
-            if end_top != top:
-                hit = (end, end_top)
-        if hit is not None:
-            found.append(hit)
-    if not found:
-        return entry
-    critical, winner = min(found, key=lambda h: abs(h[0] - x0))
-    entry.update(
-        critical_weight=float(critical),
-        change=float(critical - x0),
-        relative_change=float((critical - x0) / x0) if x0 > 0 else None,
-        new_top_site=_label(matrix.labels[winner]),
-    )
-    return entry
-
-
-def smallest_flip(
-    features: pd.DataFrame,
-    profile: Profile,
+def stability(
+    features: Candidates,
+    profile: Profile | None = None,
     *,
+    n: int = 1000,
+    spread: float = 0.2,
+    top_n: int = 10,
+    seed: int = 0,
     weights: Mapping[str, float] | pd.Series | None = None,
-) -> dict[str, Any]:
-    """Find, per criterion, the smallest weight change that puts another site first.
-
-    One criterion's weight moves to ``x`` while the others are scaled proportionally to
-    share ``1 − x``. Along ``x`` every site's score is a straight line (a weighted sum is
-    linear in the weights; a weighted geometric mean is linear in them after a log), so the
-    point where another site overtakes the top one is solved exactly rather than searched.
-    Only at ``x = 0`` and ``x = 1`` can a geometric mean jump (zeros start or stop
-    counting); those ends are scored directly. At the critical weight the two sites tie
-    (the tie goes to the lower index label); just beyond it the new site leads.
+) -> pd.Series:
+    """Share of Monte Carlo weight draws in which each site ranks in the top N.
 
     Parameters
     ----------
     features
-        The candidate feature table, as for :func:`criteria.scoring.score_candidates`.
+        The candidate feature table, or the :class:`~criteria.matrix.CriteriaMatrix` built
+        from it.
     profile
-        The facility profile.
-    weights
-        Weight overrides by criterion name (the base weights), as for scoring.
+        The facility profile (not needed with a matrix).
+    n, spread, top_n, seed, weights
+        As for :func:`monte_carlo` (default: 1,000 draws of weights ±20 %, top 10).
 
     Returns
     -------
-    dict
-        ``{"top_site", "criteria", "smallest"}``: ``criteria`` maps each scored criterion
-        to ``{"weight", "critical_weight", "change", "relative_change", "new_top_site"}``
-        (weights normalised to sum 1; ``change = critical_weight − weight``; all None
-        when no weight in [0, 1] changes the top site); ``smallest`` is the entry with the
-        smallest ``|change|`` plus its ``criterion``, or None. ``top_site`` is None when no
-        site is eligible.
-
-    Examples
-    --------
-    >>> from criteria.profiles import profile_from_dict
-    >>> profile = profile_from_dict({"name": "demo", "criterion": [
-    ...     {"name": "a", "feature": "a", "weight": 0.6, "rationale": "a",
-    ...      "transform": {"kind": "linear", "lower": 0, "upper": 1}},
-    ...     {"name": "b", "feature": "b", "weight": 0.4, "rationale": "b",
-    ...      "transform": {"kind": "linear", "lower": 0, "upper": 1}}]})
-    >>> frame = pd.DataFrame({"a": [1.0, 0.0], "b": [0.0, 1.0]}, index=["A", "B"])
-    >>> flip = smallest_flip(frame, profile)
-    >>> flip["top_site"], flip["smallest"]["criterion"], round(flip["smallest"]["change"], 6)
-    ('A', 'a', -0.1)
+    pandas.Series
+        Named ``stability``, aligned to the candidates (feature-table order), in [0, 1]; NaN
+        for excluded sites (never ranked).
     """
-    matrix = _prepare(features, profile, weights)
-    if matrix.n_sites == 0:
-        return {"top_site": None, "criteria": {}, "smallest": None}
-    ordinal, _ = _ranks(matrix.scores(matrix.weights[None, :]))
-    top = int(np.argmin(ordinal[:, 0]))
-    criteria = {name: _flip(matrix, i, top) for i, name in enumerate(matrix.names)}
-    changes = {n: abs(e["change"]) for n, e in criteria.items() if e["change"] is not None}
-    smallest = None
-    if changes:
-        name = min(changes, key=changes.__getitem__)
-        smallest = {"criterion": name, **criteria[name]}
-    return {
-        "top_site": _label(matrix.labels[top]),
-        "criteria": criteria,
-        "smallest": smallest,
-    }
+    table = monte_carlo(
+        features, profile, n=n, spread=spread, top_n=top_n, seed=seed, weights=weights
+    )
+    index = features.index
+    return table["stability"].reindex(index).rename("stability")
 
 
 def sensitivity_report(
-    features: pd.DataFrame,
-    profile: Profile,
+    features: Candidates,
+    profile: Profile | None = None,
     *,
     weights: Mapping[str, float] | pd.Series | None = None,
     steps: Sequence[float] = DEFAULT_STEPS,
@@ -565,9 +351,10 @@ def sensitivity_report(
     Parameters
     ----------
     features
-        The candidate feature table, as for :func:`criteria.scoring.score_candidates`.
+        The candidate feature table, as for :func:`criteria.scoring.score`, or the
+        :class:`~criteria.matrix.CriteriaMatrix` built from it (stage 1 is then reused).
     profile
-        The facility profile.
+        The facility profile (not needed with a matrix).
     weights
         Weight overrides by criterion name (the base weights), as for scoring.
     steps
@@ -583,21 +370,23 @@ def sensitivity_report(
         ``{"profile", "aggregation", "weights", "top_n", "one_at_a_time", "monte_carlo",
         "smallest_flip"}``. ``one_at_a_time`` is a list of row records; ``monte_carlo``
         holds the run settings, ``mean_spearman``, ``top_site``, ``top_site_share`` and
-        ``sites``: records ``{"id", "rank", "share_in_top_n", "median_rank", "rank_p05",
-        "rank_p95"}`` for every site that reached the top N in some draw or ranks in it at
+        ``sites``: records ``{"id", "rank", "share_in_top_n", "stability", "median_rank",
+        "rank_p05", "rank_p95"}`` (``stability`` is ``share_in_top_n`` under the name the
+        exports use) for every site that reached the top N in some draw or ranks in it at
         base, by base rank.
     """
-    oat = one_at_a_time(features, profile, steps=steps, top_n=top_n, weights=weights)
-    mc = monte_carlo(features, profile, n=n, spread=spread, top_n=top_n, seed=seed, weights=weights)
-    flip = smallest_flip(features, profile, weights=weights)
+    matrix = prepare(features, profile, None).matrix  # stage 1 once for all three
+    oat = one_at_a_time(matrix, steps=steps, top_n=top_n, weights=weights)
+    mc = monte_carlo(matrix, n=n, spread=spread, top_n=top_n, seed=seed, weights=weights)
+    flip = smallest_flip(matrix, weights=weights)
     shown = mc[(mc["share_in_top_n"] > 0) | (mc["rank"] <= top_n)].sort_values("rank")
     sites = [
         {
-            "id": _label(label),
+            "id": plain_label(label),
             "rank": int(row["rank"]),
             **{
                 key: _number(row[key])
-                for key in ("share_in_top_n", "median_rank", "rank_p05", "rank_p95")
+                for key in ("share_in_top_n", "stability", "median_rank", "rank_p05", "rank_p95")
             },
         }
         for label, row in shown.iterrows()
@@ -608,8 +397,8 @@ def sensitivity_report(
     ]
     attrs = mc.attrs
     return {
-        "profile": profile.name,
-        "aggregation": profile.aggregation,
+        "profile": matrix.profile.name,
+        "aggregation": matrix.aggregation,
         "weights": attrs["weights"],
         "top_n": int(top_n),
         "one_at_a_time": records,

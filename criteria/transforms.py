@@ -308,12 +308,11 @@ def categorical(x: Any, *, mapping: Mapping[str, float], default: float = 0.0) -
         msg = f"transform 'categorical': default must lie in [0, 1], got {default!r}"
         raise ProfileError(msg)
     series = _as_series(x)
-    missing = series.isna()
-    labels = (
-        series.astype(object).where(~missing, None).map(lambda v: None if v is None else str(v))
-    )
-    mapped = labels.map(table).astype("float64").fillna(fallback)
-    return _result(mapped.where(~missing), series)
+    # Look up each distinct category once (a national table has millions of rows but only a
+    # handful of categories); missing values get code -1 and stay NaN.
+    codes, categories = pd.factorize(series, use_na_sentinel=True)
+    lookup = np.array([table.get(str(c), fallback) for c in categories] + [np.nan])
+    return _result(lookup[codes], series)
 
 
 #: Transform name used in profiles (``kind``) -> function.

@@ -28,6 +28,7 @@ from geo.illustrative import illustrative_paths
 from geo.neighbourhoods import neighbourhoods_from_cbs
 from geo.regions import resolve_region
 from geo.workspace import load_region_data
+from tests.benchmark_engine import engine_benchmarks
 from tests.benchmark_layers import layer_benchmarks
 
 
@@ -142,6 +143,9 @@ def main() -> None:
 
     layer_rows, bench_lines = layer_benchmarks(source)  # issue 9 layers and features_1m
     rows += layer_rows
+    engine_rows, engine_lines = engine_benchmarks()
+    rows.extend(engine_rows)
+    bench_lines += engine_lines
 
     print(f"{'benchmark':<58} {'what':<24} {'ours s':>9} {'baseline s':>11} {'ratio':>7}")
     for label, what, ours, baseline in rows:

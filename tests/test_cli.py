@@ -49,7 +49,7 @@ UNIT_FIELDS = (
     "draagkracht",
 )
 SCENARIO_KEYS = ("profile", "weights", "constraints", "data", "versions", "created", "region")
-CRITERION_FIELDS = {"raw", "transformed", "weight", "contribution"}
+CRITERION_FIELDS = {"raw", "transformed", "weight", "contribution", "source"}
 # Spacing in metres that still leaves room for TOP picks in the small demo region.
 SPACING_M = {"demo": 400.0, "twente": 2_000.0}
 TOP = 6
@@ -190,6 +190,7 @@ def test_score_properties_are_the_contract(scored: Scored):
         "shortlisted",
         "buurtcode",
         "gemeentecode",
+        "checks",
     }
 
 

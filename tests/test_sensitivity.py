@@ -5,6 +5,8 @@ import pandas as pd
 import pytest
 from scipy.stats import spearmanr
 
+import criteria._ranking as ranking_module
+from criteria.matrix import build_matrix
 from criteria.profiles import list_profiles, load_profile, profile_from_dict
 from criteria.scoring import score_candidates
 from criteria.sensitivity import (
@@ -12,7 +14,9 @@ from criteria.sensitivity import (
     one_at_a_time,
     sensitivity_report,
     smallest_flip,
+    stability,
 )
+from tests._legacy_scoring import legacy_score_candidates
 from tests.test_scoring import synthetic_features
 
 LINEAR = {"kind": "linear", "lower": 0, "upper": 1}
@@ -347,3 +351,89 @@ def test_spearman_with_ties_matches_scipy():
             base["score"][eligible].round(12), changed["score"][eligible].round(12)
         ).statistic
         assert row.spearman == pytest.approx(expected)
+
+
+def test_stability_is_the_share_of_draws_in_the_top_n():
+    frame = random_frame(300, seed=5)
+    profile = gated()
+    values = stability(frame, profile, n=400, top_n=10, seed=1)
+    table = monte_carlo(frame, profile, n=400, top_n=10, seed=1)
+    assert values.name == "stability"
+    assert values.index.equals(frame.index)
+    excluded = score_candidates(frame, profile)["excluded"]
+    assert values[excluded].isna().all()
+    eligible = values[~excluded]
+    assert eligible.between(0, 1).all()
+    assert eligible.sum() == pytest.approx(10)
+    pd.testing.assert_series_equal(eligible, table["stability"], check_names=False)
+    assert (table["stability"] == table["share_in_top_n"]).all()
+
+
+def test_a_dominating_site_is_at_least_as_stable():
+    frame = random_frame(300, seed=9)
+    profile = gated(aggregation="geometric_mean")
+    values = stability(frame, profile, n=300, top_n=20, spread=0.5).dropna()
+    abc = frame.loc[values.index, ["a", "b", "c"]].to_numpy()
+    better = (abc[:, None, :] > abc[None, :, :]).all(axis=2)  # row i beats j on every criterion
+    i, j = np.nonzero(better)
+    assert len(i) > 1000
+    assert (values.to_numpy()[i] >= values.to_numpy()[j]).all()
+    assert values.max() == 1.0  # the clear leaders stay in the top 20 in every draw
+    assert values.min() == 0.0
+
+
+def test_monte_carlo_equals_rescoring_every_draw():
+    # The old way: draw the weights the same way, rescore everything per draw.
+    frame = random_frame(120, seed=2)
+    profile = gated()
+    n, spread, top_n, seed = 25, 0.4, 8, 6
+    table = monte_carlo(frame, profile, n=n, spread=spread, top_n=top_n, seed=seed)
+    w = build_matrix(frame, profile).weights()
+    rng = np.random.default_rng(seed)
+    drawn = w.to_numpy() * np.exp(spread * rng.standard_normal((n, len(w))) - spread**2 / 2)
+    drawn /= drawn.sum(axis=1, keepdims=True)
+    ranks = pd.DataFrame(
+        {
+            draw: legacy_score_candidates(frame, profile, weights=pd.Series(row, index=w.index))[
+                "rank"
+            ]
+            for draw, row in enumerate(drawn)
+        }
+    ).loc[table.index]
+    expected = (ranks <= top_n).mean(axis=1)
+    np.testing.assert_allclose(table["stability"], expected.to_numpy(dtype=float))
+    np.testing.assert_allclose(
+        table["median_rank"], ranks.astype(float).median(axis=1).to_numpy(dtype=float)
+    )
+
+
+def test_chunked_equals_unchunked(monkeypatch):
+    frame = (random_frame(150, seed=3) * 8).round() / 8  # ties too
+    profile = gated(aggregation="geometric_mean")
+
+    def run():
+        return (
+            monte_carlo(frame, profile, n=64, spread=0.3, top_n=6, seed=2),
+            one_at_a_time(frame, profile, top_n=6),
+        )
+
+    whole_mc, whole_oat = run()
+    monkeypatch.setattr(ranking_module, "CHUNK_CELLS", 1)  # one weight vector per chunk
+    chunked_mc, chunked_oat = run()
+    monkeypatch.setattr(ranking_module, "CHUNK_CELLS", 10**9)  # everything in one chunk
+    single_mc, single_oat = run()
+    for other_mc, other_oat in ((chunked_mc, chunked_oat), (single_mc, single_oat)):
+        pd.testing.assert_frame_equal(whole_mc, other_mc)
+        assert whole_mc.attrs == other_mc.attrs
+        pd.testing.assert_frame_equal(whole_oat, other_oat)
+
+
+def test_a_prebuilt_matrix_gives_the_same_report():
+    frame = random_frame(80, seed=12)
+    profile = gated()
+    matrix = build_matrix(frame, profile)
+    assert sensitivity_report(matrix, n=50) == sensitivity_report(frame, profile, n=50)
+    report = sensitivity_report(frame, profile, n=50)
+    assert all(s["stability"] == s["share_in_top_n"] for s in report["monte_carlo"]["sites"])
+    with pytest.raises(TypeError, match="a profile is needed"):
+        monte_carlo(frame)
