@@ -7,18 +7,74 @@ All distances are straight-line metres in EPSG:28992.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 from shapely import STRtree
 
 from geo import _validate
-from geo.facilities import assign_buurt
+from geo.boundary import locate_in_region
 from geo.neighbourhoods import INDICATOR_COLUMNS
 from geo.settings import CRS_RD, DEFAULT_COUNT_RADIUS_M
 
 #: Radius in metres for facility counts around a site and around a buurt.
 FACILITY_RADIUS_M = 1_000.0
+
+#: Names the feature table and the scoring compute. An input column with such a name would
+#: clash with (or silently stand in for) the computed one; readers rename it ``input_<name>``.
+COMPUTED_COLUMNS = re.compile(
+    r"(?:distance_to_.+_m|.+_within_.+m|buurt_.+|measured_distance_to_dwelling_m"
+    r"|proxy_address_density_per_km2|dwelling_distance_source|outside_region_reason"
+    r"|wijkcode|gemeentecode|location_precision|score|rank|excluded|exclusion_reasons"
+    r"|criteria|shortlisted)",
+    re.IGNORECASE,
+)
+
+
+def rename_computed_columns(
+    frame: pd.DataFrame, *, what: str, keep: Iterable[str] = ()
+) -> tuple[pd.DataFrame, str | None]:
+    """Rename input columns that carry a computed name to ``input_<name>``.
+
+    Parameters
+    ----------
+    frame
+        An inventory as read.
+    what
+        The input, for the note ("the inventory").
+    keep
+        Computed names that this frame may already carry (set by a reader).
+
+    Returns
+    -------
+    tuple of (pandas.DataFrame, str or None)
+        The frame (a renamed copy, or the same frame) and a note for the user, or None.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"id": ["a"], "buurt_draagkracht": [0.3]})
+    >>> renamed, note = rename_computed_columns(frame, what="the inventory")
+    >>> list(renamed.columns)
+    ['id', 'input_buurt_draagkracht']
+    """
+    kept = set(keep)
+    clashes = [
+        c
+        for c in frame.columns
+        if isinstance(c, str) and c not in kept and COMPUTED_COLUMNS.fullmatch(c)
+    ]
+    if not clashes:
+        return frame, None
+    renamed = frame.rename(columns={c: f"input_{c}" for c in clashes})
+    names = ", ".join(clashes)
+    note = (
+        f"{what} has column(s) {names}, which Plekwijzer computes itself: kept as "
+        f"input_<name> and not used for scoring."
+    )
+    return renamed, note
 
 
 def nearest_distance_m(points: gpd.GeoSeries, targets: gpd.GeoSeries, *, name: str) -> pd.Series:
@@ -174,6 +230,8 @@ def candidate_features(
     amenities: gpd.GeoDataFrame | None = None,
     dwellings: gpd.GeoDataFrame | None = None,
     roads: gpd.GeoDataFrame | None = None,
+    borders: gpd.GeoDataFrame | None = None,
+    gemeenten: Iterable[str] | None = None,
     radius_m: float = DEFAULT_COUNT_RADIUS_M,
     facility_radius_m: float = FACILITY_RADIUS_M,
 ) -> gpd.GeoDataFrame:
@@ -198,6 +256,11 @@ def candidate_features(
         (:func:`estimated_distance_to_dwelling_m`) and ``dwelling_distance_source`` says so.
     roads
         Road lines with a boolean ``main_road`` column: gives ``distance_to_main_road_m``.
+    borders
+        Gemeente borders (:func:`geo.boundary.gemeente_borders_from_cbs`), to tell near the
+        region's border which side a site is on; None decides by the buurten alone.
+    gemeenten
+        The chosen gemeente codes; default: those of ``buurten``.
     radius_m
         Radius for counts of stops around a site.
     facility_radius_m
@@ -206,11 +269,16 @@ def candidate_features(
     Returns
     -------
     geopandas.GeoDataFrame
-        The candidates with ``buurtcode``, ``wijkcode``, ``gemeentecode``, distance and count
-        features, and the buurt's indicators prefixed ``buurt_``.
+        The candidates with ``buurtcode``, ``wijkcode``, ``gemeentecode``,
+        ``outside_region_reason`` (a Dutch reason for sites outside the chosen gemeenten, in
+        water or abroad, which are never ranked; missing inside, see :mod:`geo.boundary`),
+        distance and count features, and the buurt's indicators prefixed ``buurt_``.
     """
     _validate.require_crs_match(candidates, buurten, left_name="candidates", right_name="buurten")
-    out = assign_buurt(candidates, buurten)
+    inputs, note = rename_computed_columns(
+        candidates, what="the inventory", keep=["location_precision"]
+    )
+    out = locate_in_region(inputs, buurten, borders=borders, gemeenten=gemeenten)
     points = out.geometry
     radius_label = f"{radius_m:g}m"
     columns: list[pd.Series] = []
@@ -238,7 +306,9 @@ def candidate_features(
     out = pd.concat([out, *columns], axis=1)
     out = _join_buurt_indicators(out, buurten)
     out = add_dwelling_distance(out, dwellings)
-    return gpd.GeoDataFrame(out, geometry=candidates.geometry.name, crs=CRS_RD)
+    table = gpd.GeoDataFrame(out, geometry=candidates.geometry.name, crs=CRS_RD)
+    table.attrs["notes"] = [*candidates.attrs.get("notes", []), *([note] if note else [])]
+    return table
 
 
 def _facility_features(

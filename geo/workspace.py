@@ -15,6 +15,7 @@ import pandas as pd
 
 from geo._errors import PlekwijzerInputError
 from geo.amenities import roads_from_gpkg, stations_from_chb, stops_from_ovapi
+from geo.boundary import gemeente_borders_from_cbs, outside_summary, require_inside
 from geo.candidates import candidates_from_file
 from geo.datadir import DataSource
 from geo.demo import DEMO_CANDIDATES, DEMO_FACILITIES
@@ -23,7 +24,7 @@ from geo.facilities import facilities_from_file
 from geo.features import add_facility_density, candidate_features
 from geo.illustrative import illustrative_paths
 from geo.neighbourhoods import kerncijfers_from_cbs, neighbourhoods_from_cbs
-from geo.regions import Region
+from geo.regions import Region, require_known_gemeenten
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,9 @@ class RegionData:
     published
         CBS's own figures for the region's buurten, wijken and gemeenten (names, exact
         totals), for the spread report.
+    notes
+        What the user should know about the inputs (sites or facilities outside the region
+        left out, columns renamed, number notation), one line each, for the CLI or the app.
     """
 
     region: Region
@@ -62,6 +66,7 @@ class RegionData:
     features: gpd.GeoDataFrame
     inputs: dict[str, str] = field(default_factory=dict)
     published: pd.DataFrame | None = None
+    notes: list[str] = field(default_factory=list)
 
 
 def default_inputs(region: Region, source: DataSource) -> dict[str, Path | None]:
@@ -88,6 +93,9 @@ def load_region_data(
     roads_path: str | Path | None = None,
     use_defaults: bool = True,
     with_candidates: bool = True,
+    default_places: float | None = None,
+    candidates_layer: str | None = None,
+    facilities_layer: str | None = None,
 ) -> RegionData:
     """Load and prepare every layer of a region.
 
@@ -106,11 +114,16 @@ def load_region_data(
         Fall back to the demo or illustrative files when a path is None.
     with_candidates
         False to skip the inventory and features (the spread analysis needs neither).
+    default_places
+        Places assumed for register rows with an empty ``places``; None refuses such rows.
+    candidates_layer, facilities_layer
+        The layer to read from a GeoPackage with several layers.
 
     Returns
     -------
     RegionData
     """
+    require_known_gemeenten(region.gemeenten, source, region_name=region.name)
     defaults = default_inputs(region, source) if use_defaults else {}
     candidates_path = candidates_path or defaults.get("candidates")
     facilities_path = facilities_path or defaults.get("facilities")
@@ -119,8 +132,18 @@ def load_region_data(
     area = buurten.geometry.dropna().union_all()
     stops = stops_from_ovapi(source, area=area)
     stations = stations_from_chb(source, area=area)
+    borders = gemeente_borders_from_cbs(source, area=area)
+    notes: list[str] = []
     if facilities_path is not None:
-        facilities = facilities_from_file(facilities_path, buurten=buurten)
+        facilities = facilities_from_file(
+            facilities_path,
+            buurten=buurten,
+            borders=borders,
+            gemeenten=region.gemeenten,
+            default_places=default_places,
+            layer=facilities_layer,
+        )
+        notes += facilities.attrs.get("notes", [])
     else:
         facilities = gpd.GeoDataFrame(
             {
@@ -152,6 +175,7 @@ def load_region_data(
             features=empty,
             inputs={"facilities": str(facilities_path)},
             published=published,
+            notes=notes,
         )
     if candidates_path is None:
         msg = (
@@ -159,7 +183,8 @@ def load_region_data(
             f"region {region.name!r} has no illustrative inventory."
         )
         raise PlekwijzerInputError(msg)
-    candidates = candidates_from_file(candidates_path, buurten=buurten)
+    candidates = candidates_from_file(candidates_path, buurten=buurten, layer=candidates_layer)
+    notes += candidates.attrs.get("notes", [])
     roads = roads_from_gpkg(roads_path) if roads_path is not None else None
     features = candidate_features(
         candidates,
@@ -168,7 +193,14 @@ def load_region_data(
         stations=stations,
         facilities=facilities,
         roads=roads,
+        borders=borders,
+        gemeenten=region.gemeenten,
     )
+    label = region.name if region.name != "custom" else ", ".join(region.gemeenten)
+    require_inside(features, what="candidates", region_label=label, source=candidates_path)
+    outside = outside_summary(features, what=("candidate", "candidates"))
+    if outside:
+        notes.append(outside + " They are listed in the export as excluded, never ranked.")
     inputs = {
         "candidates": str(candidates_path),
         "facilities": str(facilities_path) if facilities_path else "none",
@@ -185,4 +217,5 @@ def load_region_data(
         features=features,
         inputs=inputs,
         published=published,
+        notes=notes,
     )
