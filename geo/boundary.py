@@ -52,17 +52,16 @@ REASON_NO_BUURT = "buiten de regio: niet in of bij een buurt van de gekozen geme
 REASON_WATER = "buiten de regio: in water (buurt {code} heeft geen land)"
 
 
-def gemeente_borders_from_cbs(
-    source: DataSource, *, area: shapely.Geometry | None = None
-) -> gpd.GeoDataFrame | None:
+def gemeente_borders_from_cbs(source: DataSource) -> gpd.GeoDataFrame | None:
     """Read the gemeente borders of the data directory, or None when it has none.
+
+    The whole country is read (345 generalised polygons, about 0.1 s), so that a site far
+    outside the region is still named by its gemeente.
 
     Parameters
     ----------
     source
         The data directory (the 2022 generalised borders, or the demo's own).
-    area
-        Only borders intersecting this area's bounding box (plus 5 km) are read.
 
     Returns
     -------
@@ -73,9 +72,8 @@ def gemeente_borders_from_cbs(
     if not source.has(GEMEENTE_BORDERS):
         return None
     path = source.file(GEMEENTE_BORDERS)
-    bbox = None if area is None or area.is_empty else tuple(area.buffer(5_000).bounds)
     try:
-        raw = _read.read_vector(path, layer="gemeenten", bbox=bbox)
+        raw = _read.read_vector(path, layer="gemeenten")
     except EmptyInputError:
         return None
     _validate.require_columns(raw, ["statcode"], source=path, what="gemeente borders")

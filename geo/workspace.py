@@ -123,7 +123,9 @@ def load_region_data(
     -------
     RegionData
     """
-    require_known_gemeenten(region.gemeenten, source, region_name=region.name)
+    require_known_gemeenten(
+        region.gemeenten, source, region_name=None if region.name == "custom" else region.name
+    )
     defaults = default_inputs(region, source) if use_defaults else {}
     candidates_path = candidates_path or defaults.get("candidates")
     facilities_path = facilities_path or defaults.get("facilities")
@@ -132,7 +134,7 @@ def load_region_data(
     area = buurten.geometry.dropna().union_all()
     stops = stops_from_ovapi(source, area=area)
     stations = stations_from_chb(source, area=area)
-    borders = gemeente_borders_from_cbs(source, area=area)
+    borders = gemeente_borders_from_cbs(source)
     notes: list[str] = []
     if facilities_path is not None:
         facilities = facilities_from_file(
