@@ -1,27 +1,20 @@
-"""GeoJSON export (RFC 7946) and atomic file writing, one file or a set at once.
+"""GeoJSON export (RFC 7946) and atomic writing of an export's files as one unit.
 
 RFC 7946: coordinates in EPSG:4326 as lon/lat, polygon exterior rings counter-clockwise (the
 right-hand rule), no ``crs`` member.
 
-Writing (:func:`write_export_pair`): every payload is serialised first, then written to a
-hidden temporary file in its target folder and fsynced; only when all are on disk are they
-renamed over their targets, one right after the other. A failure at any step (missing folder,
-a directory or read-only file in the way, a value that is not JSON, a full disk, Ctrl-C or
-SIGTERM) removes every temporary file and leaves the earlier export byte-identical; a failed
-rename puts back the targets already replaced. New files get the mode the umask gives
-(``0o666 & ~umask``), like any file the user creates.
+:func:`write_export_pair` writes the GeoJSON, its scenario file and the sensitivity report
+together: all new, or on any failure all as they were (see :mod:`geo._atomic`). A large
+layer is written as a :class:`GeoJSONStream`, a chunk of features at a time, so a
+1,000,000-site export needs memory for one chunk rather than for the whole collection.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
-import os
-import secrets
-import signal
-import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -30,8 +23,18 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo._errors import PlekwijzerInputError
+from geo._atomic import ExportError, Payload, check_target, not_serialisable, write_files
 from geo.settings import CRS_WGS84
+
+__all__ = [
+    "COORDINATE_PRECISION",
+    "ExportError",
+    "GeoJSONStream",
+    "geojson_dict",
+    "write_export_pair",
+    "write_json_atomic",
+    "write_text_atomic",
+]
 
 #: Decimal places of exported coordinates: 7 decimals of a degree is about 1 cm.
 COORDINATE_PRECISION = 7
@@ -46,9 +49,7 @@ def geojson_dict(frame: gpd.GeoDataFrame, *, properties: list[str]) -> dict[str,
         msg = "cannot export a layer without a CRS; set it first."
         raise ValueError(msg)
     wgs = frame.to_crs(CRS_WGS84)
-    geometries = shapely.set_precision(wgs.geometry.to_numpy(), 10**-COORDINATE_PRECISION)
-    # Orient last: set_precision rebuilds polygons with clockwise exterior rings.
-    geometries = shapely.orient_polygons(geometries, exterior_cw=False)
+    geometries = _export_geometries(wgs.geometry.to_numpy())
     features = []
     records = wgs[properties].to_dict(orient="records")
     for record, geometry in zip(records, geometries, strict=True):
@@ -60,6 +61,78 @@ def geojson_dict(frame: gpd.GeoDataFrame, *, properties: list[str]) -> dict[str,
             }
         )
     return {"type": "FeatureCollection", "features": features}
+
+
+@dataclass(frozen=True)
+class GeoJSONStream:
+    """A FeatureCollection written a chunk of features at a time (RFC 7946, as geojson_dict).
+
+    Pass it as a payload to :func:`write_export_pair`. Memory holds one chunk of features
+    (their properties as dicts, geometries in lon/lat), never the whole collection.
+
+    Attributes
+    ----------
+    frame
+        The layer, in any CRS.
+    properties
+        Columns to export as feature properties.
+    members
+        Extra top-level members (e.g. ``{"plekwijzer": {...}}``), written after
+        ``"type"``.
+    enrich
+        Optional function applied to each chunk before export, returning it with extra
+        columns (e.g. the nested ``criteria`` records of just those rows).
+    chunk_rows
+        Features per chunk.
+
+    Examples
+    --------
+    >>> from shapely import Point
+    >>> layer = gpd.GeoDataFrame({"id": ["a"]}, geometry=[Point(155000, 463000)], crs=28992)
+    >>> text = "".join(GeoJSONStream(layer, properties=["id"]).pieces())
+    >>> json.loads(text)["features"][0]["geometry"]["coordinates"]
+    [5.3872035, 52.1551723]
+    """
+
+    frame: gpd.GeoDataFrame
+    properties: Sequence[str]
+    members: Mapping[str, Any] = field(default_factory=dict)
+    enrich: Callable[[gpd.GeoDataFrame], gpd.GeoDataFrame] | None = None
+    chunk_rows: int = 20_000
+
+    def pieces(self) -> Iterator[str]:
+        """Yield the collection's text, one chunk of features at a time."""
+        if self.frame.crs is None:
+            msg = "cannot export a layer without a CRS; set it first."
+            raise ValueError(msg)
+        head = {"type": "FeatureCollection", **_plain(dict(self.members))}
+        yield json.dumps(head, ensure_ascii=False, allow_nan=False)[:-1] + ', "features": ['
+        for start in range(0, len(self.frame), self.chunk_rows):
+            chunk = self.frame.iloc[start : start + self.chunk_rows]
+            if self.enrich is not None:
+                chunk = self.enrich(chunk)
+            records = chunk[list(self.properties)].to_dict(orient="records")
+            shapes = _export_geometries(chunk.geometry.to_crs(CRS_WGS84).to_numpy())
+            texts = shapely.to_geojson(shapes)
+            features = [
+                '{"type": "Feature", "properties": '
+                + json.dumps(
+                    {k: _plain(v) for k, v in record.items()}, ensure_ascii=False, allow_nan=False
+                )
+                + ', "geometry": '
+                + ("null" if text is None else text)
+                + "}"
+                for record, text in zip(records, texts, strict=True)
+            ]
+            yield ("\n" if start == 0 else ",\n") + ",\n".join(features)
+        yield "\n]}\n"
+
+
+def _export_geometries(geometries: np.ndarray) -> np.ndarray:
+    """Round to :data:`COORDINATE_PRECISION` decimals and orient rings as RFC 7946 asks."""
+    rounded = shapely.set_precision(geometries, 10**-COORDINATE_PRECISION)
+    # Orient last: set_precision rebuilds polygons with clockwise exterior rings.
+    return shapely.orient_polygons(rounded, exterior_cw=False)
 
 
 def _plain(value: Any) -> Any:
@@ -75,10 +148,6 @@ def _plain(value: Any) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
         return None
     return value
-
-
-class ExportError(PlekwijzerInputError):
-    """An export cannot be written: the message names the file and the fix."""
 
 
 def write_json_atomic(path: str | Path, payload: Any) -> Path:
@@ -97,9 +166,10 @@ def write_export_pair(payloads: Mapping[str | Path, Any]) -> list[Path]:
     Parameters
     ----------
     payloads
-        Target path -> content. A ``str`` is written as UTF-8 text, anything else as JSON
-        (NaN and ``<NA>`` become ``null``). Typically the GeoJSON, its scenario file and the
-        sensitivity report of one run.
+        Target path -> content. A ``str`` is written as UTF-8 text, a
+        :class:`GeoJSONStream` chunk by chunk, anything else as JSON (NaN and ``<NA>``
+        become ``null``). Typically the GeoJSON, its scenario file and the sensitivity
+        report of one run.
 
     Returns
     -------
@@ -122,170 +192,19 @@ def write_export_pair(payloads: Mapping[str | Path, Any]) -> list[Path]:
     ['a.json', 'a.txt']
     """
     targets = [Path(p) for p in payloads]
-    if len({t.resolve() for t in targets}) != len(targets):
-        msg = "the same file is named twice in one export; give each output its own name."
-        raise ExportError(msg)
     for target in targets:
-        _check_target(target)
-    blobs = [_serialise(t, v) for t, v in zip(targets, payloads.values(), strict=True)]
-    temporaries: list[Path] = []
-    backups: dict[Path, Path] = {}
-    replaced: list[Path] = []
-    with _sigterm_as_exception():
-        try:
-            for target, blob in zip(targets, blobs, strict=True):
-                temporaries.append(_write_temporary(target, blob))
-            for target in targets:
-                backup = _hardlink_backup(target)
-                if backup is not None:
-                    backups[target] = backup
-            for target, temporary in zip(targets, temporaries, strict=True):
-                _replace(temporary, target)
-                replaced.append(target)
-            for folder in {t.parent for t in targets}:
-                _fsync_folder(folder)
-        except BaseException:
-            _roll_back(replaced, backups)
-            raise
-        finally:
-            for leftover in [*temporaries, *backups.values()]:
-                with contextlib.suppress(OSError):
-                    leftover.unlink(missing_ok=True)
-    return targets
+        check_target(target)
+    serialised = {t: _serialise(t, v) for t, v in zip(targets, payloads.values(), strict=True)}
+    return write_files(serialised)
 
 
-def _check_target(target: Path) -> None:
-    folder = target.parent
-    if not folder.exists():
-        msg = (
-            f"cannot write {target}: folder {folder} does not exist. Create it "
-            f"(mkdir -p {folder}) or choose another --out."
-        )
-        raise ExportError(msg)
-    if not folder.is_dir():
-        msg = f"cannot write {target}: {folder} is a file, not a folder. Choose another --out."
-        raise ExportError(msg)
-    if target.is_dir():
-        msg = f"cannot write {target}: it is a directory. Give a file name, e.g. {target}/out.json."
-        raise ExportError(msg)
-    if target.exists() and _read_only(target):
-        msg = (
-            f"cannot write {target}: the existing file is read-only. Make it writable "
-            f"(chmod u+w {target}) or choose another --out."
-        )
-        raise ExportError(msg)
-    if not os.access(folder, os.W_OK | os.X_OK):
-        msg = f"cannot write {target}: no permission to write in {folder}. Choose another --out."
-        raise ExportError(msg)
-
-
-def _read_only(target: Path) -> bool:
-    # The mode bits count even for root, who may write anyway: a read-only export was made
-    # read-only on purpose.
-    return not (target.stat().st_mode & 0o222) or not os.access(target, os.W_OK)
-
-
-def _serialise(target: Path, payload: Any) -> bytes:
+def _serialise(target: Path, payload: Any) -> Payload:
+    if isinstance(payload, GeoJSONStream):
+        return payload.pieces()
     if isinstance(payload, str):
         return payload.encode("utf-8")
     try:
         text = json.dumps(_plain(payload), ensure_ascii=False, indent=1, allow_nan=False)
     except (TypeError, ValueError) as exc:
-        msg = (
-            f"cannot write {target}: the result holds a value JSON cannot store ({exc}). "
-            "This is a bug in Plekwijzer; please report it with the command you ran."
-        )
-        raise ExportError(msg) from exc
+        raise not_serialisable(target, exc) from exc
     return text.encode("utf-8")
-
-
-def _write_temporary(target: Path, blob: bytes) -> Path:
-    """Write ``blob`` to a new hidden file beside ``target``; fsync it; return its path."""
-    temporary = target.with_name(f".{target.name}.{secrets.token_hex(6)}.tmp")
-    try:
-        # 0o666 filtered by the umask: the mode a user's own new file gets (mkstemp gives 0600).
-        handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    except OSError as exc:
-        raise _os_error(target, exc) from exc
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(blob)
-            out.flush()
-            os.fsync(out.fileno())
-    except OSError as exc:
-        temporary.unlink(missing_ok=True)
-        raise _os_error(target, exc) from exc
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-    return temporary
-
-
-def _hardlink_backup(target: Path) -> Path | None:
-    """Keep the old target under a second name, so a failed rename can put it back."""
-    if not target.is_file():
-        return None
-    backup = target.with_name(f".{target.name}.{secrets.token_hex(6)}.old")
-    try:
-        os.link(target, backup)
-    except OSError:
-        # Some file systems have no hard links: the pair is then atomic per file only.
-        return None
-    return backup
-
-
-def _replace(temporary: Path, target: Path) -> None:
-    try:
-        os.replace(temporary, target)
-    except OSError as exc:
-        raise _os_error(target, exc) from exc
-
-
-def _roll_back(replaced: list[Path], backups: dict[Path, Path]) -> None:
-    for target in replaced:
-        backup = backups.get(target)
-        with contextlib.suppress(OSError):
-            if backup is not None:
-                os.replace(backup, target)
-            else:
-                target.unlink(missing_ok=True)
-
-
-def _fsync_folder(folder: Path) -> None:
-    # The renames themselves must reach the disk; not every platform can open a folder.
-    with contextlib.suppress(OSError):
-        handle = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(handle)
-        finally:
-            os.close(handle)
-
-
-def _os_error(target: Path, exc: OSError) -> ExportError:
-    reason = exc.strerror or type(exc).__name__
-    msg = (
-        f"cannot write {target}: {reason}. Check free disk space and permissions, or "
-        "choose another --out; the earlier files are unchanged."
-    )
-    return ExportError(msg)
-
-
-@contextlib.contextmanager
-def _sigterm_as_exception() -> Iterator[None]:
-    """Turn SIGTERM into an exception while writing, so temporary files are removed.
-
-    Signals can only be handled in the main thread (the CLI); elsewhere (Streamlit runs
-    scripts in worker threads) the default applies.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def stop(signum: int, _frame: object) -> None:
-        raise SystemExit(128 + signum)
-
-    previous = signal.signal(signal.SIGTERM, stop)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)

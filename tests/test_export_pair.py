@@ -9,10 +9,13 @@ import sys
 import time
 from pathlib import Path
 
+import geopandas as gpd
 import pytest
+from shapely import Point, box
 
 from geo import export
-from geo.export import ExportError, write_export_pair
+from geo.export import ExportError, GeoJSONStream, geojson_dict, write_export_pair
+from geo.settings import CRS_RD
 
 OLD = {"out.geojson": b'{"old": "geojson"}\n', "out.scenario.json": b'{"old": "scenario"}\n'}
 
@@ -209,3 +212,49 @@ def test_sigterm_while_writing_leaves_the_pair_untouched(tmp_path: Path):
         process.kill()
         process.wait()
     _assert_untouched(work / "out")
+
+
+def _layer(n: int) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {"id": [f"s{i}" for i in range(n)], "score": [i / n for i in range(n)]},
+        geometry=[box(155_000, 463_000, 155_010, 463_010)]
+        + [Point(155_000 + i, 463_000) for i in range(1, n)],
+        crs=CRS_RD,
+    )
+
+
+def test_stream_writes_the_same_collection_as_geojson_dict(folder: Path):
+    layer = _layer(7)
+    stream = GeoJSONStream(
+        layer,
+        properties=["id", "score", "double"],
+        members={"plekwijzer": {"profile": "skaeve_huse"}},
+        enrich=lambda chunk: chunk.assign(double=chunk["score"] * 2),
+        chunk_rows=3,
+    )
+    write_export_pair({folder / "out.geojson": stream, folder / "out.scenario.json": {}})
+    written = json.loads((folder / "out.geojson").read_text())
+    doubled = layer.assign(double=layer["score"] * 2)
+    expected = json.loads(json.dumps(geojson_dict(doubled, properties=["id", "score", "double"])))
+    assert written["plekwijzer"] == {"profile": "skaeve_huse"}
+    assert written["features"] == expected["features"]
+    assert written["type"] == "FeatureCollection"
+
+
+def test_stream_of_no_features_is_valid_json(tmp_path: Path):
+    write_export_pair(
+        {tmp_path / "out.geojson": GeoJSONStream(_layer(1).iloc[:0], properties=["id"])}
+    )
+    assert json.loads((tmp_path / "out.geojson").read_text())["features"] == []
+
+
+def test_stream_failing_half_way_leaves_the_pair_untouched(folder: Path):
+    def enrich(chunk):
+        if chunk.index[0] >= 4:
+            return chunk.assign(bad=[object()] * len(chunk))
+        return chunk.assign(bad=1)
+
+    stream = GeoJSONStream(_layer(9), properties=["id", "bad"], enrich=enrich, chunk_rows=4)
+    with pytest.raises(ExportError, match=r"out.geojson: the result holds a value JSON cannot"):
+        write_export_pair({folder / "out.geojson": stream, folder / "out.scenario.json": {}})
+    _assert_untouched(folder)
