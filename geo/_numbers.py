@@ -25,6 +25,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from geo._errors import PlekwijzerInputError
 
@@ -136,11 +138,7 @@ def parse_numbers(
     canonical = text.str.replace(thousands, "", regex=False)
     if decimal == COMMA:
         canonical = canonical.str.replace(COMMA, POINT, regex=False)
-    values = pd.Series(
-        pd.to_numeric(canonical, errors="coerce").to_numpy(dtype=float, na_value=np.nan),
-        index=raw.index,
-        name=column,
-    )
+    values = pd.Series(_to_float(canonical), index=raw.index, name=column)
     note = None
     if grouped.any():
         example = text[grouped].iloc[0]
@@ -150,6 +148,12 @@ def parse_numbers(
             f"({kind} notation, {thousands!r} separates thousands)."
         )
     return values, note
+
+
+def _to_float(text: pd.Series) -> np.ndarray:
+    """Cast validated number text to floats in Arrow, without a Python object per value."""
+    # pandas string arrays hand their Arrow data over without a copy (__arrow_array__).
+    return pc.cast(pa.array(text.array), pa.float64()).to_numpy(zero_copy_only=False)
 
 
 def _text(values: pd.Series) -> pd.Series:

@@ -8,6 +8,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from geo import _numbers
 from geo._errors import (
@@ -122,8 +123,13 @@ def require_in_bounds(
 ) -> None:
     """Raise when points lie outside the Netherlands (swapped or wrong coordinates)."""
     xmin, ymin, xmax, ymax = RD_BOUNDS_M
-    pts = frame.geometry.representative_point()
-    outside = ~(pts.x.between(xmin, xmax) & pts.y.between(ymin, ymax))
+    geoms = frame.geometry.to_numpy()
+    points = shapely.get_type_id(geoms) == shapely.GeometryType.POINT
+    if not points.all():  # a million representative points of points would be a copy
+        geoms = geoms.copy()
+        geoms[~points] = shapely.point_on_surface(geoms[~points])
+    x, y = shapely.get_x(geoms), shapely.get_y(geoms)
+    outside = pd.Series(~((x >= xmin) & (x <= xmax) & (y >= ymin) & (y <= ymax)), index=frame.index)
     if outside.any():
         rows = describe_rows(frame, outside, id_column=id_column)
         msg = (

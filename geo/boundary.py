@@ -231,7 +231,11 @@ def outside_summary(
 
 
 def _containing(points: np.ndarray, polygons: np.ndarray) -> np.ndarray:
-    """Position of the first polygon containing each point, -1 where none does."""
+    """Position of the first polygon containing each point, -1 where none does.
+
+    A point on the shared edge of two polygons lies in neither ("within" is strict); the
+    nearest-polygon step of :func:`_nearest_within` then gives it the first of the two.
+    """
     result = np.full(len(points), -1, dtype=np.int64)
     if len(points) and len(polygons):
         point_idx, poly_idx = shapely.STRtree(polygons).query(points, predicate="within")
@@ -246,14 +250,17 @@ def _nearest_within(
 
     Points on a shared border of two polygons get the first, deterministically.
     """
-    result = np.full(len(points), -1, dtype=np.int64)
-    if not len(points) or not len(polygons):
+    result = _containing(points, polygons)
+    rest = np.flatnonzero(result < 0)
+    if not len(rest) or not len(polygons):
         return result
-    tree = shapely.STRtree(polygons)
-    point_idx, poly_idx = tree.query_nearest(
-        points, max_distance=max_distance, all_matches=True, return_distance=False
+    # Nearest-polygon search is slow on a million points: only for those in no polygon.
+    point_idx, poly_idx = shapely.STRtree(polygons).query_nearest(
+        points[rest], max_distance=max_distance, all_matches=True, return_distance=False
     )
-    _assign_first(result, point_idx, poly_idx)
+    found = np.full(len(rest), -1, dtype=np.int64)
+    _assign_first(found, point_idx, poly_idx)
+    result[rest] = found
     return result
 
 

@@ -117,7 +117,10 @@ def candidates_from_csv(
     _validate.require_columns(frame, ["id"], source=path, what="a candidate inventory")
     _locate.check_ids(frame, source=path)
     located = _locate.points_from_table(frame, source=path, buurten=buurten)
-    return _canonical(located, source=path, notes=notes)
+    del frame
+    sites = _canonical(located, source=path, notes=notes)
+    _read.release_arrow_memory()
+    return sites
 
 
 def candidates_from_vector(path: str | Path, *, layer: str | None = None) -> gpd.GeoDataFrame:
@@ -208,6 +211,7 @@ def _canonical(
         )
     rest = [c for c in out.columns if c not in COLUMNS and c != out.geometry.name]
     out = out[[*COLUMNS, *rest, out.geometry.name]]
-    out = out.set_index(out["id"].to_numpy()).rename_axis(None)
+    # An Arrow-backed string index: no Python string object per site.
+    out = out.set_index(pd.Index(out["id"], name=None))
     out.attrs["notes"] = list(notes or [])
     return out

@@ -23,6 +23,8 @@ from geo.settings import CRS_RD, DEFAULT_COUNT_RADIUS_M
 #: Radius in metres for facility counts around a site and around a buurt.
 FACILITY_RADIUS_M = 1_000.0
 
+_CHUNK_ROWS = 100_000
+
 #: Names the feature table and the scoring compute. An input column with such a name would
 #: clash with (or silently stand in for) the computed one; readers rename it ``input_<name>``.
 COMPUTED_COLUMNS = re.compile(
@@ -123,11 +125,16 @@ def count_within_m(
     if mask.any() and len(points):
         _check_metric(points, targets)
         tree = STRtree(targets.to_numpy()[mask])
-        source_idx, target_idx = tree.query(
-            points.to_numpy(), predicate="dwithin", distance=radius_m
-        )
         w = np.ones(mask.sum()) if weights is None else np.asarray(weights, float)[mask]
-        totals = np.bincount(source_idx, weights=w[target_idx], minlength=len(points))
+        geoms = points.to_numpy()
+        # In chunks: a million sites with dozens of stops each give too many pairs at once.
+        for start in range(0, len(geoms), _CHUNK_ROWS):
+            source_idx, target_idx = tree.query(
+                geoms[start : start + _CHUNK_ROWS], predicate="dwithin", distance=radius_m
+            )
+            totals[start : start + _CHUNK_ROWS] = np.bincount(
+                source_idx, weights=w[target_idx], minlength=len(geoms[start : start + _CHUNK_ROWS])
+            )
     return pd.Series(totals, index=points.index, name=name)
 
 
@@ -202,22 +209,34 @@ def add_dwelling_distance(
       :func:`estimated_distance_to_dwelling_m`;
     * ``dwelling_distance_source``: ``"dwellings"`` or ``"estimate from address density"``.
     """
-    out = features.copy()
-    density = out["buurt_address_density_per_km2"]
+    columns = _dwelling_columns(
+        features.geometry, features["buurt_address_density_per_km2"], dwellings
+    )
+    return features.assign(**{c.name: c for c in columns})
+
+
+def _dwelling_columns(
+    points: gpd.GeoSeries, density: pd.Series, dwellings: gpd.GeoDataFrame | None
+) -> list[pd.Series]:
+    index = points.index
     if dwellings is not None and not dwellings.empty:
         measured = nearest_distance_m(
-            out.geometry, dwellings.geometry, name="measured_distance_to_dwelling_m"
+            points, dwellings.geometry, name="measured_distance_to_dwelling_m"
         )
-        out["measured_distance_to_dwelling_m"] = measured
-        out["proxy_address_density_per_km2"] = np.nan
-        out["distance_to_dwelling_m"] = measured
-        out["dwelling_distance_source"] = "dwellings"
+        proxy = pd.Series(np.nan, index=index)
+        distance = measured
+        source = "dwellings"
     else:
-        out["measured_distance_to_dwelling_m"] = np.nan
-        out["proxy_address_density_per_km2"] = density
-        out["distance_to_dwelling_m"] = estimated_distance_to_dwelling_m(density)
-        out["dwelling_distance_source"] = "estimate from address density"
-    return out
+        measured = pd.Series(np.nan, index=index)
+        proxy = density
+        distance = estimated_distance_to_dwelling_m(density)
+        source = "estimate from address density"
+    return [
+        measured.rename("measured_distance_to_dwelling_m"),
+        proxy.rename("proxy_address_density_per_km2"),
+        distance.rename("distance_to_dwelling_m"),
+        pd.Series(source, index=index, name="dwelling_distance_source", dtype="string"),
+    ]
 
 
 def candidate_features(
@@ -303,9 +322,10 @@ def candidate_features(
     if roads is not None and not roads.empty:
         main = roads[roads["main_road"]]
         columns.append(nearest_distance_m(points, main.geometry, name="distance_to_main_road_m"))
-    out = pd.concat([out, *columns], axis=1)
-    out = _join_buurt_indicators(out, buurten)
-    out = add_dwelling_distance(out, dwellings)
+    indicators = _buurt_indicators(out, buurten)
+    columns += _dwelling_columns(points, indicators["buurt_address_density_per_km2"], dwellings)
+    # One concatenation: each intermediate frame of a million rows would be a full copy.
+    out = pd.concat([out, indicators, *columns], axis=1)
     table = gpd.GeoDataFrame(out, geometry=candidates.geometry.name, crs=CRS_RD)
     table.attrs["notes"] = [*candidates.attrs.get("notes", []), *([note] if note else [])]
     return table
@@ -342,7 +362,7 @@ def _facility_features(
     return series
 
 
-def _join_buurt_indicators(frame: pd.DataFrame, buurten: gpd.GeoDataFrame) -> pd.DataFrame:
+def _buurt_indicators(frame: pd.DataFrame, buurten: gpd.GeoDataFrame) -> pd.DataFrame:
     extra = [
         c for c in ("draagkracht", "facilities_per_10k", "places_per_10k") if c in buurten.columns
     ]
@@ -351,7 +371,7 @@ def _join_buurt_indicators(frame: pd.DataFrame, buurten: gpd.GeoDataFrame) -> pd
     indicators.columns = [f"buurt_{c}" for c in indicators.columns]
     joined = indicators.reindex(frame["buurtcode"].to_numpy())
     joined.index = frame.index
-    return pd.concat([frame, joined], axis=1)
+    return joined
 
 
 def _check_metric(*layers: gpd.GeoSeries) -> None:

@@ -1,14 +1,16 @@
 """Peak memory of reading and featurising a very large inventory (issue 12: 1,000,000 rows).
 
-Run as two steps, each in its own process so that the peak RSS is that step's alone::
+Run as separate steps, each in its own process so that the peak RSS is that step's alone::
 
     .venv/bin/python -m tests.benchmark_memory make /tmp/big.csv --rows 1000000
     /usr/bin/time -v .venv/bin/python -m tests.benchmark_memory load /tmp/big.csv
+    /usr/bin/time -v .venv/bin/python -m tests.benchmark_memory score /tmp/big.csv --out X
 
 ``make`` writes a seeded inventory in Twente (the illustrative generator's 2,000 sites,
 repeated with points jittered by up to 200 m, so some land outside the region as real
-inventories do). ``load`` reads it and builds the feature table as the CLI does, and prints
-the peak RSS of each stage (``ru_maxrss``) and the wall time. Needs ../shared/data.
+inventories do). ``load`` reads it and builds the feature table as the CLI does; ``score``
+also scores it and streams the GeoJSON export (:class:`geo.export.GeoJSONStream`). Both print
+the peak RSS after each stage (``ru_maxrss``) and the wall time. Needs ../shared/data.
 """
 
 from __future__ import annotations
@@ -66,18 +68,72 @@ def load(path: Path) -> None:
         print("note:", note)
 
 
+def score_and_export(path: Path, out: Path) -> None:
+    """Load, score (skaeve_huse) and stream the GeoJSON + scenario; print peak RSS per stage."""
+    from criteria.profiles import load_profile
+    from criteria.run import EXPORT_PROPERTIES, ShortlistOptions, run_scoring
+    from geo.export import GeoJSONStream, write_export_pair
+
+    start = time.perf_counter()
+    data = load_region_data(
+        resolve_region("twente"), resolve_data_dir(), candidates_path=path, use_defaults=True
+    )
+    print(f"load_region_data: {time.perf_counter() - start:.1f} s, peak RSS {_peak_mib():,.0f} MiB")
+    start = time.perf_counter()
+    run = run_scoring(
+        data.features, load_profile("skaeve_huse"), options=ShortlistOptions(top_n=10)
+    )
+    print(f"run_scoring: {time.perf_counter() - start:.1f} s, peak RSS {_peak_mib():,.0f} MiB")
+    names = [n for n in run.weights if f"raw__{n}" in run.table.columns]
+
+    def criteria(chunk: pd.DataFrame) -> pd.DataFrame:
+        columns = {
+            n: (
+                chunk[f"raw__{n}"].to_numpy(dtype=object),
+                chunk[f"transformed__{n}"].to_numpy(dtype=float),
+                chunk[f"contribution__{n}"].to_numpy(dtype=float),
+            )
+            for n in names
+        }
+        records = [
+            {
+                n: {
+                    "raw": raw[i],
+                    "transformed": transformed[i],
+                    "weight": run.weights[n],
+                    "contribution": contribution[i],
+                }
+                for n, (raw, transformed, contribution) in columns.items()
+            }
+            for i in range(len(chunk))
+        ]
+        rank = chunk["rank"].astype(object).where(chunk["rank"].notna(), None)
+        return chunk.assign(criteria=records, rank=rank)
+
+    start = time.perf_counter()
+    stream = GeoJSONStream(run.table, properties=list(EXPORT_PROPERTIES), enrich=criteria)
+    write_export_pair({out: stream, out.with_suffix(".scenario.json"): {"rows": len(run.table)}})
+    print(
+        f"export {out.stat().st_size / 2**20:,.0f} MiB: {time.perf_counter() - start:.1f} s, "
+        f"peak RSS {_peak_mib():,.0f} MiB"
+    )
+
+
 def main() -> None:
-    """Command line: ``make PATH --rows N`` or ``load PATH``."""
+    """Command line: ``make PATH --rows N``, ``load PATH`` or ``score PATH --out FILE``."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("step", choices=["make", "load"])
+    parser.add_argument("step", choices=["make", "load", "score"])
     parser.add_argument("path", type=Path)
     parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--out", type=Path, default=Path("/tmp/plekwijzer_big.geojson"))
     args = parser.parse_args()
     if args.step == "make":
         make_inventory(args.path, rows=args.rows)
         print(f"wrote {args.path} ({args.path.stat().st_size / 2**20:,.0f} MiB)")
-    else:
+    elif args.step == "load":
         load(args.path)
+    else:
+        score_and_export(args.path, args.out)
 
 
 if __name__ == "__main__":
