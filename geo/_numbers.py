@@ -144,7 +144,7 @@ def parse_numbers(
         example = text[grouped].iloc[0]
         kind = "Dutch" if decimal == COMMA else "international"
         note = (
-            f"column '{column}': read {example!r} as {values[grouped].iloc[0]:g} "
+            f"column '{column}': read {example!r} as {values[grouped].iloc[0]:.12g} "
             f"({kind} notation, {thousands!r} separates thousands)."
         )
     return values, note
