@@ -16,6 +16,8 @@ _X_NAMES = ("x", "x_rd", "rd_x")
 _Y_NAMES = ("y", "y_rd", "rd_y")
 _LAT_NAMES = ("lat", "latitude", "breedtegraad")
 _LON_NAMES = ("lon", "lng", "longitude", "lengtegraad")
+#: Every column name read as a coordinate (numbers, in the file's notation).
+COORDINATE_NAMES = (*_X_NAMES, *_Y_NAMES, *_LAT_NAMES, *_LON_NAMES)
 
 
 def _find(frame: pd.DataFrame, names: tuple[str, ...]) -> str | None:

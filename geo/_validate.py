@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyogrio
+import shapely
 
+from geo import _numbers
 from geo._errors import (
     CRSError,
     EmptyInputError,
@@ -26,8 +26,9 @@ RD_BOUNDS_M = (-10_000.0, 280_000.0, 320_000.0, 660_000.0)
 #: The same box in lon/lat degrees.
 WGS84_BOUNDS_DEG = (2.9, 50.6, 7.5, 53.8)
 
-#: Uploads larger than this are refused before parsing.
-MAX_FILE_BYTES = 200 * 1024 * 1024
+#: Files larger than this (200 MiB) are refused before parsing: reading a CSV of that size
+#: takes about 1.5 GB of memory. A 1,000,000-row inventory is about 130 MiB.
+MAX_FILE_BYTES = 200 * 2**20
 
 
 def row_label(index_value: object) -> str:
@@ -37,8 +38,11 @@ def row_label(index_value: object) -> str:
     return f"row {index_value}"
 
 
-def check_file(path: str | Path) -> Path:
-    """Refuse a missing, empty or oversized file with a message naming it."""
+def check_file(path: str | Path, *, max_bytes: int = MAX_FILE_BYTES) -> Path:
+    """Refuse a missing, empty or oversized file with a message naming it.
+
+    ``max_bytes`` lets a front end set a lower limit (e.g. for uploads to a shared app).
+    """
     path = Path(path)
     if not path.exists():
         msg = f"file not found: {path}. Check the path, or the data directory setting."
@@ -50,45 +54,13 @@ def check_file(path: str | Path) -> Path:
     if size == 0:
         msg = "the file is empty (0 bytes). Export it again from its source."
         raise EmptyInputError(msg, source=path)
-    if size > MAX_FILE_BYTES:
+    if size > max_bytes:
         msg = (
-            f"the file is {size / 1e6:.0f} MB, more than the {MAX_FILE_BYTES / 1e6:.0f} MB "
-            "limit. Clip it to the region first (e.g. in QGIS)."
+            f"the file is {size / 2**20:,.1f} MiB, more than the limit of "
+            f"{max_bytes / 2**20:,.0f} MiB. Clip it to the region first (e.g. in QGIS)."
         )
         raise PlekwijzerInputError(msg, source=path)
     return path
-
-
-def read_csv(path: str | Path) -> pd.DataFrame:
-    """Read a CSV (comma or semicolon separated) with every column as text first."""
-    path = check_file(path)
-    try:
-        frame = pd.read_csv(path, sep=None, engine="python", dtype=str, encoding="utf-8-sig")
-    except (pd.errors.ParserError, UnicodeDecodeError, csv.Error) as exc:
-        msg = f"cannot parse as CSV ({exc}). Save it as UTF-8 CSV with a header row."
-        raise PlekwijzerInputError(msg, source=path) from exc
-    except pd.errors.EmptyDataError as exc:
-        msg = "the CSV holds no header and no rows. Add a header row and data."
-        raise EmptyInputError(msg, source=path) from exc
-    frame.columns = [str(c).strip() for c in frame.columns]
-    if frame.empty:
-        msg = "the CSV has a header but no data rows."
-        raise EmptyInputError(msg, source=path)
-    return frame
-
-
-def read_vector(path: str | Path, *, layer: str | None = None) -> gpd.GeoDataFrame:
-    """Read a vector file (GeoJSON, GeoPackage, Shapefile) and refuse an empty one."""
-    path = check_file(path)
-    try:
-        frame = gpd.read_file(path, layer=layer, engine="pyogrio")
-    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
-        msg = f"cannot read as a vector file ({exc}). Use GeoJSON or GeoPackage."
-        raise PlekwijzerInputError(msg, source=path) from exc
-    if frame.empty:
-        msg = "the layer holds no features."
-        raise EmptyInputError(msg, source=path)
-    return frame
 
 
 def require_columns(
@@ -151,8 +123,13 @@ def require_in_bounds(
 ) -> None:
     """Raise when points lie outside the Netherlands (swapped or wrong coordinates)."""
     xmin, ymin, xmax, ymax = RD_BOUNDS_M
-    pts = frame.geometry.representative_point()
-    outside = ~(pts.x.between(xmin, xmax) & pts.y.between(ymin, ymax))
+    geoms = frame.geometry.to_numpy()
+    points = shapely.get_type_id(geoms) == shapely.GeometryType.POINT
+    if not points.all():  # a million representative points of points would be a copy
+        geoms = geoms.copy()
+        geoms[~points] = shapely.point_on_surface(geoms[~points])
+    x, y = shapely.get_x(geoms), shapely.get_y(geoms)
+    outside = pd.Series(~((x >= xmin) & (x <= xmax) & (y >= ymin) & (y <= ymax)), index=frame.index)
     if outside.any():
         rows = describe_rows(frame, outside, id_column=id_column)
         msg = (
@@ -185,18 +162,15 @@ def numeric_column(
     id_column: str | None = None,
     minimum: float | None = None,
     maximum: float | None = None,
+    decimal: str = _numbers.POINT,
 ) -> pd.Series:
-    """Parse a text column as numbers (decimal comma accepted); raise naming bad rows."""
-    raw = frame[column]
-    text = raw.astype("string").str.strip().str.replace(",", ".", regex=False)
-    text = text.mask(text == "", pd.NA)
-    values = pd.to_numeric(text, errors="coerce").astype(float)
-    bad = text.notna() & values.isna()
-    if bad.any():
-        first = raw[bad].iloc[0]
-        rows = describe_rows(frame, bad, id_column=id_column)
-        msg = f"column '{column}' has non-numeric value {first!r} in {rows}: use a number."
-        raise PlekwijzerInputError(msg, source=source)
+    """Parse a column as numbers (see :mod:`geo._numbers`); raise naming bad rows.
+
+    ``decimal`` is the file's notation, used when the column itself shows none.
+    """
+    values, _ = _numbers.parse_numbers(
+        frame, column, default=decimal, source=source, id_column=id_column
+    )
     for bound, outside, word in (
         (minimum, values < (minimum if minimum is not None else 0), "below"),
         (maximum, values > (maximum if maximum is not None else 0), "above"),

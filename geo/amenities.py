@@ -16,7 +16,7 @@ import geopandas as gpd
 import pandas as pd
 from shapely.geometry.base import BaseGeometry
 
-from geo import _validate
+from geo import _read, _validate
 from geo._errors import OfflineError, PlekwijzerInputError
 from geo.datadir import BUS_TRAM_STOPS, RAIL_STATIONS, DataSource
 from geo.settings import CRS_RD, NETWORK_TIMEOUT_S
@@ -223,7 +223,7 @@ def roads_from_gpkg(path: str | Path, *, layer: str | None = None) -> gpd.GeoDat
         ``highway``, ``name``, ``main_road`` (bool: :data:`MAIN_ROAD_CLASSES`), ``foot`` and
         ``access`` (NA where the layer lacks them; they decide what is walkable), lines.
     """
-    frame = _validate.read_vector(path, layer=layer)
+    frame = _read.read_vector(path, layer=layer)
     _validate.require_columns(frame, ["highway"], source=path, what="an OSM road layer")
     frame = _validate.to_rd(frame, source=path)
     frame = frame[frame.geom_type.isin(["LineString", "MultiLineString"])]

@@ -13,10 +13,10 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyogrio
 
-from geo import _locate, _validate
+from geo import _locate, _read, _validate
 from geo._errors import PlekwijzerInputError
+from geo.features import rename_computed_columns
 
 #: Canonical candidate columns in order.
 COLUMNS = (
@@ -29,6 +29,16 @@ COLUMNS = (
     "owner",
     "location_precision",
 )
+
+#: Columns a CSV inventory holds numbers in (matched case-insensitively).
+NUMBER_COLUMNS = (
+    "floor_area_m2",
+    "plot_area_m2",
+    "build_year",
+    *_locate.COORDINATE_NAMES,
+)
+#: File types read as vector layers.
+VECTOR_SUFFIXES = frozenset({".gpkg", ".geojson", ".json", ".shp", ".zip", ".fgb"})
 
 #: BAG gebruiksdoel -> canonical ``use``.
 BAG_USES = {
@@ -51,9 +61,9 @@ _MAX_PLOT_AREA_M2 = 5_000_000.0
 
 
 def candidates_from_file(
-    path: str | Path, *, buurten: gpd.GeoDataFrame | None = None
+    path: str | Path, *, buurten: gpd.GeoDataFrame | None = None, layer: str | None = None
 ) -> gpd.GeoDataFrame:
-    """Read an inventory from CSV, GeoJSON, GeoPackage or a PDOK BAG GeoPackage.
+    """Read an inventory from CSV, GeoJSON, GeoPackage, Shapefile or a PDOK BAG GeoPackage.
 
     A GeoPackage with a ``pand`` or ``verblijfsobject`` layer is read as BAG.
 
@@ -63,32 +73,30 @@ def candidates_from_file(
         The file.
     buurten
         The buurt layer, needed for rows located only by ``buurtcode``.
+    layer
+        The layer of a GeoPackage with several layers.
 
     Returns
     -------
     geopandas.GeoDataFrame
-        The canonical candidate layer.
+        The canonical candidate layer; ``attrs["notes"]`` says what the reader decided
+        (number notation, renamed columns).
     """
     path = _validate.check_file(path)
     suffix = path.suffix.lower()
     if suffix in {".csv", ".txt"}:
         return candidates_from_csv(path, buurten=buurten)
     if suffix == ".gpkg":
-        layers = {name for name, _ in _list_layers(path)}
-        if layers & {"pand", "verblijfsobject"}:
-            return candidates_from_bag(path)
-    if suffix in {".gpkg", ".geojson", ".json", ".shp", ".fgb"}:
-        return candidates_from_vector(path)
-    msg = f"unsupported file type {suffix!r}: use .csv, .geojson or .gpkg."
+        bag = set(_read.list_layers(path)) & {"pand", "verblijfsobject"}
+        if (layer is None and bag) or layer in bag:
+            return candidates_from_bag(path, layer=layer)
+    if suffix in VECTOR_SUFFIXES:
+        return candidates_from_vector(path, layer=layer)
+    msg = (
+        f"unsupported file type {suffix!r}: use .csv, .geojson, .gpkg or a shapefile "
+        "(.shp or .zip)."
+    )
     raise PlekwijzerInputError(msg, source=path)
-
-
-def _list_layers(path: Path) -> np.ndarray:
-    try:
-        return pyogrio.list_layers(path)
-    except pyogrio.errors.DataSourceError as exc:
-        msg = f"cannot open as GeoPackage ({exc}). Export it again."
-        raise PlekwijzerInputError(msg, source=path) from exc
 
 
 def candidates_from_csv(
@@ -98,18 +106,29 @@ def candidates_from_csv(
 
     Columns: ``id`` (required), ``name``, ``use``, ``floor_area_m2``, ``plot_area_m2``,
     ``build_year``, ``owner``, and a location: ``x``/``y`` (RD New metres), ``lat``/``lon``
-    (degrees) or ``buurtcode``. Decimal commas and semicolon separators are accepted.
+    (degrees) or ``buurtcode``. Comma, semicolon or tab separated; numbers in Dutch
+    (``1.234,5``) or international (``1,234.5``) notation, decided per column and file
+    (:mod:`geo._numbers`).
     """
-    frame = _validate.read_csv(path)
+    frame = _read.read_csv(path, numeric=NUMBER_COLUMNS)
+    notes = list(frame.attrs.get("notes", []))
+    frame, note = rename_computed_columns(frame, what="the inventory")
+    notes += [note] if note else []
     _validate.require_columns(frame, ["id"], source=path, what="a candidate inventory")
     _locate.check_ids(frame, source=path)
     located = _locate.points_from_table(frame, source=path, buurten=buurten)
-    return _canonical(located, source=path)
+    del frame
+    sites = _canonical(located, source=path, notes=notes)
+    _read.release_arrow_memory()
+    return sites
 
 
 def candidates_from_vector(path: str | Path, *, layer: str | None = None) -> gpd.GeoDataFrame:
-    """Read an inventory from GeoJSON or GeoPackage (points or polygons, any CRS)."""
-    raw = _validate.read_vector(path, layer=layer)
+    """Read an inventory from GeoJSON, GeoPackage or Shapefile (points or polygons, any CRS)."""
+    raw = _read.read_vector(path, layer=layer)
+    notes = list(raw.attrs.get("notes", []))
+    raw, note = rename_computed_columns(raw, what="the inventory")
+    notes += [note] if note else []
     _validate.require_columns(raw, ["id"], source=path, what="a candidate inventory")
     frame = _validate.to_rd(raw, source=path)
     _locate.check_ids(frame, source=path)
@@ -121,7 +140,7 @@ def candidates_from_vector(path: str | Path, *, layer: str | None = None) -> gpd
     frame["location_precision"] = "point"
     frame = frame.set_geometry(frame.geometry.representative_point())
     _validate.require_in_bounds(frame, source=path, id_column="id")
-    return _canonical(frame, source=path)
+    return _canonical(frame, source=path, notes=notes)
 
 
 def candidates_from_bag(path: str | Path, *, layer: str | None = None) -> gpd.GeoDataFrame:
@@ -136,9 +155,9 @@ def candidates_from_bag(path: str | Path, *, layer: str | None = None) -> gpd.Ge
     """
     path = _validate.check_file(path)
     if layer is None:
-        names = {name for name, _ in _list_layers(path)}
+        names = set(_read.list_layers(path))
         layer = "pand" if "pand" in names else "verblijfsobject"
-    raw = _validate.read_vector(path, layer=layer)
+    raw = _read.read_vector(path, layer=layer)
     _validate.require_columns(
         raw, ["identificatie", "gebruiksdoel"], source=path, what=f"a BAG {layer} layer"
     )
@@ -168,7 +187,9 @@ def candidates_from_bag(path: str | Path, *, layer: str | None = None) -> gpd.Ge
     return _canonical(located, source=path)
 
 
-def _canonical(frame: gpd.GeoDataFrame, *, source: str | Path) -> gpd.GeoDataFrame:
+def _canonical(
+    frame: gpd.GeoDataFrame, *, source: str | Path, notes: list[str] | None = None
+) -> gpd.GeoDataFrame:
     out = frame.copy()
     out["id"] = out["id"].astype("string").str.strip()
     for column in ("name", "use", "owner"):
@@ -190,4 +211,7 @@ def _canonical(frame: gpd.GeoDataFrame, *, source: str | Path) -> gpd.GeoDataFra
         )
     rest = [c for c in out.columns if c not in COLUMNS and c != out.geometry.name]
     out = out[[*COLUMNS, *rest, out.geometry.name]]
-    return out.set_index(out["id"].to_numpy()).rename_axis(None)
+    # An Arrow-backed string index: no Python string object per site.
+    out = out.set_index(pd.Index(out["id"], name=None))
+    out.attrs["notes"] = list(notes or [])
+    return out

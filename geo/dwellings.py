@@ -48,7 +48,7 @@ from scipy.spatial import cKDTree
 from shapely.geometry import box
 from shapely.geometry.base import BaseGeometry
 
-from geo import _locate, _validate
+from geo import _locate, _read, _validate
 from geo._errors import PlekwijzerInputError
 from geo.amenities import amenities_from_osm_xml
 from geo.home_estimate import (
@@ -115,14 +115,14 @@ def dwellings_from_file(
     path = _validate.check_file(path)
     suffix = path.suffix.lower()
     if suffix in {".csv", ".txt"}:
-        frame = _validate.read_csv(path)
+        frame = _read.read_csv(path)
         id_column = _id_column(frame)
         frame = _locate.points_from_table(frame, source=path, buurten=None, id_column=id_column)
     elif suffix in {".gpkg", ".geojson", ".json", ".fgb", ".shp"}:
         if layer is None and suffix == ".gpkg":
             names = [name for name, _ in pyogrio.list_layers(path)]
             layer = "verblijfsobject" if "verblijfsobject" in names else None
-        frame = _validate.to_rd(_validate.read_vector(path, layer=layer), source=path)
+        frame = _validate.to_rd(_read.read_vector(path, layer=layer), source=path)
         _validate.require_valid_geometries(frame, source=path)
         frame = frame.set_geometry(frame.geometry.representative_point())
         _validate.require_in_bounds(frame, source=path)

@@ -8,14 +8,16 @@ step, export, map or log can reveal the address.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geo import _locate, _validate
+from geo import _locate, _read, _validate
 from geo._errors import PlekwijzerInputError, UnknownValueError
+from geo.boundary import REASON_COLUMN, locate_in_region, outside_summary, require_inside
 from geo.settings import CONFIDENTIAL_TYPES, FACILITY_TYPES
 
 #: Canonical facility columns in order.
@@ -27,7 +29,13 @@ _MAX_PLACES = 2_000
 
 
 def facilities_from_file(
-    path: str | Path, *, buurten: gpd.GeoDataFrame | None = None
+    path: str | Path,
+    *,
+    buurten: gpd.GeoDataFrame | None = None,
+    borders: gpd.GeoDataFrame | None = None,
+    gemeenten: Iterable[str] | None = None,
+    default_places: float | None = None,
+    layer: str | None = None,
 ) -> gpd.GeoDataFrame:
     """Read a facility register from CSV, GeoJSON or GeoPackage.
 
@@ -42,20 +50,30 @@ def facilities_from_file(
     buurten
         The buurt layer: assigns ``buurtcode`` to every facility and anonymises confidential
         ones. Without it, confidential records are refused (they could not be anonymised).
+    borders, gemeenten
+        Gemeente borders and the chosen gemeenten, to tell which facilities lie in the region
+        (see :func:`facilities_from_frame`).
+    default_places
+        Places for rows whose ``places`` is empty; None refuses such rows, naming them.
+    layer
+        The layer of a GeoPackage with several layers.
 
     Returns
     -------
     geopandas.GeoDataFrame
-        The canonical facility layer in EPSG:28992, index = id.
+        The canonical facility layer in EPSG:28992, index = id. ``attrs["notes"]`` lists what
+        the reader did that the user should know (facilities left out, columns renamed).
     """
     path = _validate.check_file(path)
     if path.suffix.lower() in {".csv", ".txt"}:
-        frame = _validate.read_csv(path)
+        frame = _read.read_csv(path, numeric=("places", *_locate.COORDINATE_NAMES))
+        notes = frame.attrs.get("notes", [])
         _require(frame, path)
         _locate.check_ids(frame, source=path)
         located = _locate.points_from_table(frame, source=path, buurten=buurten)
     else:
-        raw = _validate.read_vector(path)
+        raw = _read.read_vector(path, layer=layer)
+        notes = raw.attrs.get("notes", [])
         _require(raw, path)
         located = _validate.to_rd(raw, source=path)
         _locate.check_ids(located, source=path)
@@ -63,7 +81,15 @@ def facilities_from_file(
         located = located.set_geometry(located.geometry.representative_point())
         located["location_precision"] = "point"
         _validate.require_in_bounds(located, source=path, id_column="id")
-    return facilities_from_frame(located, source=path, buurten=buurten)
+    located.attrs["notes"] = list(notes)
+    return facilities_from_frame(
+        located,
+        source=path,
+        buurten=buurten,
+        borders=borders,
+        gemeenten=gemeenten,
+        default_places=default_places,
+    )
 
 
 def facilities_from_frame(
@@ -71,28 +97,44 @@ def facilities_from_frame(
     *,
     source: str | Path | None = None,
     buurten: gpd.GeoDataFrame | None = None,
+    borders: gpd.GeoDataFrame | None = None,
+    gemeenten: Iterable[str] | None = None,
+    default_places: float | None = None,
 ) -> gpd.GeoDataFrame:
-    """Validate a located register and return the canonical, anonymised facility layer."""
+    """Validate a located register and return the canonical, anonymised facility layer.
+
+    With ``buurten``, facilities outside the region (see :mod:`geo.boundary`; ``borders``
+    and ``gemeenten`` as in :func:`geo.boundary.locate_in_region`) are left out of the
+    register, so that unit counts and access figures agree, and ``attrs["notes"]`` says which;
+    a register with no facility in the region is refused, naming where they lie.
+    """
     _require(frame, source)
+    notes = list(frame.attrs.get("notes", []))
     out = frame.copy()
     out["id"] = out["id"].astype("string").str.strip()
     out["name"] = (
         out["name"].astype("string").str.strip() if "name" in out.columns else out["id"]
     ).fillna(out["id"])
     out["type"] = _facility_types(out, source=source)
-    out["places"] = _validate.numeric_column(
-        out, "places", source=source, id_column="id", minimum=0, maximum=_MAX_PLACES
-    ).fillna(1.0)
+    out["places"] = _places(out, source=source, default_places=default_places)
     out["confidential"] = _confidential_flags(out, source=source)
     if buurten is not None:
-        out = assign_buurt(out, buurten)
+        out = locate_in_region(out, buurten, borders=borders, gemeenten=gemeenten)
+        chosen = sorted(set(buurten["gemeentecode"].dropna()) if gemeenten is None else gemeenten)
+        require_inside(out, what="facilities", region_label=", ".join(chosen), source=source)
+        note = outside_summary(out, what=("facility", "facilities"))
+        if note:
+            notes.append(note)
+        out = out[out[REASON_COLUMN].isna()].drop(columns=REASON_COLUMN)
     elif "buurtcode" not in out.columns:
         out["buurtcode"] = pd.NA
     if out["confidential"].any():
         out = _anonymise(out, buurten, source=source)
     rest = [c for c in out.columns if c not in COLUMNS and c != out.geometry.name]
     out = out[[*COLUMNS, *rest, out.geometry.name]]
-    return out.set_index(out["id"].to_numpy()).rename_axis(None)
+    out = out.set_index(out["id"].to_numpy()).rename_axis(None)
+    out.attrs["notes"] = notes
+    return out
 
 
 def assign_buurt(layer: gpd.GeoDataFrame, buurten: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -135,6 +177,23 @@ def _require(frame: pd.DataFrame, source: str | Path | None) -> None:
     if "places" not in frame.columns:
         msg = "missing column 'places' (number of places per facility). Add it."
         raise _validate.MissingColumnError(msg, source=source)
+
+
+def _places(
+    frame: pd.DataFrame, *, source: str | Path | None, default_places: float | None
+) -> pd.Series:
+    places = _validate.numeric_column(
+        frame, "places", source=source, id_column="id", minimum=0, maximum=_MAX_PLACES
+    )
+    empty = places.isna()
+    if empty.any() and default_places is None:
+        rows = _validate.describe_rows(frame, empty, id_column="id")
+        msg = (
+            f"empty 'places' in {rows}: fill in the number of places (beds, units) of every "
+            "facility, or say how many to assume (--default-places N)."
+        )
+        raise PlekwijzerInputError(msg, source=source)
+    return places.fillna(default_places)
 
 
 def _facility_types(frame: pd.DataFrame, *, source: str | Path | None) -> pd.Series:

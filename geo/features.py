@@ -10,6 +10,9 @@ columns.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -17,8 +20,8 @@ from shapely import STRtree
 from shapely.geometry.base import BaseGeometry
 
 from geo import _validate
+from geo.boundary import locate_in_region
 from geo.dwellings import dwelling_features
-from geo.facilities import assign_buurt
 from geo.home_estimate import home_density_per_km2
 from geo.neighbourhoods import INDICATOR_COLUMNS
 from geo.network import WalkNetwork, walking_distance_m
@@ -26,6 +29,61 @@ from geo.settings import CRS_RD, DEFAULT_COUNT_RADIUS_M
 
 #: Radius in metres for facility counts around a site and around a buurt.
 FACILITY_RADIUS_M = 1_000.0
+
+_CHUNK_ROWS = 100_000
+
+#: Names the feature table and the scoring compute. An input column with such a name would
+#: clash with (or silently stand in for) the computed one; readers rename it ``input_<name>``.
+COMPUTED_COLUMNS = re.compile(
+    r"(?:distance_to_.+_m|.+_within_.+m|buurt_.+|measured_distance_to_dwelling_m"
+    r"|proxy_address_density_per_km2|dwelling_distance_source|outside_region_reason"
+    r"|wijkcode|gemeentecode|location_precision|score|rank|excluded|exclusion_reasons"
+    r"|criteria|shortlisted)",
+    re.IGNORECASE,
+)
+
+
+def rename_computed_columns(
+    frame: pd.DataFrame, *, what: str, keep: Iterable[str] = ()
+) -> tuple[pd.DataFrame, str | None]:
+    """Rename input columns that carry a computed name to ``input_<name>``.
+
+    Parameters
+    ----------
+    frame
+        An inventory as read.
+    what
+        The input, for the note ("the inventory").
+    keep
+        Computed names that this frame may already carry (set by a reader).
+
+    Returns
+    -------
+    tuple of (pandas.DataFrame, str or None)
+        The frame (a renamed copy, or the same frame) and a note for the user, or None.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"id": ["a"], "buurt_draagkracht": [0.3]})
+    >>> renamed, note = rename_computed_columns(frame, what="the inventory")
+    >>> list(renamed.columns)
+    ['id', 'input_buurt_draagkracht']
+    """
+    kept = set(keep)
+    clashes = [
+        c
+        for c in frame.columns
+        if isinstance(c, str) and c not in kept and COMPUTED_COLUMNS.fullmatch(c)
+    ]
+    if not clashes:
+        return frame, None
+    renamed = frame.rename(columns={c: f"input_{c}" for c in clashes})
+    names = ", ".join(clashes)
+    note = (
+        f"{what} has column(s) {names}, which Plekwijzer computes itself: kept as "
+        f"input_<name> and not used for scoring."
+    )
+    return renamed, note
 
 
 def nearest_distance_m(points: gpd.GeoSeries, targets: gpd.GeoSeries, *, name: str) -> pd.Series:
@@ -74,11 +132,16 @@ def count_within_m(
     if mask.any() and len(points):
         _check_metric(points, targets)
         tree = STRtree(targets.to_numpy()[mask])
-        source_idx, target_idx = tree.query(
-            points.to_numpy(), predicate="dwithin", distance=radius_m
-        )
         w = np.ones(mask.sum()) if weights is None else np.asarray(weights, float)[mask]
-        totals = np.bincount(source_idx, weights=w[target_idx], minlength=len(points))
+        geoms = points.to_numpy()
+        # In chunks: a million sites with dozens of stops each give too many pairs at once.
+        for start in range(0, len(geoms), _CHUNK_ROWS):
+            source_idx, target_idx = tree.query(
+                geoms[start : start + _CHUNK_ROWS], predicate="dwithin", distance=radius_m
+            )
+            totals[start : start + _CHUNK_ROWS] = np.bincount(
+                source_idx, weights=w[target_idx], minlength=len(geoms[start : start + _CHUNK_ROWS])
+            )
     return pd.Series(totals, index=points.index, name=name)
 
 
@@ -141,6 +204,8 @@ def candidate_features(
     sensitive_coverage: BaseGeometry | None = None,
     roads: gpd.GeoDataFrame | None = None,
     network: WalkNetwork | None = None,
+    borders: gpd.GeoDataFrame | None = None,
+    gemeenten: Iterable[str] | None = None,
     radius_m: float = DEFAULT_COUNT_RADIUS_M,
     facility_radius_m: float = FACILITY_RADIUS_M,
 ) -> gpd.GeoDataFrame:
@@ -176,6 +241,11 @@ def candidate_features(
         ``walk_to_rail_station_m``, ``walk_to_dagopvang_m`` and ``walk_to_facility_m`` go over
         it (source ``"network"``); off it, and without it, they are straight-line × 1.3
         (source ``"straight_line"``).
+    borders
+        Gemeente borders (:func:`geo.boundary.gemeente_borders_from_cbs`), to tell near the
+        region's border which side a site is on; None decides by the buurten alone.
+    gemeenten
+        The chosen gemeente codes; default: those of ``buurten``.
     radius_m
         Radius for counts of stops around a site.
     facility_radius_m
@@ -184,11 +254,16 @@ def candidate_features(
     Returns
     -------
     geopandas.GeoDataFrame
-        The candidates with ``buurtcode``, ``wijkcode``, ``gemeentecode``, distance and count
-        features, and the buurt's indicators prefixed ``buurt_``.
+        The candidates with ``buurtcode``, ``wijkcode``, ``gemeentecode``,
+        ``outside_region_reason`` (a Dutch reason for sites outside the chosen gemeenten, in
+        water or abroad, which are never ranked; missing inside, see :mod:`geo.boundary`),
+        distance and count features, and the buurt's indicators prefixed ``buurt_``.
     """
     _validate.require_crs_match(candidates, buurten, left_name="candidates", right_name="buurten")
-    out = assign_buurt(candidates, buurten)
+    inputs, note = rename_computed_columns(
+        candidates, what="the inventory", keep=["location_precision"]
+    )
+    out = locate_in_region(inputs, buurten, borders=borders, gemeenten=gemeenten)
     points = out.geometry
     radius_label = f"{radius_m:g}m"
     columns: list[pd.Series] = []
@@ -224,9 +299,12 @@ def candidate_features(
             roads=roads,
         )
     )
-    out = pd.concat([out, *columns], axis=1)
-    out = _join_buurt_indicators(out, buurten)
-    return gpd.GeoDataFrame(out, geometry=candidates.geometry.name, crs=CRS_RD)
+    indicators = _buurt_indicators(out, buurten)
+    # One concatenation: each intermediate frame of a million rows would be a full copy.
+    out = pd.concat([out, indicators, *columns], axis=1)
+    table = gpd.GeoDataFrame(out, geometry=candidates.geometry.name, crs=CRS_RD)
+    table.attrs["notes"] = [*candidates.attrs.get("notes", []), *([note] if note else [])]
+    return table
 
 
 def _walking_features(
@@ -284,7 +362,7 @@ def _facility_features(
     return series
 
 
-def _join_buurt_indicators(frame: pd.DataFrame, buurten: gpd.GeoDataFrame) -> pd.DataFrame:
+def _buurt_indicators(frame: pd.DataFrame, buurten: gpd.GeoDataFrame) -> pd.DataFrame:
     extra = [
         c for c in ("draagkracht", "facilities_per_10k", "places_per_10k") if c in buurten.columns
     ]
@@ -294,7 +372,7 @@ def _join_buurt_indicators(frame: pd.DataFrame, buurten: gpd.GeoDataFrame) -> pd
     indicators.columns = [f"buurt_{c}" for c in indicators.columns]
     joined = indicators.reindex(frame["buurtcode"].to_numpy())
     joined.index = frame.index
-    return pd.concat([frame, joined], axis=1)
+    return joined
 
 
 def _check_metric(*layers: gpd.GeoSeries) -> None:

@@ -19,7 +19,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geo import _validate
+from geo import _read, _validate
 from geo.datadir import KWB_BUURT_GEOMETRY, KWB_TABLE, DataSource
 from geo.settings import CBS_MISSING, COUNT_COLUMNS, CRS_RD, RATE_COLUMNS
 
@@ -88,7 +88,7 @@ def neighbourhoods_from_cbs(
     geometry_path = source.file(KWB_BUURT_GEOMETRY)
     codes = tuple(buurten["code"])
     shapes = (
-        _validate.read_vector(geometry_path, layer="buurten")
+        _read.read_vector(geometry_path, layer="buurten")
         if gemeenten is None
         else _read_buurt_shapes(geometry_path, codes)
     )
@@ -177,7 +177,7 @@ def neighbourhoods_from_kwb_gpkg(
     geopandas.GeoDataFrame
         The canonical buurt layer in EPSG:28992, index = buurtcode.
     """
-    raw = _validate.read_vector(path, layer=layer)
+    raw = _read.read_vector(path, layer=layer)
     raw = raw.rename(columns={c: c.lower() for c in raw.columns if c != raw.geometry.name})
     _validate.require_columns(
         raw,

@@ -89,19 +89,36 @@ def parse_gemeente_codes(
 
 
 def resolve_region(
-    name: str | None = None, *, gemeenten: str | Iterable[str] | None = None
+    name: str | None = None,
+    *,
+    gemeenten: str | Iterable[str] | None = None,
+    source: DataSource | None = None,
 ) -> Region:
     """Return a preset by name, or a custom region from gemeente codes.
+
+    Parameters
+    ----------
+    name
+        A preset name (``twente``).
+    gemeenten
+        Own choice of gemeente codes (``GM0153,GM0164``), instead of ``name``.
+    source
+        The data directory: when given, every code must be a gemeente in its data
+        (:func:`require_known_gemeenten`).
 
     Raises
     ------
     PlekwijzerInputError
-        When the name is unknown (listing the presets) or neither argument is given.
+        When the name is unknown (listing the presets), neither argument is given, or (with
+        ``source``) a gemeente code is not in the data.
     """
     if gemeenten is not None:
-        return Region(
+        region = Region(
             name="custom", title="Eigen keuze", gemeenten=tuple(parse_gemeente_codes(gemeenten))
         )
+        if source is not None:
+            require_known_gemeenten(region.gemeenten, source)
+        return region
     presets = load_region_presets()
     if name is None:
         msg = "no region given: use --region NAME or --gemeenten GM0153,GM0164."
@@ -109,7 +126,43 @@ def resolve_region(
     if name not in presets:
         msg = f"unknown region {name!r}. Presets: {', '.join(presets)}; or use --gemeenten."
         raise PlekwijzerInputError(msg)
+    if source is not None:
+        require_known_gemeenten(presets[name].gemeenten, source, region_name=name)
     return presets[name]
+
+
+def require_known_gemeenten(
+    codes: Iterable[str], source: DataSource, *, region_name: str | None = None
+) -> None:
+    """Refuse gemeente codes that the data directory does not hold, naming each.
+
+    The message suggests the numerically closest existing codes with their names, and
+    ``plekwijzer regions`` for the presets.
+
+    Raises
+    ------
+    PlekwijzerInputError
+        When a code is not a gemeente in the kerncijfers table of ``source``.
+    """
+    table = kerncijfers_from_cbs(source)
+    rows = table[table["level"] == "gemeente"]
+    known = dict(zip(rows["code"], rows["name"], strict=True))
+    unknown = [c for c in codes if c not in known]
+    if not unknown:
+        return
+    hints = []
+    for code in unknown:
+        near = sorted(known, key=lambda k: (abs(int(k[2:]) - int(code[2:])), k))[:3]
+        hints.append(f"{code} (closest codes: {', '.join(f'{k} {known[k]}' for k in near)})")
+    kind = "the synthetic demo data" if source.synthetic else "the CBS 2024 data"
+    subject = "gemeente code" if len(unknown) == 1 else "gemeente codes"
+    verb = "is" if len(unknown) == 1 else "are"
+    of_region = f" of region {region_name!r}" if region_name else ""
+    msg = (
+        f"{subject}{of_region} {'; '.join(hints)} {verb} not in {kind}. Fix the code; "
+        "`plekwijzer regions` lists the presets."
+    )
+    raise PlekwijzerInputError(msg)
 
 
 def region_summary(region: Region, source: DataSource) -> dict[str, object]:

@@ -17,6 +17,7 @@ import pandas as pd
 
 from geo._errors import PlekwijzerInputError
 from geo.amenities import stations_from_chb, stops_from_ovapi
+from geo.boundary import gemeente_borders_from_cbs, outside_summary, require_inside
 from geo.candidates import candidates_from_file
 from geo.datadir import DataSource
 from geo.demo import DEMO_CANDIDATES, DEMO_FACILITIES
@@ -27,7 +28,7 @@ from geo.features import add_facility_density, candidate_features
 from geo.illustrative import illustrative_paths
 from geo.neighbourhoods import kerncijfers_from_cbs, neighbourhoods_from_cbs
 from geo.network import network_from_roads, roads_from_file
-from geo.regions import Region, load_region_presets
+from geo.regions import Region, load_region_presets, require_known_gemeenten
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,9 @@ class RegionData:
     published
         CBS's own figures for the region's buurten, wijken and gemeenten (names, exact
         totals), for the spread report.
+    notes
+        What the user should know about the inputs (sites or facilities outside the region
+        left out, columns renamed, number notation), one line each, for the CLI or the app.
     """
 
     region: Region
@@ -66,6 +70,7 @@ class RegionData:
     features: gpd.GeoDataFrame
     inputs: dict[str, str] = field(default_factory=dict)
     published: pd.DataFrame | None = None
+    notes: list[str] = field(default_factory=list)
 
 
 def default_inputs(region: Region, source: DataSource) -> dict[str, Path | None]:
@@ -109,6 +114,9 @@ def load_region_data(
     sensitive_uses: Iterable[str] = DEFAULT_SENSITIVE_USES,
     use_defaults: bool = True,
     with_candidates: bool = True,
+    default_places: float | None = None,
+    candidates_layer: str | None = None,
+    facilities_layer: str | None = None,
 ) -> RegionData:
     """Load and prepare every layer of a region.
 
@@ -139,11 +147,18 @@ def load_region_data(
         Fall back to the demo or illustrative files when a path is None.
     with_candidates
         False to skip the inventory and features (the spread analysis needs neither).
+    default_places
+        Places assumed for register rows with an empty ``places``; None refuses such rows.
+    candidates_layer, facilities_layer
+        The layer to read from a GeoPackage with several layers.
 
     Returns
     -------
     RegionData
     """
+    require_known_gemeenten(
+        region.gemeenten, source, region_name=None if region.name == "custom" else region.name
+    )
     defaults = default_inputs(region, source) if use_defaults else {}
     candidates_path = candidates_path or defaults.get("candidates")
     facilities_path = facilities_path or defaults.get("facilities")
@@ -153,16 +168,18 @@ def load_region_data(
     stops = stops_from_ovapi(source, area=area)
     stations = stations_from_chb(source, area=area)
     cut_defaults = region.name == "custom" and use_defaults
-    if facilities_path is not None and cut_defaults and facilities_path == defaults["facilities"]:
-        # The preset's register is read against the preset's buurten, then cut.
-        home = _home_preset(region)
-        home_buurten = (
-            neighbourhoods_from_cbs(source, gemeenten=home.gemeenten) if home else buurten
+    borders = gemeente_borders_from_cbs(source)
+    notes: list[str] = []
+    if facilities_path is not None:
+        facilities = facilities_from_file(
+            facilities_path,
+            buurten=buurten,
+            borders=borders,
+            gemeenten=region.gemeenten,
+            default_places=default_places,
+            layer=facilities_layer,
         )
-        facilities = facilities_from_file(facilities_path, buurten=home_buurten)
-        facilities = facilities[facilities["gemeentecode"].isin(region.gemeenten).to_numpy()]
-    elif facilities_path is not None:
-        facilities = facilities_from_file(facilities_path, buurten=buurten)
+        notes += facilities.attrs.get("notes", [])
     else:
         facilities = gpd.GeoDataFrame(
             {
@@ -194,6 +211,7 @@ def load_region_data(
             features=empty,
             inputs={"facilities": str(facilities_path)},
             published=published,
+            notes=notes,
         )
     if candidates_path is None:
         msg = (
@@ -201,7 +219,8 @@ def load_region_data(
             f"region {region.name!r} has no illustrative inventory."
         )
         raise PlekwijzerInputError(msg)
-    candidates = candidates_from_file(candidates_path, buurten=buurten)
+    candidates = candidates_from_file(candidates_path, buurten=buurten, layer=candidates_layer)
+    notes += candidates.attrs.get("notes", [])
     roads = roads_from_file(roads_path) if roads_path is not None else None
     network = network_from_roads(roads) if roads is not None else None
     dwellings = (
@@ -225,10 +244,18 @@ def load_region_data(
         sensitive_coverage=sensitive_coverage,
         roads=roads,
         network=network,
+        borders=borders,
+        gemeenten=region.gemeenten,
     )
     if cut_defaults and candidates_path == defaults.get("candidates"):
+        # An own choice takes its preset's illustrative inventory: keep the sites inside.
         inside = features["gemeentecode"].isin(region.gemeenten).to_numpy(bool)
         features, candidates = features[inside], candidates[inside]
+    label = region.name if region.name != "custom" else ", ".join(region.gemeenten)
+    require_inside(features, what="candidates", region_label=label, source=candidates_path)
+    outside = outside_summary(features, what=("candidate", "candidates"))
+    if outside:
+        notes.append(outside + " They are listed in the export as excluded, never ranked.")
     inputs = {
         "candidates": str(candidates_path),
         "facilities": str(facilities_path) if facilities_path else "none",
@@ -247,4 +274,5 @@ def load_region_data(
         features=features,
         inputs=inputs,
         published=published,
+        notes=notes,
     )

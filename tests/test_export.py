@@ -1,5 +1,7 @@
+import errno
 import json
 import math
+import os
 from pathlib import Path
 
 import geopandas as gpd
@@ -9,7 +11,13 @@ import pytest
 import shapely
 from shapely import Point, Polygon
 
-from geo.export import COORDINATE_PRECISION, geojson_dict, write_json_atomic, write_text_atomic
+from geo.export import (
+    COORDINATE_PRECISION,
+    ExportError,
+    geojson_dict,
+    write_json_atomic,
+    write_text_atomic,
+)
 from geo.settings import CRS_RD
 
 X0, Y0 = 155_000.0, 463_000.0  # Amersfoort, the origin of RD
@@ -126,7 +134,7 @@ def test_write_json_atomic_replaces_an_existing_file(tmp_path: Path):
 def test_write_json_atomic_keeps_old_file_when_serialisation_fails(tmp_path: Path):
     path = tmp_path / "out.json"
     path.write_text("old", encoding="utf-8")
-    with pytest.raises(TypeError, match="not JSON serializable"):
+    with pytest.raises(ExportError, match=r"out.json: the result holds a value JSON cannot store"):
         write_json_atomic(path, {"fine": 1, "bad": object()})
     assert path.read_text(encoding="utf-8") == "old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.json"]
@@ -138,12 +146,11 @@ def test_write_text_atomic_keeps_old_file_when_writing_fails(
     path = tmp_path / "out.json"
     path.write_text("old", encoding="utf-8")
 
-    def broken_replace(*_: object) -> Path:
-        msg = "disk full"
-        raise OSError(msg)
+    def broken_replace(*_: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(Path, "replace", broken_replace)
-    with pytest.raises(OSError, match="disk full"):
+    monkeypatch.setattr(os, "replace", broken_replace)
+    with pytest.raises(ExportError, match=r"out.json: No space left on device. Check free disk"):
         write_text_atomic(path, "new")
     monkeypatch.undo()
     assert path.read_text(encoding="utf-8") == "old"
@@ -152,7 +159,7 @@ def test_write_text_atomic_keeps_old_file_when_writing_fails(
 
 def test_write_text_atomic_missing_folder(tmp_path: Path):
     path = tmp_path / "nowhere" / "out.json"
-    with pytest.raises(ValueError, match=r"nowhere does not exist; create it"):
+    with pytest.raises(ExportError, match=r"folder \S*nowhere does not exist. Create it"):
         write_text_atomic(path, "x")
     with pytest.raises(ValueError, match="does not exist"):
         write_json_atomic(path, {})

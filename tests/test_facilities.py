@@ -20,20 +20,23 @@ def test_csv_with_rd_latlon_and_buurtcode(tmp_path, tiny_buurten):
         tmp_path,
         "id;name;type;places;x;y;lat;lon;buurtcode\n"
         "a;Nachtopvang A;Nachtopvang;40;100500;400500;;;\n"
-        "b;Dagopvang B;dagopvang;;;;52.0;5.0;\n"
+        "b;Dagopvang B;dagopvang;80;;;52.0;5.0;\n"
         "c;Housing First C;Housing First;3;;;;;BU00010002\n",
     )
     register = facilities_from_file(path, buurten=tiny_buurten)
-    assert list(register.index) == ["a", "b", "c"]
+    # b (5°E 52°N) lies far outside the tiny region: left out of counts and access alike
+    assert list(register.index) == ["a", "c"]
+    assert register.attrs["notes"] == [
+        "1 facility outside the region is left out (row 2 (id b); buiten de regio: niet "
+        "in of bij een buurt van de gekozen gemeenten)."
+    ]
     assert list(register.columns[: len(COLUMNS)]) == list(COLUMNS)
     assert register.crs.to_epsg() == 28992
-    assert list(register["type"]) == ["nachtopvang", "dagopvang", "housing_first"]
-    assert list(register["places"]) == [40.0, 1.0, 3.0]  # an empty count means one place
+    assert list(register["type"]) == ["nachtopvang", "housing_first"]
+    assert list(register["places"]) == [40.0, 3.0]
     assert not register["confidential"].any()
     assert register.loc["a"].geometry.equals(Point(100500, 400500))
     assert register.loc["a", "buurtcode"] == "BU00010001"
-    assert register.loc["b"].geometry.x == pytest.approx(128_410, abs=50)  # 5°E 52°N in RD
-    assert pd.isna(register.loc["b", "buurtcode"])  # far outside the tiny region
     assert register.loc["c", "location_precision"] == "buurt"
     assert register.loc["c", "buurtcode"] == "BU00010002"
 
@@ -82,7 +85,7 @@ def test_vrouwenopvang_is_confidential_by_default(tmp_path, tiny_buurten):
     assert pd.isna(register.loc["v", "y"])
     assert not register.loc["d", "confidential"]
     assert register.loc["d"].geometry.equals(Point(101500, 400500))
-    assert register.loc["d", "x"] == "101500"
+    assert register.loc["d", "x"] == 101500.0
 
 
 def test_row_flagged_confidential_is_anonymised(tmp_path, tiny_buurten):
@@ -122,10 +125,40 @@ def test_confidential_without_buurten_is_refused(tmp_path):
         facilities_from_file(path)
 
 
-def test_confidential_outside_region_is_refused(tmp_path, tiny_buurten):
-    path = _csv(tmp_path, "id,type,places,x,y\nv,vrouwenopvang,10,150000,450000\n")
-    with pytest.raises(PlekwijzerInputError, match=r"row 1 \(id v\) lies outside the region"):
+def test_confidential_outside_region_is_left_out_without_its_address(tmp_path, tiny_buurten):
+    path = _csv(
+        tmp_path,
+        "id,type,places,x,y\nv,vrouwenopvang,10,150000,450000\nd,dagopvang,20,101500,400500\n",
+    )
+    register = facilities_from_file(path, buurten=tiny_buurten)
+    assert list(register.index) == ["d"]
+    (note,) = register.attrs["notes"]
+    assert note.startswith("1 facility outside the region is left out (row 1 (id v);")
+    assert "150000" not in note
+
+
+def test_register_wholly_outside_the_region_blames_the_region(tmp_path, tiny_buurten):
+    path = _csv(tmp_path, "id,type,places,x,y\nv,dagopvang,10,150000,450000\n")
+    with pytest.raises(
+        PlekwijzerInputError,
+        match=r"none of the 1 facilities lies in the chosen region \(GM0001\).*Choose the region",
+    ):
         facilities_from_file(path, buurten=tiny_buurten)
+
+
+def test_empty_places_are_refused_naming_the_rows(tmp_path, tiny_buurten):
+    path = _csv(
+        tmp_path,
+        "id;type;places;x;y\na;dagopvang;;100500;400500\nb;dagopvang;3;100600;400500\n"
+        "c;pauzeplek; ;101500;400500\n",
+    )
+    with pytest.raises(
+        PlekwijzerInputError,
+        match=r"empty 'places' in row 1 \(id a\), row 3 \(id c\).*--default-places",
+    ):
+        facilities_from_file(path, buurten=tiny_buurten)
+    register = facilities_from_file(path, buurten=tiny_buurten, default_places=2)
+    assert register["places"].tolist() == [2.0, 3.0, 2.0]
 
 
 def test_public_view_drops_confidential_geometry(tmp_path, tiny_buurten):

@@ -63,3 +63,25 @@ def test_bad_gemeente_codes(codes, message):
 def test_unknown_region_lists_presets():
     with pytest.raises(PlekwijzerInputError, match=r"unknown region 'utrecht'\. Presets: twente"):
         resolve_region("utrecht")
+
+
+def test_unknown_gemeente_code_is_refused_naming_it(shared_source):
+    with pytest.raises(
+        PlekwijzerInputError,
+        match=r"gemeente code GM9999 \(closest codes: GM1992 Voorne aan Zee, .*\) is not in the "
+        r"CBS 2024 data\. Fix the code; `plekwijzer regions` lists the presets",
+    ):
+        resolve_region(gemeenten="GM0153,GM9999", source=shared_source)
+    assert resolve_region(gemeenten="GM0153", source=shared_source).gemeenten == ("GM0153",)
+
+
+def test_unknown_gemeente_codes_in_demo_data(demo_source):
+    with pytest.raises(PlekwijzerInputError, match=r"GM0153 \(closest codes: GM9901 .*demo data"):
+        resolve_region(gemeenten="GM9901,GM0153", source=demo_source)
+
+
+def test_loading_a_region_checks_its_codes(demo_source):
+    from geo.workspace import load_region_data
+
+    with pytest.raises(PlekwijzerInputError, match=r"gemeente code GM9999 .* is not in the"):
+        load_region_data(resolve_region(gemeenten="GM9901,GM9999"), demo_source)

@@ -1,0 +1,214 @@
+"""Write several files as one unit: all new, or (on any failure) all as they were.
+
+Every payload is written to a hidden temporary file in its target folder and fsynced; only
+when all are on disk are they renamed over their targets, one right after the other. A failure
+at any step (missing folder, a directory or read-only file in the way, a value that cannot be
+serialised, a full disk, Ctrl-C or SIGTERM) removes every temporary file and leaves the
+earlier files byte-identical; a failed rename puts back the targets already replaced (through
+hard-link backups). New files get the mode the umask gives (``0o666 & ~umask``), like any
+file the user creates (``mkstemp`` would give 0600).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import signal
+import threading
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+
+from geo._errors import PlekwijzerInputError
+
+#: A payload: bytes, or pieces of text written one after the other (a streamed export).
+Payload = bytes | Iterable[str]
+
+
+class ExportError(PlekwijzerInputError):
+    """An export cannot be written: the message names the file and the fix."""
+
+
+def check_target(target: Path) -> None:
+    """Refuse an unwritable target, naming it and the fix.
+
+    Unwritable: its folder is missing or not writable, or it is a directory or a read-only
+    file.
+    """
+    folder = target.parent
+    if not folder.exists():
+        msg = (
+            f"cannot write {target}: folder {folder} does not exist. Create it "
+            f"(mkdir -p {folder}) or choose another --out."
+        )
+        raise ExportError(msg)
+    if not folder.is_dir():
+        msg = f"cannot write {target}: {folder} is a file, not a folder. Choose another --out."
+        raise ExportError(msg)
+    if target.is_dir():
+        msg = f"cannot write {target}: it is a directory. Give a file name, e.g. {target}/out.json."
+        raise ExportError(msg)
+    if target.exists() and _read_only(target):
+        msg = (
+            f"cannot write {target}: the existing file is read-only. Make it writable "
+            f"(chmod u+w {target}) or choose another --out."
+        )
+        raise ExportError(msg)
+    if not os.access(folder, os.W_OK | os.X_OK):
+        msg = f"cannot write {target}: no permission to write in {folder}. Choose another --out."
+        raise ExportError(msg)
+
+
+def _read_only(target: Path) -> bool:
+    # The mode bits count even for root, who may write anyway: a read-only export was made
+    # read-only on purpose.
+    return not (target.stat().st_mode & 0o222) or not os.access(target, os.W_OK)
+
+
+def write_files(payloads: Mapping[Path, Payload]) -> list[Path]:
+    """Write every payload to its path as one unit (see module notes).
+
+    Raises
+    ------
+    ExportError
+        Naming the file and the fix; the earlier files are untouched and no temporary file
+        is left behind.
+    """
+    targets = list(payloads)
+    if len({t.resolve() for t in targets}) != len(targets):
+        msg = "the same file is named twice in one export; give each output its own name."
+        raise ExportError(msg)
+    for target in targets:
+        check_target(target)
+    temporaries: list[Path] = []
+    backups: dict[Path, Path] = {}
+    replaced: list[Path] = []
+    with _sigterm_as_exception():
+        try:
+            for target, payload in payloads.items():
+                temporaries.append(_write_temporary(target, payload))
+            for target in targets:
+                backup = _hardlink_backup(target)
+                if backup is not None:
+                    backups[target] = backup
+            for target, temporary in zip(targets, temporaries, strict=True):
+                _replace(temporary, target)
+                replaced.append(target)
+            for folder in {t.parent for t in targets}:
+                _fsync_folder(folder)
+        except BaseException:
+            _roll_back(replaced, backups)
+            raise
+        finally:
+            for leftover in [*temporaries, *backups.values()]:
+                with contextlib.suppress(OSError):
+                    leftover.unlink(missing_ok=True)
+    return targets
+
+
+def _write_temporary(target: Path, payload: Payload) -> Path:
+    """Write ``payload`` to a new hidden file beside ``target``; fsync it; return its path."""
+    temporary = target.with_name(f".{target.name}.{secrets.token_hex(6)}.tmp")
+    try:
+        # 0o666 filtered by the umask: the mode a user's own new file gets (mkstemp gives 0600).
+        handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    except OSError as exc:
+        raise _os_error(target, exc) from exc
+    try:
+        with os.fdopen(handle, "wb") as out:
+            if isinstance(payload, bytes):
+                out.write(payload)
+            else:
+                for piece in payload:
+                    out.write(piece.encode("utf-8"))
+            out.flush()
+            os.fsync(out.fileno())
+    except OSError as exc:
+        temporary.unlink(missing_ok=True)
+        raise _os_error(target, exc) from exc
+    except (TypeError, ValueError) as exc:
+        temporary.unlink(missing_ok=True)
+        raise not_serialisable(target, exc) from exc
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    return temporary
+
+
+def _hardlink_backup(target: Path) -> Path | None:
+    """Keep the old target under a second name, so a failed rename can put it back."""
+    if not target.is_file():
+        return None
+    backup = target.with_name(f".{target.name}.{secrets.token_hex(6)}.old")
+    try:
+        os.link(target, backup)
+    except OSError:
+        # Some file systems have no hard links: the pair is then atomic per file only.
+        return None
+    return backup
+
+
+def _replace(temporary: Path, target: Path) -> None:
+    try:
+        os.replace(temporary, target)
+    except OSError as exc:
+        raise _os_error(target, exc) from exc
+
+
+def _roll_back(replaced: list[Path], backups: dict[Path, Path]) -> None:
+    for target in replaced:
+        backup = backups.get(target)
+        with contextlib.suppress(OSError):
+            if backup is not None:
+                os.replace(backup, target)
+            else:
+                target.unlink(missing_ok=True)
+
+
+def _fsync_folder(folder: Path) -> None:
+    # The renames themselves must reach the disk; not every platform can open a folder.
+    with contextlib.suppress(OSError):
+        handle = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(handle)
+        finally:
+            os.close(handle)
+
+
+def not_serialisable(target: Path, exc: Exception) -> ExportError:
+    """Return the error for a value that cannot be written (a bug, not the user's input)."""
+    msg = (
+        f"cannot write {target}: the result holds a value JSON cannot store ({exc}). "
+        "This is a bug in Plekwijzer; please report it with the command you ran."
+    )
+    return ExportError(msg)
+
+
+def _os_error(target: Path, exc: OSError) -> ExportError:
+    reason = exc.strerror or type(exc).__name__
+    msg = (
+        f"cannot write {target}: {reason}. Check free disk space and permissions, or "
+        "choose another --out; the earlier files are unchanged."
+    )
+    return ExportError(msg)
+
+
+@contextlib.contextmanager
+def _sigterm_as_exception() -> Iterator[None]:
+    """Turn SIGTERM into an exception while writing, so temporary files are removed.
+
+    Signals can only be handled in the main thread (the CLI); elsewhere (Streamlit runs
+    scripts in worker threads) the default applies.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, _frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)

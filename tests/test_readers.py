@@ -1,0 +1,292 @@
+"""Reading what people export: Dutch notation, shapefiles, multi-layer GeoPackages, bad files."""
+
+import json
+import warnings
+import zipfile
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+from shapely.geometry import Point
+
+from geo._errors import CRSError, PlekwijzerInputError
+from geo._read import read_csv, read_vector
+from geo._validate import check_file
+from geo.candidates import candidates_from_file
+from geo.facilities import facilities_from_file
+from geo.features import candidate_features
+from geo.settings import CRS_RD
+
+X, Y = 100_500, 400_500  # inside tiny_buurten
+
+
+def _write(tmp_path: Path, text: str, name: str = "inventaris.csv", encoding="utf-8") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding=encoding)
+    return path
+
+
+def _sites(**columns: list) -> gpd.GeoDataFrame:
+    n = len(next(iter(columns.values())))
+    return gpd.GeoDataFrame(
+        {"id": [f"s{i}" for i in range(n)], **columns},
+        geometry=[Point(X + 10 * i, Y) for i in range(n)],
+        crs=CRS_RD,
+    )
+
+
+# --- Dutch notation ---------------------------------------------------------------------
+
+
+def test_thousands_dot_in_a_semicolon_csv_with_decimal_commas(tmp_path):
+    path = _write(
+        tmp_path,
+        f"id;floor_area_m2;plot_area_m2;x;y\na;12.500;1,5;{X};{Y}\nb;800;2.000;{X};{Y + 10}\n",
+    )
+    sites = candidates_from_file(path)
+    assert sites["floor_area_m2"].tolist() == [12_500.0, 800.0]
+    assert sites["plot_area_m2"].tolist() == [1.5, 2_000.0]
+    assert "column 'floor_area_m2': read '12.500' as 12500 (Dutch notation" in " ".join(
+        sites.attrs["notes"]
+    )
+
+
+def test_dot_is_decimal_in_a_comma_csv_with_decimal_points(tmp_path):
+    path = _write(tmp_path, f"id,floor_area_m2,plot_area_m2,x,y\na,12.500,1.5,{X},{Y}\n")
+    sites = candidates_from_file(path)
+    assert sites.loc["a", "floor_area_m2"] == 12.5
+    assert sites.attrs["notes"] == []
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("1.234.567", 1_234_567.0), ("1.234,5", 1_234.5), ("0,5", 0.5), ("2e3", 2_000.0)],
+)
+def test_dutch_values_in_a_semicolon_csv(tmp_path, value, expected):
+    path = _write(tmp_path, f"id;plot_area_m2;x;y\na;{value};{X};{Y}\n")
+    assert candidates_from_file(path).loc["a", "plot_area_m2"] == expected
+
+
+def test_coordinates_keep_their_decimal_point_beside_dutch_areas(tmp_path):
+    path = _write(tmp_path, f"id;floor_area_m2;x;y\na;1.200;{X}.5;{Y}.25\nb;7,5;{X};{Y}\n")
+    sites = candidates_from_file(path)
+    assert sites.loc["a"].geometry.equals(Point(X + 0.5, Y + 0.25))
+    assert sites["floor_area_m2"].tolist() == [1_200.0, 7.5]
+
+
+def test_column_with_both_notations_is_refused(tmp_path):
+    path = _write(tmp_path, f"id;floor_area_m2;x;y\na;12.5;{X};{Y}\nb;1,5;{X};{Y}\n")
+    with pytest.raises(
+        PlekwijzerInputError,
+        match=r"column 'floor_area_m2' mixes decimal commas \('1,5' in row 2\) and decimal "
+        r"points \('12.5' in row 1\)",
+    ):
+        candidates_from_file(path)
+
+
+def test_facility_places_in_dutch_notation(tmp_path, tiny_buurten):
+    path = _write(
+        tmp_path,
+        f"id;type;places;x;y\na;dagopvang;1.200;{X};{Y}\nb;pauzeplek;2,5;{X};{Y}\n",
+        name="register.csv",
+    )
+    register = facilities_from_file(path, buurten=tiny_buurten)
+    assert register["places"].tolist() == [1_200.0, 2.5]
+
+
+# --- CSV files that are not quite CSV ---------------------------------------------------
+
+
+def test_windows_1252_csv_is_read_with_a_note(tmp_path):
+    path = _write(
+        tmp_path, f"id;name;x;y\na;Café Zuid;{X};{Y}\n", encoding="cp1252", name="excel.csv"
+    )
+    sites = candidates_from_file(path)
+    assert sites.loc["a", "name"] == "Café Zuid"
+    assert sites.attrs["notes"][0].startswith("read as Windows-1252 text")
+
+
+def test_excel_workbook_is_refused(tmp_path):
+    path = tmp_path / "inventaris.csv"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+    with pytest.raises(PlekwijzerInputError, match=r"a workbook or zip archive, not a CSV"):
+        candidates_from_file(path)
+
+
+def test_binary_file_is_refused(tmp_path):
+    path = tmp_path / "inventaris.csv"
+    path.write_bytes(b"\x00\x01\x02id;x;y\n")
+    with pytest.raises(PlekwijzerInputError, match="not a text file"):
+        candidates_from_file(path)
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["id;floor_area_m2;x;y;floor_area_m2", "id;FLOOR_AREA_M2;x;y;floor_area_m2"],
+)
+def test_duplicate_headers_are_refused_naming_them(tmp_path, header):
+    path = _write(tmp_path, f"{header}\na;1;{X};{Y};2\n")
+    with pytest.raises(
+        PlekwijzerInputError,
+        match=r"duplicate column name 'floor_area_m2' \(columns 2 and 5\): rename or remove one",
+    ):
+        candidates_from_file(path)
+
+
+def test_trailing_separator_is_harmless(tmp_path):
+    path = _write(tmp_path, f"id;x;y;\na;{X};{Y};\n")
+    assert "Unnamed: 3" not in candidates_from_file(path).columns
+
+
+def test_unnamed_column_with_values_is_refused(tmp_path):
+    path = _write(tmp_path, f"id;x;;y\na;{X};oops;{Y}\n")
+    with pytest.raises(PlekwijzerInputError, match=r"column 3 has no name but holds values"):
+        candidates_from_file(path)
+
+
+def test_ragged_line_is_named(tmp_path):
+    path = _write(tmp_path, f"id;x;y\na;{X};{Y}\nb;{X};{Y};extra\n")
+    with pytest.raises(
+        PlekwijzerInputError, match=r"line 3 has 4 fields where the header has 3: check the sep"
+    ):
+        candidates_from_file(path)
+
+
+def test_size_limit_is_stated_in_mib(tmp_path):
+    path = _write(tmp_path, "id;x;y\n" + f"a;{X};{Y}\n" * 100_000)
+    with pytest.raises(
+        PlekwijzerInputError, match=r"the file is 1\.5 MiB, more than the limit of 1 MiB"
+    ):
+        check_file(path, max_bytes=2**20)
+
+
+# --- columns named like computed features -----------------------------------------------
+
+
+def test_computed_feature_names_are_kept_aside_with_a_note(tmp_path, tiny_buurten):
+    path = _write(
+        tmp_path,
+        f"id;distance_to_facility_m;buurt_draagkracht;score;x;y\na;5;0,9;1;{X};{Y}\n",
+    )
+    sites = candidates_from_file(path)
+    assert {"input_distance_to_facility_m", "input_buurt_draagkracht", "input_score"} <= set(
+        sites.columns
+    )
+    assert (
+        "distance_to_facility_m, buurt_draagkracht, score, which Plekwijzer computes"
+        in (sites.attrs["notes"][-1])
+    )
+    table = candidate_features(sites, buurten=tiny_buurten)
+    assert table.columns.is_unique
+    assert "buurt_draagkracht" not in table.columns  # tiny_buurten has no draagkracht
+    assert table.loc["a", "input_buurt_draagkracht"] == "0,9"
+
+
+# --- vector files -----------------------------------------------------------------------
+
+
+def _quiet_to_file(frame: gpd.GeoDataFrame, path: Path, **options) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # GDAL warns that it truncates the shapefile names
+        frame.to_file(path, **options)
+
+
+@pytest.mark.parametrize("zipped", [False, True])
+def test_shapefile_names_are_restored_and_reported(tmp_path, zipped):
+    folder = tmp_path / "shp"
+    folder.mkdir()
+    _quiet_to_file(_sites(floor_area_m2=[600.0], plot_area_m2=[900.0]), folder / "sites.shp")
+    path = folder / "sites.shp"
+    if zipped:
+        path = tmp_path / "sites.zip"
+        with zipfile.ZipFile(path, "w") as archive:
+            for part in folder.iterdir():
+                archive.write(part, part.name)
+    sites = candidates_from_file(path)
+    assert sites.loc["s0", "floor_area_m2"] == 600.0
+    assert sites.loc["s0", "plot_area_m2"] == 900.0
+    assert sites.attrs["notes"] == [
+        "shapefile column names cut to 10 characters read as: floor_area -> floor_area_m2, "
+        "plot_area_ -> plot_area_m2."
+    ]
+
+
+def test_zipped_register_keeps_its_confidential_flag(tmp_path, tiny_buurten):
+    folder = tmp_path / "shp"
+    folder.mkdir()
+    frame = _sites(type=["housing_first"], places=[2], confidential=["ja"])
+    _quiet_to_file(frame, folder / "register.shp")
+    path = tmp_path / "register.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        for part in folder.iterdir():
+            archive.write(part, part.name)
+    register = facilities_from_file(path, buurten=tiny_buurten)
+    assert register["confidential"].tolist() == [True]
+    assert register["location_precision"].tolist() == ["buurt"]
+
+
+def test_zip_without_shapefile_is_refused(tmp_path):
+    path = tmp_path / "sites.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("readme.txt", "no shapes")
+    with pytest.raises(PlekwijzerInputError, match=r"the zip holds no shapefile \(.shp\)"):
+        candidates_from_file(path)
+
+
+def test_geopackage_with_several_layers_is_refused_listing_them(tmp_path):
+    path = tmp_path / "sites.gpkg"
+    _sites(use=["kantoor"]).to_file(path, layer="kantoren")
+    _sites(use=["grond"]).to_file(path, layer="kavels")
+    with pytest.raises(
+        PlekwijzerInputError,
+        match=r"sites.gpkg: the file holds 2 layers: kantoren, kavels. Say which one to read "
+        r"\(--layer NAME\)",
+    ):
+        candidates_from_file(path)
+    assert candidates_from_file(path, layer="kavels")["use"].tolist() == ["grond"]
+    with pytest.raises(PlekwijzerInputError, match=r"no layer 'panden'; its layers are: kant"):
+        candidates_from_file(path, layer="panden")
+
+
+def test_geojson_in_rd_without_crs_gets_a_crs_message(tmp_path):
+    path = tmp_path / "sites.geojson"
+    _sites(use=["kantoor"]).to_file(path, driver="GeoJSON")
+    collection = json.loads(path.read_text())
+    collection.pop("crs")
+    path.write_text(json.dumps(collection))
+    with pytest.raises(CRSError, match=r"look like RD New metres \(EPSG:28992\).*'crs' member"):
+        candidates_from_file(path)
+
+
+@pytest.mark.parametrize(
+    ("name", "blob"),
+    [
+        ("sites.gpkg", b"SQLite format 3\x00" + b"\x00" * 200),
+        ("sites.geojson", b'{"type": "FeatureCollection", "features": ['),
+        ("sites.zip", b"PK\x03\x04 not really a zip"),
+    ],
+)
+def test_damaged_files_get_a_message_without_library_internals(tmp_path, name, blob):
+    path = tmp_path / name
+    path.write_bytes(blob)
+    with pytest.raises(PlekwijzerInputError) as caught:
+        candidates_from_file(path)
+    message = str(caught.value)
+    assert message.startswith(f"{name}: ")
+    for internal in ("sqlite", "GDAL", "Failed to read", "vsizip", "/tmp", "Traceback"):
+        assert internal not in message
+
+
+def test_read_vector_keeps_notes_empty_for_plain_geopackages(tmp_path):
+    path = tmp_path / "sites.gpkg"
+    _sites(use=["kantoor"]).to_file(path)
+    assert read_vector(path).attrs["notes"] == []
+
+
+def test_read_csv_parses_only_the_number_columns_it_is_given(tmp_path):
+    path = _write(tmp_path, "id;name;x\n1.234;12,5;3,5\n")
+    frame = read_csv(path, numeric=["X"])
+    assert frame.loc[0, "id"] == "1.234"
+    assert frame.loc[0, "name"] == "12,5"
+    assert frame.loc[0, "x"] == 3.5
