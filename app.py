@@ -524,6 +524,8 @@ def main() -> None:
     )
     for warning in result.scoring.warnings:
         header.warning(warning)
+    for note in data.notes:
+        header.info(note)
     with tab_map:
         map_tab(result, loaded, names, started)
     with tab_short:

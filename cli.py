@@ -151,6 +151,8 @@ def _parse_constraints(items: Sequence[str] | None) -> tuple[tuple[str, tuple[st
 #: Flags that describe a run; with --scenario only the input files may be given again.
 _SCENARIO_FLAGS = ("profile", "region", "gemeenten", "weight", "constraint")
 _INPUT_FLAGS = ("candidates", "facilities", "roads", "dwellings", "sensitive_osm")
+_READ_FLAGS = {"layer": "candidates_layer", "facilities_layer": "facilities_layer"}
+_READ_FLAGS |= {"default_places": "default_places"}
 
 
 def _scenario_from_args(args: argparse.Namespace) -> Any:
@@ -166,6 +168,11 @@ def _scenario_from_args(args: argparse.Namespace) -> Any:
             raise PlekwijzerInputError(msg)
         scenario = Scenario.from_file(args.scenario)
         inputs = {f: getattr(args, f) for f in _INPUT_FLAGS if getattr(args, f) is not None}
+        inputs |= {
+            field: getattr(args, flag)
+            for flag, field in _READ_FLAGS.items()
+            if getattr(args, flag) is not None
+        }
         return scenario.replace(data_dir=args.data_dir or scenario.data_dir, **inputs)
     missing = [f for f in ("--profile", "--candidates") if not getattr(args, f[2:])]
     if args.region is None and args.gemeenten is None:
@@ -191,6 +198,9 @@ def _scenario_from_args(args: argparse.Namespace) -> Any:
         roads=args.roads,
         dwellings=args.dwellings,
         sensitive_osm=args.sensitive_osm,
+        candidates_layer=args.layer,
+        facilities_layer=args.facilities_layer,
+        default_places=args.default_places,
         data_dir=args.data_dir,
         sensitivity=args.sensitivity,
     )
@@ -198,23 +208,24 @@ def _scenario_from_args(args: argparse.Namespace) -> Any:
 
 def _cmd_score(args: argparse.Namespace) -> int:
     from criteria.run import run_scenario
-    from geo.export import write_json_atomic
+    from geo.export import write_export_pair
 
     scenario = _scenario_from_args(args)
     if scenario.facilities is None and not scenario.use_defaults:
         _say("note: no --facilities register: criteria on existing facilities score as unknown")
     _source(args)
     result = run_scenario(scenario)
+    _print_notes(result.data.notes)
     out: Path = args.out
-    # Everything is computed before anything is written: a failure leaves old files alone.
-    files = {
-        out: result.feature_collection(),
+    # Everything is computed before anything is written, and the files are written as one
+    # unit: a failure or Ctrl-C leaves the old GeoJSON and scenario as they were.
+    files: dict[Path, Any] = {
+        out: result.geojson_stream(),
         out.with_name(out.stem + ".scenario.json"): result.scenario_file(),
     }
     if result.sensitivity is not None:
         files[out.with_name(out.stem + ".sensitivity.json")] = result.sensitivity
-    for path, payload in files.items():
-        write_json_atomic(path, payload)
+    write_export_pair(files)
     if result.sensitivity is not None:
         _print_sensitivity(result.sensitivity)
     for warning in result.scoring.warnings:
@@ -236,6 +247,11 @@ def _cmd_score(args: argparse.Namespace) -> int:
             f"{row['name']}"
         )
     return 0
+
+
+def _print_notes(notes: Sequence[str]) -> None:
+    for note in notes:
+        _say(f"note: {note}")
 
 
 def _print_sensitivity(report: dict) -> None:
@@ -270,6 +286,7 @@ def _cmd_spread(args: argparse.Namespace) -> int:
     data = load_region_data(
         region, source, facilities_path=args.facilities, use_defaults=False, with_candidates=False
     )
+    _print_notes(data.notes)
     options = {
         "level": args.level,
         "facility_type": args.type,
@@ -326,7 +343,7 @@ def _cmd_cover(args: argparse.Namespace) -> int:
     from criteria.coverage_plan import add_cover_rank
     from criteria.run import run_scenario
     from criteria.scenario import CoverageOptions
-    from geo.export import write_json_atomic
+    from geo.export import write_export_pair
 
     if args.all == (args.sites is not None):
         msg = "give exactly one of --all (fewest sites reaching every buurt) or --sites N."
@@ -338,6 +355,7 @@ def _cmd_cover(args: argparse.Namespace) -> int:
         _say(f"note: no --facilities register: no existing {scenario.profile} counts as cover")
     _source(args)
     result = run_scenario(scenario)
+    _print_notes(result.data.notes)
     plan = result.coverage
     assert plan is not None  # the scenario asks for coverage
     cover = plan.result
@@ -354,8 +372,7 @@ def _cmd_cover(args: argparse.Namespace) -> int:
     }
     if args.geojson:
         files[args.geojson] = add_cover_rank(result.feature_collection(), cover)
-    for path, payload in files.items():
-        write_json_atomic(path, payload)
+    write_export_pair(files)
     _say(f"{plan.summary_nl()} -> {out} (+ {', '.join(p.name for p in list(files)[1:])})")
     names = result.table["name"]
     for site in cover.sites:
@@ -426,6 +443,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     layers.add_argument(
         "--sensitive-osm", help="local .osm file: schools, kindergartens, childcare"
+    )
+    layers.add_argument("--layer", help="layer of a GeoPackage inventory with several layers")
+    layers.add_argument(
+        "--facilities-layer", help="layer of a GeoPackage register with several layers"
+    )
+    layers.add_argument(
+        "--default-places",
+        type=_number(float, low=1, high=2000, what="a number of places"),
+        help="places for register rows that give none (default: such rows are refused)",
     )
     score = sub.add_parser("score", parents=[common, area, layers], help="score candidate sites")
     score.add_argument(

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from criteria.profiles import Profile
@@ -23,7 +24,7 @@ from criteria.scoring import explain, score
 from criteria.shortlist import EvennessTarget, pick_sites
 from geo._errors import PlekwijzerInputError
 from geo.datadir import DataSource, resolve_data_dir
-from geo.export import geojson_dict
+from geo.export import GeoJSONStream, geojson_dict
 from geo.regions import Region, resolve_region
 from geo.settings import DEFAULT_PLACES
 from geo.spread_report import facilities_from_sites, scenario_report, units_for_level
@@ -94,7 +95,7 @@ class ScoringRun:
         """Per criterion ``{raw, transformed, weight, contribution, …}`` for one site."""
         return explain(self.table.loc[site_id], self.profile)
 
-    def criteria_records(self) -> pd.Series:
+    def criteria_records(self, frame: pd.DataFrame | None = None) -> pd.Series:
         """Return per site the ``criteria`` export property.
 
         Each value is ``{criterion: {raw, transformed, weight, contribution, source}}``;
@@ -102,30 +103,76 @@ class ScoringRun:
         a distance to loaded points), ``network`` (walking over the road network),
         ``straight_line`` (straight line × detour factor, off the network) or ``estimate``
         (from buurt figures).
+
+        Parameters
+        ----------
+        frame
+            Rows of :attr:`table` (e.g. one export chunk); default all.
+
+        Returns
+        -------
+        pandas.Series
+            Named ``criteria``, aligned to ``frame``.
         """
-        names = [n for n in self.weights if f"raw__{n}" in self.table.columns]
-        records = []
-        for _, row in self.table.iterrows():
-            records.append(
-                {
-                    n: {
-                        "raw": _raw(row[f"raw__{n}"]),
-                        "transformed": float(row[f"transformed__{n}"]),
-                        "weight": self.weights[n],
-                        "contribution": float(row[f"contribution__{n}"]),
-                        "source": row.get(f"source__{n}") or "measured",
-                    }
-                    for n in names
-                }
+        frame = self.table if frame is None else frame
+        names = [n for n in self.weights if f"raw__{n}" in frame.columns]
+        columns = {
+            n: (
+                [_raw(v) for v in frame[f"raw__{n}"].to_numpy(dtype=object)],
+                frame[f"transformed__{n}"].to_numpy(dtype=float).tolist(),
+                frame[f"contribution__{n}"].to_numpy(dtype=float).tolist(),
+                (
+                    frame[f"source__{n}"].fillna("measured").to_numpy(dtype=object)
+                    if f"source__{n}" in frame.columns
+                    else np.full(len(frame), "measured", dtype=object)
+                ),
             )
-        return pd.Series(records, index=self.table.index, name="criteria")
+            for n in names
+        }
+        records = [
+            {
+                n: {
+                    "raw": raw[i],
+                    "transformed": transformed[i],
+                    "weight": self.weights[n],
+                    "contribution": contribution[i],
+                    "source": str(source[i] or "measured"),
+                }
+                for n, (raw, transformed, contribution, source) in columns.items()
+            }
+            for i in range(len(frame))
+        ]
+        return pd.Series(records, index=frame.index, name="criteria", dtype=object)
+
+    def _export_rows(self, frame: pd.DataFrame) -> pd.DataFrame:
+        rank = frame["rank"].astype(object).where(frame["rank"].notna(), None)
+        return frame.assign(criteria=self.criteria_records(frame), rank=rank)
+
+    @property
+    def export_properties(self) -> list[str]:
+        """The GeoJSON properties of this run: the contract, plus ``stability`` if run."""
+        optional = [c for c in OPTIONAL_EXPORT_PROPERTIES if c in self.table.columns]
+        return [*EXPORT_PROPERTIES, *optional]
 
     def feature_collection(self) -> dict[str, Any]:
         """Return the RFC 7946 FeatureCollection of every candidate, excluded ones included."""
-        frame = self.table.assign(criteria=self.criteria_records())
-        frame["rank"] = frame["rank"].astype(object).where(frame["rank"].notna(), None)
-        optional = [c for c in OPTIONAL_EXPORT_PROPERTIES if c in frame.columns]
-        return geojson_dict(frame, properties=[*EXPORT_PROPERTIES, *optional])
+        return geojson_dict(self._export_rows(self.table), properties=self.export_properties)
+
+    def geojson_stream(self, members: Mapping[str, Any]) -> GeoJSONStream:
+        """Return the same collection as a stream written a chunk at a time (large runs).
+
+        Parameters
+        ----------
+        members
+            Extra top-level members, e.g. ``{"plekwijzer": {...}}``.
+
+        Returns
+        -------
+        geo.export.GeoJSONStream
+        """
+        return GeoJSONStream(
+            self.table, self.export_properties, members=members, enrich=self._export_rows
+        )
 
 
 def _raw(value: Any) -> Any:
@@ -300,20 +347,28 @@ class ScenarioResult:
         """
         return spread_comparison(self.data, self.scoring, level=level, facility_type=facility_type)
 
+    def export_members(self) -> dict[str, Any]:
+        """Return the run's own record in the GeoJSON (profile, region, spread summary)."""
+        return {
+            "plekwijzer": {
+                "profile": self.profile.name,
+                "facility_type": self.profile.name,
+                "region": self.region.name,
+                "spread": {
+                    "level": self.spread["level"],
+                    "gini_before": _number(self.spread["indices"]["gini"]),
+                    "gini_after": _number(self.spread["after"]["indices"]["gini"]),
+                },
+            }
+        }
+
     def feature_collection(self) -> dict[str, Any]:
         """Return the GeoJSON export: every candidate, and the run's own record."""
-        collection = self.scoring.feature_collection()
-        collection["plekwijzer"] = {
-            "profile": self.profile.name,
-            "facility_type": self.profile.name,
-            "region": self.region.name,
-            "spread": {
-                "level": self.spread["level"],
-                "gini_before": _number(self.spread["indices"]["gini"]),
-                "gini_after": _number(self.spread["after"]["indices"]["gini"]),
-            },
-        }
-        return collection
+        return self.scoring.feature_collection() | self.export_members()
+
+    def geojson_stream(self) -> GeoJSONStream:
+        """Return the GeoJSON export as a stream, for :func:`geo.export.write_export_pair`."""
+        return self.scoring.geojson_stream(self.export_members())
 
     def scenario_file(self) -> dict[str, Any]:
         """Return the ``.scenario.json``: the scenario itself plus a record of the result."""
@@ -429,6 +484,9 @@ def load_scenario_data(scenario: Scenario, *, source: DataSource | None = None) 
         dwellings_path=scenario.dwellings,
         sensitive_osm_path=scenario.sensitive_osm,
         use_defaults=scenario.use_defaults,
+        candidates_layer=scenario.candidates_layer,
+        facilities_layer=scenario.facilities_layer,
+        default_places=scenario.default_places,
     )
 
 

@@ -117,6 +117,10 @@ class Scenario:
         Input files: inventory, register, roads (walking network, main roads), address
         points (measured distance to homes), OSM schools and childcare; the inventory and
         register take the illustrative or demo files when None and ``use_defaults``.
+    candidates_layer, facilities_layer
+        The layer to read from a GeoPackage with several.
+    default_places
+        Places for register rows with none given (None: such rows are refused).
     data_dir
         The data directory (None: ``$PLEKWIJZER_DATA``, ``../shared/data`` or the demo).
     use_defaults
@@ -144,6 +148,9 @@ class Scenario:
     roads: str | None = None
     dwellings: str | None = None
     sensitive_osm: str | None = None
+    candidates_layer: str | None = None
+    facilities_layer: str | None = None
+    default_places: float | None = None
     data_dir: str | None = None
     use_defaults: bool = False
     spread_level: str = "gemeente"

@@ -212,6 +212,6 @@ def _canonical(
     rest = [c for c in out.columns if c not in COLUMNS and c != out.geometry.name]
     out = out[[*COLUMNS, *rest, out.geometry.name]]
     # An Arrow-backed string index: no Python string object per site.
-    out = out.set_index(pd.Index(out["id"], name=None))
+    out = out.set_index(pd.Index(out["id"]).rename(None))
     out.attrs["notes"] = list(notes or [])
     return out
