@@ -39,6 +39,7 @@ def council_report(result: ScenarioResult) -> ReportInput:
         illustrative=illustrative_notes(sources),
         shortlist_options=dataclasses.asdict(result.scenario.shortlist),
         sensitivity=result.sensitivity,
+        coverage=result.coverage,
     )
 
 

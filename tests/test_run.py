@@ -268,3 +268,19 @@ def test_cli_and_app_show_the_same_figures(
     assert from_app["scores"] == from_cli["scores"]
     assert from_app["gini"] == from_cli["gini"]
     assert from_app["inhabitants"] == from_cli["inhabitants"]
+
+
+def test_coverage_runs_through_the_seam_into_the_report(demo_source):
+    from criteria.council import council_report
+    from criteria.scenario import CoverageOptions
+    from geo.report import render_html
+
+    result = run_scenario(_demo(demo_source, coverage=CoverageOptions(reach_m=2000)))
+    plan = result.coverage
+    assert plan is not None
+    assert result.scenario_file()["coverage"]["model"] == "lscp"
+    html = render_html(council_report(result))
+    assert "Bereik: hoeveel plekken, en waar?" in html
+    assert plan.summary_nl() in html
+    for site in plan.result.sites:
+        assert result.table.loc[site.id, "name"] in html

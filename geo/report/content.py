@@ -349,6 +349,54 @@ def annex(report: ReportInput) -> dict[str, Any]:
     }
 
 
+def coverage_section(report: ReportInput) -> dict[str, Any] | None:
+    """Return the "Bereik" section: the plan's summary and its new sites, or None.
+
+    Parameters
+    ----------
+    report
+        The report input; ``coverage`` is a solved plan or None.
+
+    Returns
+    -------
+    dict or None
+        ``{"summary", "reach", "model", "sites": [{"rank", "name", "gemeente", "adds"}],
+        "unreachable": [{"buurt", "inhabitants"}]}``.
+    """
+    plan = report.coverage
+    if plan is None:
+        return None
+    result = plan.result
+    names, where = report.table["name"], report.table["gemeentecode"]
+    gemeenten = report.buurten.drop_duplicates("gemeentecode").set_index("gemeentecode")
+    buurt_names = report.buurten.set_index("buurtcode")["name"]
+    return {
+        "summary": plan.summary_nl(),
+        "reach": nlformat.number(result.reach_m / 1000, decimals=1),
+        "model": (
+            "zo min mogelijk nieuwe plekken, alle buurten met inwoners binnen bereik"
+            if result.model == "lscp"
+            else f"{len(result.sites)} nieuwe plekken die de meeste inwoners bereiken"
+        ),
+        "sites": [
+            {
+                "rank": str(site.cover_rank),
+                "name": str(names.get(site.id, site.id)),
+                "gemeente": str(gemeenten["gemeentenaam"].get(where.get(site.id), "")),
+                "adds": nlformat.integer(site.adds_inhabitants),
+            }
+            for site in result.sites
+        ],
+        "unreachable": [
+            {
+                "buurt": str(buurt_names.get(b.buurtcode, b.buurtcode)),
+                "inhabitants": nlformat.integer(b.inhabitants),
+            }
+            for b in result.unreachable
+        ],
+    }
+
+
 def sensitivity_text(report: ReportInput) -> list[str]:
     """Sentences on the weight sensitivity, when it was run."""
     result = report.sensitivity

@@ -60,6 +60,7 @@ def render_html(report: ReportInput) -> str:
         access=content.access_text(report),
         sites=content.site_sections(report, sites),
         annex=content.annex(report),
+        coverage=content.coverage_section(report),
     )
 
 

@@ -88,6 +88,9 @@ class ReportInput:
         ``max_per_gemeente``, ``evenness_weight``).
     sensitivity
         :func:`criteria.sensitivity.sensitivity_report` output, if it was run.
+    coverage
+        A coverage plan (:class:`criteria.coverage_plan.CoveragePlan`: ``result`` and
+        ``summary_nl()``), if one was asked for.
     created
         When the scenario ran.
     """
@@ -103,6 +106,7 @@ class ReportInput:
     illustrative: Sequence[str] = ()
     shortlist_options: Mapping[str, Any] = field(default_factory=dict)
     sensitivity: Mapping[str, Any] | None = None
+    coverage: Any | None = None
     created: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
 
     @property
