@@ -251,15 +251,6 @@ def _unit(feature: str, *, english: bool = False) -> str:
     return next((u for suffix, u in units if feature.endswith(suffix)), "")
 
 
-def _format_value(value: Any, feature: str) -> str:
-    """Format a raw value with the unit its feature name carries (English notation)."""
-    if isinstance(value, float | np.floating) and math.isfinite(value):
-        text = f"{value:.0f}" if float(value).is_integer() or abs(value) >= 100 else f"{value:.3g}"
-    else:
-        text = str(value)
-    return text + _unit(feature, english=True)
-
-
 def format_nl(value: Any, feature: str = "") -> str:
     """Format a value in nl-NL notation (1.234,5) with the unit its feature name carries.
 
@@ -307,17 +298,19 @@ def _reasons(constraint: Constraint, features: pd.DataFrame, rows: np.ndarray) -
     """Exclusion reason of one failed constraint for the rows (positions) given."""
     parts = []
     for clause in constraint.clauses:
-        rule = clause.describe().removeprefix(clause.feature + " ")
+        rule = _rule_nl(clause, named=False)
+        label = _label(clause.feature)
         values = features[clause.feature].to_numpy()[rows]
         parts.append(
             [
-                f"{clause.feature}: value unknown, needs {rule}"
+                f"{label} onbekend, eis {rule}"
                 if pd.isna(value)
-                else f"{clause.feature} = {_format_value(value, clause.feature)}, needs {rule}"
+                else f"{label} {format_nl(value, clause.feature)}, eis {rule}"
                 for value in values
             ]
         )
-    return [f"{' or '.join(texts)} ({constraint.rationale})" for texts in zip(*parts, strict=True)]
+    title = constraint.label or constraint.name
+    return [f"{title}: {' of '.join(texts)}" for texts in zip(*parts, strict=True)]
 
 
 def exclusion_reasons(
@@ -340,7 +333,8 @@ def exclusion_reasons(
     -------
     list of list of str
         Per row: the outside-region reason first (if any), then one text per failed
-        constraint, ``"<feature> = <value>, needs <rule> (<rationale>)"``.
+        constraint in Dutch, ``"<rule label>: <feature> <value>, eis <rule>"``, e.g.
+        ``"Minstens 100 m van woningen: afstand tot woningen 66 m, eis ≥ 100 m"``.
     """
     rows = np.asarray(rows, dtype=np.intp)
     texts: list[list[str]] = [[] for _ in range(len(rows))]

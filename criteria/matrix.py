@@ -271,6 +271,13 @@ class CriteriaMatrix:
             score = w @ base
         if self.aggregation != "weighted_sum":
             np.exp(score, out=score)
+            # A zero value under any positive weight makes the product 0, however small the
+            # weight (a subnormal weight times LOG_ZERO would otherwise round to exp(-0) = 1).
+            zero = base == LOG_ZERO
+            if w.ndim == 1:
+                score[zero.any(axis=0)] = 0.0
+            else:
+                score[((w > 0).astype(np.float64) @ zero) > 0] = 0.0
         return np.clip(score, 0.0, 1.0, out=score)
 
 

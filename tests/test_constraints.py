@@ -54,7 +54,7 @@ def test_measured_distance_excludes():
     result = score_candidates(sites([60.0, 300.0], ["measured", "measured"]), homes_profile())
     assert result["excluded"].tolist() == [True, False]
     assert result.at["s0", "exclusion_reasons"] == [
-        "distance_to_dwelling_m = 60 m, needs >= 100 (at least 100 m from homes)"
+        "distance_from_homes: afstand tot woningen 60 m, eis ≥ 100 m"
     ]
     assert not result["needs_check"].any()
     assert result["checks"].tolist() == [[], []]
@@ -164,7 +164,7 @@ def test_outside_reason_comes_first_among_reasons():
     frame["outside_region_reason"] = ["buiten de regio"]
     reasons = score_candidates(frame, homes_profile()).at["s0", "exclusion_reasons"]
     assert reasons[0] == "buiten de regio"
-    assert reasons[1].startswith("distance_to_dwelling_m = 60 m")
+    assert reasons[1].startswith("distance_from_homes: afstand tot woningen 60 m")
 
 
 def test_unknown_source_is_refused():

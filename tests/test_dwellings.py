@@ -280,7 +280,7 @@ def test_skaeve_huse_site_60_m_from_an_enschede_address(enschede):
     assert table.loc["near", "source__distance_to_dwelling_m"] == "measured"
     result = score_candidates(table, load_profile("skaeve_huse"))
     assert result.loc["near", "excluded"]
-    assert any("distance_to_dwelling_m" in r for r in result.loc["near", "exclusion_reasons"])
+    assert any("afstand tot woningen" in r for r in result.loc["near", "exclusion_reasons"])
 
 
 def test_skaeve_huse_site_300_m_from_every_enschede_address(enschede):
@@ -305,4 +305,4 @@ def test_skaeve_huse_site_300_m_from_every_enschede_address(enschede):
     assert site["distance_to_dwelling_m"].iloc[0] == pytest.approx(truth)
     result = score_candidates(site, load_profile("skaeve_huse"))
     reasons = result["exclusion_reasons"].iloc[0]
-    assert not any("distance_to_dwelling_m" in r for r in reasons)
+    assert not any("afstand tot woningen" in r for r in reasons)
