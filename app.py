@@ -614,7 +614,11 @@ def shortlist_tab(
     """Shortlist: the picks, their effect on the spread, their stability, the downloads."""
     short = run.shortlist
     st.subheader(f"Shortlist: {len(short)} locaties")
-    st.dataframe(presentation.shortlist_table(short, names), hide_index=True, width="stretch")
+    buurten = run.data.buurten
+    buurt_names = dict(zip(buurten["buurtcode"], buurten["name"], strict=False))
+    st.dataframe(
+        presentation.shortlist_table(short, names, buurt_names), hide_index=True, width="stretch"
+    )
     eligible = int((~run.table["excluded"]).sum())
     gini = run.spread["delta"]["indices"]["gini"]
     before, after = (nlformat.number(gini[k], decimals=3) for k in ("before", "after"))

@@ -108,7 +108,11 @@ def explanation_table(
     return pd.DataFrame(rows)
 
 
-def shortlist_table(shortlist: pd.DataFrame, gemeente_names: Mapping[str, str]) -> pd.DataFrame:
+def shortlist_table(
+    shortlist: pd.DataFrame,
+    gemeente_names: Mapping[str, str],
+    buurt_names: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
     """Return the shortlist as a Dutch table in rank order.
 
     Parameters
@@ -118,6 +122,8 @@ def shortlist_table(shortlist: pd.DataFrame, gemeente_names: Mapping[str, str]) 
         ``buurtcode``, ``score``; ``stability`` and ``needs_check`` when present).
     gemeente_names
         Gemeentecode -> name.
+    buurt_names
+        Buurtcode -> name; codes are shown where a name is missing.
 
     Returns
     -------
@@ -130,7 +136,7 @@ def shortlist_table(shortlist: pd.DataFrame, gemeente_names: Mapping[str, str]) 
             "naam": shortlist["name"].to_numpy(),
             "gebruik": shortlist["use"].to_numpy(),
             "gemeente": shortlist["gemeentecode"].map(gemeente_names).to_numpy(),
-            "buurt": shortlist["buurtcode"].to_numpy(),
+            "buurt": [(buurt_names or {}).get(code, code) for code in shortlist["buurtcode"]],
             "score": [nlformat.number(s, decimals=3) for s in shortlist["score"]],
         }
     )
