@@ -438,7 +438,8 @@ def spread_metrics(report: dict[str, Any]) -> None:
             col.metric(
                 label,
                 nlformat.number(change["after"], decimals=3),
-                nlformat.number(change["delta"], decimals=3, signed=True),
+                # Streamlit picks the arrow from a leading ASCII "-", not the minus sign.
+                nlformat.number(change["delta"], decimals=3, signed=True).replace("−", "-"),
                 delta_color="inverse",
                 help=f"voor: {nlformat.number(change['before'], decimals=3)}",
             )
@@ -750,7 +751,9 @@ def reach_tab(run: ScenarioResult, source: DataSource, uploads: Uploads) -> None
     metrics[2].metric(
         "Met deze plekken",
         nlformat.percent(cover.covered_after, decimals=1),
-        nlformat.number((cover.covered_after - cover.covered_before) * 100, signed=True)
+        nlformat.number((cover.covered_after - cover.covered_before) * 100, signed=True).replace(
+            "−", "-"
+        )
         + " procentpunt",
     )
     st.caption(plan.summary_nl())
