@@ -254,7 +254,8 @@ def _unit(feature: str, *, english: bool = False) -> str:
 def _format_value(value: Any, feature: str) -> str:
     """Format a raw value with the unit its feature name carries (English notation)."""
     if isinstance(value, float | np.floating) and math.isfinite(value):
-        text = f"{value:.0f}" if float(value).is_integer() or abs(value) >= 100 else f"{value:.3g}"
+        number = float(value)
+        text = f"{value:.0f}" if number.is_integer() or abs(number) >= 100 else f"{value:.3g}"
     else:
         text = str(value)
     return text + _unit(feature, english=True)
@@ -281,7 +282,8 @@ def format_nl(value: Any, feature: str = "") -> str:
     ('1.235 m', '12,5 m²')
     """
     if isinstance(value, int | float | np.integer | np.floating) and math.isfinite(value):
-        whole = float(value).is_integer() or abs(value) >= 100
+        number = float(value)
+        whole = number.is_integer() or abs(number) >= 100
         text = f"{value:,.0f}" if whole else f"{value:,.3g}"
         text = text.replace(",", "\0").replace(".", ",").replace("\0", ".")
     else:
@@ -347,8 +349,8 @@ def exclusion_reasons(
     outside = np.flatnonzero(masks.outside_region[rows])
     if outside.size:
         reasons = features[OUTSIDE_REGION].to_numpy()[rows[outside]]
-        for at, reason in zip(outside, reasons, strict=True):
-            texts[at].append(str(reason))
+        for row, reason in zip(outside, reasons, strict=True):
+            texts[row].append(str(reason))
     for number, constraint in enumerate(profile.constraints):
         at = np.flatnonzero(masks.failed[rows, number])
         for row, text in zip(at, _reasons(constraint, features, rows[at]), strict=True):
@@ -414,7 +416,7 @@ def check_entries(
             )
             statuses = [_clause_status(clause, v, s) for v, s in zip(values, labels, strict=True)]
             columns.append(statuses)
-        for row, statuses in zip(at, zip(*columns, strict=True), strict=True):
-            why = " en ".join(s for s in statuses if s is not None)
+        for row, row_statuses in zip(at, zip(*columns, strict=True), strict=True):
+            why = " en ".join(s for s in row_statuses if s is not None)
             entries[row].append({"rule": constraint.name, "reason": f"{why}; regel: {rule}"})
     return entries
