@@ -130,8 +130,7 @@ def locate_in_region(
     buurt_pos = _nearest_within(geoms, keys.geometry.to_numpy(), BUURT_SNAP_M)
     has_buurt = buurt_pos >= 0
     reasons = np.full(n, None, dtype=object)
-    usable = borders is not None and bool(borders["gemeentecode"].isin(chosen).any())
-    if usable:
+    if borders is not None and bool(borders["gemeentecode"].isin(chosen).any()):
         region_border = borders[borders["gemeentecode"].isin(chosen)].geometry.union_all()
         border_pos = _containing(geoms, borders.geometry.to_numpy())
         found = border_pos >= 0

@@ -126,8 +126,11 @@ def _stability(site: pd.Series) -> str:
     return nlformat.percent(float(value))
 
 
-def gemeente_rows(report: ReportInput) -> list[dict[str, str]]:
-    """Per gemeente: inhabitants, places, per 10,000, fair share and surplus, before/after."""
+def gemeente_rows(report: ReportInput) -> list[dict[str, str | bool]]:
+    """Per gemeente: inhabitants, places, per 10,000, fair share and surplus, before/after.
+
+    The region's row comes last and alone carries ``"total": True``.
+    """
     delta = report.spread.get("delta")
     if delta is None:
         units = report.spread["units"]
@@ -135,7 +138,7 @@ def gemeente_rows(report: ReportInput) -> list[dict[str, str]]:
         frame = frame.rename(columns={"code_before": "code"})
     else:
         frame = delta["units"]
-    rows = []
+    rows: list[dict[str, str | bool]] = []
     for _, unit in frame.sort_values("inhabitants_before", ascending=False).iterrows():
         rows.append(
             {

@@ -11,21 +11,28 @@ from __future__ import annotations
 import io
 import math
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 from matplotlib import colormaps, rc_context
 from matplotlib import patheffects as pe
+from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import FuncFormatter
+from shapely.geometry import Point
 from shapely.geometry import box as shapely_box
+from shapely.geometry.base import BaseGeometry
 
 from geo import nlformat
 from geo.legend import LegendClasses, legend_classes
+
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
 
 MM = 1 / 25.4  # inches per millimetre
 #: Print resolution of the figures; 200 dpi keeps small map text sharp on A4.
@@ -38,10 +45,15 @@ NO_DATA_COLOUR = "#ffffff"
 _HALO = [pe.withStroke(linewidth=2.2, foreground="white")]
 
 # Small, even type for print.
-_RC = {"font.size": 7, "font.family": "DejaVu Sans", "axes.titlesize": 8}
+_RC: dict[RcKeyType, Any] = {"font.size": 7, "font.family": "DejaVu Sans", "axes.titlesize": 8}
 
 
-def figure(width_mm: float, height_mm: float, *, layout: str | None = "constrained") -> Figure:
+def figure(
+    width_mm: float,
+    height_mm: float,
+    *,
+    layout: Literal["constrained", "compressed", "tight"] | None = "constrained",
+) -> Figure:
     """Return an empty figure of the given printed size."""
     return Figure(figsize=(width_mm * MM, height_mm * MM), dpi=DPI, layout=layout)
 
@@ -187,13 +199,13 @@ def choropleth(
     cmap: str,
     edge: str = "#ffffff",
     linewidth: float = 0.15,
-) -> list[Patch]:
+) -> list[Artist]:
     """Fill units by class; return the legend handles (with "geen gegevens" if needed)."""
     colours = class_colours(classes, cmap)
     index = classes.classify(values.reindex(units.index).to_numpy(dtype=float))
     fill = [colours[i] if i >= 0 else NO_DATA_COLOUR for i in index]
     units.plot(ax=ax, color=fill, edgecolor=edge, linewidth=linewidth)
-    handles = [
+    handles: list[Artist] = [
         Patch(facecolor=c, edgecolor="#9ca3af", linewidth=0.3, label=label)
         for c, label in zip(colours, classes.labels, strict=True)
     ]
@@ -539,7 +551,7 @@ def location_map(
 
 
 def _buurt_labels(
-    ax: Axes, units: gpd.GeoDataFrame, *, own_code: object, view: object, site: object
+    ax: Axes, units: gpd.GeoDataFrame, *, own_code: object, view: BaseGeometry, site: Point
 ) -> None:
     """Name the site's buurt and the larger buurten in view, clear of labels and the site."""
     clipped = units.geometry.intersection(view)
