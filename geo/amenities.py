@@ -19,7 +19,8 @@ from shapely.geometry.base import BaseGeometry
 
 from geo import _read, _validate
 from geo._errors import OfflineError, PlekwijzerInputError
-from geo.datadir import BUS_TRAM_STOPS, RAIL_STATIONS, DataSource
+from geo.datadir import DataSource
+from geo.paths import BUS_TRAM_STOPS, RAIL_STATIONS
 from geo.settings import CRS_RD, NETWORK_TIMEOUT_S
 
 #: An osmnx tag filter: OSM key -> True (any value), one value or a list of values.

@@ -36,7 +36,8 @@ import shapely
 
 from geo import _read, _validate
 from geo._errors import EmptyInputError, PlekwijzerInputError
-from geo.datadir import GEMEENTE_BORDERS, DataSource
+from geo.datadir import DataSource
+from geo.paths import GEMEENTE_BORDERS
 
 #: Distance in metres from the region's border within which the buurt layer decides (rule 2).
 BORDER_TOLERANCE_M = 100.0

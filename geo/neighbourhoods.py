@@ -20,7 +20,8 @@ import numpy as np
 import pandas as pd
 
 from geo import _read, _validate
-from geo.datadir import KWB_BUURT_GEOMETRY, KWB_TABLE, DataSource
+from geo.datadir import DataSource
+from geo.paths import KWB_BUURT_GEOMETRY, KWB_TABLE
 from geo.settings import CBS_MISSING, COUNT_COLUMNS, CRS_RD, RATE_COLUMNS
 
 #: Kerncijfers column -> canonical column.

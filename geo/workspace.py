@@ -20,12 +20,12 @@ from geo.amenities import stations_from_chb, stops_from_ovapi
 from geo.boundary import gemeente_borders_from_cbs, outside_summary, require_inside
 from geo.candidates import candidates_from_file
 from geo.datadir import DataSource
-from geo.demo import DEMO_CANDIDATES, DEMO_FACILITIES
+from geo.datasets.demo import DEMO_CANDIDATES, DEMO_FACILITIES
+from geo.datasets.illustrative import illustrative_paths
 from geo.draagkracht import draagkracht_index
 from geo.dwellings import DEFAULT_SENSITIVE_USES, dwellings_from_file, sensitive_from_osm_xml
 from geo.facilities import facilities_from_file
 from geo.features import add_facility_density, candidate_features
-from geo.illustrative import illustrative_paths
 from geo.neighbourhoods import kerncijfers_from_cbs, neighbourhoods_from_cbs
 from geo.network import network_from_roads, roads_from_file
 from geo.regions import Region, load_region_presets, require_known_gemeenten

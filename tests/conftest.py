@@ -8,7 +8,7 @@ from hypothesis import settings
 from shapely.geometry import box
 
 from geo.datadir import DataSource, shared_data_dir
-from geo.demo import ensure_demo_data
+from geo.datasets.demo import ensure_demo_data
 from geo.settings import CRS_RD
 
 # Timing deadlines make property tests flaky on a busy 2-core CI machine; speed is measured

@@ -4,13 +4,13 @@ import pytest
 from shapely.geometry import box
 
 from geo._errors import CRSError, EmptyInputError, MissingColumnError
-from geo.datadir import DORDRECHT_BUURTEN
 from geo.neighbourhoods import (
     aggregate_neighbourhoods,
     neighbourhood_units,
     neighbourhoods_from_cbs,
     neighbourhoods_from_kwb_gpkg,
 )
+from geo.paths import DORDRECHT_BUURTEN
 from tests.conftest import TWENTE
 
 

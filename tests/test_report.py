@@ -22,8 +22,8 @@ from criteria.profiles import load_profile
 from criteria.run import run_scoring
 from geo import nlformat
 from geo._errors import PlekwijzerInputError
-from geo.demo import DEMO_CANDIDATES, DEMO_FACILITIES
-from geo.illustrative import illustrative_paths
+from geo.datasets.demo import DEMO_CANDIDATES, DEMO_FACILITIES
+from geo.datasets.illustrative import illustrative_paths
 from geo.regions import resolve_region
 from geo.report import ReportInput, data_sources, render_html, write_report
 from geo.report.content import checks, format_value

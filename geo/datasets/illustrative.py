@@ -28,7 +28,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geo.datadir import project_file
+from geo.paths import project_file
 
 SEED = 2026
 ILLUSTRATIVE_DIR = project_file("illustrative")
