@@ -25,7 +25,9 @@ from geo.labels import (
     rule_text,
     type_label,
 )
-from geo.report import figures
+from geo.report.cartography import outlines
+from geo.report.charts import contributions_chart, lorenz_chart
+from geo.report.maps import gemeente_maps, location_map, region_map
 from geo.report.model import ReportInput
 
 #: Map attribution for real data and for the demo region.
@@ -245,10 +247,10 @@ def site_sections(report: ReportInput, sites: gpd.GeoDataFrame) -> list[dict[str
             achieved = [float(site[f"contribution__{c.name}"]) for c in criteria]
             possible = [weights.get(c.name, 0.0) for c in criteria]
             axis = "bijdrage aan de score (grijs: het maximum, het gewicht)"
-        chart = figures.contributions_chart(
+        chart = contributions_chart(
             [c.label for c in criteria], achieved, possible, axis_title=axis
         )
-        location = figures.location_map(
+        location = location_map(
             report.buurten,
             site,
             others=sites,
@@ -391,12 +393,12 @@ def _is_demo(report: ReportInput) -> bool:
 def maps(report: ReportInput, sites: gpd.GeoDataFrame) -> dict[str, str]:
     """Draw the region map and the before/after gemeente maps as data URIs."""
     gemeenten_names, _ = unit_names(report)
-    outlines = figures.outlines(report.buurten)
+    borders = outlines(report.buurten)
     source_text = ATTRIBUTION_DEMO if _is_demo(report) else ATTRIBUTION
     public = public_facilities(report)
-    region = figures.region_map(
+    region = region_map(
         report.buurten,
-        gemeenten=outlines,
+        gemeenten=borders,
         gemeente_names=gemeenten_names,
         sites=sites,
         facilities=public,
@@ -409,15 +411,15 @@ def maps(report: ReportInput, sites: gpd.GeoDataFrame) -> dict[str, str]:
     if delta is not None:
         units = delta["units"].set_index("code")
         result["gemeenten"] = data_uri(
-            figures.gemeente_maps(
-                outlines,
-                units["per_10k_before"].reindex(outlines.index),
-                units["per_10k_after"].reindex(outlines.index),
+            gemeente_maps(
+                borders,
+                units["per_10k_before"].reindex(borders.index),
+                units["per_10k_after"].reindex(borders.index),
                 names=gemeenten_names,
                 source_text=source_text,
             )
         )
         result["lorenz"] = data_uri(
-            figures.lorenz_chart(report.spread["lorenz"], report.spread["after"]["lorenz"])
+            lorenz_chart(report.spread["lorenz"], report.spread["after"]["lorenz"])
         )
     return result
