@@ -7,7 +7,8 @@ Layers come in EPSG:28992, so map distances are metres on paper. The finished ma
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -21,7 +22,7 @@ from matplotlib.patches import Patch, Rectangle
 
 from geo import nlformat
 from geo.legend import LegendClasses
-from geo.report.style import HALO, NO_DATA_COLOUR, SITE_COLOUR, figure
+from geo.report.style import BEFORE_COLOUR, HALO, NO_DATA_COLOUR, SITE_COLOUR, figure
 
 
 def map_axes(width_mm: float, height_mm: float) -> tuple[Figure, Axes]:
@@ -263,6 +264,72 @@ def site_markers(
             color="white",
             fontweight="bold",
             zorder=10 if big else 9,
+        )
+
+
+def facility_markers(
+    ax: Axes, facilities: gpd.GeoDataFrame, *, size_pt2: float, edge_width_pt: float
+) -> None:
+    """Draw existing facilities as grey squares (only those whose point may be shown).
+
+    Parameters
+    ----------
+    ax
+        The map.
+    facilities
+        Facilities with a point geometry: public ones only (:func:`geo.facilities.public_view`).
+    size_pt2
+        Marker area in points².
+    edge_width_pt
+        Width of the white edge in points.
+    """
+    ax.scatter(
+        facilities.geometry.x,
+        facilities.geometry.y,
+        marker="s",
+        s=size_pt2,
+        color=BEFORE_COLOUR,
+        edgecolor="white",
+        linewidth=edge_width_pt,
+        zorder=7,
+    )
+
+
+def gemeente_labels(
+    ax: Axes,
+    gemeenten: gpd.GeoSeries,
+    names: Mapping[str, str],
+    *,
+    fontsize: float,
+    **style: Any,
+) -> None:
+    """Write each gemeente's name inside its outline, on a white halo.
+
+    Parameters
+    ----------
+    ax
+        The map.
+    gemeenten
+        Gemeente outlines indexed by gemeentecode.
+    names
+        Gemeentecode -> name; a code without a name is written as the code.
+    fontsize
+        Size of the names in points.
+    **style
+        Further :meth:`matplotlib.axes.Axes.text` options, e.g. ``fontweight="bold"``.
+    """
+    for code, shape in gemeenten.items():
+        where = shape.representative_point()
+        ax.text(
+            where.x,
+            where.y,
+            names.get(code, code),
+            ha="center",
+            va="center",
+            fontsize=fontsize,
+            zorder=6,
+            path_effects=HALO,
+            **style,
         )
 
 

@@ -21,7 +21,9 @@ from geo.legend import legend_classes
 from geo.report.cartography import (
     attribution,
     choropleth,
+    facility_markers,
     frame_map,
+    gemeente_labels,
     map_axes,
     map_height_mm,
     marker_handle,
@@ -87,32 +89,12 @@ def region_map(
         handles = choropleth(ax, shaped, shaped[column], classes=classes, cmap="Purples")
         gemeenten.boundary.plot(ax=ax, color="#1f2937", linewidth=0.9, zorder=5)
         frame_map(ax, gemeenten.total_bounds)
-        for code, shape in gemeenten.items():
-            point = shape.representative_point()
-            ax.text(
-                point.x,
-                point.y,
-                gemeente_names.get(code, code),
-                ha="center",
-                va="center",
-                fontsize=7,
-                fontweight="bold",
-                color="#111827",
-                zorder=6,
-                path_effects=HALO,
-            )
+        gemeente_labels(
+            ax, gemeenten, gemeente_names, fontsize=7, fontweight="bold", color="#111827"
+        )
         if facilities is not None and len(facilities):
             shown = facilities[facilities.geometry.notna()]
-            ax.scatter(
-                shown.geometry.x,
-                shown.geometry.y,
-                marker="s",
-                s=9,
-                color=BEFORE_COLOUR,
-                edgecolor="white",
-                linewidth=0.4,
-                zorder=7,
-            )
+            facility_markers(ax, shown, size_pt2=9, edge_width_pt=0.4)
             handles.append(
                 marker_handle("s", BEFORE_COLOUR, "bestaande voorziening (openbaar adres)")
             )
@@ -171,18 +153,7 @@ def gemeente_maps(
             )
             frame_map(ax, gemeenten.total_bounds)
             ax.set_title(title, fontweight="bold")
-            for code, shape in gemeenten.items():
-                where = shape.representative_point()
-                ax.text(
-                    where.x,
-                    where.y,
-                    names.get(code, code),
-                    ha="center",
-                    va="center",
-                    fontsize=5,
-                    zorder=6,
-                    path_effects=HALO,
-                )
+            gemeente_labels(ax, gemeenten, names, fontsize=5)
         scale_bar(axes[0])
         north_arrow(axes[1])
         attribution(axes[1], source_text)
@@ -241,16 +212,7 @@ def location_map(
         _buurt_labels(ax, near, own_code=site.get("buurtcode"), view=view, site=point)
         if facilities is not None and len(facilities):
             shown = facilities[facilities.geometry.notna()].cx[box[0] : box[2], box[1] : box[3]]
-            ax.scatter(
-                shown.geometry.x,
-                shown.geometry.y,
-                marker="s",
-                s=14,
-                color=BEFORE_COLOUR,
-                edgecolor="white",
-                linewidth=0.5,
-                zorder=7,
-            )
+            facility_markers(ax, shown, size_pt2=14, edge_width_pt=0.5)
         inside = others.cx[box[0] : box[2], box[1] : box[3]]
         site_markers(ax, inside, size=7, highlight=site["number"])
         scale_bar(ax)
