@@ -105,20 +105,24 @@ def cover(report: ReportInput) -> dict[str, Any]:
 def shortlist_rows(report: ReportInput, sites: gpd.GeoDataFrame) -> list[dict[str, str]]:
     """One row per shortlisted site for the table under the region map."""
     gemeenten, buurten = unit_names(report)
-    rows = []
-    for _, site in sites.iterrows():
-        rows.append(
-            {
-                "number": str(site["number"]),
-                "name": str(site["name"]),
-                "gemeente": gemeenten.get(site["gemeentecode"], str(site["gemeentecode"])),
-                "buurt": buurten.get(site["buurtcode"], str(site["buurtcode"])),
-                "use": str(site.get("use", "")),
-                "score": nlformat.number(site["score"], decimals=3),
-                "stability": _stability(site),
-            }
-        )
-    return rows
+    return [
+        {"number": str(site["number"]), **_site_facts(site, gemeenten, buurten)}
+        for _, site in sites.iterrows()
+    ]
+
+
+def _site_facts(
+    site: pd.Series, gemeenten: dict[str, str], buurten: dict[str, str]
+) -> dict[str, str]:
+    """Return what the shortlist table and the site's own section both say of a site."""
+    return {
+        "name": str(site["name"]),
+        "gemeente": gemeenten.get(site["gemeentecode"], str(site["gemeentecode"])),
+        "buurt": buurten.get(site["buurtcode"], str(site["buurtcode"])),
+        "use": str(site.get("use", "")),
+        "score": nlformat.number(site["score"], decimals=3),
+        "stability": _stability(site),
+    }
 
 
 def _stability(site: pd.Series) -> str:
@@ -260,13 +264,8 @@ def site_sections(report: ReportInput, sites: gpd.GeoDataFrame) -> list[dict[str
         sections.append(
             {
                 "number": int(site["number"]),
-                "name": str(site["name"]),
-                "gemeente": gemeenten.get(site["gemeentecode"], str(site["gemeentecode"])),
-                "buurt": buurten.get(site["buurtcode"], str(site["buurtcode"])),
-                "use": str(site.get("use", "")),
-                "score": nlformat.number(site["score"], decimals=3),
+                **_site_facts(site, gemeenten, buurten),
                 "rank": nlformat.integer(site["rank"]),
-                "stability": _stability(site),
                 "rows": rows,
                 "checks": checks(site, report),
                 "location_map": data_uri(location),
