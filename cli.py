@@ -272,13 +272,9 @@ def _print_sensitivity(report: dict) -> None:
 
 def _cmd_spread(args: argparse.Namespace) -> int:
     from geo.export import write_json_atomic, write_text_atomic
+    from geo.facilities import facilities_from_shortlist
     from geo.regions import resolve_region
-    from geo.spread_report import (
-        facilities_from_shortlist,
-        report_to_json,
-        scenario_report,
-        spread_report,
-    )
+    from geo.spread_report import report_to_json, scenario_report, spread_report
     from geo.workspace import load_region_data
 
     source = _source(args)

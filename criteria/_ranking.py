@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -26,7 +26,7 @@ from criteria.profiles import Profile
 CHUNK_CELLS = 65_536
 
 #: A feature table, or a criteria matrix built from one.
-Candidates = pd.DataFrame | CriteriaMatrix
+Candidates: TypeAlias = pd.DataFrame | CriteriaMatrix
 
 
 @dataclass(frozen=True)
@@ -158,8 +158,10 @@ def base_ranking(eligible: Eligible) -> tuple[np.ndarray, np.ndarray]:
     return ranked.ordinal[0], ranked.average(0)
 
 
-def with_weight(weights: np.ndarray, index: int, new: np.ndarray) -> np.ndarray:
+def with_weight(weights: np.ndarray, index: int, new: np.ndarray | float) -> np.ndarray:
     """Weight vectors where criterion ``index`` takes each value of ``new``, others scaled.
+
+    ``new`` may be one weight (giving one vector) or an array of them.
 
     When the other weights are all zero they cannot share the rest, so the vector is kept.
     """

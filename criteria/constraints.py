@@ -73,10 +73,6 @@ _UNITS = (
     ("_km", " km"),
     ("_m", " m"),
 )
-# The English exclusion reasons keep the notation they always had.
-_UNITS_EN = tuple(
-    (suffix, unit.replace("10.000", "10,000").replace("1.000", "1,000")) for suffix, unit in _UNITS
-)
 _OPS_NL = {">=": "≥", "<=": "≤", ">": ">", "<": "<", "==": "=", "!=": "≠"}
 _COMPARE = {">=": np.greater_equal, "<=": np.less_equal, ">": np.greater, "<": np.less}
 
@@ -245,10 +241,9 @@ def constraint_columns(features: pd.DataFrame, profile: Profile) -> list[str]:
 
 
 @lru_cache(maxsize=1024)
-def _unit(feature: str, *, english: bool = False) -> str:
+def _unit(feature: str) -> str:
     """Return the unit a feature name's suffix carries (``_m`` -> `` m``), or ``""``."""
-    units = _UNITS_EN if english else _UNITS
-    return next((u for suffix, u in units if feature.endswith(suffix)), "")
+    return next((u for suffix, u in _UNITS if feature.endswith(suffix)), "")
 
 
 def format_nl(value: Any, feature: str = "") -> str:
@@ -272,7 +267,8 @@ def format_nl(value: Any, feature: str = "") -> str:
     ('1.235 m', '12,5 m²')
     """
     if isinstance(value, int | float | np.integer | np.floating) and math.isfinite(value):
-        whole = float(value).is_integer() or abs(value) >= 100
+        number = float(value)
+        whole = number.is_integer() or abs(number) >= 100
         text = f"{value:,.0f}" if whole else f"{value:,.3g}"
         text = text.replace(",", "\0").replace(".", ",").replace("\0", ".")
     else:
@@ -341,8 +337,8 @@ def exclusion_reasons(
     outside = np.flatnonzero(masks.outside_region[rows])
     if outside.size:
         reasons = features[OUTSIDE_REGION].to_numpy()[rows[outside]]
-        for at, reason in zip(outside, reasons, strict=True):
-            texts[at].append(str(reason))
+        for row, reason in zip(outside, reasons, strict=True):
+            texts[row].append(str(reason))
     for number, constraint in enumerate(profile.constraints):
         at = np.flatnonzero(masks.failed[rows, number])
         for row, text in zip(at, _reasons(constraint, features, rows[at]), strict=True):
@@ -408,7 +404,7 @@ def check_entries(
             )
             statuses = [_clause_status(clause, v, s) for v, s in zip(values, labels, strict=True)]
             columns.append(statuses)
-        for row, statuses in zip(at, zip(*columns, strict=True), strict=True):
-            why = " en ".join(s for s in statuses if s is not None)
+        for row, row_statuses in zip(at, zip(*columns, strict=True), strict=True):
+            why = " en ".join(s for s in row_statuses if s is not None)
             entries[row].append({"rule": constraint.name, "reason": f"{why}; regel: {rule}"})
     return entries

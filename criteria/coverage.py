@@ -220,7 +220,7 @@ def solve_coverage(
         raise CoverageError(msg)
     solver = solver or default_solver()
     covers = problem.covers
-    reachable = covers.any(axis=1)
+    reachable: np.ndarray = np.any(covers, axis=1)
     # Candidates reaching no buurt can never help; existing ones stay (they are fixed).
     columns = np.flatnonzero(problem.existing | covers[reachable].any(axis=0))
     candidates = int((~problem.existing[columns]).sum())
@@ -228,16 +228,17 @@ def solve_coverage(
     chosen = np.zeros(len(problem.site_ids), bool)
     needed = None
     # Nothing reachable: no new site can help, nothing to solve.
-    if reachable.any() and (n_sites is None or n_sites >= candidates):
-        chosen[columns] = _lscp(problem, reachable, columns, solver)
-        if n_sites is not None:
-            needed = int(chosen.sum())
-    elif reachable.any():
-        picked, full = _mclp(problem, reachable, columns, int(n_sites), solver)
-        if full:
-            picked = _lscp(problem, reachable, columns, solver)
-            needed = int(picked.sum())
-        chosen[columns] = picked
+    if reachable.any():
+        if n_sites is None or n_sites >= candidates:
+            chosen[columns] = _lscp(problem, reachable, columns, solver)
+            if n_sites is not None:
+                needed = int(chosen.sum())
+        else:
+            picked, full = _mclp(problem, reachable, columns, int(n_sites), solver)
+            if full:
+                picked = _lscp(problem, reachable, columns, solver)
+                needed = int(picked.sum())
+            chosen[columns] = picked
     solve_s = time.perf_counter() - start
     return _result(
         problem,
@@ -339,9 +340,9 @@ def _result(
     covers = problem.covers
     weights = problem.inhabitants
     total = float(weights.sum())
-    before = covers[:, problem.existing].any(axis=1)
-    after = covers[:, problem.existing | chosen].any(axis=1)
-    reachable = covers.any(axis=1)
+    before: np.ndarray = np.any(covers[:, problem.existing], axis=1)
+    after: np.ndarray = np.any(covers[:, problem.existing | chosen], axis=1)
+    reachable: np.ndarray = np.any(covers, axis=1)
     return CoverageResult(
         model=model,
         reach_m=problem.reach_m,
@@ -367,7 +368,7 @@ def _ranked(
     weights = problem.inhabitants
     covered = covered.copy()
     left = list(np.flatnonzero(chosen))
-    ranked = []
+    ranked: list[CoverSite] = []
     while left:
         gains = [float(weights[covers[:, j] & ~covered].sum()) for j in left]
         order = sorted(

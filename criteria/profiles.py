@@ -245,7 +245,8 @@ class Profile:
     @property
     def labels(self) -> dict[str, str]:
         """Dutch label of every criterion and constraint, by name."""
-        return {c.name: c.label for c in (*self.constraints, *self.criteria)}
+        specs: tuple[Constraint | Criterion, ...] = (*self.constraints, *self.criteria)
+        return {c.name: c.label for c in specs}
 
     @property
     def weights(self) -> pd.Series:
@@ -258,6 +259,10 @@ class Profile:
                 return ahp_weights(self.criterion_names, pairs).weights
             groups: dict[float, list[str]] = {}
             for c in self.criteria:
+                if c.rank is None:
+                    # Only a profile built by hand can get here: _criterion demands a rank.
+                    msg = f"has no rank; add rank = <number ≥ 1> (weighting = {self.weighting!r})"
+                    raise WeightError(msg, item=f"criterion {c.name!r}")
                 groups.setdefault(c.rank, []).append(c.name)
             ranking = [groups[r] for r in sorted(groups)]
             method = rank_sum_weights if self.weighting == "rank_sum" else rank_reciprocal_weights
@@ -658,7 +663,8 @@ def with_shipped_texts(profile: Profile) -> Profile:
     if profile.name not in list_profiles():
         return profile
     shipped = load_profile(profile.name)
-    known = {c.name: c for c in (*shipped.constraints, *shipped.criteria)}
+    specs: tuple[Constraint | Criterion, ...] = (*shipped.constraints, *shipped.criteria)
+    known = {c.name: c for c in specs}
 
     def filled(spec: Any) -> Any:
         source = known.get(spec.name)

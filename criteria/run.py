@@ -25,9 +25,10 @@ from criteria.shortlist import EvennessTarget, pick_sites
 from geo._errors import PlekwijzerInputError
 from geo.datadir import DataSource, resolve_data_dir
 from geo.export import GeoJSONStream, geojson_dict
+from geo.facilities import facilities_from_sites
 from geo.regions import Region, resolve_region
 from geo.settings import DEFAULT_PLACES
-from geo.spread_report import facilities_from_sites, scenario_report, units_for_level
+from geo.spread_report import scenario_report, units_for_level
 from geo.workspace import RegionData, load_region_data
 
 if TYPE_CHECKING:

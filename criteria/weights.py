@@ -10,7 +10,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from numbers import Real
-from typing import Any
+from typing import Any, TypeGuard
 
 import numpy as np
 import pandas as pd
@@ -40,17 +40,18 @@ RANDOM_INDEX: dict[int, float] = {
 MAX_CONSISTENCY_RATIO: float = 0.1
 
 
-def _is_number(value: Any) -> bool:
+def _is_number(value: object) -> TypeGuard[float]:
     return isinstance(value, Real) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def direct_weights(weights: Mapping[str, float]) -> pd.Series:
+def direct_weights(weights: Mapping[str, float | None]) -> pd.Series:
     """Normalise weights given directly so that they sum to 1.
 
     Parameters
     ----------
     weights
-        Criterion name -> non-negative weight (any scale; at least one must be positive).
+        Criterion name -> non-negative weight (any scale; at least one must be positive). A
+        missing (None) or non-numeric weight is refused with a WeightError.
 
     Returns
     -------
@@ -70,6 +71,7 @@ def direct_weights(weights: Mapping[str, float]) -> pd.Series:
     if not weights:
         msg = "no weights given; give at least one criterion a positive weight"
         raise WeightError(msg)
+    checked: dict[str, float] = {}
     for name, value in weights.items():
         if not _is_number(value):
             msg = f"weight of {name!r} must be a finite number, got {value!r}"
@@ -77,9 +79,8 @@ def direct_weights(weights: Mapping[str, float]) -> pd.Series:
         if value < 0:
             msg = f"weight of {name!r} is negative ({value!r}); weights must be 0 or more"
             raise WeightError(msg, item=f"criterion {name!r}")
-    series = pd.Series(
-        {str(k): float(v) for k, v in weights.items()}, dtype="float64", name="weight"
-    )
+        checked[str(name)] = float(value)
+    series = pd.Series(checked, dtype="float64", name="weight")
     total = series.sum()
     if total <= 0:
         msg = (

@@ -7,6 +7,10 @@ so the CLI can print it as one line and the app can show it in an error box.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 class PlekwijzerError(ValueError):
@@ -60,3 +64,35 @@ class DataDirError(PlekwijzerInputError):
 
 class OfflineError(PlekwijzerInputError):
     """A network fetch was asked for but the network cannot be reached."""
+
+
+def describe_rows(
+    frame: pd.DataFrame, mask: pd.Series, *, id_column: str | None = None, limit: int = 5
+) -> str:
+    """Name the first rows selected by ``mask`` (by position and id) for a message.
+
+    Parameters
+    ----------
+    frame
+        The table the rows belong to.
+    mask
+        Boolean, aligned to ``frame``: the rows to name.
+    id_column
+        Column whose value is named beside each row number, if present.
+    limit
+        Most rows named; the rest are counted (``"and 3 more"``).
+
+    Returns
+    -------
+    str
+        E.g. ``"row 2 (id A7), row 5 (id B1) and 3 more"``; rows are numbered from 1.
+    """
+    positions = mask.to_numpy().nonzero()[0]
+    labels = []
+    for pos in positions[:limit]:
+        label = f"row {pos + 1}"
+        if id_column and id_column in frame.columns:
+            label += f" (id {frame.iloc[pos][id_column]})"
+        labels.append(label)
+    more = f" and {len(positions) - limit} more" if len(positions) > limit else ""
+    return ", ".join(labels) + more

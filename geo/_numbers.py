@@ -28,7 +28,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from geo._errors import PlekwijzerInputError
+from geo._errors import PlekwijzerInputError, describe_rows
 
 COMMA, POINT = ",", "."
 
@@ -107,8 +107,6 @@ def parse_numbers(
     PlekwijzerInputError
         When the column mixes both notations, or holds a value that is not a number.
     """
-    from geo._validate import describe_rows
-
     raw = frame[column]
     if pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
         return raw.astype(float), None

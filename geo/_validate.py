@@ -17,6 +17,7 @@ from geo._errors import (
     GeometryError,
     MissingColumnError,
     PlekwijzerInputError,
+    describe_rows,
 )
 from geo.settings import CRS_RD
 
@@ -137,21 +138,6 @@ def require_in_bounds(
             "lat/lon (degrees) and that they are not swapped."
         )
         raise GeometryError(msg, source=source)
-
-
-def describe_rows(
-    frame: pd.DataFrame, mask: pd.Series, *, id_column: str | None = None, limit: int = 5
-) -> str:
-    """Name the first rows selected by ``mask`` (by position and id) for a message."""
-    positions = np.flatnonzero(mask.to_numpy())
-    labels = []
-    for pos in positions[:limit]:
-        label = f"row {pos + 1}"
-        if id_column and id_column in frame.columns:
-            label += f" (id {frame.iloc[pos][id_column]})"
-        labels.append(label)
-    more = f" and {len(positions) - limit} more" if len(positions) > limit else ""
-    return ", ".join(labels) + more
 
 
 def numeric_column(

@@ -8,8 +8,9 @@ Overpass is used only when online, and fails within seconds with a clear message
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import TypeAlias
 from urllib.parse import urlparse
 
 import geopandas as gpd
@@ -18,11 +19,15 @@ from shapely.geometry.base import BaseGeometry
 
 from geo import _read, _validate
 from geo._errors import OfflineError, PlekwijzerInputError
-from geo.datadir import BUS_TRAM_STOPS, RAIL_STATIONS, DataSource
+from geo.datadir import DataSource
+from geo.paths import BUS_TRAM_STOPS, RAIL_STATIONS
 from geo.settings import CRS_RD, NETWORK_TIMEOUT_S
 
+#: An osmnx tag filter: OSM key -> True (any value), one value or a list of values.
+OsmTagFilter: TypeAlias = dict[str, bool | str | list[str]]
+
 #: OSM tags of amenities that matter for the siting criteria, by canonical kind.
-OSM_AMENITY_TAGS: dict[str, dict[str, str | list[str]]] = {
+OSM_AMENITY_TAGS: dict[str, OsmTagFilter] = {
     "huisarts": {"amenity": ["doctors", "clinic"], "healthcare": ["doctor", "centre"]},
     "supermarkt": {"shop": ["supermarket", "convenience"]},
     "school": {"amenity": ["school", "kindergarten"]},
@@ -112,7 +117,7 @@ def _read_points(
 
 
 def amenities_from_osm_xml(
-    path: str | Path, *, tags: dict[str, dict[str, str | list[str]]] | None = None
+    path: str | Path, *, tags: Mapping[str, OsmTagFilter] | None = None
 ) -> gpd.GeoDataFrame:
     """Read amenities from a local OpenStreetMap ``.osm`` XML file with osmnx.
 
@@ -166,7 +171,7 @@ def amenities_from_osm_xml(
 
 
 def amenities_from_overpass(
-    polygon_wgs84: BaseGeometry, *, tags: dict[str, dict[str, str | list[str]]] | None = None
+    polygon_wgs84: BaseGeometry, *, tags: Mapping[str, OsmTagFilter] | None = None
 ) -> gpd.GeoDataFrame:
     """Fetch amenities from Overpass (online only), failing fast when offline.
 

@@ -36,7 +36,8 @@ import shapely
 
 from geo import _read, _validate
 from geo._errors import EmptyInputError, PlekwijzerInputError
-from geo.datadir import GEMEENTE_BORDERS, DataSource
+from geo.datadir import DataSource
+from geo.paths import GEMEENTE_BORDERS
 
 #: Distance in metres from the region's border within which the buurt layer decides (rule 2).
 BORDER_TOLERANCE_M = 100.0
@@ -130,8 +131,7 @@ def locate_in_region(
     buurt_pos = _nearest_within(geoms, keys.geometry.to_numpy(), BUURT_SNAP_M)
     has_buurt = buurt_pos >= 0
     reasons = np.full(n, None, dtype=object)
-    usable = borders is not None and bool(borders["gemeentecode"].isin(chosen).any())
-    if usable:
+    if borders is not None and bool(borders["gemeentecode"].isin(chosen).any()):
         region_border = borders[borders["gemeentecode"].isin(chosen)].geometry.union_all()
         border_pos = _containing(geoms, borders.geometry.to_numpy())
         found = border_pos >= 0

@@ -37,7 +37,7 @@ import pandas as pd
 
 from geo._errors import MissingColumnError, PlekwijzerInputError
 from geo._validate import check_file, require_columns
-from geo.datadir import project_file
+from geo.paths import project_file
 from geo.spread import PER_INHABITANTS, FacilityType, facility_counts
 
 __all__ = [

@@ -50,7 +50,7 @@ from shapely.geometry.base import BaseGeometry
 
 from geo import _locate, _read, _validate
 from geo._errors import PlekwijzerInputError
-from geo.amenities import amenities_from_osm_xml
+from geo.amenities import OsmTagFilter, amenities_from_osm_xml
 from geo.home_estimate import (
     RADII_M,
     expected_homes_within,
@@ -71,7 +71,7 @@ _USE_ALIASES = {
 }
 _USE_COLUMNS = ("gebruiksdoel", "gebruiksdoelverblijfsobject", "use", "functie", "gebruik")
 #: OSM tags of sensitive functions: schools and childcare.
-OSM_SENSITIVE_TAGS = {
+OSM_SENSITIVE_TAGS: dict[str, OsmTagFilter] = {
     "school": {"amenity": ["school"]},
     "kinderopvang": {"amenity": ["kindergarten", "childcare"]},
 }
@@ -286,11 +286,12 @@ def dwelling_features(
         .drop_duplicates("buurtcode")
         .set_index("buurtcode")
     )
-    has_points = dwellings is not None and not dwellings.empty
-    covered = covered_gemeenten(dwellings, buurten) if has_points else set()
+    # An empty address layer measures nothing: treated as no layer.
+    points = dwellings if dwellings is not None and not dwellings.empty else None
+    covered = covered_gemeenten(points, buurten) if points is not None else set()
     uncovered = buurten[~buurten["gemeentecode"].isin(covered)]
     margin = _distance_to_polygons(sites.geometry, uncovered.geometry)
-    homes = dwellings[dwellings["home"]] if has_points else None
+    homes = points[points["home"]] if points is not None else None
     d_meas, nearest_xy, counts = address_proximity(xy, homes, _RADII_COUNTED)
     need = margin <= np.maximum(np.where(np.isfinite(d_meas), d_meas, np.inf), 250.0)
     expected = np.zeros((n, len(RADII_M)))
@@ -303,16 +304,14 @@ def dwelling_features(
     measured = margin > d_meas
     distance = np.where(measured, d_meas, np.minimum(d_meas, d_est))
     distance = np.where(np.isfinite(distance), distance, 1_000.0)
-    notes = _estimate_notes(sites, by_code, covered, has_points=has_points)
+    notes = _estimate_notes(sites, by_code, covered, has_points=points is not None)
     far = ~measured & ~np.isfinite(np.minimum(d_meas, d_est))
     _put(out, "distance_to_dwelling_m", distance, measured, notes, far=far)
     for radius, count in zip(_RADII_COUNTED, counts, strict=True):
         k = int(np.searchsorted(RADII_M, radius))
         exact = margin > radius
         _put(out, f"addresses_within_{radius:g}m", count + expected[:, k], exact, notes)
-    out = out.join(
-        _sensitive_feature(sites, dwellings, margin, sensitive, sensitive_coverage, has_points)
-    )
+    out = out.join(_sensitive_feature(sites, points, margin, sensitive, sensitive_coverage))
     if roads is not None and not roads.empty:
         out = out.join(_separation(sites, nearest_xy, measured & np.isfinite(d_meas), roads))
     return out
@@ -373,7 +372,8 @@ def _put(
     """Add a feature with its ``source__`` and ``note__`` columns to ``out`` in place."""
     out[name] = values
     out[f"source__{name}"] = np.where(measured, "measured", "estimate")
-    note = np.where(measured, None, notes).astype(object)
+    note = np.array(notes, dtype=object)  # a copy: ``notes`` is shared between features
+    note[measured] = None
     if far is not None:
         note[far] = np.char.add(notes[far].astype(str), "; geen woningen binnen 1 km verwacht")
     out[f"note__{name}"] = pd.Series(note, index=out.index).where(~measured, np.nan)
@@ -424,17 +424,17 @@ def _sensitive_feature(
     margin: np.ndarray,
     sensitive: gpd.GeoDataFrame | None,
     coverage: BaseGeometry | None,
-    has_points: bool,
 ) -> pd.DataFrame:
     """``distance_to_sensitive_m``: measured where a loaded source covers the site, else NaN.
 
-    An address layer without uses counts every address as possibly sensitive (conservative).
+    ``dwellings`` is a non-empty address layer or None. An address layer without uses counts
+    every address as possibly sensitive (conservative).
     """
     n = len(sites)
     xy = shapely.get_coordinates(sites.geometry.to_numpy())
     value = np.full(n, np.inf)
     covered = np.zeros(n, bool)
-    if has_points:
+    if dwellings is not None:
         points = dwellings[dwellings["sensitive"] | ~dwellings["use_known"]]
         d_addr = address_proximity(xy, points, ())[0]
         value = np.minimum(value, d_addr)
@@ -446,7 +446,7 @@ def _sensitive_feature(
         covered |= shapely.contains_xy(coverage, xy[:, 0], xy[:, 1])
     out = pd.DataFrame(index=sites.index)
     values = np.where(covered & np.isfinite(value), value, np.nan)
-    loaded = has_points or (sensitive is not None and coverage is not None)
+    loaded = dwellings is not None or (sensitive is not None and coverage is not None)
     why = (
         "geladen adrespunten of OSM-gegevens dekken deze plek niet"
         if loaded

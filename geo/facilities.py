@@ -8,8 +8,10 @@ step, export, map or log can reveal the address.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -18,7 +20,7 @@ import pandas as pd
 from geo import _locate, _read, _validate
 from geo._errors import PlekwijzerInputError, UnknownValueError
 from geo.boundary import REASON_COLUMN, locate_in_region, outside_summary, require_inside
-from geo.settings import CONFIDENTIAL_TYPES, FACILITY_TYPES
+from geo.settings import CONFIDENTIAL_TYPES, DEFAULT_PLACES, FACILITY_TYPES
 
 #: Canonical facility columns in order.
 COLUMNS = ("id", "name", "type", "places", "confidential", "buurtcode", "location_precision")
@@ -135,6 +137,105 @@ def facilities_from_frame(
     out = out.set_index(out["id"].to_numpy()).rename_axis(None)
     out.attrs["notes"] = notes
     return out
+
+
+def facilities_from_shortlist(
+    collection: dict[str, Any] | str | Path,
+    *,
+    buurten: gpd.GeoDataFrame,
+    facility_type: str | None = None,
+) -> gpd.GeoDataFrame:
+    """Turn the shortlisted sites of a ``plekwijzer score`` GeoJSON into new facilities.
+
+    The facility type comes from ``facility_type``, else the collection's ``plekwijzer``
+    member (written by ``score``); places from a ``places`` property, else
+    :data:`geo.settings.DEFAULT_PLACES`.
+
+    Parameters
+    ----------
+    collection
+        The GeoJSON FeatureCollection, as parsed JSON or as its file.
+    buurten
+        The region's buurten: they give each new facility its codes.
+    facility_type
+        Type of the new facilities; None takes the one the collection names.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The shortlisted sites as a facility register (see :func:`facilities_from_sites`).
+    """
+    source = None
+    if not isinstance(collection, dict):
+        source = _validate.check_file(collection)
+        try:
+            collection = json.loads(source.read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            msg = f"not valid JSON ({exc}); pass the GeoJSON written by `plekwijzer score`."
+            raise PlekwijzerInputError(msg, source=source) from exc
+    if not isinstance(collection, dict) or collection.get("type") != "FeatureCollection":
+        msg = "not a GeoJSON FeatureCollection; pass the file written by `plekwijzer score`."
+        raise PlekwijzerInputError(msg, source=source)
+    kind = facility_type or (collection.get("plekwijzer") or {}).get("facility_type")
+    if kind not in FACILITY_TYPES:
+        msg = (
+            "the shortlist does not say which facility type it adds; give --type "
+            f"(one of {', '.join(FACILITY_TYPES)})."
+        )
+        raise PlekwijzerInputError(msg, source=source)
+    features = [
+        f for f in collection.get("features", []) if (f.get("properties") or {}).get("shortlisted")
+    ]
+    if not features:
+        msg = "the collection has no shortlisted sites (property shortlisted = true)."
+        raise PlekwijzerInputError(msg, source=source)
+    sites = gpd.GeoDataFrame.from_features(features, crs="EPSG:4326").to_crs(buurten.crs)
+    return facilities_from_sites(sites, facility_type=kind, buurten=buurten, source=source)
+
+
+def facilities_from_sites(
+    sites: gpd.GeoDataFrame,
+    *,
+    facility_type: str,
+    buurten: gpd.GeoDataFrame,
+    source: str | Path | None = None,
+) -> gpd.GeoDataFrame:
+    """Return new facilities of one type at the given sites (e.g. a shortlist).
+
+    Places come from a ``places`` column when present, else
+    :data:`geo.settings.DEFAULT_PLACES`. Ids are prefixed ``NEW-``.
+
+    Parameters
+    ----------
+    sites
+        Points with ``id`` (and optionally ``name`` and ``places``), in any CRS.
+    facility_type
+        Type of every new facility.
+    buurten
+        The region's buurten: they give each facility its codes and the CRS.
+    source
+        The file the sites came from, for messages.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        A register as :func:`facilities_from_frame` returns it.
+    """
+    frame = gpd.GeoDataFrame(
+        {
+            "id": "NEW-" + sites["id"].astype(str),
+            "name": sites["name"].astype(str) if "name" in sites else sites["id"].astype(str),
+            "type": facility_type,
+            "places": (
+                sites["places"] if "places" in sites else DEFAULT_PLACES.get(facility_type, 1)
+            ),
+            "location_precision": "point",
+        },
+        geometry=sites.geometry.to_numpy(),
+        crs=sites.crs,
+    ).to_crs(buurten.crs)
+    frame["places"] = frame["places"].astype(str)
+    return facilities_from_frame(frame.reset_index(drop=True), source=source, buurten=buurten)
 
 
 def assign_buurt(layer: gpd.GeoDataFrame, buurten: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

@@ -135,7 +135,9 @@ def class_breaks(values: pd.Series, *, k: int = 5) -> list[float]:
     return list(legend_classes(values.to_numpy(dtype=float), k=k).bins) or [0.0]
 
 
-def class_colour(value: float, breaks: Sequence[float], colours: Sequence[str]) -> str | None:
+def class_colour(
+    value: float | None, breaks: Sequence[float], colours: Sequence[str]
+) -> str | None:
     """Colour of the class a value falls in (None for a missing value)."""
     if value is None or not np.isfinite(value):
         return None

@@ -20,8 +20,10 @@ import numpy as np
 import pandas as pd
 
 from geo import _read, _validate
-from geo.datadir import KWB_BUURT_GEOMETRY, KWB_TABLE, DataSource
-from geo.settings import CBS_MISSING, COUNT_COLUMNS, CRS_RD, RATE_COLUMNS
+from geo._errors import PlekwijzerInputError
+from geo.datadir import DataSource
+from geo.paths import KWB_BUURT_GEOMETRY, KWB_TABLE
+from geo.settings import CBS_MISSING, COUNT_COLUMNS, CRS_RD, LEVEL_CODE_COLUMN, RATE_COLUMNS
 
 #: Kerncijfers column -> canonical column.
 _KERNCIJFERS_NAMES = {
@@ -286,11 +288,14 @@ def neighbourhood_units(
 
 
 def _level_key(level: str) -> str:
-    keys = {"wijk": "wijkcode", "gemeente": "gemeentecode"}
-    if level not in keys:
-        msg = f"level {level!r} is not known: use 'buurt', 'wijk' or 'gemeente'."
-        raise ValueError(msg)
-    return keys[level]
+    """Code column of buurten that groups them into units of ``level`` (wijk or gemeente)."""
+    if level not in ("wijk", "gemeente"):
+        msg = (
+            f"level {level!r} cannot be aggregated to: use 'wijk' or 'gemeente' (buurten are "
+            "the layer itself)."
+        )
+        raise PlekwijzerInputError(msg)
+    return LEVEL_CODE_COLUMN[level]
 
 
 def _cbs_numeric(values: pd.Series) -> pd.Series:

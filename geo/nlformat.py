@@ -22,7 +22,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 from decimal import ROUND_HALF_UP, Decimal
-from numbers import Real
 from typing import Any
 
 #: Shown for a value that is unknown (None, NaN).
@@ -48,13 +47,12 @@ MONTHS = (
 
 def _finite(value: Any) -> float | None:
     """Return the value as a float, or None when it is missing or not a finite number."""
-    if value is None or isinstance(value, bool) or not isinstance(value, Real):
-        try:
-            value = float(value)
-        except (TypeError, ValueError):
-            return None
-    value = float(value)
-    return value if math.isfinite(value) else None
+    # float() refuses None and non-numeric text with TypeError/ValueError: both are missing.
+    try:
+        finite = float(value)
+    except (TypeError, ValueError):
+        return None
+    return finite if math.isfinite(finite) else None
 
 
 def number(value: Any, *, decimals: int = 1, signed: bool = False, missing: str = MISSING) -> str:

@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from geo._errors import PlekwijzerInputError
-from geo.datadir import DataSource, project_file
+from geo.datadir import DataSource
 from geo.neighbourhoods import kerncijfers_from_cbs
+from geo.paths import project_file
 
 #: The preset file authored by the project.
 REGIONS_FILE = project_file("regions.toml")

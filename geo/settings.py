@@ -37,6 +37,15 @@ CONFIDENTIAL_TYPES: Final[frozenset[str]] = frozenset({"vrouwenopvang"})
 #: Facility types a candidate site can be scored for (one profile each).
 SITED_TYPES: Final[tuple[str, ...]] = ("noaberhuuske", "tussenvoorziening", "skaeve_huse")
 
+#: Levels of the CBS hierarchy a region's units can be taken at, largest first.
+LEVELS: Final[tuple[str, ...]] = ("gemeente", "wijk", "buurt")
+#: Column naming a unit's CBS code at each level, on buurten, facilities and sites alike.
+LEVEL_CODE_COLUMN: Final[dict[str, str]] = {
+    "gemeente": "gemeentecode",
+    "wijk": "wijkcode",
+    "buurt": "buurtcode",
+}
+
 #: CBS marks suppressed or missing values with this number in its own files.
 CBS_MISSING: Final[int] = -99999999
 

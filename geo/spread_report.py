@@ -2,24 +2,22 @@
 
 Ties :mod:`geo.spread` to the loaded layers; the CLI ``spread`` command and the app's
 Spreiding tab both call :func:`spread_report` and :func:`scenario_report`. Nothing returned
-carries coordinates: units are named by code, so confidential facilities stay hidden.
+carries coordinates: units are named by code, so confidential facilities stay hidden. New
+facilities for the "after" side come from :func:`geo.facilities.facilities_from_sites` or
+:func:`geo.facilities.facilities_from_shortlist`.
 """
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geo import _validate
 from geo._errors import PlekwijzerInputError
-from geo.facilities import facilities_from_frame
 from geo.neighbourhoods import aggregate_neighbourhoods
-from geo.settings import DEFAULT_PLACES, FACILITY_TYPES
+from geo.settings import FACILITY_TYPES, LEVEL_CODE_COLUMN, LEVELS
 from geo.spread import (
     TABLE_COLUMNS,
     compare_scenarios,
@@ -29,10 +27,6 @@ from geo.spread import (
     region_indices,
     unit_table,
 )
-
-LEVELS = ("gemeente", "wijk", "buurt")
-#: Column of a facility or site that names its unit at each level.
-LEVEL_KEY = {"gemeente": "gemeentecode", "wijk": "wijkcode", "buurt": "buurtcode"}
 
 
 def units_for_level(
@@ -58,7 +52,7 @@ def units_for_level(
     if level == "buurt":
         return buurten
     units = aggregate_neighbourhoods(buurten, level=level)
-    key = LEVEL_KEY[level]
+    key = LEVEL_CODE_COLUMN[level]
     weights = buurten["inhabitants"].where(buurten["draagkracht"].notna()).fillna(0)
     weighted = (buurten["draagkracht"].fillna(0) * weights).groupby(buurten[key]).sum()
     totals = weights.groupby(buurten[key]).sum()
@@ -115,7 +109,7 @@ def spread_report(
     table = unit_table(
         units,
         facilities,
-        level_code_column=LEVEL_KEY[level],
+        level_code_column=LEVEL_CODE_COLUMN[level],
         facility_type=facility_type,
         draagkracht=units["draagkracht"],
         fair_share_correction=fair_share_correction,
@@ -139,75 +133,6 @@ def spread_report(
             k: access[k] for k in ("mean_distance_m", "share_within", "within_m", "facilities")
         },
     }
-
-
-def facilities_from_shortlist(
-    collection: dict[str, Any] | str | Path,
-    *,
-    buurten: gpd.GeoDataFrame,
-    facility_type: str | None = None,
-) -> gpd.GeoDataFrame:
-    """Turn the shortlisted sites of a ``plekwijzer score`` GeoJSON into new facilities.
-
-    The facility type comes from ``facility_type``, else the collection's ``plekwijzer``
-    member (written by ``score``); places from a ``places`` property, else
-    :data:`geo.settings.DEFAULT_PLACES`.
-    """
-    source = None
-    if not isinstance(collection, dict):
-        source = _validate.check_file(collection)
-        try:
-            collection = json.loads(source.read_text(encoding="utf-8"))
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            msg = f"not valid JSON ({exc}); pass the GeoJSON written by `plekwijzer score`."
-            raise PlekwijzerInputError(msg, source=source) from exc
-    if not isinstance(collection, dict) or collection.get("type") != "FeatureCollection":
-        msg = "not a GeoJSON FeatureCollection; pass the file written by `plekwijzer score`."
-        raise PlekwijzerInputError(msg, source=source)
-    kind = facility_type or (collection.get("plekwijzer") or {}).get("facility_type")
-    if kind not in FACILITY_TYPES:
-        msg = (
-            "the shortlist does not say which facility type it adds; give --type "
-            f"(one of {', '.join(FACILITY_TYPES)})."
-        )
-        raise PlekwijzerInputError(msg, source=source)
-    features = [
-        f for f in collection.get("features", []) if (f.get("properties") or {}).get("shortlisted")
-    ]
-    if not features:
-        msg = "the collection has no shortlisted sites (property shortlisted = true)."
-        raise PlekwijzerInputError(msg, source=source)
-    sites = gpd.GeoDataFrame.from_features(features, crs="EPSG:4326").to_crs(buurten.crs)
-    return facilities_from_sites(sites, facility_type=kind, buurten=buurten, source=source)
-
-
-def facilities_from_sites(
-    sites: gpd.GeoDataFrame,
-    *,
-    facility_type: str,
-    buurten: gpd.GeoDataFrame,
-    source: str | Path | None = None,
-) -> gpd.GeoDataFrame:
-    """Return new facilities of one type at the given sites (e.g. a shortlist).
-
-    Places come from a ``places`` column when present, else
-    :data:`geo.settings.DEFAULT_PLACES`. Ids are prefixed ``NEW-``.
-    """
-    frame = gpd.GeoDataFrame(
-        {
-            "id": "NEW-" + sites["id"].astype(str),
-            "name": sites["name"].astype(str) if "name" in sites else sites["id"].astype(str),
-            "type": facility_type,
-            "places": (
-                sites["places"] if "places" in sites else DEFAULT_PLACES.get(facility_type, 1)
-            ),
-            "location_precision": "point",
-        },
-        geometry=sites.geometry.to_numpy(),
-        crs=sites.crs,
-    ).to_crs(buurten.crs)
-    frame["places"] = frame["places"].astype(str)
-    return facilities_from_frame(frame.reset_index(drop=True), source=source, buurten=buurten)
 
 
 def scenario_report(

@@ -8,6 +8,7 @@ buurt facility density and draagkracht, and builds the candidate feature table.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,12 +21,12 @@ from geo.amenities import stations_from_chb, stops_from_ovapi
 from geo.boundary import gemeente_borders_from_cbs, outside_summary, require_inside
 from geo.candidates import candidates_from_file
 from geo.datadir import DataSource
-from geo.demo import DEMO_CANDIDATES, DEMO_FACILITIES
+from geo.datasets.demo import DEMO_CANDIDATES, DEMO_FACILITIES
+from geo.datasets.illustrative import illustrative_paths
 from geo.draagkracht import draagkracht_index
 from geo.dwellings import DEFAULT_SENSITIVE_USES, dwellings_from_file, sensitive_from_osm_xml
 from geo.facilities import facilities_from_file
 from geo.features import add_facility_density, candidate_features
-from geo.illustrative import illustrative_paths
 from geo.neighbourhoods import kerncijfers_from_cbs, neighbourhoods_from_cbs
 from geo.network import network_from_roads, roads_from_file
 from geo.regions import Region, load_region_presets, require_known_gemeenten
@@ -198,21 +199,22 @@ def load_region_data(
         )
     buurten = add_facility_density(buurten, facilities)
     buurten["draagkracht"] = draagkracht_index(buurten)
+    empty = gpd.GeoDataFrame({"id": []}, geometry=[], crs=buurten.crs)
+    without_candidates = RegionData(
+        region=region,
+        source=source,
+        buurten=buurten,
+        stops=stops,
+        stations=stations,
+        facilities=facilities,
+        candidates=empty,
+        features=empty,
+        inputs={"facilities": str(facilities_path)},
+        published=published,
+        notes=list(notes),
+    )
     if not with_candidates:
-        empty = gpd.GeoDataFrame({"id": []}, geometry=[], crs=buurten.crs)
-        return RegionData(
-            region=region,
-            source=source,
-            buurten=buurten,
-            stops=stops,
-            stations=stations,
-            facilities=facilities,
-            candidates=empty,
-            features=empty,
-            inputs={"facilities": str(facilities_path)},
-            published=published,
-            notes=notes,
-        )
+        return without_candidates
     if candidates_path is None:
         msg = (
             "no candidate inventory: give one (--candidates FILE, or upload it in the app); "
@@ -263,16 +265,6 @@ def load_region_data(
         "dwellings": str(dwellings_path) if dwellings_path else "none",
         "sensitive_osm": str(sensitive_osm_path) if sensitive_osm_path else "none",
     }
-    return RegionData(
-        region=region,
-        source=source,
-        buurten=buurten,
-        stops=stops,
-        stations=stations,
-        facilities=facilities,
-        candidates=candidates,
-        features=features,
-        inputs=inputs,
-        published=published,
-        notes=notes,
+    return dataclasses.replace(
+        without_candidates, candidates=candidates, features=features, inputs=inputs, notes=notes
     )

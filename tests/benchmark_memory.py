@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from geo.datadir import resolve_data_dir
-from geo.illustrative import illustrative_candidates
+from geo.datasets.illustrative import illustrative_candidates
 from geo.neighbourhoods import neighbourhoods_from_cbs
 from geo.regions import resolve_region
 from geo.workspace import load_region_data

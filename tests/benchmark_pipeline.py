@@ -23,8 +23,8 @@ from criteria.profiles import load_profile
 from criteria.run import ShortlistOptions, run_scoring
 from criteria.scoring import score_candidates
 from geo.datadir import DataSource, resolve_data_dir
+from geo.datasets.illustrative import illustrative_paths
 from geo.features import nearest_distance_m
-from geo.illustrative import illustrative_paths
 from geo.neighbourhoods import neighbourhoods_from_cbs
 from geo.regions import resolve_region
 from geo.workspace import load_region_data

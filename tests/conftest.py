@@ -5,10 +5,10 @@ from __future__ import annotations
 import geopandas as gpd
 import pytest
 from hypothesis import settings
-from shapely.geometry import box
+from shapely.geometry import Point, box
 
 from geo.datadir import DataSource, shared_data_dir
-from geo.demo import ensure_demo_data
+from geo.datasets.demo import ensure_demo_data
 from geo.settings import CRS_RD
 
 # Timing deadlines make property tests flaky on a busy 2-core CI machine; speed is measured
@@ -17,6 +17,16 @@ settings.register_profile("plekwijzer", deadline=None)
 settings.load_profile("plekwijzer")
 
 TWENTE = ("GM0147", "GM1774", "GM0153", "GM0158", "GM0164", "GM1735", "GM0168", "GM0173")
+
+
+def sites_at(*points: tuple[float, float], **columns: list) -> gpd.GeoDataFrame:
+    """Points in EPSG:28992 with ids ``S1``, ``S2``, … and names, plus any further columns."""
+    ids = [f"S{i + 1}" for i in range(len(points))]
+    return gpd.GeoDataFrame(
+        {"id": ids, "name": [f"Site {i}" for i in ids], **columns},
+        geometry=[Point(x, y) for x, y in points],
+        crs=CRS_RD,
+    )
 
 
 @pytest.fixture(scope="session")

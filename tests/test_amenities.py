@@ -16,8 +16,8 @@ from geo.amenities import (
     stations_from_chb,
     stops_from_ovapi,
 )
-from geo.datadir import ENSCHEDE_ROADS
 from geo.neighbourhoods import neighbourhoods_from_cbs
+from geo.paths import ENSCHEDE_ROADS
 
 OSM_FIXTURE = Path(__file__).parent / "fixtures" / "amenities.osm"
 #: Nothing listens on the discard port of the loopback address: the connection is refused.

@@ -8,7 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from geo.datadir import shared_data_dir
-from geo.demo import ensure_demo_data
+from geo.datasets.demo import ensure_demo_data
 from geo.presentation import parse_number
 from geo.settings import DATA_DIR_ENV
 

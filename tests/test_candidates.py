@@ -4,7 +4,7 @@ from shapely.geometry import Point, box
 
 from geo._errors import CRSError, EmptyInputError, GeometryError, MissingColumnError
 from geo.candidates import candidates_from_bag, candidates_from_file
-from geo.datadir import BAG_SAMPLE
+from geo.paths import BAG_SAMPLE
 
 
 def _csv(tmp_path, text, name="inventaris.csv"):

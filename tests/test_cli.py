@@ -29,8 +29,8 @@ import cli
 from criteria.profiles import list_profiles, load_profile, profile_from_dict
 from criteria.run import EXPORT_PROPERTIES, ShortlistOptions, run_scoring
 from geo.datadir import DataSource
-from geo.demo import DEMO_CANDIDATES, DEMO_FACILITIES
-from geo.illustrative import illustrative_paths
+from geo.datasets.demo import DEMO_CANDIDATES, DEMO_FACILITIES
+from geo.datasets.illustrative import illustrative_paths
 from geo.regions import resolve_region
 from geo.settings import CRS_RD, DEFAULT_PLACES, FACILITY_TYPES
 from geo.workspace import load_region_data

@@ -11,8 +11,8 @@ import pytest
 
 import cli
 from geo.datadir import DataSource
-from geo.demo import DEMO_CANDIDATES, DEMO_FACILITIES
-from geo.illustrative import illustrative_paths
+from geo.datasets.demo import DEMO_CANDIDATES, DEMO_FACILITIES
+from geo.datasets.illustrative import illustrative_paths
 
 CONTRACT_KEYS = {
     "reach_m",

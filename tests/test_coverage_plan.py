@@ -13,7 +13,7 @@ from criteria.coverage_plan import add_cover_rank, coverage_sites, plan_coverage
 from criteria.profiles import load_profile
 from criteria.run import run_scoring
 from geo.datadir import DataSource
-from geo.illustrative import illustrative_paths
+from geo.datasets.illustrative import illustrative_paths
 from geo.regions import resolve_region
 from geo.settings import CRS_RD
 from geo.workspace import load_region_data

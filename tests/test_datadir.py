@@ -3,8 +3,9 @@ from pathlib import Path
 import pytest
 
 from geo._errors import DataDirError
-from geo.datadir import KWB_TABLE, resolve_data_dir
-from geo.demo import ensure_demo_data
+from geo.datadir import resolve_data_dir
+from geo.datasets.demo import ensure_demo_data
+from geo.paths import KWB_TABLE
 
 
 def test_explicit_dir_wins_over_environment(demo_source, monkeypatch):

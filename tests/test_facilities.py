@@ -1,12 +1,24 @@
+import json
+from pathlib import Path
+
 import geopandas as gpd
 import pandas as pd
 import pytest
 from shapely.geometry import Point
 
 from geo._errors import MissingColumnError, PlekwijzerInputError, UnknownValueError
-from geo.facilities import COLUMNS, assign_buurt, facilities_from_file, public_view
+from geo.export import geojson_dict
+from geo.facilities import (
+    COLUMNS,
+    assign_buurt,
+    facilities_from_file,
+    facilities_from_shortlist,
+    facilities_from_sites,
+    public_view,
+)
 from geo.neighbourhoods import neighbourhoods_from_cbs
-from geo.settings import CRS_RD, FACILITY_TYPES
+from geo.settings import CRS_RD, DEFAULT_PLACES, FACILITY_TYPES
+from tests.conftest import sites_at
 
 
 def _csv(tmp_path, text, name="register.csv"):
@@ -208,3 +220,91 @@ def test_demo_register_loads(demo_source):
     assert register.loc[register["confidential"], "type"].tolist() == ["vrouwenopvang"]
     assert register["buurtcode"].notna().all()
     assert set(register["type"]) <= set(FACILITY_TYPES)
+
+
+# --- facilities_from_sites / facilities_from_shortlist ----------------------------------
+
+
+@pytest.mark.parametrize("kind", sorted(DEFAULT_PLACES))
+def test_facilities_from_sites_default_places(tiny_buurten, kind):
+    sites = sites_at((100_500, 400_500), (101_500, 400_500))
+    new = facilities_from_sites(sites, facility_type=kind, buurten=tiny_buurten)
+    assert list(new["id"]) == ["NEW-S1", "NEW-S2"]
+    assert (new["type"] == kind).all()
+    assert (new["places"] == DEFAULT_PLACES[kind]).all()
+    assert list(new["buurtcode"]) == ["BU00010001", "BU00010002"]
+    assert new.crs == CRS_RD
+
+
+def test_facilities_from_sites_places_column_wins(tiny_buurten):
+    sites = sites_at((100_500, 400_500), places=[3])
+    new = facilities_from_sites(sites, facility_type="skaeve_huse", buurten=tiny_buurten)
+    assert new["places"].tolist() == [3]
+
+
+def test_facilities_from_sites_other_type_gets_one_place(tiny_buurten):
+    new = facilities_from_sites(
+        sites_at((100_500, 400_500)), facility_type="dagopvang", buurten=tiny_buurten
+    )
+    assert new["places"].tolist() == [1]
+
+
+def _collection(*, shortlisted: list[bool], kind: str | None = "tussenvoorziening") -> dict:
+    points = [(100_500 + 400 * i, 400_500) for i in range(len(shortlisted))]
+    collection = geojson_dict(sites_at(*points, shortlisted=shortlisted), properties=["id", "name"])
+    for feature, flag in zip(collection["features"], shortlisted, strict=True):
+        feature["properties"]["shortlisted"] = flag
+    if kind is not None:
+        collection["plekwijzer"] = {"profile": kind, "facility_type": kind, "region": "test"}
+    return collection
+
+
+def test_facilities_from_shortlist_takes_shortlisted_sites(tiny_buurten):
+    new = facilities_from_shortlist(
+        _collection(shortlisted=[True, False, True]), buurten=tiny_buurten
+    )
+    assert list(new["id"]) == ["NEW-S1", "NEW-S3"]
+    assert (new["type"] == "tussenvoorziening").all()
+    assert (new["places"] == DEFAULT_PLACES["tussenvoorziening"]).all()
+    assert new.crs == CRS_RD
+    assert new.geometry.iloc[0].distance(Point(100_500, 400_500)) < 0.05
+
+
+def test_facilities_from_shortlist_file_and_type_override(tiny_buurten, tmp_path: Path):
+    path = tmp_path / "shortlist.geojson"
+    path.write_text(json.dumps(_collection(shortlisted=[True], kind=None)), encoding="utf-8")
+    new = facilities_from_shortlist(path, buurten=tiny_buurten, facility_type="skaeve_huse")
+    assert new["places"].tolist() == [DEFAULT_PLACES["skaeve_huse"]]
+
+
+@pytest.mark.parametrize(
+    ("collection", "match"),
+    [
+        ({"type": "Feature"}, "not a GeoJSON FeatureCollection"),
+        ("no shortlisted", "no shortlisted sites"),
+        ("no type", r"which facility type.*give --type"),
+        ("bad type", r"which facility type.*skaeve_huse"),
+    ],
+)
+def test_facilities_from_shortlist_errors(tiny_buurten, collection, match):
+    if collection == "no shortlisted":
+        collection = _collection(shortlisted=[False, False])
+    elif collection == "no type":
+        collection = _collection(shortlisted=[True], kind=None)
+    elif collection == "bad type":
+        collection = _collection(shortlisted=[True], kind="hotel")
+    with pytest.raises(PlekwijzerInputError, match=match):
+        facilities_from_shortlist(collection, buurten=tiny_buurten)
+
+
+def test_facilities_from_shortlist_bad_files(tiny_buurten, tmp_path: Path):
+    broken = tmp_path / "broken.geojson"
+    broken.write_text("{not json", encoding="utf-8")
+    with pytest.raises(PlekwijzerInputError, match=r"broken\.geojson: not valid JSON"):
+        facilities_from_shortlist(broken, buurten=tiny_buurten)
+    listed = tmp_path / "listed.json"
+    listed.write_text("[]", encoding="utf-8")
+    with pytest.raises(PlekwijzerInputError, match=r"listed\.json: not a GeoJSON"):
+        facilities_from_shortlist(listed, buurten=tiny_buurten)
+    with pytest.raises(PlekwijzerInputError, match=r"file not found"):
+        facilities_from_shortlist(tmp_path / "absent.geojson", buurten=tiny_buurten)

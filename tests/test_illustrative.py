@@ -6,7 +6,7 @@ import pytest
 from shapely.geometry import box
 
 from geo.datadir import DataSource
-from geo.illustrative import (
+from geo.datasets.illustrative import (
     ILLUSTRATIVE_DIR,
     SEED,
     illustrative_candidates,
@@ -132,7 +132,7 @@ def test_paths_and_writer(tiny_buurten, monkeypatch: pytest.MonkeyPatch, tmp_pat
         "facilities": ILLUSTRATIVE_DIR / "twente_facilities.csv",
     }
     folder = tmp_path / "illustrative"
-    monkeypatch.setattr("geo.illustrative.ILLUSTRATIVE_DIR", folder)
+    monkeypatch.setattr("geo.datasets.illustrative.ILLUSTRATIVE_DIR", folder)
     paths = write_illustrative("proef", tiny_buurten, n=5)
     assert paths == {
         "candidates": folder / "proef_candidates.csv",

@@ -3,14 +3,14 @@ import numpy as np
 import pytest
 from shapely.geometry import box
 
-from geo._errors import CRSError, EmptyInputError, MissingColumnError
-from geo.datadir import DORDRECHT_BUURTEN
+from geo._errors import CRSError, EmptyInputError, MissingColumnError, PlekwijzerInputError
 from geo.neighbourhoods import (
     aggregate_neighbourhoods,
     neighbourhood_units,
     neighbourhoods_from_cbs,
     neighbourhoods_from_kwb_gpkg,
 )
+from geo.paths import DORDRECHT_BUURTEN
 from tests.conftest import TWENTE
 
 
@@ -135,9 +135,10 @@ def test_aggregation_skips_missing_rates(tiny_buurten):
     assert gemeente.iloc[0]["income_per_inhabitant_keur"] == pytest.approx(30.0)
 
 
-def test_unknown_level_refused(tiny_buurten):
-    with pytest.raises(ValueError, match="use 'buurt', 'wijk' or 'gemeente'"):
-        aggregate_neighbourhoods(tiny_buurten, level="provincie")
+@pytest.mark.parametrize("level", ["provincie", "buurt"])
+def test_unknown_level_refused(tiny_buurten, level):
+    with pytest.raises(PlekwijzerInputError, match=f"level '{level}'.*use 'wijk' or 'gemeente'"):
+        aggregate_neighbourhoods(tiny_buurten, level=level)
 
 
 def test_demo_units(demo_source):

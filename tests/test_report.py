@@ -22,12 +22,13 @@ from criteria.profiles import load_profile
 from criteria.run import run_scoring
 from geo import nlformat
 from geo._errors import PlekwijzerInputError
-from geo.demo import DEMO_CANDIDATES, DEMO_FACILITIES
-from geo.illustrative import illustrative_paths
+from geo.datasets.demo import DEMO_CANDIDATES, DEMO_FACILITIES
+from geo.datasets.illustrative import illustrative_paths
+from geo.facilities import facilities_from_sites
 from geo.regions import resolve_region
 from geo.report import ReportInput, data_sources, render_html, write_report
 from geo.report.content import checks, format_value
-from geo.spread_report import facilities_from_sites, scenario_report
+from geo.spread_report import scenario_report
 from geo.workspace import load_region_data
 from tests.test_cli import run_cli
 

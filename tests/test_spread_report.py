@@ -1,6 +1,5 @@
 import json
 import math
-from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
@@ -9,18 +8,15 @@ from shapely import Point
 from shapely.geometry import box
 
 from geo._errors import PlekwijzerInputError
-from geo.export import geojson_dict
-from geo.facilities import facilities_from_frame
-from geo.settings import CRS_RD, DEFAULT_PLACES, FACILITY_TYPES
+from geo.facilities import facilities_from_frame, facilities_from_sites
+from geo.settings import CRS_RD, FACILITY_TYPES, LEVELS
 from geo.spread_report import (
-    LEVELS,
-    facilities_from_shortlist,
-    facilities_from_sites,
     report_to_json,
     scenario_report,
     spread_report,
     units_for_level,
 )
+from tests.conftest import sites_at
 
 UNIT_FIELDS = [
     "code",
@@ -52,15 +48,6 @@ def buurten(tiny_buurten: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     frame = gpd.GeoDataFrame(pd.concat([tiny_buurten, third]), crs=CRS_RD)
     frame["draagkracht"] = [0.2, 0.6, 0.9]
     return frame
-
-
-def _sites(*points: tuple[float, float], **columns: list) -> gpd.GeoDataFrame:
-    ids = [f"S{i + 1}" for i in range(len(points))]
-    return gpd.GeoDataFrame(
-        {"id": ids, "name": [f"Site {i}" for i in ids], **columns},
-        geometry=[Point(x, y) for x, y in points],
-        crs=CRS_RD,
-    )
 
 
 @pytest.fixture
@@ -170,98 +157,12 @@ def test_report_to_json_is_plain_and_carries_no_coordinates(buurten, register):
         assert forbidden not in text
 
 
-# --- facilities_from_sites / _shortlist -------------------------------------------------
-
-
-@pytest.mark.parametrize("kind", sorted(DEFAULT_PLACES))
-def test_facilities_from_sites_default_places(buurten, kind):
-    sites = _sites((100_500, 400_500), (101_500, 400_500))
-    new = facilities_from_sites(sites, facility_type=kind, buurten=buurten)
-    assert list(new["id"]) == ["NEW-S1", "NEW-S2"]
-    assert (new["type"] == kind).all()
-    assert (new["places"] == DEFAULT_PLACES[kind]).all()
-    assert list(new["buurtcode"]) == ["BU00010001", "BU00010002"]
-    assert new.crs == CRS_RD
-
-
-def test_facilities_from_sites_places_column_wins(buurten):
-    sites = _sites((100_500, 400_500), places=[3])
-    new = facilities_from_sites(sites, facility_type="skaeve_huse", buurten=buurten)
-    assert new["places"].tolist() == [3]
-
-
-def test_facilities_from_sites_other_type_gets_one_place(buurten):
-    new = facilities_from_sites(
-        _sites((100_500, 400_500)), facility_type="dagopvang", buurten=buurten
-    )
-    assert new["places"].tolist() == [1]
-
-
-def _collection(*, shortlisted: list[bool], kind: str | None = "tussenvoorziening") -> dict:
-    points = [(100_500 + 400 * i, 400_500) for i in range(len(shortlisted))]
-    collection = geojson_dict(_sites(*points, shortlisted=shortlisted), properties=["id", "name"])
-    for feature, flag in zip(collection["features"], shortlisted, strict=True):
-        feature["properties"]["shortlisted"] = flag
-    if kind is not None:
-        collection["plekwijzer"] = {"profile": kind, "facility_type": kind, "region": "test"}
-    return collection
-
-
-def test_facilities_from_shortlist_takes_shortlisted_sites(buurten):
-    new = facilities_from_shortlist(_collection(shortlisted=[True, False, True]), buurten=buurten)
-    assert list(new["id"]) == ["NEW-S1", "NEW-S3"]
-    assert (new["type"] == "tussenvoorziening").all()
-    assert (new["places"] == DEFAULT_PLACES["tussenvoorziening"]).all()
-    assert new.crs == CRS_RD
-    assert new.geometry.iloc[0].distance(Point(100_500, 400_500)) < 0.05
-
-
-def test_facilities_from_shortlist_file_and_type_override(buurten, tmp_path: Path):
-    path = tmp_path / "shortlist.geojson"
-    path.write_text(json.dumps(_collection(shortlisted=[True], kind=None)), encoding="utf-8")
-    new = facilities_from_shortlist(path, buurten=buurten, facility_type="skaeve_huse")
-    assert new["places"].tolist() == [DEFAULT_PLACES["skaeve_huse"]]
-
-
-@pytest.mark.parametrize(
-    ("collection", "match"),
-    [
-        ({"type": "Feature"}, "not a GeoJSON FeatureCollection"),
-        ("no shortlisted", "no shortlisted sites"),
-        ("no type", r"which facility type.*give --type"),
-        ("bad type", r"which facility type.*skaeve_huse"),
-    ],
-)
-def test_facilities_from_shortlist_errors(buurten, collection, match):
-    if collection == "no shortlisted":
-        collection = _collection(shortlisted=[False, False])
-    elif collection == "no type":
-        collection = _collection(shortlisted=[True], kind=None)
-    elif collection == "bad type":
-        collection = _collection(shortlisted=[True], kind="hotel")
-    with pytest.raises(PlekwijzerInputError, match=match):
-        facilities_from_shortlist(collection, buurten=buurten)
-
-
-def test_facilities_from_shortlist_bad_files(buurten, tmp_path: Path):
-    broken = tmp_path / "broken.geojson"
-    broken.write_text("{not json", encoding="utf-8")
-    with pytest.raises(PlekwijzerInputError, match=r"broken\.geojson: not valid JSON"):
-        facilities_from_shortlist(broken, buurten=buurten)
-    listed = tmp_path / "listed.json"
-    listed.write_text("[]", encoding="utf-8")
-    with pytest.raises(PlekwijzerInputError, match=r"listed\.json: not a GeoJSON"):
-        facilities_from_shortlist(listed, buurten=buurten)
-    with pytest.raises(PlekwijzerInputError, match=r"file not found"):
-        facilities_from_shortlist(tmp_path / "absent.geojson", buurten=buurten)
-
-
 # --- scenario_report --------------------------------------------------------------------
 
 
 def test_scenario_report_before_after_delta(buurten, register):
     new = facilities_from_sites(
-        _sites((100_500, 401_500)), facility_type="tussenvoorziening", buurten=buurten
+        sites_at((100_500, 401_500)), facility_type="tussenvoorziening", buurten=buurten
     )
     report = scenario_report(buurten, register, new, level="gemeente")
     assert report["added"] == 1

@@ -2,7 +2,7 @@ import tomllib
 
 from streamlit import config
 
-from geo.datadir import PROJECT_ROOT
+from geo.paths import PROJECT_ROOT
 
 CONFIG = PROJECT_ROOT / ".streamlit" / "config.toml"
 

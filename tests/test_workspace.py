@@ -5,8 +5,8 @@ import pytest
 
 from geo._errors import PlekwijzerInputError
 from geo.datadir import DataSource
-from geo.demo import DEMO_CANDIDATES, DEMO_FACILITIES
-from geo.illustrative import illustrative_paths
+from geo.datasets.demo import DEMO_CANDIDATES, DEMO_FACILITIES
+from geo.datasets.illustrative import illustrative_paths
 from geo.regions import Region, resolve_region
 from geo.settings import CRS_RD
 from geo.workspace import RegionData, default_inputs, load_region_data

@@ -25,7 +25,9 @@ from geo.labels import (
     rule_text,
     type_label,
 )
-from geo.report import figures
+from geo.report.cartography import outlines
+from geo.report.charts import contributions_chart, lorenz_chart
+from geo.report.maps import gemeente_maps, location_map, region_map
 from geo.report.model import ReportInput
 
 #: Map attribution for real data and for the demo region.
@@ -103,20 +105,24 @@ def cover(report: ReportInput) -> dict[str, Any]:
 def shortlist_rows(report: ReportInput, sites: gpd.GeoDataFrame) -> list[dict[str, str]]:
     """One row per shortlisted site for the table under the region map."""
     gemeenten, buurten = unit_names(report)
-    rows = []
-    for _, site in sites.iterrows():
-        rows.append(
-            {
-                "number": str(site["number"]),
-                "name": str(site["name"]),
-                "gemeente": gemeenten.get(site["gemeentecode"], str(site["gemeentecode"])),
-                "buurt": buurten.get(site["buurtcode"], str(site["buurtcode"])),
-                "use": str(site.get("use", "")),
-                "score": nlformat.number(site["score"], decimals=3),
-                "stability": _stability(site),
-            }
-        )
-    return rows
+    return [
+        {"number": str(site["number"]), **_site_facts(site, gemeenten, buurten)}
+        for _, site in sites.iterrows()
+    ]
+
+
+def _site_facts(
+    site: pd.Series, gemeenten: dict[str, str], buurten: dict[str, str]
+) -> dict[str, str]:
+    """Return what the shortlist table and the site's own section both say of a site."""
+    return {
+        "name": str(site["name"]),
+        "gemeente": gemeenten.get(site["gemeentecode"], str(site["gemeentecode"])),
+        "buurt": buurten.get(site["buurtcode"], str(site["buurtcode"])),
+        "use": str(site.get("use", "")),
+        "score": nlformat.number(site["score"], decimals=3),
+        "stability": _stability(site),
+    }
 
 
 def _stability(site: pd.Series) -> str:
@@ -126,8 +132,11 @@ def _stability(site: pd.Series) -> str:
     return nlformat.percent(float(value))
 
 
-def gemeente_rows(report: ReportInput) -> list[dict[str, str]]:
-    """Per gemeente: inhabitants, places, per 10,000, fair share and surplus, before/after."""
+def gemeente_rows(report: ReportInput) -> list[dict[str, str | bool]]:
+    """Per gemeente: inhabitants, places, per 10,000, fair share and surplus, before/after.
+
+    The region's row comes last and alone carries ``"total": True``.
+    """
     delta = report.spread.get("delta")
     if delta is None:
         units = report.spread["units"]
@@ -135,7 +144,7 @@ def gemeente_rows(report: ReportInput) -> list[dict[str, str]]:
         frame = frame.rename(columns={"code_before": "code"})
     else:
         frame = delta["units"]
-    rows = []
+    rows: list[dict[str, str | bool]] = []
     for _, unit in frame.sort_values("inhabitants_before", ascending=False).iterrows():
         rows.append(
             {
@@ -242,10 +251,10 @@ def site_sections(report: ReportInput, sites: gpd.GeoDataFrame) -> list[dict[str
             achieved = [float(site[f"contribution__{c.name}"]) for c in criteria]
             possible = [weights.get(c.name, 0.0) for c in criteria]
             axis = "bijdrage aan de score (grijs: het maximum, het gewicht)"
-        chart = figures.contributions_chart(
+        chart = contributions_chart(
             [c.label for c in criteria], achieved, possible, axis_title=axis
         )
-        location = figures.location_map(
+        location = location_map(
             report.buurten,
             site,
             others=sites,
@@ -255,13 +264,8 @@ def site_sections(report: ReportInput, sites: gpd.GeoDataFrame) -> list[dict[str
         sections.append(
             {
                 "number": int(site["number"]),
-                "name": str(site["name"]),
-                "gemeente": gemeenten.get(site["gemeentecode"], str(site["gemeentecode"])),
-                "buurt": buurten.get(site["buurtcode"], str(site["buurtcode"])),
-                "use": str(site.get("use", "")),
-                "score": nlformat.number(site["score"], decimals=3),
+                **_site_facts(site, gemeenten, buurten),
                 "rank": nlformat.integer(site["rank"]),
-                "stability": _stability(site),
                 "rows": rows,
                 "checks": checks(site, report),
                 "location_map": data_uri(location),
@@ -436,12 +440,12 @@ def _is_demo(report: ReportInput) -> bool:
 def maps(report: ReportInput, sites: gpd.GeoDataFrame) -> dict[str, str]:
     """Draw the region map and the before/after gemeente maps as data URIs."""
     gemeenten_names, _ = unit_names(report)
-    outlines = figures.outlines(report.buurten)
+    borders = outlines(report.buurten)
     source_text = ATTRIBUTION_DEMO if _is_demo(report) else ATTRIBUTION
     public = public_facilities(report)
-    region = figures.region_map(
+    region = region_map(
         report.buurten,
-        gemeenten=outlines,
+        gemeenten=borders,
         gemeente_names=gemeenten_names,
         sites=sites,
         facilities=public,
@@ -454,15 +458,15 @@ def maps(report: ReportInput, sites: gpd.GeoDataFrame) -> dict[str, str]:
     if delta is not None:
         units = delta["units"].set_index("code")
         result["gemeenten"] = data_uri(
-            figures.gemeente_maps(
-                outlines,
-                units["per_10k_before"].reindex(outlines.index),
-                units["per_10k_after"].reindex(outlines.index),
+            gemeente_maps(
+                borders,
+                units["per_10k_before"].reindex(borders.index),
+                units["per_10k_after"].reindex(borders.index),
                 names=gemeenten_names,
                 source_text=source_text,
             )
         )
         result["lorenz"] = data_uri(
-            figures.lorenz_chart(report.spread["lorenz"], report.spread["after"]["lorenz"])
+            lorenz_chart(report.spread["lorenz"], report.spread["after"]["lorenz"])
         )
     return result

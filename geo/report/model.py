@@ -15,14 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 
-from geo.datadir import (
-    BUS_TRAM_STOPS,
-    KWB_BUURT_GEOMETRY,
-    KWB_TABLE,
-    PROJECT_ROOT,
-    RAIL_STATIONS,
-    DataSource,
-)
+from geo.datadir import DataSource
+from geo.paths import BUS_TRAM_STOPS, KWB_BUURT_GEOMETRY, KWB_TABLE, PROJECT_ROOT, RAIL_STATIONS
 
 if TYPE_CHECKING:  # geo never imports criteria at run time (criteria depends on geo)
     from criteria.profiles import Profile

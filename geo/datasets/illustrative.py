@@ -28,7 +28,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geo.datadir import project_file
+from geo.paths import project_file
 
 SEED = 2026
 ILLUSTRATIVE_DIR = project_file("illustrative")
@@ -137,7 +137,7 @@ def illustrative_facilities(buurten: gpd.GeoDataFrame, *, seed: int = SEED) -> p
     shaped = buurten[buurten.geometry.notna() & buurten["inhabitants"].gt(0)].sort_index()
     centre_gm = shaped.groupby("gemeentecode")["inhabitants"].sum().idxmax()
     centre = shaped[shaped["gemeentecode"] == centre_gm].nlargest(3, "address_density_per_km2")
-    rows = []
+    rows: list[dict[str, object]] = []
     for kind, places, count, where in _FACILITY_PLAN:
         for _ in range(count):
             if where == "centre":

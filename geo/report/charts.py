@@ -1,0 +1,87 @@
+"""The report's charts: what each criterion adds to a site's score, and the Lorenz curve."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from matplotlib import rc_context
+
+from geo.report.style import BEFORE_COLOUR, SITE_COLOUR, STYLE_RC, figure, nl_axis, png, shorten
+
+
+def contributions_chart(
+    labels: Sequence[str],
+    achieved: Sequence[float],
+    possible: Sequence[float],
+    *,
+    axis_title: str,
+    width_mm: float = 110,
+    height_mm: float = 62,
+) -> bytes:
+    """Horizontal bars: what each criterion adds to the score, against what it could add.
+
+    Parameters
+    ----------
+    labels
+        Dutch criterion labels, top to bottom.
+    achieved
+        The site's contribution per criterion (or its 0–1 value).
+    possible
+        The most it could be (the weight, or 1).
+    axis_title
+        Dutch title of the value axis.
+    width_mm, height_mm
+        Size of the figure on the page, in millimetres.
+    """
+    y = np.arange(len(labels))[::-1]
+    with rc_context(STYLE_RC):
+        fig = figure(width_mm, height_mm)
+        ax = fig.add_subplot()
+        ax.barh(y, possible, color="#e5e7eb", height=0.7, label="hoogst mogelijk")
+        ax.barh(y, achieved, color="#2f6f8f", height=0.7, label="deze locatie")
+        ax.set_yticks(y, [shorten(label, 34) for label in labels])
+        ax.set_xlim(0, max(max(possible, default=0), 1e-9) * 1.05)
+        nl_axis(ax, decimals=2, axes="x")
+        ax.set_xlabel(axis_title)
+        ax.tick_params(axis="y", length=0)
+        for spine in ("top", "right"):
+            ax.spines[spine].set_visible(False)
+        ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), ncols=2, fontsize=6, frameon=False)
+        return png(fig)
+
+
+def lorenz_chart(
+    before: Sequence[Sequence[float]],
+    after: Sequence[Sequence[float]],
+    *,
+    width_mm: float = 75,
+    height_mm: float = 72,
+) -> bytes:
+    """Lorenz curves of places over inhabitants, before and after, with the equality line."""
+    with rc_context(STYLE_RC):
+        fig = figure(width_mm, height_mm)
+        ax = fig.add_subplot()
+        ax.plot(
+            [0, 1],
+            [0, 1],
+            color="#9ca3af",
+            linewidth=0.8,
+            linestyle="--",
+            label="gelijke spreiding",
+        )
+        for points, colour, label in (
+            (before, BEFORE_COLOUR, "nu"),
+            (after, SITE_COLOUR, "met de shortlist"),
+        ):
+            xy = np.asarray(points, dtype=float)
+            ax.plot(xy[:, 0], xy[:, 1], color=colour, linewidth=1.4, label=label, marker=".")
+        ax.set_xlim(0, 1)
+        ax.set_ylim(0, 1)
+        ax.set_aspect("equal")
+        nl_axis(ax, percent=True)
+        ax.set_xlabel("aandeel inwoners (cumulatief)")
+        ax.set_ylabel("aandeel plaatsen (cumulatief)")
+        ax.grid(color="#e5e7eb", linewidth=0.5)
+        ax.legend(loc="upper left", fontsize=6, frameon=False)
+        return png(fig)
