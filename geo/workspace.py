@@ -12,6 +12,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
+import shapely
 
 from geo._errors import PlekwijzerInputError
 from geo.amenities import roads_from_gpkg, stations_from_chb, stops_from_ovapi
@@ -119,7 +120,8 @@ def load_region_data(
     use_defaults
         Fall back to the demo or illustrative files when a path is None.
     with_candidates
-        False to skip the inventory and features (the spread analysis needs neither).
+        False to skip the inventory, features, stops and stations (the spread analysis
+        needs none of them).
 
     Returns
     -------
@@ -130,9 +132,14 @@ def load_region_data(
     facilities_path = facilities_path or defaults.get("facilities")
     buurten = neighbourhoods_from_cbs(source, gemeenten=region.gemeenten)
     published = kerncijfers_from_cbs(source, gemeenten=region.gemeenten)
-    area = buurten.geometry.dropna().union_all()
-    stops = stops_from_ovapi(source, area=area)
-    stations = stations_from_chb(source, area=area)
+    if with_candidates:
+        # The readers take the area's bounding box; a box, not a union of every buurt
+        # (seconds for the whole country).
+        area = shapely.box(*buurten.geometry.dropna().total_bounds)
+        stops = stops_from_ovapi(source, area=area)
+        stations = stations_from_chb(source, area=area)
+    else:  # the spread analysis needs no public transport
+        stops = stations = gpd.GeoDataFrame(geometry=[], crs=buurten.crs)
     cut_defaults = region.name == "custom" and use_defaults
     if facilities_path is not None and cut_defaults and facilities_path == defaults["facilities"]:
         # The preset's register is read against the preset's buurten, then cut.
