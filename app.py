@@ -49,6 +49,8 @@ INDICES = {"gini": "Gini", "gini_pop_weighted": "Gini (inwonergewogen)", "theil"
 INDICES |= {"hoover": "Hoover"}
 #: Largest upload the app reads: above this the CLI is the way (it streams from disk).
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+#: Most sites the site chooser lists (the best ones); the map reaches every site.
+MAX_CHOOSER = 1_000
 Upload = tuple[str, bytes]
 
 
@@ -430,13 +432,14 @@ def map_layers(data: RegionData) -> dict[str, Any]:
     }
 
 
-def site_labels(table: pd.DataFrame) -> dict[str, str]:
-    """``{id: "id · name (score)"}`` for the site chooser, built in one pass."""
-    scores = table["score"].map(lambda v: f"score {v:.2f}")
-    scores = scores.where(~table["excluded"].astype(bool), "uitgesloten")
-    ids = table.index.astype(str)
-    text = ids + " · " + table["name"].astype(str) + " (" + scores + ")"
-    return dict(zip(ids, text, strict=True))
+def site_labels(table: pd.DataFrame, ids: list[str]) -> dict[str, str]:
+    """``{id: "id · name (score)"}`` of the given sites, for the site chooser."""
+    rows = table.loc[ids]
+    texts = zip(ids, rows["name"].astype(str), rows["score"], rows["excluded"], strict=True)
+    return {
+        i: f"{i} · {name} ({'uitgesloten' if out else f'score {score:.2f}'})"
+        for i, name, score, out in texts
+    }
 
 
 def map_tab(
@@ -468,10 +471,14 @@ def map_tab(
         st.session_state["_last_click"] = click
         if str(click.get("id")) in table.index:
             st.session_state["site"] = str(click["id"])
-    ids = list(table.sort_values(["excluded", "rank"]).index)
     if st.session_state.get("site") not in table.index:
         st.session_state.pop("site", None)
+    # The chooser lists the best sites (a list of 20,000 helps nobody and costs a second on
+    # every rerun); any other site is chosen by a click on the map and added.
+    ids = list(table.sort_values(["excluded", "rank"]).index[:MAX_CHOOSER])
     selected = st.session_state.get("site", ids[0] if ids else None)
+    if selected is not None and selected not in ids:
+        ids.append(selected)
     areas: mapdata.AreaShapes = loaded["areas"]
     sites = mapdata.site_payload(table)
     left, right = st.columns([3, 2])
@@ -510,9 +517,14 @@ def map_tab(
                 mapview.legend_items(areas.attributes[layer], layer), mapview.CHOROPLETHS[layer][0]
             )
         legend(mapview.score_legend(sites.span), "Score locatie")
-    labels = site_labels(table)
+    labels = site_labels(table, ids)
     with right:
         st.subheader("Waarom deze score?")
+        if len(table) > MAX_CHOOSER:
+            st.caption(
+                f"De keuzelijst toont de beste {nl(MAX_CHOOSER, 0)} van {nl(len(table), 0)} "
+                "locaties; klik op de kaart voor een andere."
+            )
         chosen = st.selectbox(
             "Locatie (of klik op de kaart)",
             ids,

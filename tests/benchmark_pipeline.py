@@ -8,6 +8,7 @@ present, else the synthetic demo.
 from __future__ import annotations
 
 import math
+import sys
 import time
 from collections.abc import Callable
 
@@ -61,8 +62,8 @@ def naive_score(features: pd.DataFrame, profile_name: str) -> list[float]:
     return scores
 
 
-def main() -> None:
-    """Run every benchmark and print a table."""
+def core() -> None:
+    """Run the pipeline benchmarks and print a table."""
     source = resolve_data_dir()
     print(source.describe())
     rows = []
@@ -139,6 +140,26 @@ def main() -> None:
         ratio = f"{baseline / ours:7.0f}x" if baseline else ""
         base = f"{baseline:11.3f}" if baseline else ""
         print(f"{label:<58} {what:<24} {ours:9.4f} {base:>11} {ratio:>7}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the benchmarks: all, or the groups named (``core`` and those of benchmark_scale).
+
+    ``python -m tests.benchmark_pipeline map national`` runs two groups.
+    """
+    from tests import benchmark_scale
+
+    groups = sys.argv[1:] if argv is None else argv
+    unknown = set(groups) - {"core", *benchmark_scale.GROUPS}
+    if unknown:
+        known = ", ".join(["core", *benchmark_scale.GROUPS])
+        msg = f"unknown benchmark group(s) {sorted(unknown)}: choose from {known}"
+        raise SystemExit(msg)
+    if not groups or "core" in groups:
+        core()
+    scale = [g for g in groups if g != "core"]
+    if scale or not groups:
+        benchmark_scale.main(scale or None)
 
 
 if __name__ == "__main__":
