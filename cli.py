@@ -339,7 +339,7 @@ def _cmd_screen(args: argparse.Namespace) -> int:
         top_n=args.top,
     )
     _say(
-        f"{report['candidates']:,} candidates in {report['partitions']} partitions, "
+        f"{report['candidates']:,} candidates in {report['partitions']} partition(s), "
         f"{report['excluded']:,} excluded, {report['seconds']:.1f} s on {report['scheduler']} "
         f"-> {out}"
     )

@@ -15,6 +15,7 @@ feature table of :func:`geo.features.candidate_features`, with ``id`` and ``geme
 
 from __future__ import annotations
 
+import math
 import os
 import time
 from collections.abc import Iterator, Mapping
@@ -34,6 +35,8 @@ from criteria.scoring import score_candidates
 SCREEN_COLUMNS = ("id", "gemeentecode", "score", "excluded", "rank_in_gemeente")
 #: ``scheduler`` values that run on dask's local schedulers without dask.distributed.
 LOCAL_SCHEDULERS = ("threads", "processes", "synchronous")
+#: Rows a partition of a screened dataset holds at least (whole gemeente files are joined).
+ROWS_PER_PARTITION = 250_000
 
 
 def screen_partition(
@@ -84,13 +87,22 @@ def screen_partition(
 
 
 def _rank_within(frame: pd.DataFrame) -> pd.Series:
-    """1 = best eligible site per gemeente; ties by id, so row order never matters."""
-    eligible = frame.loc[~frame["excluded"], ["gemeentecode", "score", "id"]]
-    ordered = eligible.assign(score=eligible["score"].round(12)).sort_values(
-        ["gemeentecode", "score", "id"], ascending=[True, False, True], kind="stable"
-    )
-    ranks = ordered.groupby("gemeentecode", sort=False).cumcount() + 1
-    return ranks.reindex(frame.index).astype("Int64")
+    """1 = best eligible site per gemeente; ties by id, so row order never matters.
+
+    Positional (numpy), so partitions joined from several files may repeat index labels.
+    """
+    eligible = np.flatnonzero(~frame["excluded"].to_numpy(bool))
+    codes = frame["gemeentecode"].to_numpy(dtype=str)[eligible]
+    ids = frame["id"].to_numpy(dtype=str)[eligible]
+    score = np.round(frame["score"].to_numpy(dtype=float)[eligible], 12)
+    order = np.lexsort((ids, -score, codes))  # the last key sorts first
+    codes = codes[order]
+    step = np.arange(len(order))
+    starts = np.r_[True, codes[1:] != codes[:-1]] if len(order) else np.array([], bool)
+    first = np.maximum.accumulate(np.where(starts, step, 0)) if len(order) else step
+    ranks = pd.array(np.full(len(frame), pd.NA), dtype="Int64")
+    ranks[eligible[order]] = step - first + 1
+    return pd.Series(ranks, index=frame.index, name="rank_in_gemeente")
 
 
 def screen_table(
@@ -195,7 +207,8 @@ def screen_dataset(
     profile
         The facility profile.
     out
-        Output folder: one (Geo)Parquet file per partition with :data:`SCREEN_COLUMNS`.
+        Output folder: one (Geo)Parquet file per partition (one or more whole gemeenten)
+        with :data:`SCREEN_COLUMNS`.
     weights
         Weight overrides by criterion name.
     scheduler
@@ -210,10 +223,12 @@ def screen_dataset(
     -------
     dict
         ``{"candidates", "excluded", "partitions", "top" (DataFrame), "seconds",
-        "scheduler"}``.
+        "scheduler"}``; ``partitions`` counts the tasks after joining small gemeente files
+        into partitions of about :data:`ROWS_PER_PARTITION` rows.
     """
     import dask
     import dask.dataframe as dd
+    import pyarrow.parquet as pq
 
     started = time.perf_counter()
     path = Path(path)
@@ -227,6 +242,13 @@ def screen_dataset(
     else:
         table = dd.read_parquet(source, split_row_groups=path.is_file())
     crs = getattr(table, "crs", None)
+    if not path.is_file():
+        # Small gemeenten cost more in per-task overhead than in scoring: join neighbouring
+        # files into partitions of about ROWS_PER_PARTITION rows (never splitting a file).
+        rows = sum(pq.read_metadata(f).num_rows for f in files)
+        wanted = max(1, min(len(files), math.ceil(rows / ROWS_PER_PARTITION)))
+        if wanted < table.npartitions:
+            table = table.repartition(npartitions=wanted)
     result = table.map_partitions(
         screen_partition, profile, weights=weights, meta=_meta(geo, crs), align_dataframes=False
     )

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from cli import main
+from criteria import screening
 from criteria._errors import FeatureTableError, ProfileError
 from criteria.profiles import load_profile
 from criteria.scoring import score_candidates
@@ -99,10 +100,20 @@ def test_missing_id_column_is_named(features: gpd.GeoDataFrame) -> None:
         screen_table(features.drop(columns="id"), load_profile("tussenvoorziening"))
 
 
-@pytest.mark.parametrize("geo", [True, False])
+@pytest.mark.parametrize(
+    ("geo", "rows_per_partition", "partitions"),
+    [(True, 1_000_000, 1), (False, 1_000_000, 1), (True, 45, 2), (True, 1, 3)],
+)
 def test_dataset_on_dask_matches_one_process(
-    features: gpd.GeoDataFrame, tmp_path, geo: bool
+    features: gpd.GeoDataFrame,
+    tmp_path,
+    monkeypatch: pytest.MonkeyPatch,
+    geo: bool,
+    rows_per_partition: int,
+    partitions: int,
 ) -> None:
+    # Small gemeente files are joined into partitions, never split.
+    monkeypatch.setattr(screening, "ROWS_PER_PARTITION", rows_per_partition)
     profile = load_profile("tussenvoorziening")
     table = features if geo else pd.DataFrame(features.drop(columns="geometry"))
     files = write_partitioned(table, tmp_path / "national")
@@ -110,7 +121,7 @@ def test_dataset_on_dask_matches_one_process(
     report = screen_dataset(
         tmp_path / "national", profile, out=tmp_path / "out", scheduler="synchronous", top_n=3
     )
-    assert report["partitions"] == 3
+    assert report["partitions"] == partitions
     assert report["candidates"] == len(features)
     expected = screen_table(table, profile)
     assert report["excluded"] == int(expected["excluded"].sum())
@@ -140,7 +151,7 @@ def test_cli_screen(features: gpd.GeoDataFrame, tmp_path, capsys) -> None:
             "tussenvoorziening", "--scheduler", "synchronous", "--top", "2"]  # fmt: skip
     assert main([*args, "--out", str(tmp_path / "out")]) == 0
     captured = capsys.readouterr()
-    assert f"{len(features)} candidates in 3 partitions" in captured.err
+    assert f"{len(features)} candidates in 1 partition(s)" in captured.err
     assert len(captured.out.splitlines()) == 2
     # The output folder now exists: a second run refuses to mix its files in.
     assert main([*args, "--out", str(tmp_path / "out")]) == 2
