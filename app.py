@@ -437,7 +437,7 @@ def site_labels(table: pd.DataFrame, ids: list[str]) -> dict[str, str]:
     rows = table.loc[ids]
     texts = zip(ids, rows["name"].astype(str), rows["score"], rows["excluded"], strict=True)
     return {
-        i: f"{i} · {name} ({'uitgesloten' if out else f'score {score:.2f}'})"
+        i: f"{i} · {name} ({'uitgesloten' if out else f'score {nl(score, 2)}'})"
         for i, name, score, out in texts
     }
 
