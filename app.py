@@ -29,7 +29,7 @@ from criteria.profiles import Profile, list_profiles, load_profile
 from criteria.run import ScenarioResult, run_scenario
 from criteria.scenario import CoverageOptions, Scenario, ShortlistOptions
 from criteria.weights import MAX_CONSISTENCY_RATIO, ahp_weights
-from geo import mapview, nlformat, presentation
+from geo import mapdata, mapview, nlformat, presentation
 from geo._errors import PlekwijzerError
 from geo.datadir import DataSource, resolve_data_dir
 from geo.facilities import public_view
@@ -39,7 +39,7 @@ from geo.neighbourhoods import kerncijfers_from_cbs
 from geo.regions import Region, available_regions, load_region_presets, resolve_region
 from geo.settings import DATA_DIR_ENV, FACILITY_TYPES
 from geo.spread_report import units_for_level
-from geo.workspace import load_region_data
+from geo.workspace import RegionData, load_region_data
 
 st.set_page_config(page_title="Plekwijzer", page_icon="🏠", layout="wide")
 # Streamlit serves a declared component's directory at /component/<module>.<name>/; the map
@@ -47,11 +47,15 @@ st.set_page_config(page_title="Plekwijzer", page_icon="🏠", layout="wide")
 # without a CDN and independent of the server's base path.
 components.declare_component("leaflet_assets", path=str(mapview.leaflet_asset_dir()))
 LEAFLET_URL = f"../{Path(__file__).stem}.leaflet_assets"
+# The Kaart tab's map: compact payloads drawn on a Leaflet canvas (geo/map_frontend).
+site_map = components.declare_component("plekwijzer_map", path=str(mapview.frontend_dir()))
 LEVELS = {"gemeente": "Gemeente", "wijk": "Wijk", "buurt": "Buurt"}
 INDICES = {"gini": "Gini", "gini_pop_weighted": "Gini (inwonergewogen)", "theil": "Theil"}
 INDICES |= {"hoover": "Hoover"}
 #: Largest upload the app reads: above this the CLI is the way (it streams from disk).
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+#: Most sites the site chooser lists (the best ones); the map reaches every site.
+MAX_CHOOSER = 1_000
 Upload = tuple[str, bytes]
 Uploads = tuple[Upload | None, ...]
 
@@ -138,13 +142,7 @@ def region_data(
     }
     inputs = data.inputs | {key: label for key, label in labels.items() if label}
     data = dataclasses.replace(data, inputs=inputs)
-    shown = mapview.display_layer(data.buurten)
-    outlines = data.buurten[data.buurten.geometry.notna()].dissolve("gemeentecode")
-    outlines = mapview.display_layer(
-        outlines.reset_index()[["gemeentecode", "geometry"]], tolerance_m=50.0, close_gaps_m=25.0
-    )
-    public = public_view(data.facilities).to_crs("EPSG:4326")
-    return {"data": data, "buurten": shown, "outlines": outlines, "public": public}
+    return {"data": data} | map_layers(data)
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
@@ -381,15 +379,6 @@ def legend(items: list[tuple[str, str]], title: str) -> None:
     )
 
 
-def site_label(run: ScenarioResult, site_id: str) -> str:
-    """``id · name (score)`` for the site chooser."""
-    row = run.table.loc[site_id]
-    score = (
-        "uitgesloten" if row["excluded"] else f"score {nlformat.number(row['score'], decimals=2)}"
-    )
-    return f"{site_id} · {row['name']} ({score})"
-
-
 def show_explanation(run: ScenarioResult, site_id: str, names: dict[str, str]) -> None:
     """Show the reason behind a site's score: contributions, checks and exclusion reasons."""
     row = run.table.loc[site_id]
@@ -539,10 +528,42 @@ def main() -> None:
         compare_tab(result, source, uploads, names)
 
 
+def map_layers(data: RegionData) -> dict[str, Any]:
+    """Return the region's map layers, simplified once (:func:`region_data` caches them).
+
+    A weight change redraws only the sites; buurten, outlines and the register stay as built.
+    """
+    shaped = data.buurten[data.buurten.geometry.notna()]
+    outlines = shaped.dissolve("gemeentecode").reset_index()[["gemeentecode", "geometry"]]
+    return {
+        "areas": mapdata.AreaShapes.from_layer(data.buurten),
+        "outlines": mapdata.AreaShapes.from_layer(outlines, tolerance_m=50.0, close_gaps_m=25.0),
+        "facilities": mapdata.facility_payload(public_view(data.facilities), data.buurten),
+    }
+
+
+def _site_status(score: float, *, excluded: bool) -> str:
+    return "uitgesloten" if excluded else "score " + nlformat.number(score, decimals=2)
+
+
+def site_labels(table: pd.DataFrame, ids: list[str]) -> dict[str, str]:
+    """``{id: "id · name (score)"}`` of the given sites, for the site chooser."""
+    rows = table.loc[ids]
+    texts = zip(ids, rows["name"].astype(str), rows["score"], rows["excluded"], strict=True)
+    return {
+        i: f"{i} · {name} ({_site_status(score, excluded=out)})" for i, name, score, out in texts
+    }
+
+
 def map_tab(
     run: ScenarioResult, loaded: dict[str, Any], names: dict[str, str], started: float
 ) -> None:
-    """Kaart: sites by score over a buurt choropleth, with the chosen site explained."""
+    """Kaart: sites by score over a buurt choropleth, with the chosen site explained.
+
+    The map is the ``plekwijzer_map`` component: each layer goes to the browser as one
+    compact payload (:mod:`geo.mapdata`) drawn on a canvas. A click on a site comes back as
+    the component's value ``{"id", "click"}`` and selects the site in the explanation panel.
+    """
     layers = {
         "draagkracht": "Draagkracht",
         "facilities_per_10k": "Voorzieningen per 10.000",
@@ -555,56 +576,73 @@ def map_tab(
     )
     tiles = cols[1].toggle("PDOK-achtergrondkaart", value=True, key="tiles")
     show_facilities = cols[2].toggle("Bestaande voorzieningen", value=True, key="show_fac")
-    fmap = mapview.base_map(loaded["buurten"].total_bounds, tiles=tiles)
-    mapview.add_choropleth(
-        fmap,
-        loaded["buurten"],
-        column=layer or None,
-        tooltip_columns={
-            "gemeentenaam": "Gemeente",
-            "inhabitants": "Inwoners",
-            "facilities": "Voorzieningen",
-            "draagkracht": "Draagkracht",
-        },
-    )
-    mapview.add_outlines(fmap, loaded["outlines"])
-    if show_facilities:
-        mapview.add_facilities(fmap, loaded["public"], loaded["buurten"])
-    sites = mapview.site_layer(run.table.to_crs("EPSG:4326"))
-    mapview.use_local_assets(fmap, base_url=LEAFLET_URL)
+    table = run.table
+    # A click arrives as the map's value before the map is drawn again: select the site
+    # first, so the map rings it and the chooser shows it in this same run.
+    click = st.session_state.get("kaart") or {}
+    if click and click != st.session_state.get("_last_click"):
+        st.session_state["_last_click"] = click
+        if str(click.get("id")) in table.index:
+            st.session_state["site"] = str(click["id"])
+    if st.session_state.get("site") not in table.index:
+        st.session_state.pop("site", None)
+    # The chooser lists the best sites (a list of 20,000 helps nobody and costs a second on
+    # every rerun); any other site is chosen by a click on the map and added.
+    ids = list(table.sort_values(["excluded", "rank"]).index[:MAX_CHOOSER])
+    selected = st.session_state.get("site", ids[0] if ids else None)
+    if selected is not None and selected not in ids:
+        ids.append(selected)
+    areas: mapdata.AreaShapes = loaded["areas"]
+    sites = mapdata.site_payload(table)
     left, right = st.columns([3, 2])
     with left:
-        clicked = st_folium(
-            fmap,
+        site_map(
+            leaflet_url=LEAFLET_URL,
             height=560,
-            width=None,
+            view_key=areas.key,
+            bounds=list(areas.bounds),
+            tiles=tiles,
+            areas=areas.payload(
+                column=layer or None,
+                tooltip_columns={
+                    "gemeentenaam": "Gemeente",
+                    "inhabitants": "Inwoners",
+                    "facilities": "Voorzieningen",
+                    "draagkracht": "Draagkracht",
+                },
+            ),
+            outlines=loaded["outlines"].payload(
+                name_column=None,
+                style={"color": "#263238", "weight": 2.5, "fill": False, "interactive": False},
+            ),
+            facilities=loaded["facilities"] if show_facilities else None,
+            sites=sites.meta(),
+            site_numbers=sites.numbers,
+            selected=selected,
             key="kaart",
-            feature_group_to_add=sites,
-            returned_objects=["last_object_clicked_tooltip"],
+            default=None,
         )
-        # Scoring, building the map and rendering it to Leaflet script, all on the server.
+        # Scoring and the map payloads, on the server; the browser draws in its own time.
         elapsed = time.perf_counter() - started
         st.caption(f"Herberekend en kaart opgebouwd in {elapsed:.2f} s (server).")
         if layer:
             legend(
-                mapview.legend_items(loaded["buurten"][layer], layer), mapview.CHOROPLETHS[layer][0]
+                mapview.legend_items(areas.attributes[layer], layer), mapview.CHOROPLETHS[layer][0]
             )
-        legend(mapview.score_legend(mapview.score_range(run.table)), "Score locatie")
-    tip = (clicked or {}).get("last_object_clicked_tooltip") or ""
-    site_id = tip.split(" · ")[0].strip()
-    if site_id in run.table.index and tip != st.session_state.get("_last_tip"):
-        st.session_state["_last_tip"] = tip
-        st.session_state["site"] = site_id
-    ids = list(run.table.sort_values(["excluded", "rank"]).index)
-    if st.session_state.get("site") not in ids:
-        st.session_state.pop("site", None)
+        legend(mapview.score_legend(sites.span), "Score locatie")
+    labels = site_labels(table, ids)
     with right:
         st.subheader("Waarom deze score?")
+        if len(table) > MAX_CHOOSER:
+            st.caption(
+                f"De keuzelijst toont de beste {nlformat.integer(MAX_CHOOSER)} van "
+                f"{nlformat.integer(len(table))} locaties; klik op de kaart voor een andere."
+            )
         chosen = st.selectbox(
             "Locatie (of klik op de kaart)",
             ids,
             key="site",
-            format_func=lambda s: site_label(run, s),
+            format_func=labels.get,
         )
         show_explanation(run, chosen, names)
 
@@ -758,7 +796,7 @@ def reach_tab(run: ScenarioResult, source: DataSource, uploads: Uploads) -> None
     )
     st.caption(plan.summary_nl())
     layers = {k: v.to_crs("EPSG:4326") for k, v in plan.map_layers(run.data.buurten).items()}
-    shapes = region_data(source, run.region, *uploads)["buurten"]
+    shapes = unit_shapes(source, run.region, "buurt", *uploads)
     fmap = mapview.base_map(shapes.total_bounds, tiles=False)
     folium.GeoJson(
         shapes[["geometry"]],

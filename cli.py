@@ -1,4 +1,4 @@
-"""Command-line front end: ``plekwijzer regions | profiles | score | spread | cover``.
+"""Command-line front end: ``plekwijzer regions|profiles|score|spread|cover|report|screen``.
 
 A thin layer: flags become a :class:`criteria.scenario.Scenario`, :func:`criteria.run.
 run_scenario` computes, this module writes and prints. Every expected failure is a
@@ -278,7 +278,7 @@ def _cmd_spread(args: argparse.Namespace) -> int:
     from geo.workspace import load_region_data
 
     source = _source(args)
-    region = resolve_region(args.region, gemeenten=args.gemeenten)
+    region = resolve_region(args.region, gemeenten=args.gemeenten, source=source)
     data = load_region_data(
         region, source, facilities_path=args.facilities, use_defaults=False, with_candidates=False
     )
@@ -399,6 +399,36 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_screen(args: argparse.Namespace) -> int:
+    """Score a national candidate table partitioned by gemeente (dask); write GeoParquet."""
+    from criteria.profiles import load_profile
+    from criteria.screening import screen_dataset
+
+    out = Path(args.out)
+    if out.exists() and any(out.iterdir() if out.is_dir() else [out]):
+        msg = f"--out {str(out)!r} already exists: remove it or give a new folder name"
+        raise PlekwijzerInputError(msg)
+    if not out.parent.is_dir():
+        msg = f"--out: folder {str(out.parent)!r} does not exist: create it first (mkdir -p)"
+        raise PlekwijzerInputError(msg)
+    report = screen_dataset(
+        args.candidates,
+        load_profile(args.profile),
+        out=out,
+        weights=dict(_parse_weights(args.weight)) or None,
+        scheduler=args.scheduler,
+        top_n=args.top,
+    )
+    _say(
+        f"{report['candidates']:,} candidates in {report['partitions']} partition(s), "
+        f"{report['excluded']:,} excluded, {report['seconds']:.1f} s on {report['scheduler']} "
+        f"-> {out}"
+    )
+    for number, row in enumerate(report["top"].itertuples(index=False), start=1):
+        print(f"{number:>4}  {row.score:.3f}  {row.id:<14} {row.gemeentecode}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of the ``plekwijzer`` command."""
     parser = _Parser(
@@ -424,7 +454,9 @@ def build_parser() -> argparse.ArgumentParser:
     area = _Parser(add_help=False)
     where = area.add_mutually_exclusive_group()
     where.add_argument("--region", help="preset: twente, amersfoort, drechtsteden, ...")
-    where.add_argument("--gemeenten", help="own choice of gemeente codes: GM0153,GM0164")
+    where.add_argument(
+        "--gemeenten", help="own choice of gemeente codes: GM0153,GM0164 (spread: or all)"
+    )
 
     count = _number(int, low=0, what="a whole number")
     cap = _number(int, low=1, what="a whole number")
@@ -565,6 +597,31 @@ def build_parser() -> argparse.ArgumentParser:
         "--out", required=True, type=_output(".pdf", ".html"), help="report.pdf or report.html"
     )
     report.set_defaults(func=_cmd_report)
+
+    screen = sub.add_parser(
+        "screen", help="score a national candidate table partitioned by gemeente (dask)"
+    )
+    screen.add_argument(
+        "--candidates",
+        required=True,
+        help="candidate feature table: a folder of Parquet files, one per gemeente",
+    )
+    screen.add_argument("--profile", required=True, help="profile name or TOML file")
+    screen.add_argument(
+        "--weight", action="append", metavar="CRITERION=W", help="override a weight (repeatable)"
+    )
+    screen.add_argument("--top", type=count, default=10, help="best sites to print (default 10)")
+    screen.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="dask scheduler, e.g. tcp://host:8786 (default: a local cluster of this "
+        "machine's cores; threads, processes or synchronous: no cluster)",
+    )
+    screen.add_argument(
+        "--out", required=True, help="output folder: one GeoParquet file per partition"
+    )
+    screen.set_defaults(func=_cmd_screen)
     return parser
 
 

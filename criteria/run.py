@@ -315,6 +315,10 @@ class ScenarioResult:
     sensitivity: dict[str, Any] | None = None
     coverage: CoveragePlan | None = None
     inputs: Mapping[str, str] = field(default_factory=dict)
+    #: Spread reports asked for by level and type, each computed once (a memo, not state).
+    _spreads: dict[tuple[str, str | None], dict[str, Any]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     @property
     def profile(self) -> Profile:
@@ -346,7 +350,14 @@ class ScenarioResult:
         dict
             As :attr:`spread`.
         """
-        return spread_comparison(self.data, self.scoring, level=level, facility_type=facility_type)
+        key = (level, facility_type)
+        if key == (self.scenario.spread_level, None):
+            return self.spread
+        if key not in self._spreads:
+            self._spreads[key] = spread_comparison(
+                self.data, self.scoring, level=level, facility_type=facility_type
+            )
+        return self._spreads[key]
 
     def export_members(self) -> dict[str, Any]:
         """Return the run's own record in the GeoJSON (profile, region, spread summary)."""

@@ -78,6 +78,15 @@ def leaflet_asset_dir() -> Path:
     return Path(leaflet.BASE_DIR)
 
 
+def frontend_dir() -> Path:
+    """Return the directory of the app's map component (``index.html`` and its script).
+
+    The component draws the payloads of :mod:`geo.mapdata` on a Leaflet canvas; the app
+    declares it with ``streamlit.components.v1.declare_component(path=...)``.
+    """
+    return Path(__file__).with_name("map_frontend")
+
+
 def use_local_assets(fmap: folium.Map, *, base_url: str) -> folium.Map:
     """Point every Leaflet script and stylesheet of a map at ``base_url``, drop the rest.
 

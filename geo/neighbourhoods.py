@@ -211,7 +211,9 @@ def neighbourhoods_from_kwb_gpkg(
     return _canonical_order(gpd.GeoDataFrame(frame, geometry="geometry", crs=CRS_RD))
 
 
-def aggregate_neighbourhoods(buurten: gpd.GeoDataFrame, *, level: str) -> gpd.GeoDataFrame:
+def aggregate_neighbourhoods(
+    buurten: gpd.GeoDataFrame, *, level: str, with_geometry: bool = True
+) -> gpd.GeoDataFrame:
     """Aggregate buurten to wijk or gemeente level.
 
     Counts and areas are summed; rates are averaged weighted by inhabitants (over the buurten
@@ -223,6 +225,9 @@ def aggregate_neighbourhoods(buurten: gpd.GeoDataFrame, *, level: str) -> gpd.Ge
         The canonical buurt layer.
     level
         ``"wijk"`` or ``"gemeente"``.
+    with_geometry
+        False to skip dissolving the geometries (empty geometry): figures only, e.g. for a
+        spread report, where dissolving 14,574 buurten into 342 gemeenten takes seconds.
 
     Returns
     -------
@@ -245,8 +250,12 @@ def aggregate_neighbourhoods(buurten: gpd.GeoDataFrame, *, level: str) -> gpd.Ge
     out["name"] = out["gemeentenaam"] if level == "gemeente" else out.index
     out["level"] = level
     out["geometry_approximate"] = grouped["geometry_approximate"].any()
-    shapes = buurten[[key, buurten.geometry.name]].dissolve(by=key)
-    out = gpd.GeoDataFrame(out.join(shapes), geometry=buurten.geometry.name, crs=buurten.crs)
+    if with_geometry:
+        shapes = buurten[[key, buurten.geometry.name]].dissolve(by=key)
+        out = out.join(shapes)
+    else:
+        out[buurten.geometry.name] = None
+    out = gpd.GeoDataFrame(out, geometry=buurten.geometry.name, crs=buurten.crs)
     return _canonical_order(out.rename_axis(None))
 
 

@@ -15,6 +15,8 @@ from geo.paths import project_file
 
 #: The preset file authored by the project.
 REGIONS_FILE = project_file("regions.toml")
+#: ``--gemeenten all``: every gemeente in the data directory.
+ALL_GEMEENTEN = "all"
 _GM_CODE = re.compile(r"^GM\d{4}$")
 
 
@@ -66,13 +68,23 @@ def load_region_presets(path: str | Path = REGIONS_FILE) -> dict[str, Region]:
 
 
 def parse_gemeente_codes(
-    codes: str | Iterable[str], *, source: str | Path | None = None
+    codes: str | Iterable[str],
+    *,
+    source: str | Path | None = None,
+    data_source: DataSource | None = None,
 ) -> list[str]:
     """Parse ``GM0153,GM0164`` (or a list) into validated, de-duplicated codes.
 
-    A bare number (``153``) is accepted as ``GM0153``.
+    A bare number (``153``) is accepted as ``GM0153``; ``all`` stands for every gemeente
+    of ``data_source`` (342 in CBS 2024), in code order.
     """
     items = codes.split(",") if isinstance(codes, str) else list(codes)
+    if [str(i).strip().lower() for i in items if str(i).strip()] == [ALL_GEMEENTEN]:
+        if data_source is None:
+            msg = "'all' (every gemeente) needs the data directory to list them; give --data-dir"
+            raise PlekwijzerInputError(msg, source=source)
+        table = kerncijfers_from_cbs(data_source)
+        return sorted(table.loc[table["level"] == "gemeente", "gemeentecode"].unique())
     parsed: list[str] = []
     for item in (str(i).strip().upper() for i in items):
         if not item:
@@ -97,6 +109,8 @@ def resolve_region(
 ) -> Region:
     """Return a preset by name, or a custom region from gemeente codes.
 
+    ``gemeenten="all"`` gives every gemeente of ``source`` as the region ``nederland``.
+
     Parameters
     ----------
     name
@@ -113,6 +127,9 @@ def resolve_region(
         When the name is unknown (listing the presets), neither argument is given, or (with
         ``source``) a gemeente code is not in the data.
     """
+    if isinstance(gemeenten, str) and gemeenten.strip().lower() == ALL_GEMEENTEN:
+        codes = parse_gemeente_codes(gemeenten, data_source=source)
+        return Region(name="nederland", title="Heel Nederland", gemeenten=tuple(codes))
     if gemeenten is not None:
         region = Region(
             name="custom", title="Eigen keuze", gemeenten=tuple(parse_gemeente_codes(gemeenten))

@@ -30,7 +30,11 @@ from geo.spread import (
 
 
 def units_for_level(
-    buurten: gpd.GeoDataFrame, *, level: str, published: pd.DataFrame | None = None
+    buurten: gpd.GeoDataFrame,
+    *,
+    level: str,
+    published: pd.DataFrame | None = None,
+    with_geometry: bool = True,
 ) -> gpd.GeoDataFrame:
     """Units of a level with draagkracht: buurten as they are, wijken / gemeenten aggregated.
 
@@ -45,13 +49,15 @@ def units_for_level(
     published
         CBS's own figures per unit (:func:`geo.neighbourhoods.kerncijfers_from_cbs`): their
         names and inhabitants replace the sums of rounded, partly suppressed buurt figures.
+    with_geometry
+        False to leave wijken / gemeenten without dissolved geometry (figures only).
     """
     if level not in LEVELS:
         msg = f"level {level!r} is not known: use one of {', '.join(LEVELS)}."
         raise PlekwijzerInputError(msg)
     if level == "buurt":
         return buurten
-    units = aggregate_neighbourhoods(buurten, level=level)
+    units = aggregate_neighbourhoods(buurten, level=level, with_geometry=with_geometry)
     key = LEVEL_CODE_COLUMN[level]
     weights = buurten["inhabitants"].where(buurten["draagkracht"].notna()).fillna(0)
     weighted = (buurten["draagkracht"].fillna(0) * weights).groupby(buurten[key]).sum()
@@ -105,7 +111,8 @@ def spread_report(
     if facility_type is not None and facility_type not in FACILITY_TYPES:
         msg = f"unknown facility type {facility_type!r}. Use one of: {', '.join(FACILITY_TYPES)}."
         raise PlekwijzerInputError(msg)
-    units = units_for_level(buurten, level=level, published=published)
+    # Figures only: the report carries no unit shapes, and dissolving them is the slow part.
+    units = units_for_level(buurten, level=level, published=published, with_geometry=False)
     table = unit_table(
         units,
         facilities,

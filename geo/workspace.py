@@ -15,6 +15,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
+import shapely
 
 from geo._errors import PlekwijzerInputError
 from geo.amenities import stations_from_chb, stops_from_ovapi
@@ -147,7 +148,8 @@ def load_region_data(
     use_defaults
         Fall back to the demo or illustrative files when a path is None.
     with_candidates
-        False to skip the inventory and features (the spread analysis needs neither).
+        False to skip the inventory, features, stops and stations (the spread analysis
+        needs none of them).
     default_places
         Places assumed for register rows with an empty ``places``; None refuses such rows.
     candidates_layer, facilities_layer
@@ -165,9 +167,14 @@ def load_region_data(
     facilities_path = facilities_path or defaults.get("facilities")
     buurten = neighbourhoods_from_cbs(source, gemeenten=region.gemeenten)
     published = kerncijfers_from_cbs(source, gemeenten=region.gemeenten)
-    area = buurten.geometry.dropna().union_all()
-    stops = stops_from_ovapi(source, area=area)
-    stations = stations_from_chb(source, area=area)
+    if with_candidates:
+        # The readers take the area's bounding box; a box, not a union of every buurt
+        # (seconds for the whole country).
+        area = shapely.box(*buurten.geometry.dropna().total_bounds)
+        stops = stops_from_ovapi(source, area=area)
+        stations = stations_from_chb(source, area=area)
+    else:  # the spread analysis needs no public transport
+        stops = stations = gpd.GeoDataFrame(geometry=[], crs=buurten.crs)
     cut_defaults = region.name == "custom" and use_defaults
     borders = gemeente_borders_from_cbs(source)
     notes: list[str] = []

@@ -68,8 +68,8 @@ def naive_score(features: pd.DataFrame, profile_name: str) -> list[float]:
     return scores
 
 
-def main() -> None:
-    """Run every benchmark and print a table."""
+def core() -> None:
+    """Run the pipeline benchmarks and print a table."""
     source = resolve_data_dir()
     print(source.describe())
     rows = []
@@ -220,6 +220,26 @@ def cover_benchmarks(source: DataSource) -> None:
             f"MCLP 10 sites {seconds_mclp:.3f} s"
         )
         print(f"BENCH cover_{n} {seconds:.4f} - -")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the benchmarks: all, or the groups named (``core`` and those of benchmark_scale).
+
+    ``python -m tests.benchmark_pipeline map national`` runs two groups.
+    """
+    from tests import benchmark_scale
+
+    groups = sys.argv[1:] if argv is None else argv
+    unknown = set(groups) - {"core", *benchmark_scale.GROUPS}
+    if unknown:
+        known = ", ".join(["core", *benchmark_scale.GROUPS])
+        msg = f"unknown benchmark group(s) {sorted(unknown)}: choose from {known}"
+        raise SystemExit(msg)
+    if not groups or "core" in groups:
+        core()
+    scale = [g for g in groups if g != "core"]
+    if scale or not groups:
+        benchmark_scale.main(scale or None)
 
 
 if __name__ == "__main__":

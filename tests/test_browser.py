@@ -1,7 +1,12 @@
 """The running app in a real headless Chromium, with every non-local request blocked.
 
 Blocking the network proves the map draws offline: Leaflet must come from the app itself,
-and the PDOK tiles fail as they would on a closed municipal network.
+and the PDOK tiles fail as they would on a closed municipal network. The map draws its sites
+on a canvas, so the tests find a site through the map's own ``window.plekwijzerMap`` hook
+(its pixel on screen) and then hover and click there with the mouse, like a user.
+
+The helpers are shared with the benchmark (``tests.benchmark_scale``), which times the
+same weight change on 20,000 sites.
 """
 
 from __future__ import annotations
@@ -15,7 +20,9 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -31,11 +38,25 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-MAP_FRAME = "iframe[title='streamlit_folium.st_folium']"
-SCORE_PALETTE_GREY = "#9e9e9e"
+MAP_FRAME = "iframe[title='app.plekwijzer_map']"
+SITE_CHOOSER = "Locatie (of klik op de kaart)"
+#: A site the mouse can reach: the topmost site at its pixel, inside the map, not under a
+#: facility marker or control. Searched from the best site (drawn last) down.
+FIND_SITE = """() => {
+  const pm = window.plekwijzerMap, ids = pm.siteIds();
+  const box = document.getElementById("map").getBoundingClientRect();
+  for (let i = ids.length - 1; i >= 0; i--) {
+    const p = pm.sitePoint(ids[i]);
+    if (p.x < 60 || p.y < 60 || p.x > box.width - 60 || p.y > box.height - 40) continue;
+    const under = document.elementFromPoint(p.x, p.y);
+    if (under && under.tagName === "CANVAS") return { id: ids[i], x: p.x, y: p.y };
+  }
+  return null;
+}"""
 
 
-def _require_browser() -> None:
+def require_browser() -> None:
+    """Skip (or fail, with PLEKWIJZER_REQUIRE_BROWSER=1) when Chromium is absent."""
     if CHROMIUM.exists():
         return
     reason = f"{CHROMIUM} is absent: install Debian's chromium (apt-get install chromium)"
@@ -50,9 +71,9 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def app_url() -> Iterator[str]:
-    _require_browser()
+@contextmanager
+def running_app(*, env: dict[str, str] | None = None, timeout_s: float = 40) -> Iterator[str]:
+    """Start ``streamlit run app.py`` on a free port; yield its URL; stop it after."""
     port = _free_port()
     command = [
         sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
@@ -60,20 +81,26 @@ def app_url() -> Iterator[str]:
         "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
     ]  # fmt: skip
     process = subprocess.Popen(
-        command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        command,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=os.environ | (env or {}),
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 40
+        deadline = time.monotonic() + timeout_s
         while True:
             try:
                 with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
                     if response.status == 200:
                         break
-            except OSError:
+            except OSError as exc:
                 if process.poll() is not None or time.monotonic() > deadline:
                     output = process.stdout.read() if process.poll() is not None else ""
-                    pytest.fail(f"streamlit did not start on {url}: {output[-2000:]}")
+                    msg = f"streamlit did not start on {url}: {output[-2000:]}"
+                    raise RuntimeError(msg) from exc
                 time.sleep(0.3)
         yield url
     finally:
@@ -87,84 +114,166 @@ def app_url() -> Iterator[str]:
             process.stdout.close()
 
 
-def test_map_offline_weight_slider_and_site_click(app_url: str, tmp_path: Path) -> None:
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-    from playwright.sync_api import expect, sync_playwright
+def offline_page(browser: Any, url: str) -> tuple[Any, list[str], list[str]]:
+    """Open a page that may only reach the app; return it, blocked URLs and page errors."""
+    page = browser.new_page(viewport={"width": 1500, "height": 1000})
+    blocked: list[str] = []
+    errors: list[str] = []
+
+    def only_local(route: Any, request: Any) -> None:
+        if request.url.startswith(url):
+            route.continue_()
+        else:
+            blocked.append(request.url)
+            route.abort()
+
+    page.route("**/*", only_local)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    return page, blocked, errors
+
+
+def map_frame(page: Any, *, sites: int | None = None, timeout_ms: float = 60_000) -> Any:
+    """Wait until the map has drawn its sites (``sites`` of them, when given); return its frame."""
+    page.locator(MAP_FRAME).wait_for(timeout=timeout_ms)
+    frame = page.locator(MAP_FRAME).element_handle().content_frame()
+    frame.wait_for_selector("body[data-sites-key]", state="attached", timeout=timeout_ms)
+    if sites is not None:
+        frame.wait_for_function(
+            "n => window.plekwijzerMap.siteIds().length === n", arg=sites, timeout=timeout_ms
+        )
+    return frame
+
+
+def change_weight(page: Any, frame: Any, *, timeout_ms: float = 30_000) -> float:
+    """Move the first weight slider one step; return seconds until the map has redrawn."""
+    slider = page.locator("[data-testid='stSidebar'] [data-testid='stSlider']").first
+    before = frame.evaluate("() => document.body.dataset.sitesKey")
+    slider.locator("input").first.focus()
+    started = time.perf_counter()
+    page.keyboard.press("ArrowRight")
+    frame.wait_for_function(
+        "k => document.body.dataset.sitesKey !== k", arg=before, timeout=timeout_ms
+    )
+    return time.perf_counter() - started
+
+
+def click_site(page: Any, frame: Any) -> str:
+    """Hover a reachable site (its tooltip names it), click it; return its id."""
+    from playwright.sync_api import expect
+
+    target = frame.evaluate(FIND_SITE)
+    assert target, "no site reachable on the map"
+    box = page.locator(MAP_FRAME).bounding_box()
+    x, y = box["x"] + target["x"], box["y"] + target["y"]
+    page.mouse.move(x, y)
+    tooltip = frame.locator(".leaflet-tooltip")
+    expect(tooltip.last).to_contain_text(f"{target['id']} · ", timeout=5_000)
+    page.mouse.click(x, y)
+    chooser = page.get_by_role("combobox", name=SITE_CHOOSER)
+    expect(chooser).to_have_value(re.compile(f"^{re.escape(target['id'])} · "), timeout=20_000)
+    # The map rings the chosen site (boxes are in page pixels).
+    ring = frame.locator("path.pw-selected")
+    ring.wait_for(state="attached", timeout=10_000)
+    centre = ring.bounding_box()
+    assert abs(centre["x"] + centre["width"] / 2 - x) < 3
+    assert abs(centre["y"] + centre["height"] / 2 - y) < 3
+    return target["id"]
+
+
+@pytest.fixture(scope="module")
+def app_url() -> Iterator[str]:
+    require_browser()
+    with running_app() as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    require_browser()
+    from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page(viewport={"width": 1500, "height": 1000})
-            blocked: list[str] = []
-
-            def only_local(route, request) -> None:
-                if request.url.startswith(app_url):
-                    route.continue_()
-                else:
-                    blocked.append(request.url)
-                    route.abort()
-
-            page.route("**/*", only_local)
-            errors: list[str] = []
-            page.on("pageerror", lambda exc: errors.append(str(exc)))
-            page.goto(app_url)
-            frame = page.frame_locator(MAP_FRAME).first
-            markers = frame.locator("path.leaflet-interactive[d*='a']")
-            markers.first.wait_for(state="attached", timeout=45_000)
-            assert frame.locator(".leaflet-container").count() == 1
-            assert not errors, errors
-
-            # Move the first weight slider two steps: the app rescored and redrew the map.
-            caption = page.get_by_text("Herberekend en kaart opgebouwd in")
-            caption.wait_for(timeout=20_000)
-            slider = page.locator("[data-testid='stSidebar'] [data-testid='stSlider']").first
-            value = slider.get_by_test_id("stSliderThumbValue")
-            before = value.inner_text()
-            slider.locator("input").first.focus()
-            page.keyboard.press("ArrowRight")
-            page.keyboard.press("ArrowRight")
-            page.wait_for_function(
-                "([v]) => document.querySelector(\"[data-testid='stSidebar'] "
-                "[data-testid='stSliderThumbValue']\").innerText !== v",
-                arg=[before],
-                timeout=20_000,
-            )
-            # The rerun replaces the map component: wait until the new one shows its sites.
-            fills: set[str] = set()
-            deadline = time.monotonic() + 30
-            while len(fills - {SCORE_PALETTE_GREY}) < 3 and time.monotonic() < deadline:
-                time.sleep(0.5)
-                fills = set(markers.evaluate_all("(els) => els.map(e => e.getAttribute('fill'))"))
-            assert len(fills - {SCORE_PALETTE_GREY}) >= 3, fills
-            coloured = markers.filter(has_not=frame.locator("[fill='#9e9e9e']"))
-            tooltip = frame.locator(".leaflet-tooltip")
-            site_id = ""
-            # A facility square may lie on top of a site: try sites until one answers.
-            for index in range(min(coloured.count(), 15)):
-                target = coloured.nth(coloured.count() - 1 - index)
-                target.hover(force=True)
-                try:
-                    tooltip.last.wait_for(timeout=3_000)
-                except PlaywrightTimeout:
-                    continue
-                text = tooltip.last.inner_text()
-                if " · " in text and ("score" in text or "Uitgesloten" in text):
-                    site_id = text.split(" · ")[0].strip()
-                    break
-            assert site_id, "no site tooltip found under the coloured markers"
-            target.click(force=True)
-            chosen = page.get_by_role("combobox", name="Locatie (of klik op de kaart)")
-            expect(chosen).to_have_value(re.compile(f"^{re.escape(site_id)} · "), timeout=20_000)
-            page.mouse.move(5, 5)
-            time.sleep(1.0)
-
-            shot = tmp_path / "app.png"
-            page.screenshot(path=str(shot))
-            assert shot.stat().st_size > 50_000
-            if target_path := os.environ.get("PLEKWIJZER_SCREENSHOT"):
-                Path(target_path).parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(shot, target_path)
-            assert not any(app_url in url for url in blocked)
-            assert not errors, errors
+            yield chromium
         finally:
-            browser.close()
+            chromium.close()
+
+
+def test_map_offline_weight_slider_and_site_click(
+    app_url: str, browser: Any, tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    page, blocked, errors = offline_page(browser, app_url)
+    page.goto(app_url)
+    frame = map_frame(page)
+    assert frame.locator(".leaflet-container").count() == 1
+    assert frame.locator("canvas").count() >= 1
+    assert not errors, errors
+    page.get_by_text("Herberekend en kaart opgebouwd in").wait_for(timeout=20_000)
+    colours_before = frame.evaluate("() => window.plekwijzerMap.siteIds().length")
+    assert colours_before > 0
+
+    seconds = change_weight(page, frame)
+    assert seconds < 30
+    site_id = click_site(page, frame)
+    expect(page.get_by_text("Waarom deze score?")).to_be_visible()
+    page.mouse.move(5, 5)
+    time.sleep(1.0)
+    shot = tmp_path / "app.png"
+    page.screenshot(path=str(shot))
+    assert shot.stat().st_size > 50_000
+    if target_path := os.environ.get("PLEKWIJZER_SCREENSHOT"):
+        Path(target_path).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(shot, target_path)
+    assert site_id
+    assert not any(app_url in url for url in blocked)
+    assert not errors, errors
+    page.close()
+
+
+def illustrative_inventory(path: Path, *, n: int) -> Path:
+    """Write ``n`` ILLUSTRATIVE Twente candidates (geo.datasets.illustrative's seeded generator)."""
+    from geo.datadir import resolve_data_dir
+    from geo.datasets.illustrative import illustrative_candidates
+    from geo.neighbourhoods import neighbourhoods_from_cbs
+    from geo.regions import resolve_region
+
+    source = resolve_data_dir(None)
+    buurten = neighbourhoods_from_cbs(source, gemeenten=resolve_region("twente").gemeenten)
+    illustrative_candidates(buurten, n=n).to_csv(path, index=False)
+    return path
+
+
+def upload_candidates(page: Any, path: Path, *, n: int, timeout_ms: float = 120_000) -> Any:
+    """Upload an inventory under 'Eigen bestanden'; return the map frame once it shows n sites."""
+    page.get_by_text("Eigen bestanden", exact=True).click()
+    uploader = page.locator("[data-testid='stFileUploader']").filter(has_text="Kandidatenlijst")
+    uploader.locator("input[type='file']").set_input_files(str(path))
+    page.get_by_text(f"{n} kandidaatlocaties").wait_for(timeout=timeout_ms)
+    return map_frame(page, sites=n, timeout_ms=timeout_ms)
+
+
+def test_twenty_thousand_illustrative_sites(
+    app_url: str, browser: Any, shared_source: Any, tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    assert shared_source.path.exists()  # the illustrative generator needs real buurten
+    n = 20_000
+    inventory = illustrative_inventory(tmp_path / "illustratief_20000.csv", n=n)
+    page, blocked, errors = offline_page(browser, app_url)
+    page.goto(app_url)
+    map_frame(page)
+    frame = upload_candidates(page, inventory, n=n)
+    seconds = change_weight(page, frame, timeout_ms=60_000)
+    print(f"weight change -> redrawn map, {n} sites: {seconds:.2f} s")
+    site_id = click_site(page, frame)
+    # The explanation panel shows the clicked (illustrative) site.
+    panel = page.get_by_text(re.compile(r"\(illustratief\) — "))
+    expect(panel.first).to_be_visible(timeout=20_000)
+    assert site_id.startswith("ILL-")
+    assert not any(app_url in url for url in blocked)
+    assert not errors, errors
+    page.close()

@@ -85,3 +85,32 @@ def test_loading_a_region_checks_its_codes(demo_source):
 
     with pytest.raises(PlekwijzerInputError, match=r"gemeente code GM9999 .* is not in the"):
         load_region_data(resolve_region(gemeenten="GM9901,GM9999"), demo_source)
+
+
+def test_all_gemeenten_needs_the_data_directory() -> None:
+    with pytest.raises(PlekwijzerInputError, match=r"'all'.*needs the data directory"):
+        resolve_region(gemeenten="all")
+
+
+def test_all_gemeenten_is_every_gemeente_of_the_data(shared_source) -> None:
+    region = resolve_region(gemeenten=" ALL ", source=shared_source)
+    assert region.name == "nederland"
+    assert len(region.gemeenten) == 342
+    assert list(region.gemeenten) == sorted(region.gemeenten)
+    assert parse_gemeente_codes(["all"], data_source=shared_source) == list(region.gemeenten)
+
+
+def test_spread_over_all_gemeenten(shared_source, tmp_path) -> None:
+    register = tmp_path / "register.csv"
+    register.write_text(
+        "id,name,type,places,buurtcode\n"
+        "a,Inloop,dagopvang,30,BU01530105\n"
+        "b,Nachtopvang,nachtopvang,20,BU0363KA05\n"
+    )
+    out = tmp_path / "spread.json"
+    args = ["spread", "--data-dir", str(shared_source.path), "--gemeenten", "all"]
+    assert cli.main([*args, "--facilities", str(register), "--out", str(out)]) == 0
+    report = json.loads(out.read_text())
+    assert len(report["units"]) == 342
+    assert report["region"] == "nederland"
+    assert sum(unit["places"] for unit in report["units"]) == 50

@@ -250,9 +250,7 @@ def test_missing_exclude_policy_excludes_unknown_values():
     )
     result = score_candidates(frame, strict)
     assert result["excluded"].tolist() == [True, False]
-    assert result.at["p", "exclusion_reasons"] == [
-        "feat_a >= 10: feat_a onbekend, eis ≥ 10"
-    ]
+    assert result.at["p", "exclusion_reasons"] == ["feat_a >= 10: feat_a onbekend, eis ≥ 10"]
     assert not result["needs_check"].any()
 
 

@@ -1,0 +1,411 @@
+"""Benchmarks at real inventory sizes and national scale, each against a baseline.
+
+Groups (``python -m tests.benchmark_pipeline map spread app cli national``; all by default):
+
+* ``map``: weight change -> map payload for 20,000 sites (ours: :func:`geo.mapdata.site_payload`;
+  baseline: the folium per-marker layer :func:`geo.mapview.site_layer` rendered to Leaflet
+  script, as ``st_folium`` does), and the redraw in headless Chromium (20,000 ILLUSTRATIVE
+  candidates uploaded to the running app).
+* ``spread``: ``spread --gemeenten all`` in process (baseline: the same run with the buurt
+  union for the stop search and dissolved unit shapes, as before).
+* ``app``: first run to first map, and a Twente weight change, under ``AppTest`` in a fresh
+  process.
+* ``cli``: ``plekwijzer --help`` as a subprocess (baseline: ``python -c "import geopandas"``,
+  what a CLI importing its libraries up front pays).
+* ``national``: screening of a SYNTHETIC national candidate table (random features, points
+  in each gemeente's bounding box, as many per gemeente as its share of inhabitants),
+  partitioned by gemeente, on a local dask.distributed cluster (started inside the timed
+  call); baseline: the same read, score and GeoParquet write in one process, measured on
+  1,000,000 rows and scaled by 10. The curve covers 10k, 100k, 1M and 10M candidates.
+
+Each figure is printed as ``BENCH <name> <ours_s> <baseline_s or -> <ratio or ->`` (ratio =
+baseline / ours), besides a readable line.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+#: Screening sizes of the time-against-size curve.
+NATIONAL_SIZES = (10_000, 100_000, 1_000_000, 10_000_000)
+
+
+def bench_line(name: str, ours: float, baseline: float | None = None) -> str:
+    """Return the machine-readable line of one figure."""
+    if baseline is None:
+        return f"BENCH {name} {ours:.4f} - -"
+    return f"BENCH {name} {ours:.4f} {baseline:.4f} {baseline / ours:.1f}"
+
+
+def report(name: str, what: str, ours: float, baseline: float | None = None) -> None:
+    """Print a readable line and the BENCH line of one figure."""
+    base = f" baseline {baseline:.3f} s ({baseline / ours:.0f}x)" if baseline else ""
+    print(f"{name:<18} {what:<62} {ours:8.3f} s{base}", flush=True)
+    print(bench_line(name, ours, baseline), flush=True)
+
+
+def timed(function: Callable[[], object], *, repeat: int = 3) -> tuple[float, object]:
+    """Return the best wall time in seconds of ``repeat`` runs and the last result."""
+    best, result = math.inf, None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = function()
+        best = min(best, time.perf_counter() - start)
+    return best, result
+
+
+def _source():
+    from geo.datadir import resolve_data_dir
+
+    return resolve_data_dir(None)
+
+
+def _home_region(source) -> str:
+    return "demo" if source.synthetic else "twente"
+
+
+# --- map --------------------------------------------------------------------------------
+
+
+def bench_map(*, n: int = 20_000) -> None:
+    """Map payload after a weight change for n sites, ours and folium's; browser redraw."""
+    from criteria.run import run_scenario
+    from criteria.scenario import Scenario
+    from geo import mapdata, mapview
+    from geo.datasets.illustrative import illustrative_candidates
+    from geo.regions import resolve_region
+    from geo.workspace import load_region_data
+
+    source = _source()
+    region = resolve_region(_home_region(source))
+    with tempfile.TemporaryDirectory(prefix="plekwijzer-bench-") as folder:
+        inventory = Path(folder) / f"illustratief_{n}.csv"
+        buurten = load_region_data(region, source).buurten
+        illustrative_candidates(buurten, n=n).to_csv(inventory, index=False)
+        data = load_region_data(region, source, candidates_path=inventory)
+        profile = "noaberhuuske"
+        weights = iter(np.linspace(0.1, 0.9, 20))
+
+        def rescored():
+            scenario = Scenario(
+                profile=profile, region=region.name, weights=(("ov_access", next(weights)),)
+            )
+            return run_scenario(scenario, data=data).table
+
+        def ours() -> object:
+            payload = mapdata.site_payload(rescored())
+            json.dumps(payload.meta())  # what the component sends besides the bytes
+            return payload
+
+        def folium_layer() -> object:
+            fmap = mapview.base_map(data.buurten.to_crs(4326).total_bounds, tiles=False)
+            group = mapview.site_layer(rescored().to_crs("EPSG:4326"))
+            group.add_to(fmap)
+            return fmap.get_root().render()
+
+        fast, payload = timed(ours, repeat=3)
+        slow, html = timed(folium_layer, repeat=1)
+        report(
+            "map_20k",
+            f"weight change -> map payload, {n:,} sites ({len(payload.numbers) >> 10} KiB + ids)",
+            fast,
+            slow,
+        )
+        print(f"{'':<18} folium per-marker page: {len(html) / 2**20:.1f} MiB", flush=True)
+        if not source.synthetic:
+            _bench_browser(inventory, n=n)
+
+
+def _bench_browser(inventory: Path, *, n: int) -> None:
+    try:
+        from playwright.sync_api import sync_playwright
+
+        from tests import test_browser as flow
+    except ImportError as exc:  # dev extra absent
+        print(f"map_20k_browser: skipped ({exc})")
+        return
+    if not flow.CHROMIUM.exists():
+        print(f"map_20k_browser: skipped ({flow.CHROMIUM} absent)")
+        return
+    with flow.running_app() as url, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(flow.CHROMIUM), args=flow.CHROMIUM_ARGS
+        )
+        try:
+            page, _, _ = flow.offline_page(browser, url)
+            page.goto(url)
+            flow.map_frame(page)
+            frame = flow.upload_candidates(page, inventory, n=n)
+            times, draw_ms = [], []
+            for _ in range(3):
+                times.append(flow.change_weight(page, frame, timeout_ms=120_000))
+                draw_ms.append(frame.evaluate("() => Number(document.body.dataset.drawMs)"))
+            server = page.get_by_text("Herberekend en kaart opgebouwd in").inner_text()
+        finally:
+            browser.close()
+    report(
+        "map_20k_browser",
+        f"weight change -> redrawn map in headless Chromium, {n:,} sites",
+        min(times),
+    )
+    print(
+        f"{'':<18} all three: {', '.join(f'{t:.2f}' for t in times)} s, of which drawing in "
+        f"the browser {', '.join(f'{ms / 1000:.2f}' for ms in draw_ms)} s; last: {server}",
+        flush=True,
+    )
+
+
+# --- spread -----------------------------------------------------------------------------
+
+
+def synthetic_register(buurten, *, n: int = 3_000, seed: int = 5):
+    """Return a SYNTHETIC national facility register (CSV columns), by inhabitants."""
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    shaped = buurten[buurten.geometry.notna() & buurten["inhabitants"].gt(0)]
+    weight = shaped["inhabitants"].to_numpy(float)
+    picks = rng.choice(len(shaped), n, p=weight / weight.sum())
+    points = shaped.geometry.iloc[picks].sample_points(1, rng=rng).get_geometry(0)
+    kinds = ["beschermd_wonen", "housing_first", "nachtopvang", "dagopvang", "vrouwenopvang"]
+    types = rng.choice(kinds, n)
+    return pd.DataFrame(
+        {
+            "id": [f"SYN-{i:05d}" for i in range(n)],
+            "name": "synthetisch",
+            "type": types,
+            "places": rng.integers(1, 30, n),
+            "x": points.x.round(1).to_numpy(),
+            "y": points.y.round(1).to_numpy(),
+            "confidential": np.where(types == "vrouwenopvang", "ja", "nee"),
+        }
+    )
+
+
+def bench_spread() -> None:
+    """spread --gemeenten all in process; baseline with the former union and dissolve."""
+    from geo.amenities import stations_from_chb, stops_from_ovapi
+    from geo.neighbourhoods import aggregate_neighbourhoods, neighbourhoods_from_cbs
+    from geo.regions import resolve_region
+    from geo.spread_report import spread_report
+    from geo.workspace import load_region_data
+
+    source = _source()
+    with tempfile.TemporaryDirectory(prefix="plekwijzer-bench-") as folder:
+        register = Path(folder) / "register.csv"
+        synthetic_register(neighbourhoods_from_cbs(source)).to_csv(register, index=False)
+
+        def ours() -> dict:
+            region = resolve_region(gemeenten="all", source=source)
+            data = load_region_data(
+                region, source, facilities_path=register, use_defaults=False, with_candidates=False
+            )
+            return spread_report(data.buurten, data.facilities, published=data.published)
+
+        def baseline() -> dict:
+            result = ours()
+            region = resolve_region(gemeenten="all", source=source)
+            buurten = neighbourhoods_from_cbs(source, gemeenten=region.gemeenten)
+            area = buurten.geometry.dropna().union_all()
+            stops_from_ovapi(source, area=area)
+            stations_from_chb(source, area=area)
+            aggregate_neighbourhoods(buurten, level="gemeente")
+            return result
+
+        fast, result = timed(ours, repeat=3)
+        slow, _ = timed(baseline, repeat=1)
+        units = len(result["units"])
+        report("spread_national", f"spread over {units} gemeenten, in process", fast, slow)
+        command = [sys.executable, "-m", "cli", "spread", "--gemeenten", "all"]
+        command += ["--facilities", str(register), "--out", str(Path(folder) / "s.json")]
+        wall, _ = timed(lambda: subprocess.run(command, cwd=ROOT, check=True, capture_output=True))
+        print(f"{'':<18} the same as a command (interpreter and imports included): {wall:.2f} s")
+
+
+# --- app and cli ------------------------------------------------------------------------
+
+_APP_SCRIPT = """
+import json, sys, time
+from streamlit.testing.v1 import AppTest
+at = AppTest.from_file(sys.argv[1], default_timeout=300)
+start = time.perf_counter()
+at.run()
+cold = time.perf_counter() - start
+assert not at.exception, at.exception
+slider = at.sidebar.slider[0]
+rescore = []
+for step in (0.05, 0.10, 0.15):
+    slider.set_value(round(min(1.0, slider.value + step), 2))
+    start = time.perf_counter()
+    at.run()
+    rescore.append(time.perf_counter() - start)
+    assert not at.exception, at.exception
+print(json.dumps({"cold": cold, "rescore": rescore}))
+"""
+
+
+def bench_app() -> None:
+    """First run to first map and a weight change, under AppTest in a fresh process."""
+    result = subprocess.run(
+        [sys.executable, "-c", _APP_SCRIPT, str(ROOT / "app.py")],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    figures = json.loads(result.stdout.strip().splitlines()[-1])
+    region = _home_region(_source())
+    what = f"first run to first map ({region}, AppTest, fresh process)"
+    report("app_cold", what, figures["cold"])
+    report(
+        "app_rescore",
+        f"weight change -> new map ({region}, AppTest rerun)",
+        min(figures["rescore"]),
+    )
+
+
+def bench_cli() -> None:
+    """``plekwijzer --help`` against importing geopandas."""
+    script = Path(sys.executable).with_name("plekwijzer")
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "cli"]
+
+    def run(argv: list[str]) -> object:
+        return subprocess.run(argv, cwd=ROOT, check=True, capture_output=True)
+
+    fast, _ = timed(lambda: run([*command, "--help"]), repeat=5)
+    slow, _ = timed(lambda: run([sys.executable, "-c", "import geopandas"]), repeat=3)
+    report("cli_start", "plekwijzer --help (subprocess)", fast, slow)
+
+
+# --- national ---------------------------------------------------------------------------
+
+
+def synthetic_national(folder: Path, *, n: int, seed: int = 1) -> int:
+    """Write n SYNTHETIC candidates with tussenvoorziening features, one file per gemeente.
+
+    Points lie in the bounding box of their gemeente's buurten; each gemeente gets a share
+    of n in proportion to its inhabitants. Features are random. Returns the rows written.
+    """
+    import geopandas as gpd
+
+    from geo.neighbourhoods import neighbourhoods_from_cbs
+    from geo.settings import CRS_RD
+
+    buurten = neighbourhoods_from_cbs(_source())
+    shaped = buurten[buurten.geometry.notna()]
+    bounds = shaped.geometry.bounds.groupby(shaped["gemeentecode"]).agg(
+        {"minx": "min", "miny": "min", "maxx": "max", "maxy": "max"}
+    )
+    people = shaped.groupby("gemeentecode")["inhabitants"].sum().reindex(bounds.index)
+    rng = np.random.default_rng(seed)
+    counts = rng.multinomial(n, (people / people.sum()).to_numpy())
+    uses = np.array(["kantoor", "school", "zorg", "winkel", "bedrijf", "grond", "kerk", "woning"])
+    folder.mkdir(parents=True, exist_ok=True)
+    for code, k in zip(bounds.index, counts, strict=True):
+        if k == 0:
+            continue
+        box = bounds.loc[code]
+        frame = gpd.GeoDataFrame(
+            {
+                "id": np.char.add(f"{code}-", np.arange(k).astype(str)),
+                "gemeentecode": code,
+                "use": uses[rng.integers(0, len(uses), k)],
+                "floor_area_m2": np.round(np.exp(rng.normal(6.5, 0.9, k))),
+                "buurt_draagkracht": rng.uniform(0, 1, k),
+                "facilities_within_1000m": rng.poisson(1.0, k).astype(float),
+                "walk_to_bus_tram_stop_m": rng.exponential(520, k),
+                "walk_to_dagopvang_m": rng.exponential(2500, k),
+                "buurt_distance_to_supermarket_km": rng.exponential(0.9, k),
+                "buurt_distance_to_gp_km": rng.exponential(1.1, k),
+            },
+            geometry=gpd.points_from_xy(
+                rng.uniform(box["minx"], box["maxx"], k), rng.uniform(box["miny"], box["maxy"], k)
+            ),
+            crs=CRS_RD,
+        )
+        frame.to_parquet(folder / f"{code}.parquet", index=False)
+    return int(counts.sum())
+
+
+def bench_national(sizes: tuple[int, ...] = NATIONAL_SIZES) -> None:
+    """Partitioned screening on dask at each size; one-process baseline up to 1M, scaled."""
+    import geopandas as gpd
+    import pandas as pd
+
+    from criteria.profiles import load_profile
+    from criteria.screening import screen_dataset, screen_table
+
+    profile = load_profile("tussenvoorziening")
+    curve = []
+    with tempfile.TemporaryDirectory(prefix="plekwijzer-national-") as folder:
+        for n in sizes:
+            table = Path(folder) / f"national_{n}"
+            started = time.perf_counter()
+            synthetic_national(table, n=n)
+            made = time.perf_counter() - started
+            out = Path(folder) / f"screened_{n}"
+            result = screen_dataset(table, profile, out=out, top_n=10)
+            single = None
+            if n <= 1_000_000:
+                files = sorted(table.glob("*.parquet"))
+
+                def one_process(files: list[Path] = files, n: int = n) -> object:
+                    # The same work in one process: read, score, write GeoParquet.
+                    frame = pd.concat([gpd.read_parquet(f) for f in files], ignore_index=True)
+                    result = screen_table(frame, profile)
+                    result.to_parquet(Path(folder) / f"one_process_{n}.parquet", index=False)
+                    return result
+
+                single, _ = timed(one_process, repeat=1)
+            curve.append((n, result["seconds"], single))
+            print(
+                f"{'':<18} {n:>10,} candidates: dask {result['seconds']:7.2f} s "
+                f"({result['partitions']} partitions, {result['scheduler']}), one process "
+                f"{f'{single:7.2f} s' if single else '      -'}; table written in {made:.1f} s",
+                flush=True,
+            )
+            shutil.rmtree(out, ignore_errors=True)
+            shutil.rmtree(table, ignore_errors=True)
+    largest, dask_s, _ = curve[-1]
+    measured = [(n, s) for n, _, s in curve if s is not None]
+    base_n, base_s = measured[-1]
+    scaled = base_s * largest / base_n
+    report(
+        "national_10m" if largest == 10_000_000 else f"national_{largest}",
+        f"screening {largest:,} synthetic candidates on dask (baseline: one process, "
+        f"{base_n:,} rows x {largest // base_n})",
+        dask_s,
+        scaled,
+    )
+    for n, seconds, _ in curve:
+        print(f"CURVE national_screening {n} {seconds:.3f}", flush=True)
+
+
+GROUPS: dict[str, Callable[[], None]] = {
+    "map": bench_map,
+    "spread": bench_spread,
+    "app": bench_app,
+    "cli": bench_cli,
+    "national": bench_national,
+}
+
+
+def main(groups: list[str] | None = None) -> None:
+    """Run the chosen groups (all when None)."""
+    for name in groups or list(GROUPS):
+        GROUPS[name]()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:] or None)
