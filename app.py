@@ -624,7 +624,7 @@ def map_tab(
         )
         # Scoring and the map payloads, on the server; the browser draws in its own time.
         elapsed = time.perf_counter() - started
-        st.caption(f"Herberekend en kaart opgebouwd in {elapsed:.2f} s (server).")
+        st.caption(f"Herberekend en kaart opgebouwd in {nlformat.number(elapsed, decimals=2)} s (server).")
         if layer:
             legend(
                 mapview.legend_items(areas.attributes[layer], layer), mapview.CHOROPLETHS[layer][0]
@@ -860,15 +860,16 @@ def compare_tab(
             unit = units.loc[code]
             sites = run.table[run.table["gemeentecode"] == code]
             col.subheader(names[code])
-            col.metric("Inwoners", f"{unit['inhabitants']:,.0f}".replace(",", "."))
-            col.metric("Plaatsen per 10.000", f"{unit['per_10k']:.1f}")
+            col.metric("Inwoners", nlformat.integer(unit["inhabitants"]))
+            col.metric("Plaatsen per 10.000", nlformat.number(unit["per_10k"]))
+            surplus = nlformat.number(unit["surplus"], signed=True).replace("−", "-")
             col.metric(
                 "Plaatsen t.o.v. eerlijk deel",
-                f"{unit['places']:.0f}",
-                f"{unit['surplus']:+.1f} (eerlijk deel {unit['fair_share']:.1f})",
+                nlformat.integer(unit["places"]),
+                f"{surplus} (eerlijk deel {nlformat.number(unit['fair_share'])})",
                 delta_color="off",
             )
-            col.metric("Draagkracht", f"{unit['draagkracht']:.2f}")
+            col.metric("Draagkracht", nlformat.number(unit["draagkracht"], decimals=2))
             col.metric(
                 "Kandidaten geschikt / shortlist",
                 f"{int((~sites['excluded']).sum())} / {int(sites['shortlisted'].sum())}",
@@ -882,7 +883,13 @@ def compare_tab(
         st.columns(2), (("Huidige gewichten", run), ("Standaard profiel", default_run)), strict=True
     ):
         col.subheader(title)
-        col.caption(", ".join(f"{k} {v:.2f}" for k, v in scenario.scoring.weights.items()))
+        labels = scenario.profile.labels
+        col.caption(
+            ", ".join(
+                f"{labels.get(k, k)} {nlformat.percent(v)}"
+                for k, v in scenario.scoring.weights.items()
+            )
+        )
         short = scenario.shortlist
         col.dataframe(
             pd.DataFrame(
@@ -890,7 +897,7 @@ def compare_tab(
                     "rang": short["rank"].astype(int),
                     "id": short["id"],
                     "naam": short["name"],
-                    "score": short["score"].round(3),
+                    "score": [nlformat.number(s, decimals=3) for s in short["score"]],
                 }
             ),
             hide_index=True,
