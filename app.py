@@ -624,7 +624,8 @@ def map_tab(
         )
         # Scoring and the map payloads, on the server; the browser draws in its own time.
         elapsed = time.perf_counter() - started
-        st.caption(f"Herberekend en kaart opgebouwd in {nlformat.number(elapsed, decimals=2)} s (server).")
+        seconds = nlformat.number(elapsed, decimals=2)
+        st.caption(f"Herberekend en kaart opgebouwd in {seconds} s (server).")
         if layer:
             legend(
                 mapview.legend_items(areas.attributes[layer], layer), mapview.CHOROPLETHS[layer][0]

@@ -51,7 +51,11 @@ def naive_score(features: pd.DataFrame, profile_name: str) -> list[float]:
     """Baseline: a per-row Python loop applying linear transforms (no constraints)."""
     profile = load_profile(profile_name)
     weights = profile.weights
-    linear = [c for c in profile.criteria if c.transform["kind"] == "linear"]
+    linear = [
+        c
+        for c in profile.criteria
+        if c.transform["kind"] == "linear" and c.feature in features.columns
+    ]
     scores = []
     for _, row in features.iterrows():
         total = 0.0
