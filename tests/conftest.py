@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
 import geopandas as gpd
 import pytest
 from hypothesis import settings
@@ -75,3 +78,19 @@ def tiny_buurten() -> gpd.GeoDataFrame:
         crs=CRS_RD,
         index=["BU00010001", "BU00010002"],
     )
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """A headless Chromium (Debian's), for the browser tests; skipped when absent."""
+    from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, require_browser
+
+    require_browser()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()

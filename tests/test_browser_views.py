@@ -16,8 +16,6 @@ from typing import Any
 import pytest
 
 from tests.test_browser import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     map_frame,
     offline_page,
     require_browser,
@@ -74,19 +72,6 @@ def app(shared_source) -> Iterator[str]:
     require_browser()
     with running_app(env={"PLEKWIJZER_DATA": str(shared_source.path)}) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    require_browser()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 def _shots(tmp_path: Path) -> Path:
