@@ -98,7 +98,7 @@ def require_crs_match(
     if left.crs is None or right.crs is None or not left.crs.equals(right.crs):
         msg = (
             f"CRS mismatch: {left_name} is in {left.crs}, {right_name} is in {right.crs}. "
-            "Use `to_crs()` (or geo.projection) to bring both to EPSG:28992."
+            "Use `to_crs('EPSG:28992')` to bring both to RD New."
         )
         raise CRSError(msg)
 
