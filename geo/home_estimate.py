@@ -39,6 +39,8 @@ An estimate therefore never decides a hard rule: the criteria engine flags it in
 
 from __future__ import annotations
 
+import warnings
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -54,6 +56,12 @@ MAX_ESTIMATE_M = 1_000.0
 PERSONS_PER_HOME = 2.2
 #: Addresses per km² that each CBS stedelijkheid class stands for (its lower bound; 250 for 5).
 URBANITY_DENSITY_PER_KM2 = {1: 2_500.0, 2: 1_500.0, 3: 1_000.0, 4: 500.0, 5: 250.0}
+#: Above this many sites the disks are summed on a raster instead of cut out of every buurt:
+#: exact overlays cost about 0.5 ms a site (8 minutes for a million), the raster a few seconds.
+RASTER_ABOVE_SITES = 50_000
+#: Raster cell in metres (coarser when the area is large, to stay under RASTER_MAX_CELLS).
+RASTER_CELL_M = 25.0
+RASTER_MAX_CELLS = 16_000_000
 
 
 def home_density_per_km2(buurten: pd.DataFrame) -> pd.Series:
@@ -106,6 +114,8 @@ def expected_homes_within(
     density = density_per_km2[shaped].fillna(0.0).to_numpy()
     if len(polygons) == 0 or len(points) == 0:
         return out
+    if len(points) > RASTER_ABOVE_SITES:
+        return _expected_on_raster(points, polygons, density, radii_m)
     tree = shapely.STRtree(polygons)
     centres = points.to_numpy()
     for k, radius in enumerate(radii_m):
@@ -143,3 +153,47 @@ def median_nearest_m(expected: np.ndarray, *, radii_m: np.ndarray = RADII_M) -> 
     radius = lo_r + np.clip(np.nan_to_num(share, nan=1.0), 0.0, 1.0) * (hi_r - lo_r)
     estimate = np.minimum(radius * CLUSTERING_FACTOR, MAX_ESTIMATE_M)
     return np.where(any_reached, estimate, np.inf)
+
+
+def _expected_on_raster(
+    points: gpd.GeoSeries, polygons: np.ndarray, density: np.ndarray, radii_m: np.ndarray
+) -> np.ndarray:
+    """Return the expected homes within each radius, summed on a raster (large inputs).
+
+    The buurten's homes are spread over cells of :data:`RASTER_CELL_M` (or coarser), each
+    radius is a disk-shaped moving sum (FFT convolution) and every site reads its cell: the
+    same areal interpolation as the exact overlay, up to half a cell at the disk's edge.
+    """
+    from rasterio import features, transform
+    from scipy.signal import fftconvolve
+
+    reach = float(radii_m.max())
+    minx, miny, maxx, maxy = points.total_bounds
+    minx, miny, maxx, maxy = minx - reach, miny - reach, maxx + reach, maxy + reach
+    cell = max(RASTER_CELL_M, float(np.sqrt((maxx - minx) * (maxy - miny) / RASTER_MAX_CELLS)))
+    width, height = int(np.ceil((maxx - minx) / cell)), int(np.ceil((maxy - miny) / cell))
+    with warnings.catch_warnings():
+        # rasterio multiplies its affine transform with `*`, which affine 3 flags as pending
+        # deprecation: the library's own call, not ours.
+        warnings.simplefilter("ignore", PendingDeprecationWarning)
+        grid = features.rasterize(
+            zip(polygons, density * cell * cell / 1e6, strict=True),
+            out_shape=(height, width),
+            transform=transform.from_origin(minx, maxy, cell, cell),
+            fill=0.0,
+            dtype="float64",
+        )
+    xs, ys = points.x.to_numpy(), points.y.to_numpy()
+    cols = np.clip(((xs - minx) / cell).astype(int), 0, width - 1)
+    rows = np.clip(((maxy - ys) / cell).astype(int), 0, height - 1)
+    out = np.zeros((len(points), len(radii_m)))
+    for k, radius in enumerate(radii_m):
+        half = int(np.ceil(radius / cell))
+        offsets = np.arange(-half, half + 1) * cell
+        disk = (np.hypot(*np.meshgrid(offsets, offsets)) <= max(radius, cell / 2)).astype(float)
+        # The disk holds pi r² of area; a small disk on a coarse raster is one cell: scale.
+        disk *= np.pi * radius**2 / (disk.sum() * cell * cell)
+        summed = fftconvolve(grid, disk, mode="same")
+        out[:, k] = np.clip(summed[rows, cols], 0.0, None)
+    return out
+

@@ -306,3 +306,25 @@ def test_skaeve_huse_site_300_m_from_every_enschede_address(enschede):
     result = score_candidates(site, load_profile("skaeve_huse"))
     reasons = result["exclusion_reasons"].iloc[0]
     assert not any("afstand tot woningen" in r for r in reasons)
+
+
+def test_raster_estimate_for_large_inputs_matches_the_exact_overlay(shared_source):
+    from geo import home_estimate
+    from geo.neighbourhoods import neighbourhoods_from_cbs
+
+    buurten = neighbourhoods_from_cbs(shared_source, gemeenten=("GM0153",))
+    density = home_estimate.home_density_per_km2(buurten)
+    shaped = buurten.geometry.notna()
+    points = gpd.GeoSeries(
+        buurten.geometry[shaped].representative_point().to_numpy(), crs=buurten.crs
+    )
+    exact = home_estimate.expected_homes_within(points, buurten, density)
+    raster = home_estimate._expected_on_raster(
+        points,
+        buurten.geometry[shaped].to_numpy(),
+        density[shaped].fillna(0.0).to_numpy(),
+        home_estimate.RADII_M,
+    )
+    big = exact > 1
+    assert np.median(raster[big] / exact[big]) == pytest.approx(1.0, abs=0.03)
+    assert np.corrcoef(exact[:, 6], raster[:, 6])[0, 1] > 0.99  # within 250 m
