@@ -284,3 +284,17 @@ def test_coverage_runs_through_the_seam_into_the_report(demo_source):
     assert plan.summary_nl() in html
     for site in plan.result.sites:
         assert result.table.loc[site.id, "name"] in html
+
+
+def test_ctrl_c_exits_130_with_one_line(demo_source, tmp_path, monkeypatch, capsys):
+    import criteria.run
+
+    def interrupted(*_args, **_kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(criteria.run, "run_scenario", interrupted)
+    path = _write(_demo(demo_source), tmp_path / "s.scenario.json")
+    out = tmp_path / "x.geojson"
+    assert cli.main(["score", "--scenario", str(path), "--out", str(out)]) == 130
+    assert capsys.readouterr().err.strip().splitlines()[-1] == "plekwijzer: interrupted"
+    assert not out.exists()
