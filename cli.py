@@ -64,10 +64,11 @@ def _output(*suffixes: str) -> Any:
     return parse
 
 
-def _source(args: argparse.Namespace) -> Any:
+def _source(args: argparse.Namespace, data_dir: str | None = None) -> Any:
+    """Resolve and announce the data directory (a scenario's own, when it names one)."""
     from geo.datadir import resolve_data_dir
 
-    source = resolve_data_dir(args.data_dir)
+    source = resolve_data_dir(data_dir or args.data_dir)
     _say(source.describe())
     return source
 
@@ -213,7 +214,7 @@ def _cmd_score(args: argparse.Namespace) -> int:
     scenario = _scenario_from_args(args)
     if scenario.facilities is None and not scenario.use_defaults:
         _say("note: no --facilities register: criteria on existing facilities score as unknown")
-    _source(args)
+    _source(args, scenario.data_dir)
     result = run_scenario(scenario)
     _print_notes(result.data.notes)
     out: Path = args.out
@@ -349,7 +350,7 @@ def _cmd_cover(args: argparse.Namespace) -> int:
     )
     if scenario.facilities is None:
         _say(f"note: no --facilities register: no existing {scenario.profile} counts as cover")
-    _source(args)
+    _source(args, scenario.data_dir)
     result = run_scenario(scenario)
     _print_notes(result.data.notes)
     plan = result.coverage
@@ -392,7 +393,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
         data_dir=args.data_dir or scenario.data_dir,
         sensitivity=args.sensitivity or scenario.sensitivity,
     )
-    _source(args)
+    _source(args, scenario.data_dir)
     result = run_scenario(scenario)
     out = write_council_report(result, args.out)
     _say(f"report ({result.profile.title}, {result.region.title}) -> {out}")
