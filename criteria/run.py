@@ -28,7 +28,7 @@ from geo.export import GeoJSONStream, geojson_dict
 from geo.facilities import facilities_from_sites
 from geo.regions import Region, resolve_region
 from geo.settings import DEFAULT_PLACES
-from geo.spread_report import scenario_report, units_for_level
+from geo.spread_report import scenario_report, spread_report, units_for_level
 from geo.workspace import RegionData, load_region_data
 
 if TYPE_CHECKING:
@@ -452,14 +452,17 @@ def spread_comparison(
         if len(scoring.shortlist)
         else data.facilities.iloc[:0]
     )
-    return scenario_report(
-        data.buurten,
-        data.facilities,
-        new,
-        level=level,
-        facility_type=facility_type,
-        published=data.published,
-    )
+    options: dict[str, Any] = {
+        "level": level,
+        "facility_type": facility_type,
+        "published": data.published,
+    }
+    key = (level, facility_type)
+    if key not in data.spread_memo:
+        # The existing register's spread does not change with weights or the shortlist.
+        data.spread_memo[key] = spread_report(data.buurten, data.facilities, **options)
+    before = data.spread_memo[key]
+    return scenario_report(data.buurten, data.facilities, new, before=before, **options)
 
 
 def load_scenario_data(scenario: Scenario, *, source: DataSource | None = None) -> RegionData:

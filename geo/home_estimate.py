@@ -196,4 +196,3 @@ def _expected_on_raster(
         summed = fftconvolve(grid, disk, mode="same")
         out[:, k] = np.clip(summed[rows, cols], 0.0, None)
     return out
-

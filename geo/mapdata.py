@@ -330,9 +330,7 @@ class AreaShapes:
         }
 
 
-def _tooltips(
-    frame: pd.DataFrame, name_column: str, columns: Mapping[str, str]
-) -> list[str]:
+def _tooltips(frame: pd.DataFrame, name_column: str, columns: Mapping[str, str]) -> list[str]:
     from html import escape
 
     lines = [f"<b>{escape(str(v))}</b>" for v in frame[name_column]]

@@ -146,9 +146,25 @@ def scenario_report(
     buurten: gpd.GeoDataFrame,
     facilities: gpd.GeoDataFrame,
     new_facilities: gpd.GeoDataFrame,
+    *,
+    before: dict[str, Any] | None = None,
     **options: Any,
 ) -> dict[str, Any]:
     """Spread before, after adding ``new_facilities``, and the change in every number.
+
+    Parameters
+    ----------
+    buurten
+        Buurten with ``draagkracht``.
+    facilities
+        The existing register.
+    new_facilities
+        The facilities added (e.g. a shortlist, :func:`geo.facilities.facilities_from_sites`).
+    before
+        The :func:`spread_report` of ``facilities`` with the same options, when the caller
+        already has it (it does not change with the shortlist); computed otherwise.
+    **options
+        As for :func:`spread_report`.
 
     Returns
     -------
@@ -157,7 +173,8 @@ def scenario_report(
         the new facilities) and ``"delta"`` (:func:`geo.spread.compare_scenarios` of indices,
         units and access).
     """
-    before = spread_report(buurten, facilities, **options)
+    if before is None:
+        before = spread_report(buurten, facilities, **options)
     combined = gpd.GeoDataFrame(pd.concat([facilities, new_facilities]), crs=facilities.crs)
     after = spread_report(buurten, combined, **options)
     keys = ("indices", "units", "access")
