@@ -26,7 +26,7 @@ import streamlit.components.v1 as components
 from streamlit_folium import st_folium
 
 from criteria.profiles import Profile, list_profiles, load_profile
-from criteria.run import ScenarioResult, run_scenario
+from criteria.run import Prepared, ScenarioResult, prepare, prepare_key
 from criteria.scenario import CoverageOptions, Scenario, ShortlistOptions
 from criteria.weights import MAX_CONSISTENCY_RATIO, ahp_weights
 from geo import mapdata, mapview, nlformat, presentation
@@ -156,12 +156,24 @@ def unit_shapes(source: DataSource, region: Region, level: str, *uploads: Upload
     )
 
 
+@st.cache_resource(show_spinner="Voorbereiden…", max_entries=16)
+def prepared_stage(
+    key: Scenario, source: DataSource, region: Region, *uploads: Upload | None
+) -> Prepared:
+    """Stage 1 of a scenario (criteria matrix, spread before), once per everything but weights.
+
+    ``key`` is :func:`criteria.run.prepare_key` of the scenario: weights, shortlist options,
+    sensitivity and coverage are not part of it, so moving a slider reuses the stage.
+    """
+    return prepare(key, region_data(source, region, *uploads)["data"])
+
+
 @st.cache_resource(show_spinner="Berekenen…", max_entries=64)
 def scenario_result(
     scenario: Scenario, source: DataSource, region: Region, *uploads: Upload | None
 ) -> ScenarioResult:
-    """Run a scenario on the cached region; shared between sessions, never mutated."""
-    return run_scenario(scenario, data=region_data(source, region, *uploads)["data"])
+    """Weigh and decide a scenario on its prepared stage; shared between sessions, never mutated."""
+    return prepared_stage(prepare_key(scenario), source, region, *uploads).run(scenario)
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)

@@ -19,14 +19,15 @@ from threadpoolctl import threadpool_limits
 
 from criteria.matrix import CriteriaMatrix, build_matrix, rank_order
 from criteria.profiles import Profile
+from criteria.scoring import ScoreResult
 
 # Weight vectors are scored in chunks of at most this many site × draw cells: each temporary
 # score or rank block (~8 bytes a cell, 512 kB) then stays in the CPU cache, which measured
 # faster here than large blocks, and memory stays bounded whatever the number of sites.
 CHUNK_CELLS = 65_536
 
-#: A feature table, or a criteria matrix built from one.
-Candidates: TypeAlias = pd.DataFrame | CriteriaMatrix
+#: A feature table, a criteria matrix built from one, or a weighing of that matrix.
+Candidates: TypeAlias = pd.DataFrame | CriteriaMatrix | ScoreResult
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,8 @@ class Eligible:
 def prepare(
     features: Candidates, profile: Profile | None, weights: Mapping[str, float] | pd.Series | None
 ) -> Eligible:
+    if isinstance(features, ScoreResult):
+        return Eligible(matrix=features.matrix, weights=features.weights.to_numpy())
     if isinstance(features, CriteriaMatrix):
         matrix = features
     elif profile is None:

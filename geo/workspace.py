@@ -12,7 +12,6 @@ import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import geopandas as gpd
 import pandas as pd
@@ -74,11 +73,6 @@ class RegionData:
     inputs: dict[str, str] = field(default_factory=dict)
     published: pd.DataFrame | None = None
     notes: list[str] = field(default_factory=list)
-    #: Spread reports of the existing register by (level, facility type): they do not change
-    #: with weights or shortlist, so a rerun reuses them (a memo, not state; not copied).
-    spread_memo: dict[tuple[str, str | None], dict[str, Any]] = field(
-        default_factory=dict, init=False, compare=False, repr=False
-    )
 
 
 def default_inputs(region: Region, source: DataSource) -> dict[str, Path | None]:

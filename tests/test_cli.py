@@ -27,7 +27,8 @@ from pyproj import Transformer
 
 import cli
 from criteria.profiles import list_profiles, load_profile, profile_from_dict
-from criteria.run import EXPORT_PROPERTIES, ShortlistOptions, run_scoring
+from criteria.run import EXPORT_PROPERTIES, ShortlistOptions, run_scenario
+from criteria.scenario import Scenario
 from geo.datadir import DataSource
 from geo.datasets.demo import DEMO_CANDIDATES, DEMO_FACILITIES
 from geo.datasets.illustrative import illustrative_paths
@@ -310,11 +311,16 @@ def test_score_is_reproducible_from_the_scenario(scored: Scored):
         use_defaults=False,
     )
     options = {k: v for k, v in scenario["shortlist"].items() if k != "ids"}
-    run = run_scoring(
-        data.features,
-        profile_from_dict(scenario["profile"]),
-        options=ShortlistOptions(**options),
-    )
+    spec = json.dumps(profile_from_dict(scenario["profile"]).to_dict())
+    run = run_scenario(
+        Scenario(
+            profile=scenario["profile"]["name"],
+            region=scenario["region"]["name"],
+            shortlist=ShortlistOptions(**options),
+            profile_spec=spec,
+        ),
+        data=data,
+    ).scoring
     exported = {p["id"]: p["score"] for p in scored.properties}
     rescored = dict(zip(run.table["id"], run.table["score"].astype(float), strict=True))
     assert rescored == exported

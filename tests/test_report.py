@@ -19,7 +19,8 @@ import pytest
 from pypdf import PdfReader
 
 from criteria.profiles import load_profile
-from criteria.run import run_scoring
+from criteria.run import run_scenario
+from criteria.scenario import Scenario
 from geo import nlformat
 from geo._errors import PlekwijzerInputError
 from geo.datasets.demo import DEMO_CANDIDATES, DEMO_FACILITIES
@@ -199,7 +200,7 @@ def demo_input(demo_source) -> ReportInput:
     region = resolve_region("demo")
     data = load_region_data(region, demo_source)
     profile = load_profile("noaberhuuske")
-    run = run_scoring(data.features, profile)
+    run = run_scenario(Scenario(profile=profile.name, region="demo"), data=data).scoring
     new = facilities_from_sites(run.shortlist, facility_type=profile.name, buurten=data.buurten)
     spread = scenario_report(data.buurten, data.facilities, new, level="gemeente")
     return ReportInput(

@@ -298,3 +298,50 @@ def test_ctrl_c_exits_130_with_one_line(demo_source, tmp_path, monkeypatch, caps
     assert cli.main(["score", "--scenario", str(path), "--out", str(out)]) == 130
     assert capsys.readouterr().err.strip().splitlines()[-1] == "plekwijzer: interrupted"
     assert not out.exists()
+
+
+# --- one door: prepare once, run per weighing --------------------------------------------------
+
+
+def test_prepared_run_equals_run_scenario_for_any_weights(demo_source):
+    from criteria.run import prepare
+
+    base = _demo(demo_source, profile="tussenvoorziening", sensitivity=30)
+    prepared = prepare(base)
+    for weights in ((), (("ov_access", 0.6),), (("draagkracht", 0.0), ("ov_access", 0.1))):
+        scenario = base.replace(weights=weights, shortlist=ShortlistOptions(top_n=4))
+        again = prepared.run(scenario)
+        fresh = run_scenario(scenario)
+        assert again.table.drop(columns="geometry").equals(fresh.table.drop(columns="geometry"))
+        assert again.scoring.weights == fresh.scoring.weights
+        assert again.spread["indices"] == fresh.spread["indices"]
+        assert again.sensitivity == fresh.sensitivity
+        assert again.prepared is prepared
+
+
+def test_prepared_refuses_another_profile_or_rule(demo_source):
+    from criteria.run import prepare
+
+    prepared = prepare(_demo(demo_source))
+    for other in (
+        _demo(demo_source, profile="skaeve_huse"),
+        _demo(demo_source, constraint_values=(("room_for_a_cabin", (10.0, 5.0)),)),
+    ):
+        with pytest.raises(ValueError, match="belongs to another scenario"):
+            prepared.run(other)
+
+
+def test_nothing_mutable_in_the_region_data_or_the_result(demo_source):
+    import dataclasses
+
+    from criteria.run import prepare
+    from geo.workspace import RegionData
+
+    assert "spread_memo" not in {f.name for f in dataclasses.fields(RegionData)}
+    prepared = prepare(_demo(demo_source))
+    result = prepared.run(_demo(demo_source))
+    # Another level is computed through the prepared stage, its 'before' part once.
+    wijk = result.spread_at("wijk")
+    assert result.spread_at("wijk")["indices"] == wijk["indices"]
+    assert prepared.spreads.before("wijk") is prepared.spreads.before("wijk")
+    assert not [f.name for f in dataclasses.fields(result) if f.name.startswith("_")]
