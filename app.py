@@ -679,18 +679,18 @@ def shortlist_tab(
         f"plaatsen per 10.000 over gemeenten: nu {before}, met deze shortlist {after}."
     )
     if run.sensitivity is not None:
-        mc = run.sensitivity["monte_carlo"]
+        mc = run.sensitivity.monte_carlo
         text = (
-            f"Robuustheid ({mc['n']} gewichtstrekkingen, ±20%): de nummer 1 blijft eerste in "
-            f"{nlformat.percent(mc['top_site_share'])} van de trekkingen; gemiddelde "
-            f"rangcorrelatie {nlformat.number(mc['mean_spearman'], decimals=2)}."
+            f"Robuustheid ({mc.n} gewichtstrekkingen, ±20%): de nummer 1 blijft eerste in "
+            f"{nlformat.percent(mc.top_site_share)} van de trekkingen; gemiddelde "
+            f"rangcorrelatie {nlformat.number(mc.mean_spearman, decimals=2)}."
         )
-        if flip := run.sensitivity["smallest_flip"]["smallest"]:
-            label = run.profile.labels.get(flip["criterion"], flip["criterion"])
+        if (flip := run.sensitivity.smallest_flip.smallest) is not None:
+            label = run.profile.labels.get(flip.criterion, flip.criterion)
             text += (
                 f" Kleinste gewichtswijziging die de nummer 1 verdringt: {label} van "
-                f"{nlformat.number(flip['weight'], decimals=2)} naar "
-                f"{nlformat.number(flip['critical_weight'], decimals=2)}."
+                f"{nlformat.number(flip.weight, decimals=2)} naar "
+                f"{nlformat.number(flip.critical_weight, decimals=2)}."
             )
         st.info(text)
     cols = st.columns(3)

@@ -225,7 +225,7 @@ def _cmd_score(args: argparse.Namespace) -> int:
         out.with_name(out.stem + ".scenario.json"): result.scenario_file(),
     }
     if result.sensitivity is not None:
-        files[out.with_name(out.stem + ".sensitivity.json")] = result.sensitivity
+        files[out.with_name(out.stem + ".sensitivity.json")] = result.sensitivity.to_dict()
     write_export_pair(files)
     if result.sensitivity is not None:
         _print_sensitivity(result.sensitivity)
@@ -255,27 +255,27 @@ def _print_notes(notes: Sequence[str]) -> None:
         _say(f"note: {note}")
 
 
-def _print_sensitivity(report: dict) -> None:
-    mc = report["monte_carlo"]
+def _print_sensitivity(report: Any) -> None:
+    mc = report.monte_carlo
     _say(
-        f"sensitivity ({mc['n']} weight draws, ±{mc['spread']:.0%}): top site "
-        f"{mc['top_site']} stays first in {mc['top_site_share']:.0%}, mean rank correlation "
-        f"{mc['mean_spearman']:.2f}"
+        f"sensitivity ({mc.n} weight draws, ±{mc.spread:.0%}): top site "
+        f"{mc.top_site} stays first in {mc.top_site_share:.0%}, mean rank correlation "
+        f"{mc.mean_spearman:.2f}"
     )
-    flip = report["smallest_flip"]["smallest"]
-    if flip:
+    flip = report.smallest_flip.smallest
+    if flip is not None:
         _say(
-            f"smallest single-weight change that flips the top site: {flip['criterion']} "
-            f"{flip['weight']:.3f} -> {flip['critical_weight']:.3f} "
-            f"(new top {flip['new_top_site']})"
+            f"smallest single-weight change that flips the top site: {flip.criterion} "
+            f"{flip.weight:.3f} -> {flip.critical_weight:.3f} (new top {flip.new_top_site})"
         )
 
 
 def _cmd_spread(args: argparse.Namespace) -> int:
+    from criteria.run import SpreadCache
     from geo.export import write_json_atomic, write_text_atomic
     from geo.facilities import facilities_from_shortlist
     from geo.regions import resolve_region
-    from geo.spread_report import report_to_json, scenario_report, spread_report
+    from geo.spread_report import report_to_json
     from geo.workspace import load_region_data
 
     source = _source(args)
@@ -284,22 +284,21 @@ def _cmd_spread(args: argparse.Namespace) -> int:
         region, source, facilities_path=args.facilities, use_defaults=False, with_candidates=False
     )
     _print_notes(data.notes)
-    options = {
-        "level": args.level,
-        "facility_type": args.type,
-        "fair_share_correction": args.fair_share_correction,
-        "published": data.published,
-    }
+    # The same spread definitions a scored scenario uses (criteria.run).
+    spreads = SpreadCache(data)
+    options = {"fair_share_correction": args.fair_share_correction}
     if args.scenario:
         new = facilities_from_shortlist(args.scenario, buurten=data.buurten)
-        report = scenario_report(data.buurten, data.facilities, new, **options)
+        report = spreads.after(new, args.level, args.type, **options)
     else:
-        report = spread_report(data.buurten, data.facilities, **options)
-    report["region"] = region.name
-    report["data"] = {
-        "data_dir": str(source.path),
-        "synthetic": source.synthetic,
-        "facilities": str(args.facilities),
+        report = spreads.before(args.level, args.type, **options)
+    report = report | {
+        "region": region.name,
+        "data": {
+            "data_dir": str(source.path),
+            "synthetic": source.synthetic,
+            "facilities": str(args.facilities),
+        },
     }
     out: Path = args.out
     if out.suffix.lower() == ".json":

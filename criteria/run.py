@@ -47,6 +47,7 @@ from geo.workspace import RegionData, load_region_data
 
 if TYPE_CHECKING:
     from criteria.coverage_plan import CoveragePlan
+    from criteria.sensitivity import SensitivityReport
 
 __all__ = [
     "EXPORT_PROPERTIES",
@@ -241,7 +242,7 @@ class ScenarioResult:
     scoring: ScoringRun
     spread: dict[str, Any]
     prepared: Prepared = field(compare=False, repr=False)
-    sensitivity: dict[str, Any] | None = None
+    sensitivity: SensitivityReport | None = None
     coverage: CoveragePlan | None = None
     inputs: Mapping[str, str] = field(default_factory=dict)
 
@@ -430,10 +431,16 @@ class SpreadCache:
 
     def __init__(self, data: RegionData) -> None:
         self._data = data
-        self._reports: dict[tuple[str, str | None], dict[str, Any]] = {}
+        self._reports: dict[tuple[str, str | None, float], dict[str, Any]] = {}
         self._lock = threading.Lock()
 
-    def before(self, level: str, facility_type: str | None = None) -> dict[str, Any]:
+    def before(
+        self,
+        level: str,
+        facility_type: str | None = None,
+        *,
+        fair_share_correction: float = 0.0,
+    ) -> dict[str, Any]:
         """Return the :func:`geo.spread_report.spread_report` of the existing register.
 
         Parameters
@@ -442,12 +449,14 @@ class SpreadCache:
             ``gemeente``, ``wijk`` or ``buurt``.
         facility_type
             One type, or None for all.
+        fair_share_correction
+            Draagkracht correction of the fair share, 0..1.
 
         Returns
         -------
         dict
         """
-        key = (level, facility_type)
+        key = (level, facility_type, fair_share_correction)
         with self._lock:
             if key not in self._reports:
                 data = self._data
@@ -456,9 +465,44 @@ class SpreadCache:
                     data.facilities,
                     level=level,
                     facility_type=facility_type,
+                    fair_share_correction=fair_share_correction,
                     published=data.published,
                 )
             return self._reports[key]
+
+    def after(
+        self,
+        new: gpd.GeoDataFrame,
+        level: str,
+        facility_type: str | None = None,
+        *,
+        fair_share_correction: float = 0.0,
+    ) -> dict[str, Any]:
+        """Return the spread before and after adding ``new`` facilities (one definition).
+
+        Parameters
+        ----------
+        new
+            Facilities added (e.g. a shortlist, :func:`geo.facilities.facilities_from_sites`).
+        level, facility_type, fair_share_correction
+            As for :meth:`before`.
+
+        Returns
+        -------
+        dict
+            :func:`geo.spread_report.scenario_report`.
+        """
+        data = self._data
+        return scenario_report(
+            data.buurten,
+            data.facilities,
+            new,
+            before=self.before(level, facility_type, fair_share_correction=fair_share_correction),
+            level=level,
+            facility_type=facility_type,
+            fair_share_correction=fair_share_correction,
+            published=data.published,
+        )
 
 
 @dataclass(frozen=True, eq=False)
@@ -601,15 +645,7 @@ class Prepared:
             if len(scoring.shortlist)
             else data.facilities.iloc[:0]
         )
-        return scenario_report(
-            data.buurten,
-            data.facilities,
-            new,
-            before=self.spreads.before(level, facility_type),
-            level=level,
-            facility_type=facility_type,
-            published=data.published,
-        )
+        return self.spreads.after(new, level, facility_type)
 
     def cover(self, scoring: ScoringRun, options: CoverageOptions) -> CoveragePlan:
         """Plan new sites of the profile's type so that inhabited buurten have one in reach.
@@ -658,7 +694,7 @@ class Prepared:
                 scoring.scores, n=scenario.sensitivity, top_n=scenario.shortlist.top_n
             )
             # Stability: the share of weight draws (±20 %) in which a site stays in the top N.
-            shares = {s["id"]: s["share_in_top_n"] for s in sensitivity["monte_carlo"]["sites"]}
+            shares = sensitivity.stability()
             table = scoring.table
             table["stability"] = table["id"].map(shares).fillna(0.0).where(~table["excluded"])
         coverage = None

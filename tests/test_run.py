@@ -315,7 +315,7 @@ def test_prepared_run_equals_run_scenario_for_any_weights(demo_source):
         assert again.table.drop(columns="geometry").equals(fresh.table.drop(columns="geometry"))
         assert again.scoring.weights == fresh.scoring.weights
         assert again.spread["indices"] == fresh.spread["indices"]
-        assert again.sensitivity == fresh.sensitivity
+        assert again.sensitivity.to_dict() == fresh.sensitivity.to_dict()
         assert again.prepared is prepared
 
 

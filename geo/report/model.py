@@ -20,6 +20,7 @@ from geo.paths import BUS_TRAM_STOPS, KWB_BUURT_GEOMETRY, KWB_TABLE, PROJECT_ROO
 
 if TYPE_CHECKING:  # geo never imports criteria at run time (criteria depends on geo)
     from criteria.profiles import Profile
+    from criteria.sensitivity import SensitivityReport
 
 
 @dataclass(frozen=True)
@@ -81,7 +82,7 @@ class ReportInput:
         How the shortlist was picked (``top_n``, ``min_spacing_m``, ``max_per_buurt``,
         ``max_per_gemeente``, ``evenness_weight``).
     sensitivity
-        :func:`criteria.sensitivity.sensitivity_report` output, if it was run.
+        :func:`criteria.sensitivity.sensitivity_report`'s result, if it was run.
     coverage
         A coverage plan (:class:`criteria.coverage_plan.CoveragePlan`: ``result`` and
         ``summary_nl()``), if one was asked for.
@@ -99,7 +100,7 @@ class ReportInput:
     sources: Sequence[SourceNote] = ()
     illustrative: Sequence[str] = ()
     shortlist_options: Mapping[str, Any] = field(default_factory=dict)
-    sensitivity: Mapping[str, Any] | None = None
+    sensitivity: SensitivityReport | None = None
     coverage: Any | None = None
     created: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
 
