@@ -25,9 +25,12 @@ import streamlit as st
 import streamlit.components.v1 as components
 from streamlit_folium import st_folium
 
+from criteria.limits import MAX_SENSITIVITY
 from criteria.profiles import Profile, list_profiles, load_profile
 from criteria.run import Prepared, ScenarioResult, prepare, prepare_key
 from criteria.scenario import CoverageOptions, Scenario, ShortlistOptions
+from criteria.scenario_file import scenario_from_bytes
+from criteria.scenario_inputs import UploadRef, expected_uploads
 from criteria.weights import MAX_CONSISTENCY_RATIO, ahp_weights
 from geo import mapdata, mapview, nlformat, presentation
 from geo._errors import PlekwijzerError
@@ -91,7 +94,7 @@ def upload_label(upload: Upload | None) -> str | None:
     """Name an upload in the scenario by file name and content hash, never by a path."""
     if upload is None:
         return None
-    return f"upload:{upload[0]}#sha256:{hashlib.sha256(upload[1]).hexdigest()[:16]}"
+    return UploadRef(upload[0], hashlib.sha256(upload[1]).hexdigest()).label
 
 
 @contextmanager
@@ -186,37 +189,89 @@ def report_pdf(
     return council_pdf(scenario_result(scenario, source, region, *uploads))
 
 
+#: Uploads the app reads, in the order of ``region_data``'s arguments, and their labels.
+UPLOAD_INPUTS = {
+    "candidates": "Kandidatenlijst (vastgoed)",
+    "facilities": "Register voorzieningen",
+    "roads": "Wegen (OSM, voor loopafstanden)",
+    "dwellings": "Adrespunten (BAG, voor gemeten afstand tot woningen)",
+}
+
+
+def _in_app_range(field: str, value: float, low: float, high: float) -> float:
+    """Refuse a scenario value the app's control cannot show (the CLI runs it)."""
+    if not low <= value <= high:
+        msg = (
+            f"veld {field}: {nlformat.number(value)} past niet in de app "
+            f"({nlformat.number(low)} tot {nlformat.number(high)}); draai dit scenario met "
+            "plekwijzer score --scenario"
+        )
+        raise PlekwijzerError(msg)
+    return value
+
+
 def restore(scenario: Scenario, source: DataSource) -> None:
-    """Set every control from an opened scenario (before the controls are drawn)."""
+    """Set every control from an opened scenario (before the controls are drawn).
+
+    Every value is applied exactly or the scenario is refused with one line naming the
+    field: a profile the app does not ship, or a value outside a control's range.
+    """
+    if scenario.profile_spec is not None or scenario.profile not in list_profiles():
+        msg = (
+            f"veld profile: de app kent alleen de meegeleverde profielen, niet "
+            f"{scenario.profile!r} zoals het scenario het vastlegt; draai het met "
+            "plekwijzer score --scenario"
+        )
+        raise PlekwijzerError(msg)
+    profile = load_profile(scenario.profile)
+    options = scenario.shortlist
+    values = {
+        "top_n": _in_app_range("shortlist.top_n", options.top_n, 1, 100),
+        "spacing": _in_app_range("shortlist.min_spacing_m", options.min_spacing_m, 0, 20_000),
+        "per_buurt": _in_app_range("shortlist.max_per_buurt", options.max_per_buurt or 0, 0, 50),
+        "per_gemeente": _in_app_range(
+            "shortlist.max_per_gemeente", options.max_per_gemeente or 0, 0, 50
+        ),
+        "evenness": options.evenness_weight,
+        "sensitivity": scenario.sensitivity,
+    }
+    if values["spacing"] != int(values["spacing"]):
+        msg = "veld shortlist.min_spacing_m: de app neemt hele meters; draai het met de CLI"
+        raise PlekwijzerError(msg)
+    overrides = dict(scenario.weights)
+    for name, weight in overrides.items():
+        _in_app_range(f"weights.{name}", weight, 0, 1)
     state = st.session_state
     if scenario.region is not None:
         state["region_mode"], state["region"] = "Voorinstelling", scenario.region
     else:
         state["region_mode"], state["gemeenten"] = "Eigen keuze gemeenten", list(scenario.gemeenten)
-    profile = load_profile(scenario.profile)
     state["profile"] = profile.name
-    weights = profile.weights.to_dict() | dict(scenario.weights)
-    for name, weight in weights.items():
-        state[f"w_{profile.name}_{name}"] = round(float(weight), 2)
+    for name, weight in profile.weights.items():
+        # A weight the scenario sets is shown exactly; the others as the sliders start.
+        exact = overrides.get(name)
+        state[f"w_{profile.name}_{name}"] = float(exact if exact is not None else round(weight, 2))
     for i, constraint in enumerate(profile.constraints):
-        values = dict(scenario.constraint_values).get(constraint.name)
+        rule = dict(scenario.constraint_values).get(constraint.name)
         for j, clause in enumerate(constraint.clauses):
-            value = clause.value if values is None else values[j]
+            value = clause.value if rule is None else rule[j]
             state[f"c_{profile.name}_{i}_{j}"] = (
                 list(value) if isinstance(value, tuple | list) else float(value)
             )
-    options = scenario.shortlist
-    state["top_n"], state["spacing"] = options.top_n, int(options.min_spacing_m)
-    state["per_buurt"], state["per_gemeente"] = (
-        options.max_per_buurt or 0,
-        options.max_per_gemeente or 0,
-    )
-    state["evenness"] = options.evenness_weight
-    state["sensitivity"] = scenario.sensitivity
-    if scenario.candidates or scenario.facilities:
+    state.update({key: int(v) if key != "evenness" else v for key, v in values.items()})
+    state["_expected_uploads"] = {
+        option: ref for option, ref in expected_uploads(scenario).items() if option in UPLOAD_INPUTS
+    }
+    if state["_expected_uploads"]:
+        named = ", ".join(ref.file for ref in state["_expected_uploads"].values())
         state["_restore_note"] = (
-            "Het scenario gebruikte eigen bestanden; upload dezelfde kandidatenlijst en "
-            "hetzelfde register onder 'Eigen bestanden'."
+            f"Het scenario gebruikte eigen bestanden ({named}); upload dezelfde bestanden onder "
+            "'Eigen bestanden'."
+        )
+    elif any(getattr(scenario, option) for option in UPLOAD_INPUTS):
+        state["_restore_note"] = (
+            "Het scenario gebruikte eigen bestanden op de computer waar het draaide; upload "
+            "ze onder 'Eigen bestanden'."
         )
     if source.synthetic and scenario.region not in (None, "demo"):
         state["_restore_note"] = "Dit scenario hoort bij echte data; de app draait op de demo."
@@ -232,12 +287,39 @@ def open_scenario(source: DataSource) -> None:
         return
     st.session_state["_restored"] = digest
     try:
-        scenario = Scenario.from_dict(json.loads(upload.getvalue()), source=upload.name)
-        restore(scenario, source)
-    except (PlekwijzerError, json.JSONDecodeError, UnicodeDecodeError) as exc:
-        st.sidebar.error(f"{upload.name}: geen bruikbaar scenario ({exc})")
+        # Bounded like the CLI: size, depth, BOM, NaN, unknown fields, newer layouts.
+        opened = scenario_from_bytes(upload.getvalue(), source=Path(upload.name).name)
+        restore(opened.scenario, source)
+    except PlekwijzerError as exc:
+        st.sidebar.error(f"Geen bruikbaar scenario: {exc}")
         return
     st.rerun()
+
+
+def upload_label_for(option: str) -> str:
+    """Return an upload control's label, naming the file an opened scenario asks for."""
+    ref = st.session_state.get("_expected_uploads", {}).get(option)
+    label = UPLOAD_INPUTS[option]
+    return label if ref is None else f"{label} — het scenario vraagt: {ref.file}"
+
+
+def check_uploads(uploads: Uploads) -> None:
+    """Compare uploads with the files an opened scenario used (sha256); stop on a mismatch."""
+    expected = st.session_state.get("_expected_uploads", {})
+    for option, upload in zip(UPLOAD_INPUTS, uploads, strict=False):
+        ref = expected.get(option)
+        if ref is None or upload is None:
+            continue
+        if not ref.matches(hashlib.sha256(upload[1]).hexdigest()):
+            st.error(
+                f"{upload[0]} is niet hetzelfde bestand als {ref.file} in het scenario (de "
+                "sha256-controle verschilt). Upload het bestand van het scenario, of kies "
+                "'Ander bestand gebruiken'."
+            )
+            if st.button("Ander bestand gebruiken", key=f"forget_{option}"):
+                expected.pop(option)
+                st.rerun()
+            st.stop()
 
 
 def pick_region(source: DataSource) -> Region:
@@ -468,16 +550,16 @@ def main() -> None:
     profile_name = st.sidebar.selectbox(
         "Voorziening (profiel)", list(titles), format_func=titles.get, key="profile"
     )
-    with st.sidebar.expander("Eigen bestanden"):
+    with st.sidebar.expander(
+        "Eigen bestanden", expanded=bool(st.session_state.get("_expected_uploads"))
+    ):
         types = ["csv", "geojson", "json", "gpkg"]
-        cand_file = st.file_uploader("Kandidatenlijst (vastgoed)", types, key="up_cand")
-        fac_file = st.file_uploader("Register voorzieningen", types, key="up_fac")
+        cand_file = st.file_uploader(upload_label_for("candidates"), types, key="up_cand")
+        fac_file = st.file_uploader(upload_label_for("facilities"), types, key="up_fac")
         roads_file = st.file_uploader(
-            "Wegen (OSM, voor loopafstanden)", ["gpkg", "geojson", "osm"], key="up_roads"
+            upload_label_for("roads"), ["gpkg", "geojson", "osm"], key="up_roads"
         )
-        dwellings_file = st.file_uploader(
-            "Adrespunten (BAG, voor gemeten afstand tot woningen)", types, key="up_dwell"
-        )
+        dwellings_file = st.file_uploader(upload_label_for("dwellings"), types, key="up_dwell")
     header = st.container()  # title and summary, filled once the scenario has run
     tab_map, tab_short, tab_spread, tab_reach, tab_compare = st.tabs(
         ["Kaart", "Shortlist", "Spreiding", "Bereik", "Vergelijken"]
@@ -486,6 +568,7 @@ def main() -> None:
     started = time.perf_counter()
     try:
         uploads = tuple(read_upload(f) for f in (cand_file, fac_file, roads_file, dwellings_file))
+        check_uploads(uploads)
         loaded = region_data(source, region, *uploads)
         overrides = tune_profile(load_profile(profile_name), loaded["data"].features)
         scenario = Scenario(
@@ -497,7 +580,7 @@ def main() -> None:
                 options_box.number_input(
                     "Robuustheid: aantal gewichtstrekkingen (0 = uit)",
                     0,
-                    5000,
+                    MAX_SENSITIVITY,
                     0,
                     250,
                     key="sensitivity",

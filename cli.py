@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
+from criteria import limits
+from criteria.limits import NumberRange
 from geo._errors import PlekwijzerError, PlekwijzerInputError
 
 LEVELS = ("gemeente", "wijk", "buurt")
@@ -32,15 +33,17 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"plekwijzer: error: {message} (see {self.prog} --help)\n")
 
 
-def _number(kind: type, *, low: float, high: float = math.inf, what: str) -> Any:
+def _number(allowed: NumberRange) -> Any:
+    """Parse an option within the range a scenario file allows for the same field."""
+
     def parse(text: str) -> Any:
         try:
-            value = kind(text)
+            value = (int if allowed.whole else float)(text)
         except ValueError:
             value = None
-        if value is None or not (low <= value <= high):
-            upper = "" if high == math.inf else f" and ≤ {high:g}"
-            msg = f"{text!r} is not valid: give {what} ≥ {low:g}{upper}"
+        if value is None or not (allowed.low <= value <= allowed.high):
+            why = f"; {allowed.why}" if allowed.why and value is not None else ""
+            msg = f"{text!r} is not valid: give {allowed.describe()}{why}"
             raise argparse.ArgumentTypeError(msg)
         return value
 
@@ -156,7 +159,26 @@ _READ_FLAGS = {"layer": "candidates_layer", "facilities_layer": "facilities_laye
 _READ_FLAGS |= {"default_places": "default_places"}
 
 
-def _scenario_from_args(args: argparse.Namespace) -> Any:
+def _scenario_file(args: argparse.Namespace) -> Any:
+    """Read ``--scenario``; input files given again replace its own (an upload's by hash)."""
+    from criteria.scenario_file import read_scenario_file
+    from criteria.scenario_inputs import require_input_files, with_input_files
+
+    read = read_scenario_file(args.scenario)
+    given = {f: getattr(args, f) for f in _INPUT_FLAGS if getattr(args, f, None) is not None}
+    scenario = with_input_files(read.scenario, given)
+    require_input_files(scenario, source=args.scenario)
+    options = {
+        field: getattr(args, flag)
+        for flag, field in _READ_FLAGS.items()
+        if getattr(args, flag, None) is not None
+    }
+    scenario = scenario.replace(data_dir=args.data_dir or scenario.data_dir, **options)
+    return read, scenario
+
+
+def _scenario_from_args(args: argparse.Namespace) -> tuple[Any, Any]:
+    """Return ``(scenario file read or None, scenario)`` from ``--scenario`` or the flags."""
     from criteria.scenario import Scenario, ShortlistOptions
     from geo.regions import parse_gemeente_codes
 
@@ -167,21 +189,14 @@ def _scenario_from_args(args: argparse.Namespace) -> Any:
                 "to describe a new run"
             )
             raise PlekwijzerInputError(msg)
-        scenario = Scenario.from_file(args.scenario)
-        inputs = {f: getattr(args, f) for f in _INPUT_FLAGS if getattr(args, f) is not None}
-        inputs |= {
-            field: getattr(args, flag)
-            for flag, field in _READ_FLAGS.items()
-            if getattr(args, flag) is not None
-        }
-        return scenario.replace(data_dir=args.data_dir or scenario.data_dir, **inputs)
+        return _scenario_file(args)
     missing = [f for f in ("--profile", "--candidates") if not getattr(args, f[2:])]
     if args.region is None and args.gemeenten is None:
         missing.append("--region or --gemeenten")
     if missing:
         msg = f"score needs {', '.join(missing)} (or --scenario FILE.scenario.json)"
         raise PlekwijzerInputError(msg)
-    return Scenario(
+    scenario = Scenario(
         profile=args.profile,
         region=args.region,
         gemeenten=tuple(parse_gemeente_codes(args.gemeenten)) if args.gemeenten else (),
@@ -205,18 +220,20 @@ def _scenario_from_args(args: argparse.Namespace) -> Any:
         data_dir=args.data_dir,
         sensitivity=args.sensitivity,
     )
+    scenario.load_profile()  # a bad --weight or --constraint is refused before any reading
+    return None, scenario
 
 
 def _cmd_score(args: argparse.Namespace) -> int:
     from criteria.run import run_scenario
     from geo.export import write_export_pair
 
-    scenario = _scenario_from_args(args)
+    read, scenario = _scenario_from_args(args)
     if scenario.facilities is None and not scenario.use_defaults:
         _say("note: no --facilities register: criteria on existing facilities score as unknown")
     _source(args, scenario.data_dir)
     result = run_scenario(scenario)
-    _print_notes(result.data.notes)
+    _print_notes([*result.data.notes, *_rerun_notes(read, result)])
     out: Path = args.out
     # Everything is computed before anything is written, and the files are written as one
     # unit: a failure or Ctrl-C leaves the old GeoJSON and scenario as they were.
@@ -248,6 +265,14 @@ def _cmd_score(args: argparse.Namespace) -> int:
             f"{row['name']}"
         )
     return 0
+
+
+def _rerun_notes(read: Any, result: Any) -> list[str]:
+    """Say when a rerun's shortlist differs from the one its scenario file records."""
+    from criteria.scenario_file import rerun_note
+
+    note = None if read is None else rerun_note(read.result, list(result.shortlist["id"]))
+    return [note] if note else []
 
 
 def _print_notes(notes: Sequence[str]) -> None:
@@ -344,7 +369,7 @@ def _cmd_cover(args: argparse.Namespace) -> int:
     if args.all == (args.sites is not None):
         msg = "give exactly one of --all (fewest sites reaching every buurt) or --sites N."
         raise PlekwijzerInputError(msg)
-    scenario = _scenario_from_args(args).replace(
+    scenario = _scenario_from_args(args)[1].replace(
         coverage=CoverageOptions(reach_m=args.reach_m, sites=args.sites)
     )
     if scenario.facilities is None:
@@ -385,15 +410,12 @@ def _cmd_report(args: argparse.Namespace) -> int:
     """Rerun a scenario file and print it as a council report (PDF or HTML)."""
     from criteria.council import write_council_report
     from criteria.run import run_scenario
-    from criteria.scenario import Scenario
 
-    scenario = Scenario.from_file(args.scenario)
-    scenario = scenario.replace(
-        data_dir=args.data_dir or scenario.data_dir,
-        sensitivity=args.sensitivity or scenario.sensitivity,
-    )
+    read, scenario = _scenario_file(args)
+    scenario = scenario.replace(sensitivity=args.sensitivity or scenario.sensitivity)
     _source(args, scenario.data_dir)
     result = run_scenario(scenario)
+    _print_notes(_rerun_notes(read, result))
     out = write_council_report(result, args.out)
     _say(f"report ({result.profile.title}, {result.region.title}) -> {out}")
     return 0
@@ -458,8 +480,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--gemeenten", help="own choice of gemeente codes: GM0153,GM0164 (spread: or all)"
     )
 
-    count = _number(int, low=0, what="a whole number")
-    cap = _number(int, low=1, what="a whole number")
+    count = _number(NumberRange(0, whole=True, what="a whole number"))
+    cap = _number(limits.CAP)
+    draws = _number(limits.SENSITIVITY)
     layers = _Parser(add_help=False)
     layers.add_argument(
         "--roads", help="OSM roads (GPKG or .osm): walking distances and main roads"
@@ -478,7 +501,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     layers.add_argument(
         "--default-places",
-        type=_number(float, low=1, high=2000, what="a number of places"),
+        type=_number(limits.DEFAULT_PLACES),
         help="places for register rows that give none (default: such rows are refused)",
     )
     score = sub.add_parser("score", parents=[common, area, layers], help="score candidate sites")
@@ -499,10 +522,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAME=VALUE",
         help="change a hard rule's value, e.g. plot_size=800 or site_use=grond,bedrijf",
     )
-    score.add_argument("--top", type=cap, default=10, help="shortlist size (default 10)")
+    score.add_argument(
+        "--top", type=_number(limits.TOP_N), default=10, help="shortlist size (default 10)"
+    )
     score.add_argument(
         "--min-spacing-m",
-        type=_number(float, low=0, high=1e6, what="metres"),
+        type=_number(limits.SPACING_M),
         default=0.0,
         help="minimum distance between shortlisted sites in metres",
     )
@@ -510,14 +535,14 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--max-per-gemeente", type=cap, default=None)
     score.add_argument(
         "--evenness",
-        type=_number(float, low=0, high=1, what="a weight"),
+        type=_number(limits.EVENNESS),
         default=0.0,
         metavar="W",
         help="0..1: trade score against a more even spread over gemeenten (default 0: off)",
     )
     score.add_argument(
         "--sensitivity",
-        type=count,
+        type=draws,
         default=0,
         metavar="N",
         help="also run N Monte Carlo weight draws and one-at-a-time changes "
@@ -538,7 +563,7 @@ def build_parser() -> argparse.ArgumentParser:
     spread.add_argument("--scenario", help="shortlist GeoJSON from `plekwijzer score`")
     spread.add_argument(
         "--fair-share-correction",
-        type=_number(float, low=0, high=1, what="a share"),
+        type=_number(limits.SHARE),
         default=0.0,
         help="draagkracht correction of the fair share, 0..1 (default 0)",
     )
@@ -557,7 +582,7 @@ def build_parser() -> argparse.ArgumentParser:
     cover.add_argument("--facilities", help="facility register: its sites of the type count")
     cover.add_argument(
         "--reach-m",
-        type=_number(float, low=1, high=1e6, what="metres"),
+        type=_number(limits.REACH_M),
         required=True,
         help="reach in straight-line metres, e.g. 3000",
     )
@@ -581,14 +606,18 @@ def build_parser() -> argparse.ArgumentParser:
         evenness=0.0, sensitivity=0,
     )  # fmt: skip
     report = sub.add_parser(
-        "report", parents=[common], help="council report (PDF or HTML) of a scenario file"
+        "report",
+        parents=[common, layers],
+        help="council report (PDF or HTML) of a scenario file",
     )
     report.add_argument(
         "--scenario", required=True, help="FILE.scenario.json from score or the app"
     )
+    report.add_argument("--candidates", help="inventory, instead of the scenario's own")
+    report.add_argument("--facilities", help="facility register, instead of the scenario's own")
     report.add_argument(
         "--sensitivity",
-        type=count,
+        type=draws,
         default=0,
         metavar="N",
         help="also run N weight draws and show each site's stability",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from geo._errors import PlekwijzerError
+from geo._errors import PlekwijzerError, PlekwijzerInputError
 
 
 class ProfileError(PlekwijzerError):
@@ -91,3 +91,23 @@ class ShortlistOptionError(PlekwijzerError):
 
 class CoverageError(PlekwijzerError):
     """A coverage plan that cannot be made: a bad reach or site count, or no usable sites."""
+
+
+class ScenarioFileError(PlekwijzerInputError):
+    """A scenario file that cannot be used: unreadable, too big or deep, or a bad field.
+
+    Parameters
+    ----------
+    message
+        What is wrong and how to fix it.
+    field
+        The field at fault (``shortlist.top_n``), named after the file.
+    source
+        The file.
+    """
+
+    def __init__(
+        self, message: str, *, field: str | None = None, source: str | Path | None = None
+    ) -> None:
+        self.field = field
+        super().__init__(f"field {field}: {message}" if field else message, source=source)

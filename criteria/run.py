@@ -12,9 +12,6 @@ unit, Gini — is computed here once.
 
 from __future__ import annotations
 
-import datetime as dt
-import importlib.metadata
-import platform
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -27,12 +24,10 @@ import pandas as pd
 from criteria.matrix import CriteriaMatrix, build_matrix
 from criteria.profiles import Profile, load_profile
 from criteria.scenario import (
-    SCENARIO_VERSION,
     CoverageOptions,
     Scenario,
     ShortlistOptions,
     apply_overrides,
-    profile_spec_json,
 )
 from criteria.scoring import ScoreResult, weigh
 from criteria.shortlist import EvennessTarget, pick_sites
@@ -79,7 +74,6 @@ EXPORT_PROPERTIES = (
 #: Exported when sensitivity ran: the share of weight draws in which a site stays in the top N.
 OPTIONAL_EXPORT_PROPERTIES = ("stability",)
 
-_VERSIONED = ("plekwijzer", "geopandas", "shapely", "pyproj", "pandas", "numpy")
 
 
 @dataclass(frozen=True)
@@ -304,33 +298,16 @@ class ScenarioResult:
         return self.scoring.geojson_stream(self.export_members())
 
     def scenario_file(self) -> dict[str, Any]:
-        """Return the ``.scenario.json``: the scenario itself plus a record of the result."""
-        record = {}
-        if self.coverage is not None:
-            cover = self.coverage.result
-            record["coverage"] = {
-                "reach_m": cover.reach_m,
-                "model": cover.model,
-                "sites": self.scenario.coverage.sites if self.scenario.coverage else None,
-                "reach_kind": self.coverage.reach_kind,
-                "new_sites": [site.id for site in cover.sites],
-            }
-        return (
-            record
-            | scenario_dict(
-                self.scoring,
-                region={"name": self.region.name, "gemeenten": list(self.region.gemeenten)},
-                data={
-                    "data_dir": str(self.source.path),
-                    "synthetic": self.source.synthetic,
-                    **self.inputs,
-                },
-            )
-            | {
-                "scenario": self.scenario.replace(
-                    profile_spec=profile_spec_json(self.profile)
-                ).to_dict()
-            }
+        """Return the ``.scenario.json``: the scenario plus a record of the result."""
+        from criteria.scenario_file import scenario_file_dict
+
+        return scenario_file_dict(
+            self.scenario,
+            source=self.source,
+            inputs=self.inputs,
+            shortlist_ids=list(self.shortlist["id"]),
+            warnings=self.scoring.warnings,
+            coverage=self.coverage,
         )
 
 
@@ -772,51 +749,3 @@ def run_scenario(scenario: Scenario, *, data: RegionData | None = None) -> Scena
     """
     return prepare(scenario, data).run(scenario)
 
-
-def scenario_dict(
-    run: ScoringRun, *, region: Mapping[str, Any], data: Mapping[str, Any]
-) -> dict[str, Any]:
-    """Return the scenario file: everything needed to reproduce a run.
-
-    Parameters
-    ----------
-    run
-        The run.
-    region
-        ``{"name", "gemeenten"}``.
-    data
-        Data sources: the data directory, whether synthetic, the inventory and register files.
-    """
-    versions: dict[str, str | None] = {}
-    for package in _VERSIONED:
-        try:
-            versions[package] = importlib.metadata.version(package)
-        except importlib.metadata.PackageNotFoundError:
-            versions[package] = None
-    versions["python"] = platform.python_version()
-    return {
-        "plekwijzer_scenario": SCENARIO_VERSION,
-        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "region": dict(region),
-        "profile": run.profile.to_dict(),
-        "weights": run.weights,
-        "constraints": [
-            {
-                "name": c.name,
-                "rule": " or ".join(clause.describe() for clause in c.clauses),
-                "rationale": c.rationale,
-            }
-            for c in run.profile.constraints
-        ],
-        "shortlist": {
-            "top_n": run.options.top_n,
-            "min_spacing_m": run.options.min_spacing_m,
-            "max_per_buurt": run.options.max_per_buurt,
-            "max_per_gemeente": run.options.max_per_gemeente,
-            "evenness_weight": run.options.evenness_weight,
-            "ids": list(run.shortlist["id"]),
-        },
-        "data": dict(data),
-        "versions": versions,
-        "warnings": run.warnings,
-    }

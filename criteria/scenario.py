@@ -2,14 +2,14 @@
 
 The app turns its widgets into a :class:`Scenario`, the CLI its flags; both hand it to
 :func:`criteria.run.run_scenario`. The ``.scenario.json`` written beside every export is the
-same object (:meth:`Scenario.to_dict`) plus an informational record of the result, so
-``plekwijzer score --scenario FILE`` and the app's "scenario openen" bring back exactly what
-was shown.
+same object plus a record of the result (:mod:`criteria.scenario_file` writes and reads
+it), so ``plekwijzer score --scenario FILE`` and the app's "scenario openen" bring back
+exactly what was shown.
 
 Examples
 --------
 >>> s = Scenario(profile="noaberhuuske", region="twente", weights=(("ov_access", 0.3),))
->>> Scenario.from_dict(s.to_dict()) == s
+>>> s.load_profile().weights["ov_access"] > 0
 True
 """
 
@@ -19,15 +19,15 @@ import dataclasses
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
+from criteria import limits
 from criteria._errors import ShortlistOptionError
-from criteria.profiles import Profile, load_profile, profile_from_dict
+from criteria.profiles import Clause, Profile, load_profile, profile_from_dict
 from geo._errors import PlekwijzerInputError
 
-#: Version of the scenario file layout; files of version 1 (no overrides) still load.
-SCENARIO_VERSION = 2
+#: Layout of the scenario file (:mod:`criteria.scenario_file`); layouts 1 and 2 still load.
+SCENARIO_VERSION = 3
 SPREAD_LEVELS = ("gemeente", "wijk", "buurt")
 
 
@@ -84,19 +84,6 @@ class CoverageOptions:
         return "lscp" if self.sites is None else "mclp"
 
 
-def _frozen(value: Any) -> Any:
-    """Turn lists (JSON arrays) into tuples so scenario fields stay hashable."""
-    if isinstance(value, list | tuple):
-        return tuple(_frozen(v) for v in value)
-    return value
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, tuple):
-        return [_plain(v) for v in value]
-    return value
-
-
 @dataclass(frozen=True)
 class Scenario:
     """Everything that decides a run's figures.
@@ -132,9 +119,10 @@ class Scenario:
     coverage
         A coverage question (reach, number of new sites), or None.
     profile_spec
-        The effective profile (overrides applied) as canonical JSON, recorded in a scenario
-        file so a rerun does not depend on today's copy of the TOML; when set, it is used as
-        it is and ``profile``, ``weights`` and ``constraint_values`` are only a record.
+        An inline profile (canonical JSON, without the overrides) used instead of the named
+        one, e.g. from an older scenario file whose profile has changed since. Either way
+        the effective profile is this base with ``weights`` and ``constraint_values``
+        applied: one truth, so a hand-edited weight in a scenario file changes the run.
     """
 
     profile: str
@@ -165,118 +153,27 @@ class Scenario:
         if self.spread_level not in SPREAD_LEVELS:
             msg = f"spread level {self.spread_level!r}: use one of {', '.join(SPREAD_LEVELS)}"
             raise PlekwijzerInputError(msg)
-        if isinstance(self.sensitivity, bool) or self.sensitivity < 0:
-            msg = f"sensitivity must be a number of draws ≥ 0, got {self.sensitivity!r}"
+        if problem := limits.SENSITIVITY.problem(self.sensitivity):
+            msg = f"sensitivity: {problem}"
             raise PlekwijzerInputError(msg)
 
     def load_profile(self) -> Profile:
-        """Return the effective profile: the recorded or named one with the overrides.
+        """Return the effective profile: the inline or named one with the overrides applied.
 
         Returns
         -------
         Profile
         """
-        if self.profile_spec is not None:
-            # The recorded profile already carries the overrides.
-            return profile_from_dict(json.loads(self.profile_spec), source=self.profile)
+        base = (
+            load_profile(self.profile)
+            if self.profile_spec is None
+            else profile_from_dict(json.loads(self.profile_spec), source=self.profile)
+        )
         return apply_overrides(
-            load_profile(self.profile),
+            base,
             weights=dict(self.weights),
             constraint_values=dict(self.constraint_values),
         )
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return the scenario as JSON-ready data (the ``scenario`` part of the file).
-
-        Returns
-        -------
-        dict
-        """
-        data = {f.name: _plain(getattr(self, f.name)) for f in dataclasses.fields(self)}
-        data["weights"] = dict(self.weights)
-        data["constraint_values"] = {k: _plain(v) for k, v in self.constraint_values}
-        data["shortlist"] = dataclasses.asdict(self.shortlist)
-        data["coverage"] = None if self.coverage is None else dataclasses.asdict(self.coverage)
-        data["profile_spec"] = None if self.profile_spec is None else json.loads(self.profile_spec)
-        return data
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any], *, source: str | Path | None = None) -> Scenario:
-        """Build a scenario from :meth:`to_dict` data or a whole scenario file.
-
-        Parameters
-        ----------
-        data
-            The ``scenario`` member of a scenario file, or the :meth:`to_dict` data.
-        source
-            The file the data came from, named in error messages.
-
-        Returns
-        -------
-        Scenario
-
-        Raises
-        ------
-        PlekwijzerInputError
-            For a file that is not a scenario, or an unknown or malformed field.
-        """
-        if "scenario" in data and isinstance(data["scenario"], Mapping):
-            data = data["scenario"]
-        elif data.get("plekwijzer_scenario") == 1:
-            data = _from_version_1(data)
-        known = {f.name for f in dataclasses.fields(cls)}
-        if "profile" not in data:
-            msg = "not a Plekwijzer scenario (no 'scenario.profile'); use a .scenario.json file"
-            raise PlekwijzerInputError(msg, source=source)
-        if unknown := sorted(set(data) - known):
-            msg = f"unknown scenario field(s) {', '.join(unknown)}; remove them"
-            raise PlekwijzerInputError(msg, source=source)
-        fields = dict(data)
-        try:
-            fields["weights"] = tuple(
-                (str(k), float(v)) for k, v in data.get("weights", {}).items()
-            )
-            fields["constraint_values"] = tuple(
-                (str(k), _frozen(v)) for k, v in data.get("constraint_values", {}).items()
-            )
-            fields["shortlist"] = ShortlistOptions(**data.get("shortlist", {}))
-            coverage = data.get("coverage")
-            fields["coverage"] = None if coverage is None else CoverageOptions(**coverage)
-            fields["gemeenten"] = tuple(data.get("gemeenten") or ())
-            spec = data.get("profile_spec")
-            fields["profile_spec"] = None if spec is None else json.dumps(spec, sort_keys=True)
-            return cls(**fields)
-        except (TypeError, AttributeError, ValueError) as err:
-            if isinstance(err, PlekwijzerInputError) and getattr(err, "source", None):
-                raise
-            msg = f"malformed scenario ({err}); write it with `plekwijzer score` or the app"
-            raise PlekwijzerInputError(msg, source=source) from err
-
-    @classmethod
-    def from_file(cls, path: str | Path) -> Scenario:
-        """Read a ``.scenario.json`` file.
-
-        Parameters
-        ----------
-        path
-            The file.
-
-        Returns
-        -------
-        Scenario
-        """
-        try:
-            data = json.loads(Path(path).read_text(encoding="utf-8"))
-        except FileNotFoundError as err:
-            msg = "scenario file not found; check the path"
-            raise PlekwijzerInputError(msg, source=path) from err
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
-            msg = f"cannot read the scenario file ({type(err).__name__}); is it a .scenario.json?"
-            raise PlekwijzerInputError(msg, source=path) from err
-        if not isinstance(data, dict):
-            msg = "not a Plekwijzer scenario (expected a JSON object)"
-            raise PlekwijzerInputError(msg, source=path)
-        return cls.from_dict(data, source=path)
 
     def replace(self, **changes: Any) -> Scenario:
         """Return a copy with some fields changed.
@@ -291,31 +188,6 @@ class Scenario:
         Scenario
         """
         return dataclasses.replace(self, **changes)
-
-
-def _from_version_1(data: Mapping[str, Any]) -> dict[str, Any]:
-    """Read a scenario file of layout 1 (before the Scenario type): its profile is complete."""
-    region = data.get("region") or {}
-    inputs = data.get("data") or {}
-    shortlist = {k: v for k, v in (data.get("shortlist") or {}).items() if k != "ids"}
-
-    def given(key: str) -> str | None:
-        value = inputs.get(key)
-        return None if value in (None, "none", "None") else str(value)
-
-    custom = region.get("name") in (None, "custom")
-    spec = data.get("profile") or {}
-    return {
-        "profile": spec.get("name", ""),
-        "region": None if custom else region.get("name"),
-        "gemeenten": list(region.get("gemeenten") or ()) if custom else [],
-        "shortlist": shortlist,
-        "candidates": given("candidates"),
-        "facilities": given("facilities"),
-        "roads": given("roads"),
-        "data_dir": given("data_dir"),
-        "profile_spec": spec,
-    }
 
 
 def apply_overrides(
@@ -343,47 +215,88 @@ def apply_overrides(
     if constraint_values:
         spec = profile.to_dict()
         by_name = {c["name"]: c for c in spec["constraint"]}
-        if unknown := [name for name in constraint_values if name not in by_name]:
-            msg = (
-                f"no constraint named {', '.join(map(repr, unknown))} in profile "
-                f"{profile.name!r}; valid names are {', '.join(by_name)}"
-            )
-            raise PlekwijzerInputError(msg)
-        for name, values in constraint_values.items():
-            clauses = by_name[name]["any_of"]
-            if len(values) != len(clauses):
-                msg = f"constraint {name!r} has {len(clauses)} clause(s), got {len(values)} values"
-                raise PlekwijzerInputError(msg)
-            for clause, value in zip(clauses, values, strict=True):
-                clause["value"] = _coerce(value, like=clause["value"], constraint=name)
+        for name, values in typed_constraint_values(profile, constraint_values):
+            for clause, value in zip(by_name[name]["any_of"], values, strict=True):
+                clause["value"] = value
         profile = profile_from_dict(spec, source=profile.source)
     if weights:
         profile = profile.with_weights(weights)
     return profile
 
 
-def _coerce(value: Any, *, like: Any, constraint: str) -> Any:
-    """Give an override the type of the value it replaces (text from the CLI included)."""
-    if isinstance(like, list | tuple):
-        items = value.split(",") if isinstance(value, str) else list(value)
-        return [str(item).strip() for item in items if str(item).strip()]
-    try:
-        return float(value)
-    except (TypeError, ValueError) as err:
-        msg = f"constraint {constraint!r} needs a number, got {value!r}"
-        raise PlekwijzerInputError(msg) from err
-
-
-def profile_spec_json(profile: Profile) -> str:
-    """Return the canonical JSON of a profile, for :attr:`Scenario.profile_spec`.
+def typed_constraint_values(
+    profile: Profile, constraint_values: Mapping[str, Any]
+) -> tuple[tuple[str, tuple[Any, ...]], ...]:
+    """Return rule overrides checked and typed like the values they replace.
 
     Parameters
     ----------
     profile
-        The effective profile.
+        The base profile.
+    constraint_values
+        Constraint name -> one value per clause: a number, or for ``in`` clauses a list (or
+        comma-separated text); text from the CLI is read as the clause needs.
 
     Returns
     -------
-    str
+    tuple
+        ``(name, (value per clause, …))``: numbers as float, lists as lists of text.
+
+    Raises
+    ------
+    PlekwijzerInputError
+        For an unknown rule, a wrong number of values, or a value outside the feature's
+        domain (a negative area or distance), naming the rule and the allowed range.
     """
-    return json.dumps(profile.to_dict(), sort_keys=True)
+    by_name = {c.name: c for c in profile.constraints}
+    if unknown := [name for name in constraint_values if name not in by_name]:
+        msg = (
+            f"no constraint named {', '.join(map(repr, unknown))} in profile "
+            f"{profile.name!r}; valid names are {', '.join(by_name)}"
+        )
+        raise PlekwijzerInputError(msg)
+    typed = []
+    for name, values in constraint_values.items():
+        clauses = by_name[name].clauses
+        if isinstance(values, str) or len(values) != len(clauses):
+            count = 1 if isinstance(values, str) else len(values)
+            msg = f"constraint {name!r} has {len(clauses)} clause(s), got {count} values"
+            raise PlekwijzerInputError(msg)
+        coerced = tuple(
+            _coerce(value, clause=clause, constraint=name)
+            for clause, value in zip(clauses, values, strict=True)
+        )
+        typed.append((name, coerced))
+    return tuple(typed)
+
+
+def _coerce(value: Any, *, clause: Clause, constraint: str) -> Any:
+    """Give an override the type of the value it replaces, within the feature's domain.
+
+    Text from the CLI is read as a number (or, for ``in`` clauses, a comma-separated list);
+    a number outside what the feature can be (a negative area or distance) is refused,
+    since the rule would then silently exclude nothing or everything.
+    """
+    like, feature = clause.value, clause.feature
+    rule = f"constraint {constraint!r} ({feature} {clause.op} …)"
+    if isinstance(like, str):
+        if not str(value).strip():
+            msg = f"{rule} needs a value, e.g. {like}"
+            raise PlekwijzerInputError(msg)
+        return str(value).strip()
+    if isinstance(like, list | tuple):
+        items = value.split(",") if isinstance(value, str) else list(value)
+        kept = [str(item).strip() for item in items if str(item).strip()]
+        if not kept:
+            msg = f"{rule} needs at least one value, e.g. {','.join(map(str, like[:2]))}"
+            raise PlekwijzerInputError(msg)
+        return kept
+    try:
+        number = float(value)
+    except (TypeError, ValueError) as err:
+        msg = f"{rule} needs a number, got {value!r}"
+        raise PlekwijzerInputError(msg) from err
+    if problem := limits.rule_value_problem(feature, number):
+        msg = f"{rule}: {problem}"
+        raise PlekwijzerInputError(msg)
+    return number

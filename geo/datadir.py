@@ -16,6 +16,9 @@ from geo._errors import DataDirError
 from geo.paths import KWB_TABLE, PROJECT_ROOT, SYNTHETIC_MARKER
 from geo.settings import DATA_DIR_ENV
 
+#: How users and scenario files name the real open data beside the project.
+SHARED_DATA_NAME = "../shared/data"
+
 
 @dataclass(frozen=True)
 class DataSource:
@@ -74,21 +77,38 @@ def resolve_data_dir(data_dir: str | Path | None = None) -> DataSource:
     ----------
     data_dir
         An explicit directory (the ``--data-dir`` option); None to fall back to the
-        environment, ``../shared/data`` and finally the synthetic demo.
+        environment, ``../shared/data`` and finally the synthetic demo. A scenario file
+        names a data directory without a path of the machine it was made on: ``demo``,
+        ``$PLEKWIJZER_DATA`` or ``../shared/data`` resolve as that source only.
 
     Returns
     -------
     DataSource
         The directory, whether it is synthetic, and how it was chosen.
     """
-    if data_dir is not None:
+    env_name = f"${DATA_DIR_ENV}"
+    if data_dir == "demo":
+        return _demo()
+    if data_dir == SHARED_DATA_NAME:
+        if (shared := shared_data_dir()) is None:
+            msg = f"{SHARED_DATA_NAME} is not beside the project here: give --data-dir DIR"
+            raise DataDirError(msg)
+        return DataSource(path=shared, synthetic=False, origin=SHARED_DATA_NAME)
+    if data_dir is not None and data_dir != env_name:
         return _explicit(Path(data_dir), origin="--data-dir")
     env = os.environ.get(DATA_DIR_ENV)
     if env:
-        return _explicit(Path(env), origin=f"${DATA_DIR_ENV}")
+        return _explicit(Path(env), origin=env_name)
+    if data_dir == env_name:
+        msg = f"the scenario reads its data from {env_name}, which is not set here: set it"
+        raise DataDirError(msg)
     shared = shared_data_dir()
     if shared is not None:
-        return DataSource(path=shared, synthetic=False, origin="../shared/data")
+        return DataSource(path=shared, synthetic=False, origin=SHARED_DATA_NAME)
+    return _demo()
+
+
+def _demo() -> DataSource:
     from geo.datasets.demo import ensure_demo_data  # writes files: only when needed
 
     return DataSource(path=ensure_demo_data(), synthetic=True, origin="synthetic demo")

@@ -27,8 +27,10 @@ from pyproj import Transformer
 
 import cli
 from criteria.profiles import list_profiles, load_profile, profile_from_dict
-from criteria.run import EXPORT_PROPERTIES, ShortlistOptions, run_scenario
-from criteria.scenario import Scenario
+from criteria.run import EXPORT_PROPERTIES, run_scenario
+from criteria.scenario import SCENARIO_VERSION
+from criteria.scenario_file import scenario_from_data
+from criteria.scenario_inputs import profile_fingerprint
 from geo.datadir import DataSource
 from geo.datasets.demo import DEMO_CANDIDATES, DEMO_FACILITIES
 from geo.datasets.illustrative import illustrative_paths
@@ -49,7 +51,17 @@ UNIT_FIELDS = (
     "surplus",
     "draagkracht",
 )
-SCENARIO_KEYS = ("profile", "weights", "constraints", "data", "versions", "created", "region")
+SCENARIO_KEYS = (
+    "plekwijzer_scenario",
+    "region",
+    "profile",
+    "profile_sha256",
+    "weights",
+    "constraints",
+    "shortlist",
+    "inputs",
+    "result",
+)
 CRITERION_FIELDS = {"raw", "transformed", "weight", "contribution", "source"}
 # Spacing in metres that still leaves room for TOP picks in the small demo region.
 SPACING_M = {"demo": 400.0, "twente": 2_000.0}
@@ -284,48 +296,40 @@ def test_score_geojson_opens_with_ogrinfo(scored: Scored):
 def test_score_scenario_file(scored: Scored):
     scenario = scored.scenario
     assert set(SCENARIO_KEYS) <= set(scenario)
-    assert scenario["region"]["name"] == scored.inputs.region
-    assert scenario["profile"]["name"] == scored.profile
-    assert scenario["data"]["candidates"] == str(scored.inputs.candidates)
-    assert scenario["data"]["facilities"] == str(scored.inputs.facilities)
-    assert scenario["data"]["synthetic"] is scored.inputs.source.synthetic
-    assert scenario["versions"]["python"]
-    assert scenario["versions"]["geopandas"] == gpd.__version__
-    created = dt.datetime.fromisoformat(scenario["created"])
+    assert scenario["plekwijzer_scenario"] == SCENARIO_VERSION
+    assert scenario["region"] == scored.inputs.region
+    assert scenario["profile"] == scored.profile
+    assert scenario["profile_sha256"] == profile_fingerprint(load_profile(scored.profile))
+    assert scenario["inputs"]["candidates"] == str(scored.inputs.candidates)
+    assert scenario["inputs"]["facilities"] == str(scored.inputs.facilities)
+    assert scenario["weights"] == {}
+    assert scenario["constraints"] == {}
+    result = scenario["result"]
+    assert result["synthetic_data"] is scored.inputs.source.synthetic
+    assert result["versions"]["python"]
+    assert result["versions"]["geopandas"] == gpd.__version__
+    created = dt.datetime.fromisoformat(result["created"])
     assert abs(dt.datetime.now(dt.UTC) - created) < dt.timedelta(hours=1)
-    names = [c["name"] for c in scenario["constraints"]]
-    assert names == [c.name for c in load_profile(scored.profile).constraints]
-    assert all(c["rule"] and c["rationale"] for c in scenario["constraints"])
     assert scenario["shortlist"]["top_n"] == TOP
     assert scenario["shortlist"]["min_spacing_m"] == scored.spacing_m
 
 
 def test_score_is_reproducible_from_the_scenario(scored: Scored):
-    scenario = scored.scenario
-    inputs = scored.inputs
+    scenario = scenario_from_data(scored.scenario).scenario
     data = load_region_data(
-        resolve_region(scenario["region"]["name"]),
-        inputs.source,
-        candidates_path=scenario["data"]["candidates"],
-        facilities_path=scenario["data"]["facilities"],
+        resolve_region(scenario.region),
+        scored.inputs.source,
+        candidates_path=scenario.candidates,
+        facilities_path=scenario.facilities,
         use_defaults=False,
     )
-    options = {k: v for k, v in scenario["shortlist"].items() if k != "ids"}
-    spec = json.dumps(profile_from_dict(scenario["profile"]).to_dict())
-    run = run_scenario(
-        Scenario(
-            profile=scenario["profile"]["name"],
-            region=scenario["region"]["name"],
-            shortlist=ShortlistOptions(**options),
-            profile_spec=spec,
-        ),
-        data=data,
-    ).scoring
+    run = run_scenario(scenario, data=data).scoring
     exported = {p["id"]: p["score"] for p in scored.properties}
     rescored = dict(zip(run.table["id"], run.table["score"].astype(float), strict=True))
     assert rescored == exported
-    assert run.weights == scenario["weights"]
-    assert list(run.shortlist["id"]) == scenario["shortlist"]["ids"]
+    used = {name: c["weight"] for name, c in scored.properties[0]["criteria"].items()}
+    assert run.weights == used
+    assert list(run.shortlist["id"]) == scored.scenario["result"]["shortlist"]
 
 
 def test_score_confidential_facility_not_in_output(scored: Scored):
@@ -342,8 +346,8 @@ def test_score_weight_override_changes_scores(
     assert code == 0, capsys.readouterr().err
     changed = json.loads(out.read_text(encoding="utf-8"))
     scenario = json.loads((tmp_path / "no_ov.scenario.json").read_text(encoding="utf-8"))
-    assert scenario["weights"]["ov_access"] == 0.0
-    assert scenario["profile"]["weighting"] == "direct"
+    assert scenario["weights"] == {"ov_access": 0.0}
+    assert scenario["profile"] == "noaberhuuske"
     before = {
         f["properties"]["id"]: f["properties"]["score"] for f in demo_noaberhuuske["features"]
     }
@@ -414,7 +418,7 @@ def test_score_by_gemeenten(demo_inputs: Inputs, tmp_path: Path, capsys: pytest.
     args[args.index("--region") : args.index("--region") + 2] = ["--gemeenten", "GM9901,GM9902"]
     assert cli.main(args) == 0, capsys.readouterr().err
     scenario = json.loads((tmp_path / "two.scenario.json").read_text(encoding="utf-8"))
-    assert scenario["region"]["gemeenten"] == ["GM9901", "GM9902"]
+    assert (scenario["region"], scenario["gemeenten"]) == (None, ["GM9901", "GM9902"])
     codes = {f["properties"]["gemeentecode"] for f in json.loads(out.read_text())["features"]}
     assert codes <= {"GM9901", "GM9902", None}
 

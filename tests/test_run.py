@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 import cli
 from criteria.run import run_scenario
 from criteria.scenario import Scenario, ShortlistOptions
+from criteria.scenario_file import scenario_data, scenario_from_data
 from geo._errors import PlekwijzerError, PlekwijzerInputError
 from geo.presentation import parse_number
 from geo.settings import DATA_DIR_ENV
@@ -22,7 +23,7 @@ APP_OPTIONS = {"top_n": 10, "min_spacing_m": 1000.0, "max_per_buurt": 1}
 
 
 def _write(scenario: Scenario, path: Path) -> Path:
-    path.write_text(json.dumps({"scenario": scenario.to_dict()}), encoding="utf-8")
+    path.write_text(json.dumps(scenario_data(scenario)), encoding="utf-8")
     return path
 
 
@@ -47,29 +48,31 @@ def _demo(demo_source, **fields) -> Scenario:
 def test_scenario_round_trip_keeps_every_field(demo_source):
     scenario = _demo(
         demo_source,
+        profile="skaeve_huse",
         weights=(("ov_access", 0.4),),
         constraint_values=(("plot_size", (250.0,)),),
         shortlist=ShortlistOptions(top_n=4, min_spacing_m=500, max_per_gemeente=2),
         sensitivity=50,
         spread_level="wijk",
     )
-    assert Scenario.from_dict(json.loads(json.dumps(scenario.to_dict()))) == scenario
+    data = json.loads(json.dumps(scenario_data(scenario)))
+    assert scenario_from_data(data).scenario == scenario
 
 
 @pytest.mark.parametrize(
     ("fields", "message"),
     [
-        ({"region": None}, "either a region preset or a list of gemeente codes"),
-        ({"spread_level": "provincie"}, "spread level 'provincie'"),
-        ({"shortlist": {"top_n": -1}}, "top_n must be a whole number"),
-        ({"shortlist": {"evenness_weight": 5}}, "evenness weight must lie in 0..1"),
-        ({"colour": "red"}, "unknown scenario field"),
+        ({"region": None}, 'field region: give either "region"'),
+        ({"spread_level": "provincie"}, "field spread_level: 'provincie': use one of"),
+        ({"shortlist": {"top_n": -1}}, "field shortlist.top_n: -1 is out of range"),
+        ({"shortlist": {"evenness_weight": 5}}, "field shortlist.evenness_weight: 5 is out"),
+        ({"colour": "red"}, "field colour: unknown field"),
     ],
 )
 def test_bad_scenario_fields_are_refused(fields, message):
-    data = Scenario(profile="noaberhuuske", region="demo").to_dict() | fields
+    data = scenario_data(Scenario(profile="noaberhuuske", region="demo")) | fields
     with pytest.raises(PlekwijzerInputError, match=re.escape(message)):
-        Scenario.from_dict(data)
+        scenario_from_data(data)
 
 
 def test_every_expected_failure_shares_one_root():
@@ -116,7 +119,8 @@ def test_rerun_from_the_scenario_file_reproduces_the_geojson(demo_source, tmp_pa
     assert again.read_bytes() == first.read_bytes()
     recorded = json.loads(scenario_file.read_text(encoding="utf-8"))
     rerun = json.loads((tmp_path / "again.scenario.json").read_text(encoding="utf-8"))
-    assert rerun["scenario"] == recorded["scenario"]
+    assert rerun.pop("result")["shortlist"] == recorded.pop("result")["shortlist"]
+    assert rerun == recorded
     if "--sensitivity" in extra:
         assert (tmp_path / "again.sensitivity.json").exists()
 
@@ -278,7 +282,7 @@ def test_coverage_runs_through_the_seam_into_the_report(demo_source):
     result = run_scenario(_demo(demo_source, coverage=CoverageOptions(reach_m=2000)))
     plan = result.coverage
     assert plan is not None
-    assert result.scenario_file()["coverage"]["model"] == "lscp"
+    assert result.scenario_file()["result"]["coverage"]["model"] == "lscp"
     html = render_html(council_report(result))
     assert "Bereik: hoeveel plekken, en waar?" in html
     assert plan.summary_nl() in html

@@ -1,0 +1,219 @@
+"""Checks of a scenario file's bytes and fields: a bounded parse and typed field checks.
+
+Plumbing of :mod:`criteria.scenario_file`. :func:`parse_bounded` refuses a file that is too
+big or nests too deep before :func:`json.loads` can recurse or allocate, reads a byte-order
+mark, and keeps ``NaN``/``Infinity`` as :class:`NotFinite` so the field holding one can be
+named. The checks (:func:`number`, :func:`text`, :func:`record`, …) take ``(value, field
+path)``, return the value in its Python type and raise :class:`FieldError` naming the field;
+numbers are ranged by :mod:`criteria.limits`, as the CLI options are.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, NoReturn
+
+from criteria import limits
+from criteria._errors import ScenarioFileError
+
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+# Strings (possessive: linear even when unterminated) and brackets; the rest is skipped.
+_STRUCTURE = re.compile(r'"(?:[^"\\]++|\\.)*+"?|[\[{]|[\]}]', re.DOTALL)
+
+
+@dataclass(frozen=True)
+class NotFinite:
+    """Stand in for ``NaN``/``Infinity`` until the field holding it can be named."""
+
+    text: str
+
+
+def parse_bounded(raw: bytes, *, source: str | Path | None, max_bytes: int, max_depth: int) -> Any:
+    """Parse JSON bytes within bounds, before the parser can recurse or allocate much.
+
+    Parameters
+    ----------
+    raw
+        The file's bytes (read at most ``max_bytes + 1``).
+    source
+        The file, named in messages.
+    max_bytes, max_depth
+        Largest size and deepest nesting of objects and lists accepted.
+
+    Returns
+    -------
+    Any
+        The parsed JSON; ``NaN`` and ``Infinity`` (and numbers too big for a float) are
+        :class:`NotFinite` for :func:`not_finite_field` to name.
+
+    Raises
+    ------
+    ScenarioFileError
+        Too big, empty, not text, too deep, or not JSON.
+    """
+    if len(raw) > max_bytes:
+        msg = (
+            f"more than {max_bytes // 2**20} MB; a scenario file is a few kB: "
+            "is this the right file?"
+        )
+        raise ScenarioFileError(msg, source=source)
+    if not raw.strip():
+        msg = "the file is empty; write a scenario with `plekwijzer score` or the app"
+        raise ScenarioFileError(msg, source=source)
+    encoding = next((enc for bom, enc in _BOMS if raw.startswith(bom)), "utf-8")
+    try:
+        text = raw.decode(encoding)
+    except UnicodeDecodeError as err:
+        msg = f"not UTF-8 text (byte {err.start + 1}); save it as UTF-8 JSON"
+        raise ScenarioFileError(msg, source=source) from err
+    depth = 0
+    for token in _STRUCTURE.finditer(text):
+        mark = token.group()
+        if mark in "[{":
+            depth += 1
+            if depth > max_depth:
+                line = text.count("\n", 0, token.start()) + 1
+                msg = (
+                    f"nested more than {max_depth} levels deep (line {line}); a scenario "
+                    "nests 4 levels: is this the right file?"
+                )
+                raise ScenarioFileError(msg, source=source)
+        elif mark in "]}":
+            depth -= 1
+    try:
+        return json.loads(text, parse_constant=NotFinite, parse_float=_finite_float)
+    except json.JSONDecodeError as err:
+        msg = f"not valid JSON: {err.msg} at line {err.lineno}, column {err.colno}; fix the syntax"
+        raise ScenarioFileError(msg, source=source) from err
+    except (ValueError, RecursionError) as err:  # e.g. an integer of more than 4,300 digits
+        msg = f"not a usable JSON file ({str(err).split(';')[0]}); fix the value"
+        raise ScenarioFileError(msg, source=source) from err
+
+
+def _finite_float(text: str) -> float | NotFinite:
+    value = float(text)
+    return value if value not in (float("inf"), float("-inf")) else NotFinite(text)
+
+
+def not_finite_field(value: Any, path: str = "") -> tuple[str, str] | None:
+    """Return ``(field path, text)`` of the first ``NaN``/``Infinity`` in parsed data."""
+    if isinstance(value, NotFinite):
+        return path, value.text
+    if not isinstance(value, dict | list):
+        return None
+    items = value.items() if isinstance(value, dict) else enumerate(value)
+    for key, item in items:
+        found = not_finite_field(item, f"{path}.{key}" if path else str(key))
+        if found:
+            return found
+    return None
+
+
+Check = Callable[[Any, str], Any]
+
+
+class FieldError(Exception):
+    """A field problem on its way to a :class:`ScenarioFileError`."""
+
+    def __init__(self, problem: str, field: str) -> None:
+        super().__init__(problem)
+        self.field = field
+        self.problem = problem
+
+
+def fail(field: str, problem: str) -> NoReturn:
+    raise FieldError(problem, field)
+
+
+def number(rng: limits.NumberRange, *, nullable: bool = False) -> Check:
+    def check(value: Any, field: str) -> Any:
+        if value is None and nullable:
+            return None
+        if problem := rng.problem(value):
+            fail(field, problem)
+        return int(value) if rng.whole else float(value)
+
+    return check
+
+
+def text(*, nullable: bool = True, longest: int = 4096) -> Check:
+    def check(value: Any, field: str) -> Any:
+        if value is None and nullable:
+            return None
+        if not isinstance(value, str) or not value.strip() or "\0" in value:
+            fail(field, f"{value!r} is not a text; write it between quotes")
+        if len(value) > longest:
+            fail(field, f"text of {len(value):,} characters; at most {longest:,}")
+        return value
+
+    return check
+
+
+def flag(value: Any, field: str) -> bool:
+    if not isinstance(value, bool):
+        fail(field, f"{value!r} is not true or false")
+    return value
+
+
+def choice(options: Sequence[str]) -> Check:
+    def check(value: Any, field: str) -> Any:
+        if value not in options:
+            fail(field, f"{value!r}: use one of {', '.join(options)}")
+        return value
+
+    return check
+
+
+def list_of(item: Check, *, longest: int = 100_000, nullable: bool = False) -> Check:
+    def check(value: Any, field: str) -> Any:
+        if value is None and nullable:
+            return None
+        if not isinstance(value, list):
+            fail(field, f"{type(value).__name__} where a list [...] belongs")
+        if len(value) > longest:
+            fail(field, f"{len(value):,} items; at most {longest:,}")
+        return [item(v, f"{field}[{i}]") for i, v in enumerate(value)]
+
+    return check
+
+
+def mapping_of(value_check: Check, *, longest: int = 1000) -> Check:
+    def check(value: Any, field: str) -> Any:
+        if not isinstance(value, dict):
+            fail(field, f"{type(value).__name__} where an object {{...}} belongs")
+        if len(value) > longest:
+            fail(field, f"{len(value):,} entries; at most {longest:,}")
+        return {key: value_check(v, f"{field}.{key}") for key, v in value.items()}
+
+    return check
+
+
+def record(fields: Mapping[str, tuple[Check, Any]], *, nullable: bool = False) -> Check:
+    """Check an object of known fields, each ``(check, default)``; refuse unknown ones."""
+
+    def check(value: Any, field: str) -> Any:
+        if value is None and nullable:
+            return None
+        if not isinstance(value, dict):
+            fail(field, f"{type(value).__name__} where an object {{...}} belongs")
+        prefix = f"{field}." if field else ""
+        if unknown := [key for key in value if key not in fields]:
+            fail(
+                prefix + unknown[0],
+                f"unknown field; remove it (known here: {', '.join(fields)})",
+            )
+        return {
+            key: (chk(value[key], prefix + key) if key in value else default)
+            for key, (chk, default) in fields.items()
+        }
+
+    return check

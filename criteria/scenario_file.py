@@ -1,0 +1,596 @@
+"""The ``.scenario.json`` file: one layout, each fact once, checked like the CLI options.
+
+Both front ends write and read scenarios here. Layout 3 is the :class:`Scenario` itself —
+region or gemeenten, the profile (a shipped name, a TOML path as given, or an inline spec)
+with its weight and rule overrides, shortlist options, inputs, spread level, sensitivity,
+coverage — plus one ``result`` record (shortlist ids, when, which versions, warnings)::
+
+    {"plekwijzer_scenario": 3, "region": "twente", "gemeenten": null,
+     "profile": "skaeve_huse", "profile_sha256": "…", "weights": {"ov_access": 0.3},
+     "constraints": {"plot_size": [800]},
+     "shortlist": {"top_n": 8, "min_spacing_m": 2000.0, …},
+     "inputs": {"data_dir": "../shared/data", "candidates": "twente.csv",
+                "facilities": {"file": "register.csv", "sha256": "…"}, …},
+     "spread_level": "gemeente", "sensitivity": 0, "coverage": null,
+     "result": {"shortlist": ["A1", …], "created": "…", "versions": {…}, "warnings": []}}
+
+One truth: the effective profile is always the named (or inline) profile with the
+overrides applied, so a hand-edited weight changes the run. ``profile_sha256`` fingerprints
+the decision part of the profile the run used; when today's profile of that name differs,
+the file is refused (delete the line to run with today's profile) rather than giving other
+figures silently. The ``result`` record is checked against a rerun (:func:`rerun_note`).
+
+No server path is written: the data directory is named by its source (``../shared/data``,
+``$PLEKWIJZER_DATA``, ``demo``) or kept as the user gave it, input paths as given, and an
+upload in the app as ``{"file": name, "sha256": hex}``; reopened, the app and the CLI ask
+for that file and check its hash. Layouts 1 and 2 still load; a newer layout is refused.
+
+Reading is bounded: at most :data:`MAX_SCENARIO_BYTES`, nesting at most :data:`MAX_DEPTH`
+(checked before the JSON parser recurses), a byte-order mark accepted, ``NaN`` and
+``Infinity`` refused, every field typed and ranged as its CLI option
+(:mod:`criteria.limits`), unknown fields refused naming the field.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import importlib.metadata
+import json
+import platform
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from criteria import _scenario_checks as chk
+from criteria import limits
+from criteria._errors import ProfileError, ScenarioFileError, ShortlistOptionError
+from criteria._scenario_checks import not_finite_field, parse_bounded
+from criteria.profiles import Profile, load_profile, profile_from_dict
+from criteria.scenario import (
+    SCENARIO_VERSION,
+    SPREAD_LEVELS,
+    CoverageOptions,
+    Scenario,
+    ShortlistOptions,
+    typed_constraint_values,
+)
+from criteria.scenario_inputs import (
+    INPUT_FILES,
+    UploadRef,
+    base_profile,
+    data_dir_name,
+    profile_fingerprint,
+)
+from geo._errors import PlekwijzerError
+
+if TYPE_CHECKING:
+    from criteria.coverage_plan import CoveragePlan
+    from geo.datadir import DataSource
+
+__all__ = [
+    "MAX_DEPTH",
+    "MAX_SCENARIO_BYTES",
+    "SCENARIO_VERSION",
+    "ResultRecord",
+    "ScenarioFile",
+    "read_scenario_file",
+    "rerun_note",
+    "scenario_data",
+    "scenario_file_dict",
+    "scenario_from_bytes",
+    "scenario_from_data",
+]
+
+#: Largest scenario file read (a written one is a few kB; the shortlist ids dominate).
+MAX_SCENARIO_BYTES = 5 * 1024 * 1024
+#: Deepest nesting of objects and lists read (a written file nests 4 deep).
+MAX_DEPTH = 32
+_VERSIONED = ("plekwijzer", "geopandas", "shapely", "pyproj", "pandas", "numpy")
+
+
+# --- writing ------------------------------------------------------------------------------
+
+
+def scenario_data(
+    scenario: Scenario,
+    *,
+    inputs: Mapping[str, str] | None = None,
+    data_dir: str | None = None,
+    fingerprint: bool = False,
+) -> dict[str, Any]:
+    """Return the scenario in layout 3, without the ``result`` record.
+
+    Parameters
+    ----------
+    scenario
+        The scenario.
+    inputs
+        What the run read, by option; uploads (``upload:NAME#sha256:HEX``) found here are
+        recorded for options the scenario itself leaves empty (the app's uploads).
+    data_dir
+        The name of the data directory (default: the scenario's own setting).
+    fingerprint
+        Add ``profile_sha256``, the fingerprint of the named profile (loads it).
+
+    Returns
+    -------
+    dict
+        JSON-ready; :func:`scenario_from_data` gives the scenario back.
+    """
+    recorded: dict[str, Any] = {"data_dir": scenario.data_dir if data_dir is None else data_dir}
+    for option in INPUT_FILES:
+        given = getattr(scenario, option)
+        ref = UploadRef.parse(given) or (
+            UploadRef.parse((inputs or {}).get(option)) if given is None else None
+        )
+        recorded[option] = {"file": ref.file, "sha256": ref.sha256} if ref else given
+    recorded |= {
+        "candidates_layer": scenario.candidates_layer,
+        "facilities_layer": scenario.facilities_layer,
+        "default_places": scenario.default_places,
+        "use_defaults": scenario.use_defaults,
+    }
+    profile: dict[str, Any] = {"profile": scenario.profile}
+    if scenario.profile_spec is not None:
+        profile = {"profile": json.loads(scenario.profile_spec)}
+    elif fingerprint:
+        profile["profile_sha256"] = profile_fingerprint(base_profile(scenario))
+    return {
+        "plekwijzer_scenario": SCENARIO_VERSION,
+        "region": scenario.region,
+        "gemeenten": list(scenario.gemeenten) if scenario.region is None else None,
+        **profile,
+        "weights": dict(scenario.weights),
+        "constraints": _rule_values_out(scenario),
+        "shortlist": dataclasses.asdict(scenario.shortlist),
+        "inputs": recorded,
+        "spread_level": scenario.spread_level,
+        "sensitivity": scenario.sensitivity,
+        "coverage": None if scenario.coverage is None else dataclasses.asdict(scenario.coverage),
+    }
+
+
+def _rule_values_out(scenario: Scenario) -> dict[str, list[Any]]:
+    """Rule overrides as JSON, typed like the values they replace (CLI text becomes 800.0)."""
+    if not scenario.constraint_values:
+        return {}
+    values = dict(scenario.constraint_values)
+    try:
+        typed = typed_constraint_values(base_profile(scenario), values)
+    except PlekwijzerError:  # recorded as given; reading the file names the problem
+        typed = scenario.constraint_values
+    return {name: [list(v) if isinstance(v, tuple | list) else v for v in vs] for name, vs in typed}
+
+
+def scenario_file_dict(
+    scenario: Scenario,
+    *,
+    source: DataSource,
+    inputs: Mapping[str, str],
+    shortlist_ids: Sequence[str],
+    warnings: Sequence[str] = (),
+    coverage: CoveragePlan | None = None,
+) -> dict[str, Any]:
+    """Return the ``.scenario.json`` of a run: the scenario and a record of its result.
+
+    Parameters
+    ----------
+    scenario
+        The question asked.
+    source
+        The data directory used (named, never written as a path of this machine).
+    inputs
+        What the run read, by option (uploads among them).
+    shortlist_ids
+        The shortlist, in rank order.
+    warnings
+        Messages the run gave.
+    coverage
+        The coverage plan, when the scenario asked for one.
+
+    Returns
+    -------
+    dict
+        JSON-ready, in layout :data:`SCENARIO_VERSION`.
+    """
+    name = data_dir_name(scenario, source)
+    data = scenario_data(scenario, inputs=inputs, data_dir=name, fingerprint=True)
+    versions: dict[str, str | None] = {}
+    for package in _VERSIONED:
+        try:
+            versions[package] = importlib.metadata.version(package)
+        except importlib.metadata.PackageNotFoundError:
+            versions[package] = None
+    versions["python"] = platform.python_version()
+    result: dict[str, Any] = {
+        "shortlist": [str(i) for i in shortlist_ids],
+        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "synthetic_data": source.synthetic,
+        "versions": versions,
+        "warnings": list(warnings),
+    }
+    if coverage is not None:
+        cover = coverage.result
+        result["coverage"] = {
+            "model": cover.model,
+            "reach_kind": coverage.reach_kind,
+            "new_sites": [site.id for site in cover.sites],
+        }
+    return data | {"result": result}
+
+
+# --- reading ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ResultRecord:
+    """What a scenario file records of the run that wrote it (checked against a rerun)."""
+
+    shortlist: tuple[str, ...] = ()
+    created: str | None = None
+    synthetic_data: bool | None = None
+    versions: tuple[tuple[str, str | None], ...] = ()
+    warnings: tuple[str, ...] = ()
+    coverage_sites: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class ScenarioFile:
+    """A scenario file read: the scenario, its result record, the layout it was written in."""
+
+    scenario: Scenario
+    result: ResultRecord | None
+    version: int
+
+
+def read_scenario_file(path: str | Path) -> ScenarioFile:
+    """Read and check a ``.scenario.json`` file.
+
+    Parameters
+    ----------
+    path
+        The file.
+
+    Returns
+    -------
+    ScenarioFile
+
+    Raises
+    ------
+    ScenarioFileError
+        With one line naming the file, the field and the fix.
+    """
+    try:
+        with Path(path).open("rb") as handle:
+            raw = handle.read(MAX_SCENARIO_BYTES + 1)
+    except FileNotFoundError as err:
+        msg = "scenario file not found; check the path"
+        raise ScenarioFileError(msg, source=path) from err
+    except OSError as err:
+        msg = f"cannot read the scenario file ({err.strerror}); is it a .scenario.json file?"
+        raise ScenarioFileError(msg, source=path) from err
+    return scenario_from_bytes(raw, source=path)
+
+
+def scenario_from_bytes(raw: bytes, *, source: str | Path | None = None) -> ScenarioFile:
+    """Read a scenario from the bytes of a file (an upload in the app).
+
+    Parameters
+    ----------
+    raw
+        The file's content.
+    source
+        The file name, named in messages.
+
+    Returns
+    -------
+    ScenarioFile
+    """
+    data = parse_bounded(raw, source=source, max_bytes=MAX_SCENARIO_BYTES, max_depth=MAX_DEPTH)
+    return scenario_from_data(data, source=source)
+
+
+def scenario_from_data(data: Any, *, source: str | Path | None = None) -> ScenarioFile:
+    """Check parsed scenario data of any layout and build the scenario.
+
+    Parameters
+    ----------
+    data
+        The parsed JSON: layout 3, 2 (with a ``scenario`` member) or 1.
+    source
+        The file, named in messages.
+
+    Returns
+    -------
+    ScenarioFile
+
+    Raises
+    ------
+    ScenarioFileError
+        For a newer layout, an unknown field, a value of the wrong type or out of range.
+    """
+    if not isinstance(data, dict):
+        msg = "not a Plekwijzer scenario (expected a JSON object); use a .scenario.json file"
+        raise ScenarioFileError(msg, source=source)
+    if found := not_finite_field(data):
+        field, text = found
+        msg = f"{text} is not a number JSON allows; write a finite number"
+        raise ScenarioFileError(msg, field=field, source=source)
+    version = data.get("plekwijzer_scenario")
+    if version is None and isinstance(data.get("scenario"), dict):
+        inner = data["scenario"]
+        if "plekwijzer_scenario" in inner:
+            return scenario_from_data(inner, source=source)
+        version = 2
+    if version is None:
+        msg = (
+            "not a Plekwijzer scenario (no 'plekwijzer_scenario' version); use a "
+            ".scenario.json written by `plekwijzer score` or the app"
+        )
+        raise ScenarioFileError(msg, source=source)
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        msg = f"{version!r} is not a layout version; write the scenario again"
+        raise ScenarioFileError(msg, field="plekwijzer_scenario", source=source)
+    if version > SCENARIO_VERSION:
+        msg = (
+            f"layout {version} was written by a newer Plekwijzer (this one reads up to "
+            f"{SCENARIO_VERSION}); update Plekwijzer to open it"
+        )
+        raise ScenarioFileError(msg, field="plekwijzer_scenario", source=source)
+    if version in (1, 2):
+        from criteria._scenario_layouts import from_layout_1, from_layout_2
+
+        data = (from_layout_1 if version == 1 else from_layout_2)(data, source=source)
+    return ScenarioFile(*_from_layout_3(data, source=source), version=version)
+
+
+def _upload_or_path(value: Any, field: str) -> Any:
+    if isinstance(value, dict):
+        ref = chk.record({"file": (chk.text(nullable=False, longest=255), None), "sha256": (
+            chk.text(nullable=False, longest=64), None)})(value, field)  # fmt: skip
+        if ref["file"] is None or ref["sha256"] is None:
+            chk.fail(field, 'an upload needs {"file": name, "sha256": hex digest}')
+        if not re.fullmatch(r"[0-9a-fA-F]{16,64}", ref["sha256"]):
+            chk.fail(f"{field}.sha256", "not a sha256 hex digest; write the scenario again")
+        return UploadRef(ref["file"], ref["sha256"].lower()).label
+    return chk.text()(value, field)
+
+
+def _rule_values(value: Any, field: str) -> Any:
+    """One value per clause of a rule: a number, or a list of texts for ``in`` rules."""
+    if not isinstance(value, list) or not value:
+        chk.fail(field, "write one value per clause of the rule as a list, e.g. [800]")
+    out: list[Any] = []
+    for i, item in enumerate(value):
+        if isinstance(item, list):
+            out.append(
+                tuple(chk.list_of(chk.text(nullable=False, longest=200))(item, f"{field}[{i}]"))
+            )
+        elif isinstance(item, str):
+            out.append(chk.text(nullable=False, longest=1000)(item, f"{field}[{i}]"))
+        elif isinstance(item, bool) or not isinstance(item, int | float):
+            chk.fail(f"{field}[{i}]", f"{item!r} is not a number or a list of texts")
+        else:
+            out.append(item)
+    return tuple(out)
+
+
+_SHORTLIST = chk.record(
+    {
+        "top_n": (chk.number(limits.TOP_N), ShortlistOptions.top_n),
+        "min_spacing_m": (chk.number(limits.SPACING_M), ShortlistOptions.min_spacing_m),
+        "max_per_buurt": (chk.number(limits.CAP, nullable=True), None),
+        "max_per_gemeente": (chk.number(limits.CAP, nullable=True), None),
+        "evenness_weight": (chk.number(limits.EVENNESS), ShortlistOptions.evenness_weight),
+    }
+)
+_INPUTS = chk.record(
+    {
+        "data_dir": (chk.text(), None),
+        **dict.fromkeys(INPUT_FILES, (_upload_or_path, None)),
+        "candidates_layer": (chk.text(longest=200), None),
+        "facilities_layer": (chk.text(longest=200), None),
+        "default_places": (chk.number(limits.DEFAULT_PLACES, nullable=True), None),
+        "use_defaults": (chk.flag, False),
+    }
+)
+_COVERAGE = chk.record(
+    {
+        "reach_m": (chk.number(limits.REACH_M), None),
+        "sites": (chk.number(limits.CAP, nullable=True), None),
+    },
+    nullable=True,
+)
+_RESULT = chk.record(
+    {
+        "shortlist": (chk.list_of(chk.text(nullable=False, longest=200)), []),
+        "created": (chk.text(longest=64), None),
+        "synthetic_data": (lambda v, f: None if v is None else chk.flag(v, f), None),
+        "versions": (chk.mapping_of(chk.text(longest=64), longest=100), {}),
+        "warnings": (chk.list_of(chk.text(nullable=False), longest=1000), []),
+        "coverage": (
+            chk.record(
+                {
+                    "model": (chk.choice(("lscp", "mclp")), None),
+                    "reach_kind": (chk.text(longest=200), None),
+                    "new_sites": (chk.list_of(chk.text(nullable=False, longest=200)), []),
+                },
+                nullable=True,
+            ),
+            None,
+        ),
+    },
+    nullable=True,
+)
+
+
+def _profile_field(value: Any, field: str) -> Any:
+    if isinstance(value, dict):
+        return value
+    return chk.text(nullable=False, longest=4096)(value, field)
+
+
+_LAYOUT_3 = chk.record(
+    {
+        "plekwijzer_scenario": (chk.number(limits.NumberRange(3, 3, whole=True)), 3),
+        "region": (chk.text(longest=100), None),
+        "gemeenten": (
+            chk.list_of(chk.text(nullable=False, longest=20), longest=400, nullable=True),
+            None,
+        ),
+        "profile": (_profile_field, None),
+        "profile_sha256": (chk.text(longest=64), None),
+        "weights": (chk.mapping_of(chk.number(limits.WEIGHT)), {}),
+        "constraints": (chk.mapping_of(_rule_values), {}),
+        "shortlist": (_SHORTLIST, None),
+        "inputs": (_INPUTS, None),
+        "spread_level": (chk.choice(SPREAD_LEVELS), "gemeente"),
+        "sensitivity": (chk.number(limits.SENSITIVITY), 0),
+        "coverage": (_COVERAGE, None),
+        "result": (_RESULT, None),
+    }
+)
+
+
+def _from_layout_3(
+    data: Mapping[str, Any], *, source: str | Path | None
+) -> tuple[Scenario, ResultRecord | None]:
+    try:
+        fields = _LAYOUT_3(dict(data), "")
+    except chk.FieldError as bad:
+        raise ScenarioFileError(bad.problem, field=bad.field, source=source) from None
+    if fields["profile"] is None:
+        msg = 'missing: name a profile, e.g. "profile": "noaberhuuske"'
+        raise ScenarioFileError(msg, field="profile", source=source)
+    region, gemeenten = _region(fields, source=source)
+    inputs = fields["inputs"] or _INPUTS({}, "inputs")
+    base, spec = _profile(fields, source=source)
+    try:
+        scenario = Scenario(
+            profile=base.name if spec else fields["profile"],
+            profile_spec=spec,
+            region=region,
+            gemeenten=gemeenten,
+            weights=tuple(fields["weights"].items()),
+            constraint_values=tuple(fields["constraints"].items()),
+            shortlist=ShortlistOptions(**(fields["shortlist"] or {})),
+            coverage=None if fields["coverage"] is None else CoverageOptions(**fields["coverage"]),
+            spread_level=fields["spread_level"],
+            sensitivity=fields["sensitivity"],
+            **inputs,
+        )
+    except ShortlistOptionError as err:
+        raise ScenarioFileError(str(err), field="shortlist", source=source) from err
+    except PlekwijzerError as err:
+        raise ScenarioFileError(str(err), field="", source=source) from err
+    _check_overrides(scenario, base, source=source)
+    return scenario, _result_record(fields["result"])
+
+
+def _region(fields: Mapping[str, Any], *, source: str | Path | None) -> tuple[Any, tuple]:
+    from geo.regions import parse_gemeente_codes, resolve_region
+
+    region, gemeenten = fields["region"], fields["gemeenten"]
+    if (region is None) == (not gemeenten):
+        msg = 'give either "region": a preset name, or "gemeenten": a list of codes'
+        raise ScenarioFileError(msg, field="region", source=source)
+    try:
+        if region is not None:
+            resolve_region(region)
+            return region, ()
+        return None, tuple(parse_gemeente_codes(gemeenten))
+    except PlekwijzerError as err:
+        field = "region" if region is not None else "gemeenten"
+        raise ScenarioFileError(str(err), field=field, source=source) from err
+
+
+def _profile(fields: Mapping[str, Any], *, source: str | Path | None) -> tuple[Profile, Any]:
+    """Return the base profile (no overrides) and, for an inline spec, its canonical JSON."""
+    given = fields["profile"]
+    try:
+        if isinstance(given, dict):
+            base = profile_from_dict(given)
+            spec: str | None = json.dumps(base.to_dict(), sort_keys=True)
+        else:
+            base, spec = load_profile(given), None
+    except ProfileError as err:
+        raise ScenarioFileError(str(err), field="profile", source=source) from err
+    recorded = fields["profile_sha256"]
+    if recorded is not None and recorded.lower() != profile_fingerprint(base):
+        name = base.name if isinstance(given, dict) else given
+        msg = (
+            f"the profile {name!r} is not the one this scenario was run with (its rules, "
+            "transforms or weights changed since, or were edited here); delete "
+            "profile_sha256 to run with this profile"
+        )
+        raise ScenarioFileError(msg, field="profile_sha256", source=source)
+    return base, spec
+
+
+def _check_overrides(scenario: Scenario, base: Profile, *, source: str | Path | None) -> None:
+    """Apply the weight and rule overrides now, so a bad one is named before any data is read."""
+    for name in dict(scenario.weights):
+        if name not in base.criterion_names:
+            msg = (
+                f"no criterion of that name in profile {base.name!r}; valid names are "
+                f"{', '.join(base.criterion_names)}"
+            )
+            raise ScenarioFileError(msg, field=f"weights.{name}", source=source)
+    constraint_names = [c.name for c in base.constraints]
+    for name in dict(scenario.constraint_values):
+        if name not in constraint_names:
+            msg = (
+                f"no rule of that name in profile {base.name!r}; valid names are "
+                f"{', '.join(constraint_names) or '(none)'}"
+            )
+            raise ScenarioFileError(msg, field=f"constraints.{name}", source=source)
+    for name, values in scenario.constraint_values:
+        try:
+            typed_constraint_values(base, {name: values})
+        except PlekwijzerError as err:
+            raise ScenarioFileError(str(err), field=f"constraints.{name}", source=source) from err
+    try:
+        scenario.load_profile()
+    except PlekwijzerError as err:
+        raise ScenarioFileError(str(err), field="weights", source=source) from err
+
+
+def _result_record(result: Mapping[str, Any] | None) -> ResultRecord | None:
+    if result is None:
+        return None
+    coverage = result["coverage"]
+    return ResultRecord(
+        shortlist=tuple(result["shortlist"]),
+        created=result["created"],
+        synthetic_data=result["synthetic_data"],
+        versions=tuple(result["versions"].items()),
+        warnings=tuple(result["warnings"]),
+        coverage_sites=None if coverage is None else tuple(coverage["new_sites"]),
+    )
+
+
+def rerun_note(record: ResultRecord | None, shortlist_ids: Sequence[str]) -> str | None:
+    """Say when a rerun's shortlist differs from the one the file records (None: same).
+
+    Parameters
+    ----------
+    record
+        The file's result record.
+    shortlist_ids
+        The rerun's shortlist, in rank order.
+
+    Returns
+    -------
+    str or None
+    """
+    if record is None or not record.shortlist or tuple(shortlist_ids) == record.shortlist:
+        return None
+    created = f" of {record.created}" if record.created else ""
+    return (
+        f"the shortlist differs from the one recorded in the scenario file{created} "
+        f"(result.shortlist {', '.join(record.shortlist[:3])}… now "
+        f"{', '.join(list(shortlist_ids)[:3])}…): other input files, data or version"
+    )
