@@ -125,7 +125,7 @@ def candidates_from_csv(
 
 def candidates_from_vector(path: str | Path, *, layer: str | None = None) -> gpd.GeoDataFrame:
     """Read an inventory from GeoJSON, GeoPackage or Shapefile (points or polygons, any CRS)."""
-    raw = _read.read_vector(path, layer=layer)
+    raw = _read.read_vector(path, layer=layer, fold_names=True)
     notes = list(raw.attrs.get("notes", []))
     raw, note = rename_computed_columns(raw, what="the inventory")
     notes += [note] if note else []
@@ -157,7 +157,7 @@ def candidates_from_bag(path: str | Path, *, layer: str | None = None) -> gpd.Ge
     if layer is None:
         names = set(_read.list_layers(path))
         layer = "pand" if "pand" in names else "verblijfsobject"
-    raw = _read.read_vector(path, layer=layer)
+    raw = _read.read_vector(path, layer=layer, fold_names=True)
     _validate.require_columns(
         raw, ["identificatie", "gebruiksdoel"], source=path, what=f"a BAG {layer} layer"
     )

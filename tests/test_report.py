@@ -250,3 +250,17 @@ def test_checks_flag_buurt_precision_and_unknown_values(demo_input: ReportInput)
 )
 def test_format_value(value, feature, expected):
     assert format_value(value, feature) == expected
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o077])
+def test_report_file_follows_the_umask(tmp_path, monkeypatch, umask):
+    from geo.report import document
+
+    monkeypatch.setattr(document, "render_html", lambda _report: "<html>rapport</html>")
+    previous = os.umask(umask)
+    try:
+        path = write_report(None, tmp_path / "report.html")
+    finally:
+        os.umask(previous)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~umask
+    assert path.read_text() == "<html>rapport</html>"
