@@ -91,3 +91,7 @@ class ShortlistOptionError(PlekwijzerError):
 
 class CoverageError(PlekwijzerError):
     """A coverage plan that cannot be made: a bad reach or site count, or no usable sites."""
+
+
+class PlanError(PlekwijzerError):
+    """A regional plan that cannot be asked or made: a bad option, key or facility type."""
