@@ -1,4 +1,4 @@
-"""Command-line front end: ``plekwijzer regions|profiles|score|spread|cover|report|screen``.
+"""Command-line front end: ``plekwijzer regions|profiles|score|plan|spread|cover|report|screen``.
 
 A thin layer: flags become a :class:`criteria.scenario.Scenario`, :func:`criteria.run.
 run_scenario` computes, this module writes and prints. Every expected failure is a
@@ -273,6 +273,88 @@ def _rerun_notes(read: Any, result: Any) -> list[str]:
 
     note = None if read is None else rerun_note(read.result, list(result.shortlist["id"]))
     return [note] if note else []
+
+
+#: Flags of ``plan`` that describe the plan; with --scenario the file fixes them.
+_PLAN_FLAGS = ("places", "key", "count_types", "evenness", "min_spacing_m", "max_per_buurt")
+
+
+def _cmd_plan(args: argparse.Namespace) -> int:
+    """N new places over the region's gemeenten by a fair-share key (issue 17)."""
+    from criteria.plan import plan_geojson_stream, plan_scenario
+    from criteria.run import run_scenario
+    from criteria.scenario import PlanOptions
+    from geo import nlformat as nl
+    from geo.export import write_export_pair
+
+    if args.scenario:
+        if given := [
+            f"--{f.replace('_', '-')}" for f in _PLAN_FLAGS if getattr(args, f) is not None
+        ]:
+            msg = f"--scenario already fixes {', '.join(given)}: drop them, or drop --scenario"
+            raise PlekwijzerInputError(msg)
+        read, scenario = _scenario_from_args(args)
+        if scenario.plan is None:
+            msg = "the scenario file holds no plan: write one with `plekwijzer plan` or the app"
+            raise PlekwijzerInputError(msg)
+    else:
+        if args.places is None:
+            msg = "plan needs --places N (the number of new places to spread)"
+            raise PlekwijzerInputError(msg)
+        plan = PlanOptions(
+            places=args.places,
+            key=args.key or "inwoners",
+            count_types=args.count_types or "all",
+            evenness=1.0 if args.evenness is None else args.evenness,
+            min_spacing_m=args.min_spacing_m or 0.0,
+            max_per_buurt=args.max_per_buurt,
+        )
+        # The shortlist keeps its defaults: spacing, caps and evenness belong to the plan.
+        neutral = argparse.Namespace(**{
+            **vars(args), "min_spacing_m": 0.0, "max_per_buurt": None, "evenness": 0.0
+        })  # fmt: skip
+        read, scenario = _scenario_from_args(neutral)
+        scenario = scenario.replace(plan=plan)
+    _source(args, scenario.data_dir)
+    result = run_scenario(scenario)
+    _print_notes([*result.data.notes, *_rerun_notes(read, result)])
+    plan_result = plan_scenario(result)
+    out: Path = args.out
+    scenario_file = result.scenario_file()
+    scenario_file["result"]["plan"] = plan_result.record()
+    files: dict[Path, Any] = {
+        out: plan_geojson_stream(result, plan_result),
+        out.with_name(out.stem + ".scenario.json"): scenario_file,
+    }
+    if args.summary:
+        files[args.summary] = plan_result.summary()
+    write_export_pair(files)
+    for warning in result.scoring.warnings:
+        _say(f"warning: {warning}")
+    gap = "" if plan_result.status == "optimaal" else f", gap {nl.percent(plan_result.gap)}"
+    _say(
+        f"verdeelplan: {nl.integer(plan_result.planned_places)} van {plan_result.places} "
+        f"plaatsen op {len(plan_result.site_ids)} locaties, sleutel {plan_result.key_label}, "
+        f"evenwichtigheid {nl.number(plan_result.evenness, decimals=2)} "
+        f"(oplossing {plan_result.status}{gap}) -> {out} "
+        f"(+ {', '.join(p.name for p in list(files)[1:])})"
+    )
+    _say(
+        f"Gini van plaatsen per 10.000 inwoners (gemeenten): "
+        f"{nl.number(plan_result.index_before, decimals=3)} nu, "
+        f"{nl.number(plan_result.index_after, decimals=3)} met het plan; gemiddelde "
+        f"geschiktheid {nl.number(plan_result.mean_score, decimals=3)} (beste locaties "
+        f"{nl.number(plan_result.mean_score_best, decimals=3)})"
+    )
+    print(f"{'gemeente':<22} {'sleutel':>7} {'bestaand':>8} {'doel':>7} {'gepland':>7} "
+          f"{'tekort':>7}  reden")  # fmt: skip
+    for g in plan_result.gemeenten:
+        print(
+            f"{g.naam[:22]:<22} {nl.percent(g.share):>7} {nl.integer(g.existing):>8} "
+            f"{nl.number(g.target):>7} {nl.integer(g.planned):>7} {nl.number(g.shortfall):>7}"
+            f"  {g.reason or ''}"
+        )
+    return 0
 
 
 def _print_notes(notes: Sequence[str]) -> None:
@@ -555,6 +637,69 @@ def build_parser() -> argparse.ArgumentParser:
         help="output GeoJSON (scenario file beside it)",
     )
     score.set_defaults(func=_cmd_score)
+
+    plan = sub.add_parser(
+        "plan",
+        parents=[common, area, layers],
+        help="spread N new places over the gemeenten by a fair-share key",
+    )
+    plan.add_argument(
+        "--scenario", help="rerun a .scenario.json written by plan (instead of the options)"
+    )
+    plan.add_argument("--profile", help="profile name or TOML file")
+    plan.add_argument("--candidates", help="inventory CSV/GeoJSON/GPKG/BAG (column places)")
+    plan.add_argument("--facilities", help="facility register CSV/GeoJSON/GPKG")
+    plan.add_argument(
+        "--weight", action="append", metavar="CRITERION=W", help="override a weight (repeatable)"
+    )
+    plan.add_argument(
+        "--constraint", action="append", metavar="NAME=VALUE", help="change a hard rule's value"
+    )
+    plan.add_argument(
+        "--places",
+        type=_number(limits.PLAN_PLACES),
+        default=None,
+        metavar="N",
+        help="new places to spread (required)",
+    )
+    plan.add_argument(
+        "--key",
+        default=None,
+        metavar="inwoners|draagkracht|FILE",
+        help="fair-share key (default inwoners), or a CSV gemeentecode,share",
+    )
+    plan.add_argument(
+        "--count-types",
+        default=None,
+        metavar="all|same|T1,T2",
+        help="existing facility types whose places count (default all)",
+    )
+    plan.add_argument(
+        "--evenness",
+        type=_number(limits.EVENNESS),
+        default=None,
+        metavar="0..1",
+        help="1 = as close to the key as the sites allow (default), 0 = best sites only",
+    )
+    plan.add_argument(
+        "--min-spacing-m",
+        type=_number(limits.SPACING_M),
+        default=None,
+        help="minimum distance between planned sites in metres",
+    )
+    plan.add_argument("--max-per-buurt", type=cap, default=None)
+    plan.add_argument(
+        "--out",
+        required=True,
+        type=_output(".geojson", ".json"),
+        help="output GeoJSON with planned and places (scenario file beside it)",
+    )
+    plan.add_argument(
+        "--summary", type=_output(".json"), default=None, help="plan.json: the plan per gemeente"
+    )
+    plan.set_defaults(
+        func=_cmd_plan, top=10, max_per_gemeente=None, sensitivity=0
+    )  # fmt: skip
 
     spread = sub.add_parser("spread", parents=[common, area], help="spread of facilities")
     spread.add_argument("--facilities", required=True, help="facility register")

@@ -75,7 +75,6 @@ EXPORT_PROPERTIES = (
 OPTIONAL_EXPORT_PROPERTIES = ("stability",)
 
 
-
 @dataclass(frozen=True)
 class ScoringRun:
     """The outcome of one run.
@@ -748,4 +747,3 @@ def run_scenario(scenario: Scenario, *, data: RegionData | None = None) -> Scena
     ScenarioResult
     """
     return prepare(scenario, data).run(scenario)
-

@@ -53,6 +53,7 @@ from criteria.scenario import (
     SCENARIO_VERSION,
     SPREAD_LEVELS,
     CoverageOptions,
+    PlanOptions,
     Scenario,
     ShortlistOptions,
     typed_constraint_values,
@@ -150,6 +151,7 @@ def scenario_data(
         "spread_level": scenario.spread_level,
         "sensitivity": scenario.sensitivity,
         "coverage": None if scenario.coverage is None else dataclasses.asdict(scenario.coverage),
+        "plan": None if scenario.plan is None else dataclasses.asdict(scenario.plan),
     }
 
 
@@ -404,6 +406,27 @@ _COVERAGE = chk.record(
     },
     nullable=True,
 )
+_PLAN = chk.record(
+    {
+        "places": (chk.number(limits.PLAN_PLACES), None),
+        "key": (chk.text(nullable=False, longest=1000), "inwoners"),
+        "count_types": (chk.text(nullable=False, longest=1000), "all"),
+        "evenness": (chk.number(limits.EVENNESS), 1.0),
+        "min_spacing_m": (chk.number(limits.SPACING_M), 0.0),
+        "max_per_buurt": (chk.number(limits.CAP, nullable=True), None),
+        "time_limit_s": (chk.number(limits.PLAN_TIME_S), 20.0),
+    },
+    nullable=True,
+)
+
+
+def _plan_record(value: Any, field: str) -> Any:
+    """Keep the plan's own result record as written by the run (a record, never trusted)."""
+    if value is not None and not isinstance(value, dict):
+        chk.fail(field, f"{type(value).__name__} where an object {{...}} belongs")
+    return value
+
+
 _RESULT = chk.record(
     {
         "shortlist": (chk.list_of(chk.text(nullable=False, longest=200)), []),
@@ -422,6 +445,7 @@ _RESULT = chk.record(
             ),
             None,
         ),
+        "plan": (_plan_record, None),
     },
     nullable=True,
 )
@@ -450,6 +474,7 @@ _LAYOUT_3 = chk.record(
         "spread_level": (chk.choice(SPREAD_LEVELS), "gemeente"),
         "sensitivity": (chk.number(limits.SENSITIVITY), 0),
         "coverage": (_COVERAGE, None),
+        "plan": (_PLAN, None),
         "result": (_RESULT, None),
     }
 )
@@ -478,6 +503,7 @@ def _from_layout_3(
             constraint_values=tuple(fields["constraints"].items()),
             shortlist=ShortlistOptions(**(fields["shortlist"] or {})),
             coverage=None if fields["coverage"] is None else CoverageOptions(**fields["coverage"]),
+            plan=_plan_options(fields["plan"], source=source),
             spread_level=fields["spread_level"],
             sensitivity=fields["sensitivity"],
             **inputs,
@@ -488,6 +514,19 @@ def _from_layout_3(
         raise ScenarioFileError(str(err), field="", source=source) from err
     _check_overrides(scenario, base, source=source)
     return scenario, _result_record(fields["result"])
+
+
+def _plan_options(
+    fields: Mapping[str, Any] | None, *, source: str | Path | None
+) -> PlanOptions | None:
+    if fields is None:
+        return None
+    if fields["places"] is None:
+        msg = 'missing: give the number of new places, e.g. "places": 40'
+        raise ScenarioFileError(msg, field="plan.places", source=source)
+    cap = fields["max_per_buurt"]
+    whole = {"places": int(fields["places"]), "max_per_buurt": None if cap is None else int(cap)}
+    return PlanOptions(**{**fields, **whole})
 
 
 def _region(fields: Mapping[str, Any], *, source: str | Path | None) -> tuple[Any, tuple]:
