@@ -448,6 +448,8 @@ def main() -> None:
         st.sidebar.warning("Data: SYNTHETISCH (demoregio, geen echte plekken)")
     else:
         st.sidebar.success("Data: echte open data (CBS kerncijfers 2024)")
+    # Which gemeenten have real address points and roads is known once the region is loaded.
+    layers_box = st.sidebar.container()
     open_scenario(source)
     if note := st.session_state.pop("_restore_note", None):
         st.sidebar.info(note)
@@ -507,6 +509,8 @@ def main() -> None:
             "Kandidaten en register: ILLUSTRATIEF (verzonnen voorbeeld); upload "
             "eigen bestanden voor echte plekken."
         )
+    for line in data.layers.lines_nl(names):
+        layers_box.caption(line)
     header.title(f"Plekwijzer — {region.title}")
     header.caption(
         f"{len(data.buurten)} buurten · {len(data.candidates)} kandidaatlocaties · "

@@ -216,6 +216,7 @@ def _cmd_score(args: argparse.Namespace) -> int:
         _say("note: no --facilities register: criteria on existing facilities score as unknown")
     _source(args, scenario.data_dir)
     result = run_scenario(scenario)
+    _print_layers(result.data)
     _print_notes(result.data.notes)
     out: Path = args.out
     # Everything is computed before anything is written, and the files are written as one
@@ -248,6 +249,13 @@ def _cmd_score(args: argparse.Namespace) -> int:
             f"{row['name']}"
         )
     return 0
+
+
+def _print_layers(data: Any) -> None:
+    """Say which gemeenten use real address points and a real road network."""
+    names = dict(zip(data.buurten["gemeentecode"], data.buurten["gemeentenaam"], strict=False))
+    for line in data.layers.lines_nl(names):
+        _say(line)
 
 
 def _print_notes(notes: Sequence[str]) -> None:
@@ -352,6 +360,7 @@ def _cmd_cover(args: argparse.Namespace) -> int:
         _say(f"note: no --facilities register: no existing {scenario.profile} counts as cover")
     _source(args, scenario.data_dir)
     result = run_scenario(scenario)
+    _print_layers(result.data)
     _print_notes(result.data.notes)
     plan = result.coverage
     assert plan is not None  # the scenario asks for coverage
