@@ -8,6 +8,7 @@ and :mod:`geo.mapview` draws. Run with ``streamlit run app.py``.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import hashlib
 import json
 import os
@@ -88,10 +89,11 @@ def read_upload(upload: Any) -> Upload | None:
 
 
 def upload_label(upload: Upload | None) -> str | None:
-    """Name an upload in the scenario by file name and content hash, never by a path."""
+    """Name an upload by file name, content hash and the day it was read, never by a path."""
     if upload is None:
         return None
-    return f"upload:{upload[0]}#sha256:{hashlib.sha256(upload[1]).hexdigest()[:16]}"
+    digest = hashlib.sha256(upload[1]).hexdigest()[:16]
+    return f"upload:{upload[0]}#sha256:{digest}#gelezen:{dt.date.today().isoformat()}"
 
 
 @contextmanager

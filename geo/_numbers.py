@@ -140,10 +140,11 @@ def parse_numbers(
     note = None
     if grouped.any():
         example = text[grouped].iloc[0]
-        kind = "Dutch" if decimal == COMMA else "international"
+        kind = "Nederlandse" if decimal == COMMA else "internationale"
+        value = f"{values[grouped].iloc[0]:,.12g}".replace(",", " ").replace(".", ",")
         note = (
-            f"column '{column}': read {example!r} as {values[grouped].iloc[0]:.12g} "
-            f"({kind} notation, {thousands!r} separates thousands)."
+            f"kolom '{column}': {example!r} gelezen als {value.replace(' ', '.')} "
+            f"({kind} notatie, {thousands!r} scheidt duizendtallen)."
         )
     return values, note
 

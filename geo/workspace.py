@@ -78,6 +78,8 @@ class RegionData:
     #: Which address points and roads were used (data directory or the user's files) and
     #: the gemeenten they cover, for the data banner.
     layers: LayerUse = field(default_factory=LayerUse)
+    #: The road lines used (the user's or the data directory's), for maps; None without.
+    roads: gpd.GeoDataFrame | None = field(default=None, compare=False, repr=False)
     #: Spread reports of the existing register by (level, facility type): they do not change
     #: with weights or shortlist, so a rerun reuses them (a memo, not state; not copied).
     spread_memo: dict[tuple[str, str | None], dict[str, Any]] = field(
@@ -295,9 +297,9 @@ def load_region_data(
         features, candidates = features[inside], candidates[inside]
     label = region.name if region.name != "custom" else ", ".join(region.gemeenten)
     require_inside(features, what="candidates", region_label=label, source=candidates_path)
-    outside = outside_summary(features, what=("candidate", "candidates"))
+    outside = outside_summary(features, what=("kandidaat", "kandidaten"))
     if outside:
-        notes.append(outside + " They are listed in the export as excluded, never ranked.")
+        notes.append(outside + " Ze staan in de export als uitgesloten en krijgen geen rang.")
     inputs = {
         "candidates": str(candidates_path),
         "facilities": str(facilities_path) if facilities_path else "none",
@@ -314,6 +316,7 @@ def load_region_data(
         inputs=inputs,
         notes=notes,
         layers=layers,
+        roads=roads,
     )
 
 

@@ -173,12 +173,14 @@ def test_score_writes_one_feature_per_candidate(scored: Scored):
     assert len(scored.collection["features"]) == len(ids)
     assert sorted(p["id"] for p in scored.properties) == sorted(ids)
     assert all(f["type"] == "Feature" for f in scored.collection["features"])
-    assert f"{len(ids)} candidates" in scored.result.stderr
+    assert f"{len(ids)} kandidaten" in scored.result.stderr
 
 
 def test_score_properties_are_the_contract(scored: Scored):
     for props in scored.properties:
-        assert set(props) == set(EXPORT_PROPERTIES)
+        # The contract, plus columns for GIS users (criteria/export_rows.py): only added.
+        assert set(EXPORT_PROPERTIES) <= set(props)
+        assert {"gemeentenaam", "buurtnaam", "n_checks", "first_exclusion_reason"} <= set(props)
     assert set(EXPORT_PROPERTIES) == {
         "id",
         "name",
@@ -511,9 +513,9 @@ def test_spread_json_layout(spread: Spread):
     check_report(spread.report, level=spread.level, kind=spread.type)
     assert len(spread.report["units"]) == _expected_units(spread.inputs, spread.level)
     assert spread.report["region"] == spread.inputs.region
-    assert spread.result.stdout.startswith(f"{spread.level} level, type {spread.type or 'all'}:")
-    assert "most provided:" in spread.result.stdout
-    assert "least provided:" in spread.result.stdout
+    assert spread.result.stdout.startswith(f"niveau {spread.level}, type {spread.type or 'alle'}:")
+    assert "meest voorzien:" in spread.result.stdout
+    assert "minst voorzien:" in spread.result.stdout
 
 
 def test_spread_counts_every_facility_of_the_type(spread: Spread):
@@ -573,7 +575,7 @@ def test_spread_scenario_before_after_delta(scenario_spread):
             assert change["delta"] is None
         else:
             assert change["delta"] == pytest.approx(after - before, abs=1e-12)
-    assert f"after adding {added} sites" in result.stdout
+    assert f"na toevoegen van {added} plekken" in result.stdout
 
 
 def test_spread_scenario_hides_confidential_coordinates(scenario_spread):
@@ -609,7 +611,7 @@ def test_spread_bad_out_suffix_exits_2(demo_inputs: Inputs, tmp_path: Path, caps
     out = tmp_path / "spread.txt"
     assert cli.main(_spread_args(demo_inputs, out)) == 2
     err = capsys.readouterr().err
-    assert ".json or .csv" in err
+    assert ".json of .csv" in err
     assert "Traceback" not in err
     assert not out.exists()
 

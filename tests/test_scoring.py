@@ -326,6 +326,8 @@ def test_optional_criterion_dropped_with_warning_and_renormalised():
     )
     assert result.attrs["dropped_criteria"] == ["road"]
     assert "road" in result.attrs["warnings"][0]
+    assert "valt weg" in result.attrs["warnings"][0]
+    assert "--roads" in result.attrs["warnings"][0]
     assert sum(result.attrs["weights"].values()) == pytest.approx(1.0)
     assert result.attrs["weights"]["a"] == pytest.approx(0.4)
     assert "raw__road" not in result.columns
