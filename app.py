@@ -91,7 +91,7 @@ def read_upload(upload: Any) -> Upload | None:
 
 
 def upload_label(upload: Upload | None) -> str | None:
-    """Name an upload in the scenario by file name and content hash, never by a path."""
+    """Name an upload by file name, content hash and the day it was read, never by a path."""
     if upload is None:
         return None
     return UploadRef(upload[0], hashlib.sha256(upload[1]).hexdigest()).label
@@ -542,6 +542,8 @@ def main() -> None:
         st.sidebar.warning("Data: SYNTHETISCH (demoregio, geen echte plekken)")
     else:
         st.sidebar.success("Data: echte open data (CBS kerncijfers 2024)")
+    # Which gemeenten have real address points and roads is known once the region is loaded.
+    layers_box = st.sidebar.container()
     open_scenario(source)
     if note := st.session_state.pop("_restore_note", None):
         st.sidebar.info(note)
@@ -602,6 +604,8 @@ def main() -> None:
             "Kandidaten en register: ILLUSTRATIEF (verzonnen voorbeeld); upload "
             "eigen bestanden voor echte plekken."
         )
+    for line in data.layers.lines_nl(names):
+        layers_box.caption(line)
     header.title(f"Plekwijzer — {region.title}")
     header.caption(
         f"{len(data.buurten)} buurten · {len(data.candidates)} kandidaatlocaties · "

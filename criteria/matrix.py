@@ -31,6 +31,7 @@ from criteria.constraints import (
 from criteria.profiles import Criterion, Profile
 from criteria.transforms import apply_transform
 from criteria.weights import direct_weights
+from geo.labels import feature_label, missing_feature_hint
 
 #: Scores are compared rounded to this many decimals (float noise never decides a rank).
 DECIMALS = 12
@@ -316,8 +317,9 @@ def _scored_criteria(
         elif criterion.optional:
             dropped.append(criterion.name)
             warnings.append(
-                f"criterion {criterion.name!r} dropped: feature {criterion.feature!r} is not "
-                "available; the other weights were renormalised"
+                f"Criterium '{criterion.label}' valt weg: "
+                f"{feature_label(criterion.feature)} is niet beschikbaar; de andere gewichten "
+                f"zijn herschaald. Om het mee te wegen: {missing_feature_hint(criterion.feature)}."
             )
         else:
             raise _missing_feature(

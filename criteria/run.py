@@ -289,12 +289,26 @@ class ScenarioResult:
         }
 
     def feature_collection(self) -> dict[str, Any]:
-        """Return the GeoJSON export: every candidate, and the run's own record."""
-        return self.scoring.feature_collection() | self.export_members()
+        """Return the GeoJSON export: every candidate, and the run's own record.
+
+        The contract's properties plus names, the inventory's own columns and flat criteria
+        columns (:mod:`criteria.export_rows`).
+        """
+        from criteria.export_rows import enricher, export_properties
+
+        rows = enricher(self)(self.table)
+        return geojson_dict(rows, properties=export_properties(self)) | self.export_members()
 
     def geojson_stream(self) -> GeoJSONStream:
         """Return the GeoJSON export as a stream, for :func:`geo.export.write_export_pair`."""
-        return self.scoring.geojson_stream(self.export_members())
+        from criteria.export_rows import enricher, export_properties
+
+        return GeoJSONStream(
+            self.table,
+            export_properties(self),
+            members=self.export_members(),
+            enrich=enricher(self),
+        )
 
     def scenario_file(self) -> dict[str, Any]:
         """Return the ``.scenario.json``: the scenario plus a record of the result."""

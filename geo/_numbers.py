@@ -153,16 +153,17 @@ def parse_numbers(
     notes = []
     if grouped.any():
         example = text[grouped].iloc[0]
-        kind = "Dutch" if decimal == COMMA else "international"
+        kind = "Nederlandse" if decimal == COMMA else "internationale"
+        value = f"{values[grouped].iloc[0]:,.12g}".replace(",", " ").replace(".", ",")
         notes.append(
-            f"column '{column}': read {example!r} as {values[grouped].iloc[0]:.12g} "
-            f"({kind} notation, {thousands!r} separates thousands)."
+            f"kolom '{column}': {example!r} gelezen als {value.replace(' ', '.')} "
+            f"({kind} notatie, {thousands!r} scheidt duizendtallen)."
         )
     if foreign.any():
         example = raw[foreign].iloc[0]
         notes.append(
-            f"column '{column}': read {example!r} as {values[foreign].iloc[0]:.12g} (digits "
-            "or minus sign of another script) in "
+            f"kolom '{column}': {example!r} gelezen als {values[foreign].iloc[0]:.12g} (cijfers "
+            "of minteken uit een ander schrift) in "
             f"{describe_rows(frame, foreign, id_column=id_column, limit=3)}."
         )
     return values, " ".join(notes) or None

@@ -107,7 +107,9 @@ def read_csv(path: str | Path, *, numeric: Iterable[str] = ()) -> pd.DataFrame:
     notes: list[str] = []
     encoding = _encoding(path)
     if encoding == "cp1252":
-        notes.append("read as Windows-1252 text (not UTF-8); save as 'CSV UTF-8' to be sure.")
+        notes.append(
+            "gelezen als Windows-1252-tekst (geen UTF-8); sla op als 'CSV UTF-8' voor zekerheid."
+        )
     header, skip = _header_line(path, encoding)
     named = _EXCEL_SEP.match(header)
     if named:
@@ -230,7 +232,7 @@ def read_vector(
         frame, renamed = _restore_shapefile_names(frame)
         if renamed:
             pairs = ", ".join(f"{short} -> {full}" for short, full in renamed.items())
-            notes.append(f"shapefile column names cut to 10 characters read as: {pairs}.")
+            notes.append(f"shapefile-kolomnamen (ingekort tot 10 tekens) gelezen als: {pairs}.")
     _refuse_degrees_that_are_metres(frame, source=path)
     frame.attrs["notes"] = notes
     return frame

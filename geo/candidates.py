@@ -112,7 +112,7 @@ def candidates_from_csv(
     """
     frame = _read.read_csv(path, numeric=NUMBER_COLUMNS)
     notes = list(frame.attrs.get("notes", []))
-    frame, note = rename_computed_columns(frame, what="the inventory")
+    frame, note = rename_computed_columns(frame, what="de kandidatenlijst")
     notes += [note] if note else []
     _validate.require_columns(frame, ["id"], source=path, what="a candidate inventory")
     _locate.check_ids(frame, source=path)
@@ -127,7 +127,7 @@ def candidates_from_vector(path: str | Path, *, layer: str | None = None) -> gpd
     """Read an inventory from GeoJSON, GeoPackage or Shapefile (points or polygons, any CRS)."""
     raw = _read.read_vector(path, layer=layer, fold_names=True)
     notes = list(raw.attrs.get("notes", []))
-    raw, note = rename_computed_columns(raw, what="the inventory")
+    raw, note = rename_computed_columns(raw, what="de kandidatenlijst")
     notes += [note] if note else []
     _validate.require_columns(raw, ["id"], source=path, what="a candidate inventory")
     frame = _validate.to_rd(raw, source=path)

@@ -126,7 +126,7 @@ def facilities_from_frame(
         out = locate_in_region(out, buurten, borders=borders, gemeenten=gemeenten)
         chosen = sorted(set(buurten["gemeentecode"].dropna()) if gemeenten is None else gemeenten)
         require_inside(out, what="facilities", region_label=", ".join(chosen), source=source)
-        note = outside_summary(out, what=("facility", "facilities"))
+        note = outside_summary(out, what=("voorziening", "voorzieningen"))
         if note:
             notes.append(note)
         out = out[out[REASON_COLUMN].isna()].drop(columns=REASON_COLUMN)

@@ -174,10 +174,8 @@ def legacy_score_candidates(
             used.append(criterion)
         elif criterion.optional:
             dropped.append(criterion.name)
-            warnings.append(
-                f"criterion {criterion.name!r} dropped: feature {criterion.feature!r} is not "
-                "available; the other weights were renormalised"
-            )
+            # The message is the engine's own (Dutch, with what to add): not under test here.
+            warnings.append(_dropped_warning(criterion))
         else:
             raise _missing_feature(
                 criterion.feature, features, profile=profile, item=f"criterion {criterion.name!r}"
@@ -327,3 +325,13 @@ AGGREGATIONS: dict[str, Callable[[pd.DataFrame, pd.Series], pd.Series]] = {
     "weighted_sum": weighted_sum,
     "geometric_mean": weighted_geometric_mean,
 }
+
+
+def _dropped_warning(criterion: Any) -> str:
+    from geo.labels import feature_label, missing_feature_hint
+
+    return (
+        f"Criterium '{criterion.label}' valt weg: "
+        f"{feature_label(criterion.feature)} is niet beschikbaar; de andere gewichten "
+        f"zijn herschaald. Om het mee te wegen: {missing_feature_hint(criterion.feature)}."
+    )

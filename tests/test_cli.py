@@ -186,12 +186,14 @@ def test_score_writes_one_feature_per_candidate(scored: Scored):
     assert len(scored.collection["features"]) == len(ids)
     assert sorted(p["id"] for p in scored.properties) == sorted(ids)
     assert all(f["type"] == "Feature" for f in scored.collection["features"])
-    assert f"{len(ids)} candidates" in scored.result.stderr
+    assert f"{len(ids)} kandidaten" in scored.result.stderr
 
 
 def test_score_properties_are_the_contract(scored: Scored):
     for props in scored.properties:
-        assert set(props) == set(EXPORT_PROPERTIES)
+        # The contract, plus columns for GIS users (criteria/export_rows.py): only added.
+        assert set(EXPORT_PROPERTIES) <= set(props)
+        assert {"gemeentenaam", "buurtnaam", "n_checks", "first_exclusion_reason"} <= set(props)
     assert set(EXPORT_PROPERTIES) == {
         "id",
         "name",
@@ -208,22 +210,26 @@ def test_score_properties_are_the_contract(scored: Scored):
 
 
 def test_score_values_and_explanations(scored: Scored):
-    weighted_sum = scored.scenario["profile"]["aggregation"] == "weighted_sum"
+    profile = load_profile(scored.profile)
+    weighted_sum = profile.aggregation == "weighted_sum"
+    assert scored.scenario["weights"] == {}  # untouched: the profile's own weights
+    names = set(scored.properties[0]["criteria"])
+    assert names <= {c.name for c in profile.criteria}
     for props in scored.properties:
         assert 0.0 <= props["score"] <= 1.0
         assert isinstance(props["excluded"], bool)
         assert (props["rank"] is None) == props["excluded"]
         assert bool(props["exclusion_reasons"]) == props["excluded"]
         assert props["criteria"], props["id"]
-        assert set(props["criteria"]) == set(scored.scenario["weights"])
+        assert set(props["criteria"]) == names
         for name, parts in props["criteria"].items():
             assert set(parts) == CRITERION_FIELDS, name
-            assert parts["weight"] == pytest.approx(scored.scenario["weights"][name])
             assert 0.0 <= parts["transformed"] <= 1.0
+        weights = [p["weight"] for p in props["criteria"].values()]
+        assert sum(weights) == pytest.approx(1.0)
         if weighted_sum:
             total = sum(p["contribution"] for p in props["criteria"].values())
             assert total == pytest.approx(props["score"], abs=1e-9)
-    assert sum(scored.scenario["weights"].values()) == pytest.approx(1.0)
 
 
 def test_score_ranks_follow_scores(scored: Scored):
@@ -244,7 +250,7 @@ def test_score_shortlist_respects_top_and_spacing(scored: Scored):
     # exported coordinates are rounded to 1e-7 degree (about 1 cm)
     assert (off_diagonal >= scored.spacing_m - 0.05).all()
     ids = list(picked.sort_values("rank")["id"])
-    assert scored.scenario["shortlist"]["ids"] == ids
+    assert scored.scenario["result"]["shortlist"] == ids
     printed = [line.split()[2] for line in scored.result.stdout.splitlines()]
     assert printed == ids
 
@@ -521,9 +527,9 @@ def test_spread_json_layout(spread: Spread):
     check_report(spread.report, level=spread.level, kind=spread.type)
     assert len(spread.report["units"]) == _expected_units(spread.inputs, spread.level)
     assert spread.report["region"] == spread.inputs.region
-    assert spread.result.stdout.startswith(f"{spread.level} level, type {spread.type or 'all'}:")
-    assert "most provided:" in spread.result.stdout
-    assert "least provided:" in spread.result.stdout
+    assert spread.result.stdout.startswith(f"niveau {spread.level}, type {spread.type or 'alle'}:")
+    assert "meest voorzien:" in spread.result.stdout
+    assert "minst voorzien:" in spread.result.stdout
 
 
 def test_spread_counts_every_facility_of_the_type(spread: Spread):
@@ -583,7 +589,7 @@ def test_spread_scenario_before_after_delta(scenario_spread):
             assert change["delta"] is None
         else:
             assert change["delta"] == pytest.approx(after - before, abs=1e-12)
-    assert f"after adding {added} sites" in result.stdout
+    assert f"na toevoegen van {added} plekken" in result.stdout
 
 
 def test_spread_scenario_hides_confidential_coordinates(scenario_spread):
@@ -619,7 +625,7 @@ def test_spread_bad_out_suffix_exits_2(demo_inputs: Inputs, tmp_path: Path, caps
     out = tmp_path / "spread.txt"
     assert cli.main(_spread_args(demo_inputs, out)) == 2
     err = capsys.readouterr().err
-    assert ".json or .csv" in err
+    assert ".json of .csv" in err
     assert "Traceback" not in err
     assert not out.exists()
 

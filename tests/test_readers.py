@@ -47,7 +47,7 @@ def test_thousands_dot_in_a_semicolon_csv_with_decimal_commas(tmp_path):
     sites = candidates_from_file(path)
     assert sites["floor_area_m2"].tolist() == [12_500.0, 800.0]
     assert sites["plot_area_m2"].tolist() == [1.5, 2_000.0]
-    assert "column 'floor_area_m2': read '12.500' as 12500 (Dutch notation" in " ".join(
+    assert "kolom 'floor_area_m2': '12.500' gelezen als 12.500 (Nederlandse notatie" in " ".join(
         sites.attrs["notes"]
     )
 
@@ -104,7 +104,7 @@ def test_windows_1252_csv_is_read_with_a_note(tmp_path):
     )
     sites = candidates_from_file(path)
     assert sites.loc["a", "name"] == "Café Zuid"
-    assert sites.attrs["notes"][0].startswith("read as Windows-1252 text")
+    assert sites.attrs["notes"][0].startswith("gelezen als Windows-1252-tekst")
 
 
 def test_excel_workbook_is_refused(tmp_path):
@@ -175,7 +175,7 @@ def test_computed_feature_names_are_kept_aside_with_a_note(tmp_path, tiny_buurte
         sites.columns
     )
     assert (
-        "distance_to_facility_m, buurt_draagkracht, score, which Plekwijzer computes"
+        "distance_to_facility_m, buurt_draagkracht, score, die Plekwijzer zelf berekent"
         in (sites.attrs["notes"][-1])
     )
     table = candidate_features(sites, buurten=tiny_buurten)
@@ -208,7 +208,7 @@ def test_shapefile_names_are_restored_and_reported(tmp_path, zipped):
     assert sites.loc["s0", "floor_area_m2"] == 600.0
     assert sites.loc["s0", "plot_area_m2"] == 900.0
     assert sites.attrs["notes"] == [
-        "shapefile column names cut to 10 characters read as: floor_area -> floor_area_m2, "
+        "shapefile-kolomnamen (ingekort tot 10 tekens) gelezen als: floor_area -> floor_area_m2, "
         "plot_area_ -> plot_area_m2."
     ]
 
@@ -336,8 +336,9 @@ def test_digits_of_other_scripts_are_read_with_a_note(tmp_path, written, expecte
     path = _write(tmp_path, f"id;floor_area_m2;x;y\na;{written};{X};{Y}\nb;300;{X};{Y + 10}\n")
     sites = candidates_from_file(path)
     assert sites.loc["a", "floor_area_m2"] == expected
-    assert f"read {written!r} as {expected:g} (digits or minus sign of another script)" in " ".join(
-        sites.attrs["notes"]
+    assert (
+        f"{written!r} gelezen als {expected:g} (cijfers of minteken uit een ander schrift)"
+        in " ".join(sites.attrs["notes"])
     )
 
 

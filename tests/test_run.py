@@ -139,20 +139,20 @@ def test_scenario_flags_cannot_be_mixed_with_a_scenario_file(demo_source, tmp_pa
         ]
     )
     assert code == 2
-    assert "--scenario already fixes --profile" in capsys.readouterr().err
+    assert "--scenario legt --profile al vast" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--top", "-1"], "argument --top: '-1' is not valid"),
-        (["--min-spacing-m", "nan"], "argument --min-spacing-m: 'nan' is not valid"),
-        (["--min-spacing-m", "-500"], "argument --min-spacing-m: '-500' is not valid"),
-        (["--max-per-buurt", "0"], "argument --max-per-buurt: '0' is not valid"),
-        (["--evenness", "5"], "argument --evenness: '5' is not valid"),
-        (["--sensitivity", "-3"], "argument --sensitivity: '-3' is not valid"),
-        (["--weight", "ov_access"], "write CRITERION=NUMBER"),
-        (["--constraint", "plot_size"], "write NAME=VALUE"),
+        (["--top", "-1"], "argument --top: '-1' is ongeldig"),
+        (["--min-spacing-m", "nan"], "argument --min-spacing-m: 'nan' is ongeldig"),
+        (["--min-spacing-m", "-500"], "argument --min-spacing-m: '-500' is ongeldig"),
+        (["--max-per-buurt", "0"], "argument --max-per-buurt: '0' is ongeldig"),
+        (["--evenness", "5"], "argument --evenness: '5' is ongeldig"),
+        (["--sensitivity", "-3"], "argument --sensitivity: '-3' is ongeldig"),
+        (["--weight", "ov_access"], "schrijf CRITERION=NUMBER"),
+        (["--constraint", "plot_size"], "schrijf NAME=VALUE"),
     ],
 )
 def test_bad_options_exit_2_with_one_line(demo_source, tmp_path, capsys, args, message):
@@ -173,9 +173,9 @@ def test_bad_options_exit_2_with_one_line(demo_source, tmp_path, capsys, args, m
 @pytest.mark.parametrize(
     ("out", "message"),
     [
-        ("missing/x.geojson", "does not exist: create it first"),
-        (".", "is a folder"),
-        ("x.txt", "use a file name ending in .geojson or .json"),
+        ("missing/x.geojson", "bestaat niet: maak die eerst"),
+        (".", "is een map"),
+        ("x.txt", "gebruik een bestandsnaam die eindigt op .geojson of .json"),
     ],
 )
 def test_bad_out_exits_2(demo_source, tmp_path, capsys, out, message):
@@ -300,7 +300,7 @@ def test_ctrl_c_exits_130_with_one_line(demo_source, tmp_path, monkeypatch, caps
     path = _write(_demo(demo_source), tmp_path / "s.scenario.json")
     out = tmp_path / "x.geojson"
     assert cli.main(["score", "--scenario", str(path), "--out", str(out)]) == 130
-    assert capsys.readouterr().err.strip().splitlines()[-1] == "plekwijzer: interrupted"
+    assert capsys.readouterr().err.strip().splitlines()[-1] == "plekwijzer: afgebroken"
     assert not out.exists()
 
 

@@ -326,6 +326,8 @@ def test_optional_criterion_dropped_with_warning_and_renormalised():
     assert "road" in scored.warnings[0]
     assert scored.weights.sum() == pytest.approx(1.0)
     assert scored.weights["a"] == pytest.approx(0.4)
+    assert "valt weg" in scored.warnings[0]
+    assert "--roads" in scored.warnings[0]
     assert "raw__road" not in result.columns
     assert scored.explain(0)["a"]["weight"] == pytest.approx(0.4)
 

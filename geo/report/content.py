@@ -259,6 +259,7 @@ def site_sections(report: ReportInput, sites: gpd.GeoDataFrame) -> list[dict[str
             site,
             others=sites,
             facilities=public,
+            roads=report.roads,
             source_text=ATTRIBUTION_DEMO if _is_demo(report) else ATTRIBUTION_SHORT,
         )
         sections.append(
