@@ -58,8 +58,9 @@ EXPORT_PROPERTIES = (
     "checks",
 )
 
-#: Exported when sensitivity ran: the share of weight draws in which a site stays in the top N.
-OPTIONAL_EXPORT_PROPERTIES = ("stability",)
+#: Exported when present: ``stability`` when sensitivity ran (the share of weight draws in
+#: which a site stays in the top N); ``skip_reason`` when a better-ranked site was skipped.
+OPTIONAL_EXPORT_PROPERTIES = ("stability", "skip_reason")
 
 _VERSIONED = ("plekwijzer", "geopandas", "shapely", "pyproj", "pandas", "numpy")
 
@@ -151,8 +152,10 @@ class ScoringRun:
 
     @property
     def export_properties(self) -> list[str]:
-        """The GeoJSON properties of this run: the contract, plus ``stability`` if run."""
+        """The GeoJSON properties of this run: the contract, plus the optional ones present."""
         optional = [c for c in OPTIONAL_EXPORT_PROPERTIES if c in self.table.columns]
+        if "skip_reason" in optional and self.table["skip_reason"].isna().all():
+            optional.remove("skip_reason")
         return [*EXPORT_PROPERTIES, *optional]
 
     def feature_collection(self) -> dict[str, Any]:
@@ -243,6 +246,7 @@ def run_scoring(
     )
     table["shortlisted"] = picks.shortlisted
     table["pick_order"] = picks.pick_order
+    table["skip_reason"] = picks.skip_reason
     used = {k: float(v) for k, v in result.weights.items()}
     return ScoringRun(
         profile=profile,

@@ -178,7 +178,11 @@ def test_score_writes_one_feature_per_candidate(scored: Scored):
 
 def test_score_properties_are_the_contract(scored: Scored):
     for props in scored.properties:
-        assert set(props) == set(EXPORT_PROPERTIES)
+        # skip_reason is added when the spacing or a cap made the shortlist skip a rank.
+        assert set(props) - {"skip_reason"} == set(EXPORT_PROPERTIES)
+    skipped = [p for p in scored.properties if p.get("skip_reason")]
+    assert all(not p["shortlisted"] and p["rank"] for p in skipped)
+    assert all(p["skip_reason"].startswith("overgeslagen: ") for p in skipped)
     assert set(EXPORT_PROPERTIES) == {
         "id",
         "name",
