@@ -659,6 +659,18 @@ def shortlist_tab(
     st.dataframe(
         presentation.shortlist_table(short, names, buurt_names), hide_index=True, width="stretch"
     )
+    skipped = presentation.skipped_table(run.table, names, buurt_names)
+    if len(skipped):
+        # Ranks 1, 2, 3, 5, 9 … on the list: say for each gap why that site was passed over.
+        with st.expander(
+            f"Overgeslagen: {len(skipped)} locaties met een hogere rang dan de laatste keuze"
+        ):
+            st.caption(
+                "Nr. is de plaats op de shortlist, rang de plaats op score. Een locatie valt "
+                "af als ze te dicht bij een eerder gekozen locatie ligt (minimale afstand) "
+                "of als haar buurt of gemeente al het maximum heeft."
+            )
+            st.dataframe(skipped, hide_index=True, width="stretch")
     eligible = int((~run.table["excluded"]).sum())
     gini = run.spread["delta"]["indices"]["gini"]
     before, after = (nlformat.number(gini[k], decimals=3) for k in ("before", "after"))

@@ -128,9 +128,12 @@ def shortlist_table(
     Returns
     -------
     pandas.DataFrame
+        ``nr.`` numbers the picks 1, 2, … (the ``#3`` a skipped site's reason names),
+        ``rang`` is the site's place by score.
     """
     table = pd.DataFrame(
         {
+            "nr.": range(1, len(shortlist) + 1),
             "rang": shortlist["rank"].astype(int).to_numpy(),
             "id": shortlist["id"].to_numpy(),
             "naam": shortlist["name"].to_numpy(),
@@ -145,6 +148,48 @@ def shortlist_table(
     if "needs_check" in shortlist:
         table["te controleren"] = ["ja" if flag else "" for flag in shortlist["needs_check"]]
     return table
+
+
+def skipped_table(
+    table: pd.DataFrame,
+    gemeente_names: Mapping[str, str],
+    buurt_names: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """Return the sites ranked above the last pick but skipped, with why, in rank order.
+
+    Parameters
+    ----------
+    table
+        The scored table (``rank``, ``id``, ``name``, ``gemeentecode``, ``buurtcode``,
+        ``score``, ``skip_reason`` from :func:`criteria.shortlist.pick_sites`).
+    gemeente_names
+        Gemeentecode -> name.
+    buurt_names
+        Buurtcode -> name; codes are shown where a name is missing.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``rang``, ``id``, ``naam``, ``gemeente``, ``buurt``, ``score``, ``reden``
+        (the reason without its ``overgeslagen:`` prefix); empty without skipped sites.
+    """
+    if "skip_reason" not in table:
+        skipped = table.iloc[0:0]
+    else:
+        skipped = table[table["skip_reason"].notna()].sort_values("rank")
+    return pd.DataFrame(
+        {
+            "rang": skipped["rank"].astype(int).to_numpy(),
+            "id": skipped["id"].to_numpy(),
+            "naam": skipped["name"].to_numpy(),
+            "gemeente": skipped["gemeentecode"].map(gemeente_names).to_numpy(),
+            "buurt": [(buurt_names or {}).get(code, code) for code in skipped["buurtcode"]],
+            "score": [nlformat.number(s, decimals=3) for s in skipped["score"]],
+            "reden": [
+                str(r).removeprefix("overgeslagen: ") for r in skipped.get("skip_reason", [])
+            ],
+        }
+    )
 
 
 def unit_table(units: pd.DataFrame) -> pd.DataFrame:

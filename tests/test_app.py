@@ -108,6 +108,19 @@ def test_shortlist_table_and_downloads(app: AppTest) -> None:
     assert "scenario" in labels
 
 
+def test_skipped_ranks_are_explained(app: AppTest) -> None:
+    app.number_input(key="top_n").set_value(5)
+    app.number_input(key="spacing").set_value(5000).run()
+    assert not app.exception
+    shortlist = next(d.value for d in app.dataframe if "nr." in d.value)
+    skipped = next(d.value for d in app.dataframe if "reden" in d.value)
+    assert any(e.label.startswith("Overgeslagen: ") for e in app.expander)
+    # Every rank above the last pick is either on the list or explained.
+    last = shortlist["rang"].max()
+    assert set(shortlist["rang"]) | set(skipped["rang"]) == set(range(1, last + 1))
+    assert all(r.startswith("binnen 5 km van #") for r in skipped["reden"] if "van #" in r)
+
+
 def test_spread_before_after_and_compare(app: AppTest) -> None:
     app.radio(key="level").set_value("wijk").run()
     assert not app.exception
