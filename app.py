@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import tempfile
+import textwrap
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -29,7 +30,7 @@ from criteria.profiles import Profile, list_profiles, load_profile
 from criteria.run import ScenarioResult, run_scenario
 from criteria.scenario import CoverageOptions, Scenario, ShortlistOptions
 from criteria.weights import MAX_CONSISTENCY_RATIO, ahp_weights
-from geo import mapdata, mapview, nlformat, presentation
+from geo import mapdata, mapstyle, mapview, nlformat, presentation
 from geo._errors import PlekwijzerError
 from geo.datadir import DataSource, resolve_data_dir
 from geo.facilities import public_view
@@ -407,14 +408,42 @@ def show_explanation(run: ScenarioResult, site_id: str, names: dict[str, str]) -
             f"in de top {run.scenario.shortlist.top_n}."
         )
     frame = presentation.explanation_table(run.scoring.explanation(site_id), run.profile.labels)
-    st.bar_chart(
-        frame.set_index("criterium")[["bijdrage_getal"]].rename(
-            columns={"bijdrage_getal": "bijdrage"}
-        ),
-        horizontal=True,
-        height=220,
+    st.altair_chart(contribution_chart(frame), width="stretch")
+    st.caption("De tabel onder de kaart geeft per criterium de waarde, de bron en het gewicht.")
+
+
+def contribution_chart(frame: pd.DataFrame) -> Any:
+    """Bars of each criterion's contribution to the score, full labels, nl-NL axis."""
+    import altair as alt
+
+    data = frame[["criterium", "bijdrage", "bijdrage_getal"]].assign(
+        # Long labels wrap onto lines ("|" splits them) rather than being cut, which made
+        # two criteria read "Weinig voorzieni…" alike.
+        regels=["|".join(textwrap.wrap(label, 26)) or label for label in frame["criterium"]]
     )
-    st.dataframe(frame.drop(columns="bijdrage_getal"), hide_index=True, width="stretch")
+    return (
+        alt.Chart(data)
+        .mark_bar(color="#1565c0")
+        .encode(
+            x=alt.X(
+                "bijdrage_getal:Q",
+                title="bijdrage aan de score",
+                axis=alt.Axis(
+                    labelExpr="replace(format(datum.value, '.2f'), '.', ',')", tickCount=5
+                ),
+            ),
+            y=alt.Y(
+                "regels:N",
+                sort=None,
+                title=None,
+                axis=alt.Axis(
+                    labelLimit=0, labelOverlap=False, labelExpr="split(datum.label, '|')"
+                ),
+            ),
+            tooltip=[alt.Tooltip("criterium:N"), alt.Tooltip("bijdrage:N", title="bijdrage")],
+        )
+        .properties(height=42 * len(data) + 40)
+    )
 
 
 def spread_metrics(report: dict[str, Any]) -> None:
@@ -538,7 +567,7 @@ def map_layers(data: RegionData) -> dict[str, Any]:
     return {
         "areas": mapdata.AreaShapes.from_layer(data.buurten),
         "outlines": mapdata.AreaShapes.from_layer(outlines, tolerance_m=50.0, close_gaps_m=25.0),
-        "facilities": mapdata.facility_payload(public_view(data.facilities), data.buurten),
+        "facilities": mapdata.facility_payload(public_view(data.facilities)),
     }
 
 
@@ -570,12 +599,25 @@ def map_tab(
         "inhabitants": "Inwoners",
         "": "Geen (alleen grenzen)",
     }
-    cols = st.columns([2, 1, 1])
+    cols = st.columns([3, 3, 2, 2])
     layer = cols[0].selectbox(
         "Kleurvlak buurten", list(layers), format_func=layers.get, key="choropleth"
     )
-    tiles = cols[1].toggle("PDOK-achtergrondkaart", value=True, key="tiles")
-    show_facilities = cols[2].toggle("Bestaande voorzieningen", value=True, key="show_fac")
+    # Colour the sites by score or by one criterion's transformed value (0–1), as
+    # suitability tools show each criterion layer beside the combined one.
+    criterion_labels = {"": "Score (alle criteria)"} | {
+        name: f"Criterium: {label}"
+        for name, label in run.profile.labels.items()
+        if f"transformed__{name}" in run.table.columns
+    }
+    colour_by = cols[1].selectbox(
+        "Kleur locaties",
+        list(criterion_labels),
+        format_func=criterion_labels.get,
+        key="site_colour",
+    )
+    tiles = cols[2].toggle("PDOK-achtergrondkaart", value=True, key="tiles")
+    show_facilities = cols[3].toggle("Bestaande voorzieningen", value=True, key="show_fac")
     table = run.table
     # A click arrives as the map's value before the map is drawn again: select the site
     # first, so the map rings it and the chooser shows it in this same run.
@@ -593,7 +635,11 @@ def map_tab(
     if selected is not None and selected not in ids:
         ids.append(selected)
     areas: mapdata.AreaShapes = loaded["areas"]
-    sites = mapdata.site_payload(table)
+    sites = mapdata.site_payload(
+        table,
+        colour_by=colour_by or None,
+        label=run.profile.labels.get(colour_by, colour_by),
+    )
     left, right = st.columns([3, 2])
     with left:
         site_map(
@@ -626,11 +672,14 @@ def map_tab(
         elapsed = time.perf_counter() - started
         seconds = nlformat.number(elapsed, decimals=2)
         st.caption(f"Herberekend en kaart opgebouwd in {seconds} s (server).")
+        groups = [("Locaties", mapstyle.site_items(sites.span, value_label=sites.value_label))]
+        if show_facilities:
+            facility_legend = mapstyle.facility_items(loaded["facilities"])
+            groups.append(("Bestaande voorzieningen", facility_legend))
         if layer:
-            legend(
-                mapview.legend_items(areas.attributes[layer], layer), mapview.CHOROPLETHS[layer][0]
-            )
-        legend(mapview.score_legend(sites.span), "Score locatie")
+            classes = mapview.legend_items(areas.attributes[layer], layer)
+            groups.append((mapview.CHOROPLETHS[layer][0], mapstyle.class_items(classes)))
+        st.markdown(mapstyle.legend_html(groups), unsafe_allow_html=True)
     labels = site_labels(table, ids)
     with right:
         st.subheader("Waarom deze score?")
@@ -646,6 +695,15 @@ def map_tab(
             format_func=labels.get,
         )
         show_explanation(run, chosen, names)
+    # The criteria table at full width: in the side panel its "bron" column was cut off.
+    st.markdown(f"**Per criterium** — {table.loc[chosen, 'name']}")
+    st.dataframe(
+        presentation.explanation_table(run.scoring.explanation(chosen), run.profile.labels).drop(
+            columns="bijdrage_getal"
+        ),
+        hide_index=True,
+        width="stretch",
+    )
 
 
 def shortlist_tab(
