@@ -35,7 +35,8 @@ from geo._errors import PlekwijzerError
 from geo.datadir import DataSource, resolve_data_dir
 from geo.facilities import public_view
 from geo.labels import OPERATOR_LABELS as OPERATORS
-from geo.labels import feature_label
+from geo.labels import feature_label, type_label
+from geo.legend import shared_classes
 from geo.neighbourhoods import kerncijfers_from_cbs
 from geo.regions import Region, available_regions, load_region_presets, resolve_region
 from geo.settings import DATA_DIR_ENV, FACILITY_TYPES
@@ -447,19 +448,28 @@ def contribution_chart(frame: pd.DataFrame) -> Any:
 
 
 def spread_metrics(report: dict[str, Any]) -> None:
-    """Show the indices as metrics, with the before/after delta when the report has one."""
+    """Show the indices as metrics, "met shortlist" with the change from "nu" when there is one.
+
+    A change that rounds to zero is shown as such: grey, without an arrow.
+    """
     cols = st.columns(len(INDICES))
     delta = report.get("delta", {}).get("indices", {})
     for col, (key, label) in zip(cols, INDICES.items(), strict=True):
         if key in delta:
             change = delta[key]
+            shown = nlformat.number(change["delta"], decimals=3, signed=True)
+            zero = presentation.parse_number(shown) == 0
+            before = nlformat.number(change["before"], decimals=3)
             col.metric(
                 label,
                 nlformat.number(change["after"], decimals=3),
                 # Streamlit picks the arrow from a leading ASCII "-", not the minus sign.
-                nlformat.number(change["delta"], decimals=3, signed=True).replace("−", "-"),
-                delta_color="inverse",
-                help=f"voor: {nlformat.number(change['before'], decimals=3)}",
+                "0,000" if zero else shown.replace("−", "-"),
+                delta_color="off" if zero else "inverse",
+                delta_arrow="off" if zero else "auto",
+                delta_description=f"t.o.v. nu ({before})",
+                help=f"Met shortlist {nlformat.number(change['after'], decimals=3)}, nu {before}"
+                "; lager is gelijkmatiger.",
             )
         else:
             col.metric(label, nlformat.number(report["indices"][key], decimals=3))
@@ -777,7 +787,11 @@ def shortlist_tab(
 
 
 def spread_tab(run: ScenarioResult, source: DataSource, uploads: Uploads) -> None:
-    """Spreiding: per unit, the indices and Lorenz curve, before/after the shortlist."""
+    """Spreiding: per unit, the indices and Lorenz curve, now and with the shortlist.
+
+    Every figure says whether it shows "nu" (the register) or "met shortlist"; the two maps
+    share one classification, so a colour means the same on both.
+    """
     cols = st.columns(3)
     level = cols[0].radio(
         "Niveau", list(LEVELS), format_func=LEVELS.get, horizontal=True, key="level"
@@ -785,7 +799,7 @@ def spread_tab(run: ScenarioResult, source: DataSource, uploads: Uploads) -> Non
     kind = cols[1].selectbox(
         "Type voorziening",
         ["", *FACILITY_TYPES],
-        format_func=lambda t: t or "alle typen",
+        format_func=lambda t: type_label(t) if t else "alle typen",
         key="spread_type",
     )
     with_short = cols[2].toggle("Met huidige shortlist (voor/na)", value=True, key="with_short")
@@ -794,44 +808,138 @@ def spread_tab(run: ScenarioResult, source: DataSource, uploads: Uploads) -> Non
     except PlekwijzerError as exc:
         st.error(str(exc))
         return
-    if with_short and report["added"]:
-        shown = report["after"]
-        st.caption(
-            f"Na: bestaand register plus {report['added']} shortlistlocaties "
-            f"({run.profile.title}); delta t.o.v. nu."
+    after = report["after"] if with_short and report["added"] else None
+    if after is not None:
+        st.markdown(
+            "**Spreidingsmaten met shortlist** (verschil t.o.v. nu; lager is gelijkmatiger)"
         )
+        st.caption(
+            f"Nu: het bestaande register. Met shortlist: het register plus {report['added']} "
+            f"shortlistlocaties ({run.profile.title})."
+        )
+        spread_metrics(report)
     else:
-        report = shown = {k: v for k, v in report.items() if k not in ("after", "delta")}
-    spread_metrics(report)
-    units = shown["units"]
+        st.markdown("**Spreidingsmaten nu** (het bestaande register, zonder shortlist)")
+        spread_metrics({k: v for k, v in report.items() if k not in ("after", "delta")})
+    versions = [("Nu", report)] + ([("Met shortlist", after)] if after is not None else [])
+    classes = shared_classes(*(v["units"]["per_10k"] for _, v in versions))
+    shapes = unit_shapes(source, run.region, level, *uploads)
+    places = place_labels(source, run.region, *uploads)
+    for col, (title, version) in zip(st.columns(len(versions)), versions, strict=True):
+        with col:
+            st.markdown(f"**Plaatsen per 10.000 inwoners — {title.lower()}**")
+            shown = shapes.join(
+                version["units"].set_index("code")[["per_10k", "fair_share", "surplus"]],
+                on="code",
+            )
+            fmap = mapview.base_map(shown.total_bounds, tiles=False)
+            mapview.add_choropleth(
+                fmap,
+                shown,
+                column="per_10k",
+                classes=classes,
+                tooltip_columns={
+                    "per_10k": f"Plaatsen per 10.000 ({title.lower()})",
+                    "fair_share": f"Eerlijk deel ({title.lower()})",
+                    "surplus": f"Boven/onder eerlijk deel ({title.lower()})",
+                },
+            )
+            mapview.add_place_labels(fmap, places)
+            mapview.use_local_assets(fmap, base_url=LEAFLET_URL)
+            st_folium(
+                fmap,
+                height=400,
+                width=None,
+                key=f"spreidingskaart_{title.lower().replace(' ', '_')}",
+                returned_objects=[],
+            )
+    items = mapview.legend_items(report["units"]["per_10k"], "per_10k", classes=classes)
+    legend(items, "Plaatsen per 10.000 (zelfde klassen op beide kaarten)")
     left, right = st.columns([3, 2])
     with left:
-        shapes = unit_shapes(source, run.region, level, *uploads).join(
-            units.set_index("code")[["per_10k", "fair_share", "surplus"]], on="code"
-        )
-        fmap = mapview.base_map(shapes.total_bounds, tiles=False)
-        mapview.add_choropleth(
-            fmap,
-            shapes,
-            column="per_10k",
-            tooltip_columns={
-                "per_10k": "Plaatsen per 10.000",
-                "surplus": "Boven/onder eerlijk deel",
-            },
-        )
-        mapview.use_local_assets(fmap, base_url=LEAFLET_URL)
-        st_folium(fmap, height=420, width=None, key="spreidingskaart", returned_objects=[])
-        legend(mapview.legend_items(shapes["per_10k"], "per_10k"), "Plaatsen per 10.000")
+        st.markdown("**Lorenzcurve** — " + " en ".join(t.lower() for t, _ in versions))
+        st.altair_chart(lorenz_chart(versions), width="stretch")
     with right:
-        curve = pd.DataFrame(shown["lorenz"], columns=["aandeel inwoners", "Lorenz"])
-        curve["gelijke spreiding"] = curve["aandeel inwoners"]
-        st.line_chart(curve.set_index("aandeel inwoners"), height=300)
-        access = shown["access"]
+        access = report["access"]
+        within = nlformat.distance(access["within_m"])
         st.metric(
-            f"Inwoners binnen {access['within_m'] / 1000:.0f} km van een voorziening",
-            f"{access['share_within']:.0%}",
+            f"Inwoners binnen {within} van een voorziening — nu",
+            nlformat.percent(access["share_within"]),
         )
-    st.dataframe(presentation.unit_table(units), hide_index=True, width="stretch")
+        if after is not None:
+            change = (after["access"]["share_within"] - access["share_within"]) * 100
+            shown_change = nlformat.number(change, decimals=1, signed=True)
+            zero = presentation.parse_number(shown_change) == 0
+            st.metric(
+                f"Inwoners binnen {within} van een voorziening — met shortlist",
+                nlformat.percent(after["access"]["share_within"]),
+                ("0,0" if zero else shown_change.replace("−", "-")) + " procentpunt",
+                delta_color="off" if zero else "normal",
+                delta_arrow="off" if zero else "auto",
+            )
+    gemeenten = None
+    if level != "gemeente":
+        buurten = run.data.buurten
+        codes = buurten["buurtcode" if level == "buurt" else "wijkcode"]
+        gemeenten = dict(zip(codes, buurten["gemeentenaam"], strict=False))
+    st.dataframe(
+        presentation.unit_table(
+            report["units"],
+            after=None if after is None else after["units"],
+            gemeenten=gemeenten,
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def place_labels(source: DataSource, region: Region, *uploads: Upload | None) -> Any:
+    """Gemeente names at a point inside each gemeente (EPSG:4326), for the spread maps."""
+    shapes = unit_shapes(source, region, "gemeente", *uploads)
+    return shapes[["name", shapes.geometry.name]].set_geometry(
+        mapview.label_points(shapes.geometry)
+    )
+
+
+def lorenz_chart(versions: list[tuple[str, dict[str, Any]]]) -> Any:
+    """Draw the Lorenz curve of each version ("Nu", "Met shortlist") and the equality line."""
+    import altair as alt
+
+    frames = [
+        pd.DataFrame(v["lorenz"], columns=["inwoners", "plaatsen"]).assign(reeks=t.lower())
+        for t, v in versions
+    ]
+    line = pd.DataFrame({"inwoners": [0.0, 1.0], "plaatsen": [0.0, 1.0]})
+    data = pd.concat([*frames, line.assign(reeks="gelijke spreiding")], ignore_index=True)
+    dutch = "replace(format(datum.value, '.1f'), '.', ',')"
+    return (
+        alt.Chart(data)
+        .mark_line()
+        .encode(
+            x=alt.X(
+                "inwoners:Q",
+                title="aandeel inwoners (cumulatief, minst voorzien eerst)",
+                axis=alt.Axis(labelExpr=dutch),
+            ),
+            y=alt.Y(
+                "plaatsen:Q", title="aandeel plaatsen (cumulatief)", axis=alt.Axis(labelExpr=dutch)
+            ),
+            color=alt.Color(
+                "reeks:N",
+                title=None,
+                scale=alt.Scale(
+                    domain=["nu", "met shortlist", "gelijke spreiding"],
+                    range=["#1565c0", "#e65100", "#9e9e9e"],
+                ),
+                legend=alt.Legend(orient="bottom"),
+            ),
+            strokeDash=alt.condition(
+                alt.datum.reeks == "gelijke spreiding", alt.value([4, 3]), alt.value([1, 0])
+            ),
+        )
+        .properties(height=300)
+    )
 
 
 def reach_tab(run: ScenarioResult, source: DataSource, uploads: Uploads) -> None:

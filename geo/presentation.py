@@ -192,28 +192,54 @@ def skipped_table(
     )
 
 
-def unit_table(units: pd.DataFrame) -> pd.DataFrame:
+#: Unit columns that change when the shortlist is added: shown "nu" and "met shortlist".
+CHANGING_COLUMNS = ("facilities", "places", "per_10k", "fair_share", "surplus")
+
+
+def unit_table(
+    units: pd.DataFrame,
+    *,
+    after: pd.DataFrame | None = None,
+    gemeenten: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
     """Return a spread unit table with Dutch headings and nl-NL numbers.
 
     Parameters
     ----------
     units
-        :func:`geo.spread.unit_table` output (``code``, ``name``, ``inhabitants`` …).
+        :func:`geo.spread.unit_table` output (``code``, ``name``, ``inhabitants`` …), the
+        spread now.
+    after
+        The same table with the shortlist added; its changing columns (places, per 10,000,
+        fair share, surplus) then appear twice, headed "nu" and "met shortlist", so a
+        figure is never read without knowing which it is.
+    gemeenten
+        Unit code -> gemeente name, for wijken and buurten: a ``gemeente`` column follows
+        the name (wijk names repeat across gemeenten: "Wijk 01 Centrum").
 
     Returns
     -------
     pandas.DataFrame
     """
-    shown = {}
+    shown: dict[str, Any] = {}
     for column, (heading, decimals) in UNIT_COLUMNS.items():
         if column not in units:
             continue
-        values = units[column]
-        if decimals is None:
-            shown[heading] = values.astype(str).to_numpy()
-        else:
-            signed = column == "surplus"
-            shown[heading] = [nlformat.number(v, decimals=decimals, signed=signed) for v in values]
+        versions = [("", units)]
+        if after is not None and column in CHANGING_COLUMNS:
+            aligned = after.set_index("code").reindex(units["code"]).reset_index()
+            versions = [(" nu", units), (" met shortlist", aligned)]
+        for suffix, frame in versions:
+            values = frame[column]
+            if decimals is None:
+                shown[heading + suffix] = values.astype(str).to_numpy()
+            else:
+                signed = column == "surplus"
+                shown[heading + suffix] = [
+                    nlformat.number(v, decimals=decimals, signed=signed) for v in values
+                ]
+        if column == "name" and gemeenten is not None:
+            shown["gemeente"] = [gemeenten.get(code, "") for code in units["code"]]
     return pd.DataFrame(shown)
 
 

@@ -215,3 +215,38 @@ def test_frontend_files_are_served_from_the_package() -> None:
     remote = {line.strip() for line in script.splitlines() if "https://" in line}
     assert all("pdok.nl" in line or "kadaster.nl" in line for line in remote), remote
     assert "streamlit:componentReady" in script
+
+
+def test_folium_maps_have_a_metric_scale_and_place_names(tiny_buurten: gpd.GeoDataFrame) -> None:
+    shown = mapview.display_layer(tiny_buurten)
+    fmap = mapview.base_map(shown.total_bounds, tiles=False)
+    places = shown[["name", "geometry"]].set_geometry(mapview.label_points(shown.geometry))
+    mapview.add_place_labels(fmap, places)
+    page = fmap.get_root().render()
+    assert "L.control.scale({imperial: false})" in page
+    assert "L.control.scale()" not in page  # folium's own bar would add miles
+    for name in shown["name"]:
+        assert f"\\u003e{name}\\u003c/div" in page
+    # The label point lies inside its shape.
+    assert all(shown.geometry.contains(places.geometry))
+
+
+def test_maps_compared_share_their_classes(tiny_buurten: gpd.GeoDataFrame) -> None:
+    from geo.legend import shared_classes
+
+    shown = mapview.display_layer(tiny_buurten)
+    now = shown.assign(per_10k=np.linspace(0.0, 10.0, len(shown)))
+    later = shown.assign(per_10k=np.linspace(0.0, 20.0, len(shown)))
+    classes = shared_classes(now["per_10k"], later["per_10k"])
+    items_now = mapview.legend_items(now["per_10k"], "per_10k", classes=classes)
+    items_later = mapview.legend_items(later["per_10k"], "per_10k", classes=classes)
+    assert items_now == items_later
+    assert items_now[-1][1].endswith("20,0")
+    fills = []
+    for frame in (now, later):
+        fmap = mapview.base_map(frame.total_bounds, tiles=False)
+        mapview.add_choropleth(fmap, frame, column="per_10k", classes=classes)
+        fills.append(fmap.get_root().render())
+    # A unit with the same value gets the same colour on both maps (the first, value 0).
+    first_colour = mapview.class_colour(0.0, list(classes.bins), mapview.CHOROPLETHS["per_10k"][1])
+    assert all(first_colour in page for page in fills)
