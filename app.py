@@ -26,6 +26,7 @@ import streamlit as st
 import streamlit.components.v1 as components
 from streamlit_folium import st_folium
 
+from criteria.compare import IN_BOTH, ONLY_A, ONLY_B, compare_runs
 from criteria.profiles import Profile, list_profiles, load_profile
 from criteria.run import ScenarioResult, run_scenario
 from criteria.scenario import CoverageOptions, Scenario, ShortlistOptions
@@ -33,9 +34,10 @@ from criteria.weights import MAX_CONSISTENCY_RATIO, ahp_weights
 from geo import mapdata, mapstyle, mapview, nlformat, presentation
 from geo._errors import PlekwijzerError
 from geo.datadir import DataSource, resolve_data_dir
+from geo.export import geojson_dict
 from geo.facilities import public_view
+from geo.labels import INDEX_LABELS, feature_label, type_label
 from geo.labels import OPERATOR_LABELS as OPERATORS
-from geo.labels import feature_label, type_label
 from geo.legend import shared_classes
 from geo.neighbourhoods import kerncijfers_from_cbs
 from geo.regions import Region, available_regions, load_region_presets, resolve_region
@@ -946,7 +948,10 @@ def reach_tab(run: ScenarioResult, source: DataSource, uploads: Uploads) -> None
     """Bereik: how many new places, and where, so that every inhabited buurt has one in reach."""
     cols = st.columns([2, 2, 1])
     reach_km = cols[0].slider("Bereik (km, hemelsbreed)", 1.0, 15.0, 3.0, 0.5, key="reach_km")
-    mode = cols[1].radio("Doel", ["Alle kernen", "N plekken"], horizontal=True, key="reach_mode")
+    # The plan covers every buurt with inhabitants (CBS), not kernen as such.
+    mode = cols[1].radio(
+        "Doel", ["Alle bewoonde buurten", "N plekken"], horizontal=True, key="reach_mode"
+    )
     sites = None
     if mode == "N plekken":
         sites = int(cols[2].number_input("N", 1, 50, 5, key="reach_sites"))
@@ -1010,12 +1015,41 @@ def reach_tab(run: ScenarioResult, source: DataSource, uploads: Uploads) -> None
             fill_opacity=1,
             tooltip=label,
         ).add_to(fmap)
+    mapview.add_place_labels(fmap, place_labels(source, run.region, *uploads))
     mapview.use_local_assets(fmap, base_url=LEAFLET_URL)
     st_folium(fmap, height=480, width=None, key="bereikkaart", returned_objects=[])
     legend(
         [("#1565c0", "nieuwe plek"), ("#9e9e9e", "bestaand"), ("#b71c1c", "buurt buiten bereik")],
         "Bereik",
     )
+    new_sites = plan.new_site_table(run.table, run.data.buurten)
+    st.subheader(f"Nieuwe plekken ({len(new_sites)})")
+    if new_sites.empty:
+        st.info("Er zijn geen nieuwe plekken nodig of mogelijk bij dit bereik.")
+        return
+    st.dataframe(presentation.new_sites_table(new_sites), hide_index=True, width="stretch")
+    stem = f"plekwijzer_{run.region.name}_{run.profile.name}_bereik_{int(options.reach_m)}m"
+    downloads = st.columns(2)
+    downloads[0].download_button(
+        "Download nieuwe plekken (GeoJSON)",
+        json.dumps(
+            geojson_dict(new_sites, properties=[c for c in new_sites.columns if c != "geometry"]),
+            ensure_ascii=False,
+        ),
+        f"{stem}.geojson",
+        "application/geo+json",
+        key="dl_reach_geojson",
+    )
+    downloads[1].download_button(
+        "Download nieuwe plekken (CSV)",
+        presentation.sites_csv(new_sites),
+        f"{stem}.csv",
+        "text/csv",
+        key="dl_reach_csv",
+    )
+
+
+COMPARE_MODES = ("Twee gemeenten", "Huidig en standaardprofiel", "Twee scenariobestanden")
 
 
 def compare_tab(
@@ -1024,64 +1058,180 @@ def compare_tab(
     uploads: Uploads,
     names: dict[str, str],
 ) -> None:
-    """Vergelijken: two gemeenten, or the current weights against the profile defaults."""
-    mode = st.radio(
-        "Vergelijk", ["Twee gemeenten", "Twee scenario's"], horizontal=True, key="compare_mode"
-    )
+    """Vergelijken: two gemeenten, the current weights and the defaults, or two saved files."""
+    mode = st.radio("Vergelijk", COMPARE_MODES, horizontal=True, key="compare_mode")
     if mode == "Twee gemeenten":
-        codes = sorted(names, key=names.get)
-        units = run.spread_at("gemeente")["units"].set_index("code")
-        pairs = zip(st.columns(2), (0, min(1, len(codes) - 1)), "ab", strict=True)
-        for col, default, side in pairs:
-            code = col.selectbox(
-                "Gemeente", codes, index=default, format_func=names.get, key=f"cmp_gm_{side}"
-            )
-            unit = units.loc[code]
-            sites = run.table[run.table["gemeentecode"] == code]
-            col.subheader(names[code])
-            col.metric("Inwoners", nlformat.integer(unit["inhabitants"]))
-            col.metric("Plaatsen per 10.000", nlformat.number(unit["per_10k"]))
-            surplus = nlformat.number(unit["surplus"], signed=True).replace("−", "-")
-            col.metric(
-                "Plaatsen t.o.v. eerlijk deel",
-                nlformat.integer(unit["places"]),
-                f"{surplus} (eerlijk deel {nlformat.number(unit['fair_share'])})",
-                delta_color="off",
-            )
-            col.metric("Draagkracht", nlformat.number(unit["draagkracht"], decimals=2))
-            col.metric(
-                "Kandidaten geschikt / shortlist",
-                f"{int((~sites['excluded']).sum())} / {int(sites['shortlisted'].sum())}",
-            )
+        compare_gemeenten(run, names)
         return
-    default = run.scenario.replace(weights=(), constraint_values=())
-    default_run = scenario_result(default, source, run.region, *uploads)
-    shared = set(run.shortlist["id"]) & set(default_run.shortlist["id"])
-    st.metric("Gedeelde shortlistlocaties", f"{len(shared)} van {len(run.shortlist)}")
-    for col, (title, scenario) in zip(
-        st.columns(2), (("Huidige gewichten", run), ("Standaard profiel", default_run)), strict=True
-    ):
-        col.subheader(title)
-        labels = scenario.profile.labels
+    if mode == "Huidig en standaardprofiel":
+        default = run.scenario.replace(weights=(), constraint_values=(), profile_spec=None)
+        default_run = scenario_result(default, source, run.region, *uploads)
+        show_comparison(
+            run, default_run, ("Huidige gewichten", "Standaardprofiel"), source, uploads
+        )
+        return
+    st.caption(
+        "Open twee scenariobestanden (.scenario.json, gemaakt met 'Download scenario' of "
+        "`plekwijzer score`). Elk scenario wordt opnieuw doorgerekend met de data van nu."
+    )
+    runs = []
+    for col, side in zip(st.columns(2), "AB", strict=True):
+        upload = col.file_uploader(f"Scenario {side}", ["json"], key=f"cmp_file_{side.lower()}")
+        if upload is None:
+            continue
+        try:
+            scenario = Scenario.from_dict(json.loads(upload.getvalue()), source=upload.name)
+            runs.append((upload.name, saved_scenario_result(scenario, source, uploads)))
+        except (PlekwijzerError, json.JSONDecodeError, UnicodeDecodeError) as exc:
+            col.error(f"{upload.name}: geen bruikbaar scenario ({exc})")
+            return
+    if len(runs) < 2:
+        st.info("Kies twee scenariobestanden om te vergelijken.")
+        return
+    (name_a, run_a), (name_b, run_b) = runs
+    show_comparison(run_a, run_b, (name_a, name_b), source, uploads)
+
+
+def saved_scenario_result(scenario: Scenario, source: DataSource, uploads: Uploads) -> Any:
+    """Run a scenario read from a file: on the app's cached data when it names none of its own.
+
+    A scenario made in the app with uploaded files names them by content hash: it runs on
+    the files uploaded now when they are the same ones, and says what to upload otherwise.
+    A scenario naming its own files or data directory (the CLI's) loads those.
+    """
+    options = ("candidates", "facilities", "roads", "dwellings")
+    named = [getattr(scenario, option) for option in options]
+    current = [upload_label(upload) for upload in uploads]
+    for value, now in zip(named, current, strict=True):
+        if value and value.startswith("upload:") and value != now:
+            file_name = value.removeprefix("upload:").split("#")[0]
+            msg = (
+                f"dit scenario gebruikte het geüploade bestand {file_name!r}; upload hetzelfde "
+                "bestand onder 'Eigen bestanden' in de zijbalk"
+            )
+            raise PlekwijzerError(msg)
+    own_files = any(value and not value.startswith("upload:") for value in named)
+    own_data = scenario.data_dir is not None and Path(scenario.data_dir) != source.path
+    if own_files or own_data or scenario.sensitive_osm:
+        return file_scenario_result(scenario)
+    region = resolve_region(scenario.region, gemeenten=scenario.gemeenten or None)
+    used = tuple(upload if value else None for upload, value in zip(uploads, named, strict=True))
+    return scenario_result(scenario, source, region, *used)
+
+
+@st.cache_resource(show_spinner="Scenario doorrekenen…", max_entries=8)
+def file_scenario_result(scenario: Scenario) -> ScenarioResult:
+    """Run a scenario on the files and data directory it names (as the CLI would)."""
+    return run_scenario(scenario)
+
+
+def compare_gemeenten(run: ScenarioResult, names: dict[str, str]) -> None:
+    """Two gemeenten side by side: inhabitants, places now, fair share, candidates."""
+    codes = sorted(names, key=names.get)
+    units = run.spread_at("gemeente")["units"].set_index("code")
+    pairs = zip(st.columns(2), (0, min(1, len(codes) - 1)), "ab", strict=True)
+    for col, default, side in pairs:
+        code = col.selectbox(
+            "Gemeente", codes, index=default, format_func=names.get, key=f"cmp_gm_{side}"
+        )
+        unit = units.loc[code]
+        sites = run.table[run.table["gemeentecode"] == code]
+        col.subheader(names[code])
+        col.metric("Inwoners", nlformat.integer(unit["inhabitants"]))
+        col.metric("Plaatsen per 10.000 — nu", nlformat.number(unit["per_10k"]))
+        surplus = nlformat.number(unit["surplus"], signed=True).replace("−", "-")
+        col.metric(
+            "Plaatsen t.o.v. eerlijk deel — nu",
+            nlformat.integer(unit["places"]),
+            f"{surplus} (eerlijk deel {nlformat.number(unit['fair_share'])})",
+            delta_color="off",
+        )
+        col.metric("Draagkracht", nlformat.number(unit["draagkracht"], decimals=2))
+        col.metric(
+            "Kandidaten geschikt / shortlist",
+            f"{int((~sites['excluded']).sum())} / {int(sites['shortlisted'].sum())}",
+        )
+
+
+def show_comparison(
+    a: ScenarioResult,
+    b: ScenarioResult,
+    titles: tuple[str, str],
+    source: DataSource,
+    uploads: Uploads,
+) -> None:
+    """Show two runs: their settings, the indices, per gemeente, the shortlists and a map."""
+    compared = compare_runs(a, b)
+    st.metric("Gedeelde shortlistlocaties", f"{compared.shared} van {len(a.shortlist)}")
+    for col, side, title, result in zip(st.columns(2), "AB", titles, (a, b), strict=True):
+        col.markdown(f"**{side}: {title}**")
+        labels = result.profile.labels
+        options = result.scenario.shortlist
+        evenness = (
+            f", gelijkmatige spreiding {nlformat.number(options.evenness_weight, decimals=1)}"
+            if options.evenness_weight
+            else ""
+        )
         col.caption(
-            ", ".join(
+            f"{result.region.title} · {result.profile.title} · top {options.top_n}, minimaal "
+            f"{nlformat.distance(options.min_spacing_m)} uit elkaar{evenness} · gewichten: "
+            + ", ".join(
                 f"{labels.get(k, k)} {nlformat.percent(v)}"
-                for k, v in scenario.scoring.weights.items()
+                for k, v in result.scoring.weights.items()
             )
         )
-        short = scenario.shortlist
-        col.dataframe(
-            pd.DataFrame(
-                {
-                    "rang": short["rank"].astype(int),
-                    "id": short["id"],
-                    "naam": short["name"],
-                    "score": [nlformat.number(s, decimals=3) for s in short["score"]],
-                }
-            ),
-            hide_index=True,
-            width="stretch",
+    index_table, gemeente_table, site_table = presentation.comparison_tables(
+        compared.indices, compared.gemeenten, compared.sites, INDEX_LABELS
+    )
+    st.markdown("**Gelijkmatigheid van de spreiding** (lager is gelijkmatiger)")
+    st.dataframe(index_table, hide_index=True, width="stretch")
+    st.markdown("**Per gemeente** — nu en met de shortlist van A en van B")
+    st.dataframe(gemeente_table, hide_index=True, width="stretch")
+    st.markdown("**Shortlists** — welke locaties staan op welke lijst")
+    st.dataframe(site_table, hide_index=True, width="stretch")
+    st.markdown("**Kaart van beide shortlists**")
+    regions = {a.region.name: a.region, b.region.name: b.region}
+    shapes = pd.concat(
+        [unit_shapes(source, region, "gemeente", *uploads) for region in regions.values()]
+    )
+    fmap = mapview.base_map(shapes.total_bounds, tiles=False)
+    folium.GeoJson(
+        shapes[["geometry"]],
+        style_function=lambda _: {"color": "#263238", "weight": 1.5, "fillOpacity": 0.0},
+        interactive=False,
+    ).add_to(fmap)
+    for region in regions.values():
+        mapview.add_place_labels(fmap, place_labels(source, region, *uploads))
+    sites = compared.sites.to_crs("EPSG:4326")
+    for site_id, site in sites.iterrows():
+        colour = COMPARE_COLOURS[site["in"]]
+        numbers = " · ".join(
+            f"{side} #{int(site[f'{side.lower()}_number'])}"
+            for side in "AB"
+            if pd.notna(site[f"{side.lower()}_number"])
         )
+        folium.CircleMarker(
+            [site.geometry.y, site.geometry.x],
+            radius=7,
+            color="#000",
+            weight=1,
+            fill=True,
+            fill_color=colour,
+            fill_opacity=0.95,
+            tooltip=f"{site_id} · {site['name']} ({numbers})",
+        ).add_to(fmap)
+    mapview.use_local_assets(fmap, base_url=LEAFLET_URL)
+    st_folium(fmap, height=460, width=None, key="vergelijkkaart", returned_objects=[])
+    legend(
+        [(COMPARE_COLOURS[k], f"op de shortlist van {k.removeprefix('alleen ')}") for k in
+         (ONLY_A, ONLY_B)] + [(COMPARE_COLOURS[IN_BOTH], "op beide shortlists")],
+        "Shortlists",
+    )  # fmt: skip
+
+
+#: Site colours on the comparison map by membership (ColorBrewer Set1-like, colour-blind safe
+#: pair blue/orange, both in purple).
+COMPARE_COLOURS = {ONLY_A: "#1f78b4", ONLY_B: "#ff7f00", IN_BOTH: "#6a3d9a"}
 
 
 if __name__ == "__main__":

@@ -101,11 +101,9 @@ def test_shortlist_table_and_downloads(app: AppTest) -> None:
     table = app.dataframe[1].value
     assert len(table) == 5
     assert list(table["rang"]) == sorted(table["rang"])
-    downloads = app.get("download_button")
-    assert len(downloads) == 2
-    labels = " ".join(d.proto.label for d in downloads)
-    assert "GeoJSON" in labels
-    assert "scenario" in labels
+    downloads = {d.proto.label for d in app.get("download_button")}
+    assert "Download GeoJSON (alle locaties, met shortlist)" in downloads
+    assert "Download scenario (JSON)" in downloads
 
 
 def test_skipped_ranks_are_explained(app: AppTest) -> None:
@@ -130,12 +128,12 @@ def test_spread_before_after_and_compare(app: AppTest) -> None:
     assert "shortlistlocaties" in captions(app)
     app.toggle(key="with_short").set_value(False).run()
     assert next(m for m in app.metric if m.label == "Gini").delta in (None, "")
-    app.radio(key="compare_mode").set_value("Twee scenario's").run()
+    app.radio(key="compare_mode").set_value("Huidig en standaardprofiel").run()
     assert not app.exception
     shared = metric(app, "Gedeelde shortlistlocaties")
     assert shared == "10 van 10"  # current weights are still the profile defaults
     app.radio(key="compare_mode").set_value("Twee gemeenten").run()
-    assert len([m for m in app.metric if m.label == "Plaatsen per 10.000"]) == 2
+    assert len([m for m in app.metric if m.label == "Plaatsen per 10.000 — nu"]) == 2
 
 
 def test_region_change_and_own_gemeenten(app: AppTest) -> None:
@@ -157,3 +155,17 @@ def test_bad_data_dir_shows_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Pat
     at = AppTest.from_file(APP, default_timeout=60).run()
     assert not at.exception
     assert "does not exist" in at.error[0].value
+
+
+def test_reach_lists_the_new_sites_with_downloads(app: AppTest) -> None:
+    assert app.radio(key="reach_mode").options == ["Alle bewoonde buurten", "N plekken"]
+    app.radio(key="reach_mode").set_value("N plekken").run()
+    app.number_input(key="reach_sites").set_value(3).run()
+    assert not app.exception
+    table = next(d.value for d in app.dataframe if "extra inwoners in bereik" in d.value)
+    # At most the 3 asked for (fewer when fewer already reach every buurt), numbered 1, 2, …
+    n = int(metric(app, "Nieuwe plekken"))
+    assert 1 <= n <= 3
+    assert table["nr."].tolist() == list(range(1, n + 1))
+    labels = {d.proto.label for d in app.get("download_button")}
+    assert {"Download nieuwe plekken (GeoJSON)", "Download nieuwe plekken (CSV)"} <= labels
