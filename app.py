@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import tempfile
+import textwrap
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,19 +26,22 @@ import streamlit as st
 import streamlit.components.v1 as components
 from streamlit_folium import st_folium
 
+from criteria.compare import IN_BOTH, ONLY_A, ONLY_B, compare_runs
 from criteria.limits import MAX_SENSITIVITY
 from criteria.profiles import Profile, list_profiles, load_profile
-from criteria.run import Prepared, ScenarioResult, prepare, prepare_key
+from criteria.run import Prepared, ScenarioResult, prepare, prepare_key, run_scenario
 from criteria.scenario import CoverageOptions, Scenario, ShortlistOptions
 from criteria.scenario_file import scenario_from_bytes
 from criteria.scenario_inputs import UploadRef, expected_uploads
 from criteria.weights import MAX_CONSISTENCY_RATIO, ahp_weights
-from geo import mapdata, mapview, nlformat, presentation
+from geo import mapdata, mapstyle, mapview, nlformat, presentation
 from geo._errors import PlekwijzerError
 from geo.datadir import DataSource, resolve_data_dir
+from geo.export import geojson_dict
 from geo.facilities import public_view
+from geo.labels import INDEX_LABELS, feature_label, type_label
 from geo.labels import OPERATOR_LABELS as OPERATORS
-from geo.labels import feature_label
+from geo.legend import shared_classes
 from geo.neighbourhoods import kerncijfers_from_cbs
 from geo.regions import Region, available_regions, load_region_presets, resolve_region
 from geo.settings import DATA_DIR_ENV, FACILITY_TYPES
@@ -501,30 +505,67 @@ def show_explanation(run: ScenarioResult, site_id: str, names: dict[str, str]) -
             f"in de top {run.scenario.shortlist.top_n}."
         )
     frame = presentation.explanation_table(run.scoring.explanation(site_id), run.profile.labels)
-    st.bar_chart(
-        frame.set_index("criterium")[["bijdrage_getal"]].rename(
-            columns={"bijdrage_getal": "bijdrage"}
-        ),
-        horizontal=True,
-        height=220,
+    st.altair_chart(contribution_chart(frame), width="stretch")
+    st.caption("De tabel onder de kaart geeft per criterium de waarde, de bron en het gewicht.")
+
+
+def contribution_chart(frame: pd.DataFrame) -> Any:
+    """Bars of each criterion's contribution to the score, full labels, nl-NL axis."""
+    import altair as alt
+
+    data = frame[["criterium", "bijdrage", "bijdrage_getal"]].assign(
+        # Long labels wrap onto lines ("|" splits them) rather than being cut, which made
+        # two criteria read "Weinig voorzieni…" alike.
+        regels=["|".join(textwrap.wrap(label, 26)) or label for label in frame["criterium"]]
     )
-    st.dataframe(frame.drop(columns="bijdrage_getal"), hide_index=True, width="stretch")
+    return (
+        alt.Chart(data)
+        .mark_bar(color="#1565c0")
+        .encode(
+            x=alt.X(
+                "bijdrage_getal:Q",
+                title="bijdrage aan de score",
+                axis=alt.Axis(
+                    labelExpr="replace(format(datum.value, '.2f'), '.', ',')", tickCount=5
+                ),
+            ),
+            y=alt.Y(
+                "regels:N",
+                sort=None,
+                title=None,
+                axis=alt.Axis(
+                    labelLimit=0, labelOverlap=False, labelExpr="split(datum.label, '|')"
+                ),
+            ),
+            tooltip=[alt.Tooltip("criterium:N"), alt.Tooltip("bijdrage:N", title="bijdrage")],
+        )
+        .properties(height=42 * len(data) + 40)
+    )
 
 
 def spread_metrics(report: dict[str, Any]) -> None:
-    """Show the indices as metrics, with the before/after delta when the report has one."""
+    """Show the indices as metrics, "met shortlist" with the change from "nu" when there is one.
+
+    A change that rounds to zero is shown as such: grey, without an arrow.
+    """
     cols = st.columns(len(INDICES))
     delta = report.get("delta", {}).get("indices", {})
     for col, (key, label) in zip(cols, INDICES.items(), strict=True):
         if key in delta:
             change = delta[key]
+            shown = nlformat.number(change["delta"], decimals=3, signed=True)
+            zero = presentation.parse_number(shown) == 0
+            before = nlformat.number(change["before"], decimals=3)
             col.metric(
                 label,
                 nlformat.number(change["after"], decimals=3),
                 # Streamlit picks the arrow from a leading ASCII "-", not the minus sign.
-                nlformat.number(change["delta"], decimals=3, signed=True).replace("−", "-"),
-                delta_color="inverse",
-                help=f"voor: {nlformat.number(change['before'], decimals=3)}",
+                "0,000" if zero else shown.replace("−", "-"),
+                delta_color="off" if zero else "inverse",
+                delta_arrow="off" if zero else "auto",
+                delta_description=f"t.o.v. nu ({before})",
+                help=f"Met shortlist {nlformat.number(change['after'], decimals=3)}, nu {before}"
+                "; lager is gelijkmatiger.",
             )
         else:
             col.metric(label, nlformat.number(report["indices"][key], decimals=3))
@@ -637,7 +678,7 @@ def map_layers(data: RegionData) -> dict[str, Any]:
     return {
         "areas": mapdata.AreaShapes.from_layer(data.buurten),
         "outlines": mapdata.AreaShapes.from_layer(outlines, tolerance_m=50.0, close_gaps_m=25.0),
-        "facilities": mapdata.facility_payload(public_view(data.facilities), data.buurten),
+        "facilities": mapdata.facility_payload(public_view(data.facilities)),
     }
 
 
@@ -669,12 +710,25 @@ def map_tab(
         "inhabitants": "Inwoners",
         "": "Geen (alleen grenzen)",
     }
-    cols = st.columns([2, 1, 1])
+    cols = st.columns([3, 3, 2, 2])
     layer = cols[0].selectbox(
         "Kleurvlak buurten", list(layers), format_func=layers.get, key="choropleth"
     )
-    tiles = cols[1].toggle("PDOK-achtergrondkaart", value=True, key="tiles")
-    show_facilities = cols[2].toggle("Bestaande voorzieningen", value=True, key="show_fac")
+    # Colour the sites by score or by one criterion's transformed value (0–1), as
+    # suitability tools show each criterion layer beside the combined one.
+    criterion_labels = {"": "Score (alle criteria)"} | {
+        name: f"Criterium: {label}"
+        for name, label in run.profile.labels.items()
+        if f"transformed__{name}" in run.table.columns
+    }
+    colour_by = cols[1].selectbox(
+        "Kleur locaties",
+        list(criterion_labels),
+        format_func=criterion_labels.get,
+        key="site_colour",
+    )
+    tiles = cols[2].toggle("PDOK-achtergrondkaart", value=True, key="tiles")
+    show_facilities = cols[3].toggle("Bestaande voorzieningen", value=True, key="show_fac")
     table = run.table
     # A click arrives as the map's value before the map is drawn again: select the site
     # first, so the map rings it and the chooser shows it in this same run.
@@ -692,7 +746,11 @@ def map_tab(
     if selected is not None and selected not in ids:
         ids.append(selected)
     areas: mapdata.AreaShapes = loaded["areas"]
-    sites = mapdata.site_payload(table)
+    sites = mapdata.site_payload(
+        table,
+        colour_by=colour_by or None,
+        label=run.profile.labels.get(colour_by, colour_by),
+    )
     left, right = st.columns([3, 2])
     with left:
         site_map(
@@ -725,11 +783,14 @@ def map_tab(
         elapsed = time.perf_counter() - started
         seconds = nlformat.number(elapsed, decimals=2)
         st.caption(f"Herberekend en kaart opgebouwd in {seconds} s (server).")
+        groups = [("Locaties", mapstyle.site_items(sites.span, value_label=sites.value_label))]
+        if show_facilities:
+            facility_legend = mapstyle.facility_items(loaded["facilities"])
+            groups.append(("Bestaande voorzieningen", facility_legend))
         if layer:
-            legend(
-                mapview.legend_items(areas.attributes[layer], layer), mapview.CHOROPLETHS[layer][0]
-            )
-        legend(mapview.score_legend(sites.span), "Score locatie")
+            classes = mapview.legend_items(areas.attributes[layer], layer)
+            groups.append((mapview.CHOROPLETHS[layer][0], mapstyle.class_items(classes)))
+        st.markdown(mapstyle.legend_html(groups), unsafe_allow_html=True)
     labels = site_labels(table, ids)
     with right:
         st.subheader("Waarom deze score?")
@@ -745,6 +806,15 @@ def map_tab(
             format_func=labels.get,
         )
         show_explanation(run, chosen, names)
+    # The criteria table at full width: in the side panel its "bron" column was cut off.
+    st.markdown(f"**Per criterium** — {table.loc[chosen, 'name']}")
+    st.dataframe(
+        presentation.explanation_table(run.scoring.explanation(chosen), run.profile.labels).drop(
+            columns="bijdrage_getal"
+        ),
+        hide_index=True,
+        width="stretch",
+    )
 
 
 def shortlist_tab(
@@ -758,6 +828,18 @@ def shortlist_tab(
     st.dataframe(
         presentation.shortlist_table(short, names, buurt_names), hide_index=True, width="stretch"
     )
+    skipped = presentation.skipped_table(run.table, names, buurt_names)
+    if len(skipped):
+        # Ranks 1, 2, 3, 5, 9 … on the list: say for each gap why that site was passed over.
+        with st.expander(
+            f"Overgeslagen: {len(skipped)} locaties met een hogere rang dan de laatste keuze"
+        ):
+            st.caption(
+                "Nr. is de plaats op de shortlist, rang de plaats op score. Een locatie valt "
+                "af als ze te dicht bij een eerder gekozen locatie ligt (minimale afstand) "
+                "of als haar buurt of gemeente al het maximum heeft."
+            )
+            st.dataframe(skipped, hide_index=True, width="stretch")
     eligible = int((~run.table["excluded"]).sum())
     gini = run.spread["delta"]["indices"]["gini"]
     before, after = (nlformat.number(gini[k], decimals=3) for k in ("before", "after"))
@@ -806,7 +888,11 @@ def shortlist_tab(
 
 
 def spread_tab(run: ScenarioResult, source: DataSource, uploads: Uploads) -> None:
-    """Spreiding: per unit, the indices and Lorenz curve, before/after the shortlist."""
+    """Spreiding: per unit, the indices and Lorenz curve, now and with the shortlist.
+
+    Every figure says whether it shows "nu" (the register) or "met shortlist"; the two maps
+    share one classification, so a colour means the same on both.
+    """
     cols = st.columns(3)
     level = cols[0].radio(
         "Niveau", list(LEVELS), format_func=LEVELS.get, horizontal=True, key="level"
@@ -814,7 +900,7 @@ def spread_tab(run: ScenarioResult, source: DataSource, uploads: Uploads) -> Non
     kind = cols[1].selectbox(
         "Type voorziening",
         ["", *FACILITY_TYPES],
-        format_func=lambda t: t or "alle typen",
+        format_func=lambda t: type_label(t) if t else "alle typen",
         key="spread_type",
     )
     with_short = cols[2].toggle("Met huidige shortlist (voor/na)", value=True, key="with_short")
@@ -823,51 +909,148 @@ def spread_tab(run: ScenarioResult, source: DataSource, uploads: Uploads) -> Non
     except PlekwijzerError as exc:
         st.error(str(exc))
         return
-    if with_short and report["added"]:
-        shown = report["after"]
-        st.caption(
-            f"Na: bestaand register plus {report['added']} shortlistlocaties "
-            f"({run.profile.title}); delta t.o.v. nu."
+    after = report["after"] if with_short and report["added"] else None
+    if after is not None:
+        st.markdown(
+            "**Spreidingsmaten met shortlist** (verschil t.o.v. nu; lager is gelijkmatiger)"
         )
+        st.caption(
+            f"Nu: het bestaande register. Met shortlist: het register plus {report['added']} "
+            f"shortlistlocaties ({run.profile.title})."
+        )
+        spread_metrics(report)
     else:
-        report = shown = {k: v for k, v in report.items() if k not in ("after", "delta")}
-    spread_metrics(report)
-    units = shown["units"]
+        st.markdown("**Spreidingsmaten nu** (het bestaande register, zonder shortlist)")
+        spread_metrics({k: v for k, v in report.items() if k not in ("after", "delta")})
+    versions = [("Nu", report)] + ([("Met shortlist", after)] if after is not None else [])
+    classes = shared_classes(*(v["units"]["per_10k"] for _, v in versions))
+    shapes = unit_shapes(source, run.region, level, *uploads)
+    places = place_labels(source, run.region, *uploads)
+    for col, (title, version) in zip(st.columns(len(versions)), versions, strict=True):
+        with col:
+            st.markdown(f"**Plaatsen per 10.000 inwoners — {title.lower()}**")
+            shown = shapes.join(
+                version["units"].set_index("code")[["per_10k", "fair_share", "surplus"]],
+                on="code",
+            )
+            fmap = mapview.base_map(shown.total_bounds, tiles=False)
+            mapview.add_choropleth(
+                fmap,
+                shown,
+                column="per_10k",
+                classes=classes,
+                tooltip_columns={
+                    "per_10k": f"Plaatsen per 10.000 ({title.lower()})",
+                    "fair_share": f"Eerlijk deel ({title.lower()})",
+                    "surplus": f"Boven/onder eerlijk deel ({title.lower()})",
+                },
+            )
+            mapview.add_place_labels(fmap, places)
+            mapview.use_local_assets(fmap, base_url=LEAFLET_URL)
+            st_folium(
+                fmap,
+                height=400,
+                width=None,
+                key=f"spreidingskaart_{title.lower().replace(' ', '_')}",
+                returned_objects=[],
+            )
+    items = mapview.legend_items(report["units"]["per_10k"], "per_10k", classes=classes)
+    legend(items, "Plaatsen per 10.000 (zelfde klassen op beide kaarten)")
     left, right = st.columns([3, 2])
     with left:
-        shapes = unit_shapes(source, run.region, level, *uploads).join(
-            units.set_index("code")[["per_10k", "fair_share", "surplus"]], on="code"
-        )
-        fmap = mapview.base_map(shapes.total_bounds, tiles=False)
-        mapview.add_choropleth(
-            fmap,
-            shapes,
-            column="per_10k",
-            tooltip_columns={
-                "per_10k": "Plaatsen per 10.000",
-                "surplus": "Boven/onder eerlijk deel",
-            },
-        )
-        mapview.use_local_assets(fmap, base_url=LEAFLET_URL)
-        st_folium(fmap, height=420, width=None, key="spreidingskaart", returned_objects=[])
-        legend(mapview.legend_items(shapes["per_10k"], "per_10k"), "Plaatsen per 10.000")
+        st.markdown("**Lorenzcurve** — " + " en ".join(t.lower() for t, _ in versions))
+        st.altair_chart(lorenz_chart(versions), width="stretch")
     with right:
-        curve = pd.DataFrame(shown["lorenz"], columns=["aandeel inwoners", "Lorenz"])
-        curve["gelijke spreiding"] = curve["aandeel inwoners"]
-        st.line_chart(curve.set_index("aandeel inwoners"), height=300)
-        access = shown["access"]
+        access = report["access"]
+        within = nlformat.distance(access["within_m"])
         st.metric(
-            f"Inwoners binnen {access['within_m'] / 1000:.0f} km van een voorziening",
-            f"{access['share_within']:.0%}",
+            f"Inwoners binnen {within} van een voorziening — nu",
+            nlformat.percent(access["share_within"]),
         )
-    st.dataframe(presentation.unit_table(units), hide_index=True, width="stretch")
+        if after is not None:
+            change = (after["access"]["share_within"] - access["share_within"]) * 100
+            shown_change = nlformat.number(change, decimals=1, signed=True)
+            zero = presentation.parse_number(shown_change) == 0
+            st.metric(
+                f"Inwoners binnen {within} van een voorziening — met shortlist",
+                nlformat.percent(after["access"]["share_within"]),
+                ("0,0" if zero else shown_change.replace("−", "-")) + " procentpunt",
+                delta_color="off" if zero else "normal",
+                delta_arrow="off" if zero else "auto",
+            )
+    gemeenten = None
+    if level != "gemeente":
+        buurten = run.data.buurten
+        codes = buurten["buurtcode" if level == "buurt" else "wijkcode"]
+        gemeenten = dict(zip(codes, buurten["gemeentenaam"], strict=False))
+    st.dataframe(
+        presentation.unit_table(
+            report["units"],
+            after=None if after is None else after["units"],
+            gemeenten=gemeenten,
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def place_labels(source: DataSource, region: Region, *uploads: Upload | None) -> Any:
+    """Gemeente names at a point inside each gemeente (EPSG:4326), for the spread maps."""
+    shapes = unit_shapes(source, region, "gemeente", *uploads)
+    return shapes[["name", shapes.geometry.name]].set_geometry(
+        mapview.label_points(shapes.geometry)
+    )
+
+
+def lorenz_chart(versions: list[tuple[str, dict[str, Any]]]) -> Any:
+    """Draw the Lorenz curve of each version ("Nu", "Met shortlist") and the equality line."""
+    import altair as alt
+
+    frames = [
+        pd.DataFrame(v["lorenz"], columns=["inwoners", "plaatsen"]).assign(reeks=t.lower())
+        for t, v in versions
+    ]
+    line = pd.DataFrame({"inwoners": [0.0, 1.0], "plaatsen": [0.0, 1.0]})
+    data = pd.concat([*frames, line.assign(reeks="gelijke spreiding")], ignore_index=True)
+    dutch = "replace(format(datum.value, '.1f'), '.', ',')"
+    return (
+        alt.Chart(data)
+        .mark_line()
+        .encode(
+            x=alt.X(
+                "inwoners:Q",
+                title="aandeel inwoners (cumulatief, minst voorzien eerst)",
+                axis=alt.Axis(labelExpr=dutch),
+            ),
+            y=alt.Y(
+                "plaatsen:Q", title="aandeel plaatsen (cumulatief)", axis=alt.Axis(labelExpr=dutch)
+            ),
+            color=alt.Color(
+                "reeks:N",
+                title=None,
+                scale=alt.Scale(
+                    domain=["nu", "met shortlist", "gelijke spreiding"],
+                    range=["#1565c0", "#e65100", "#9e9e9e"],
+                ),
+                legend=alt.Legend(orient="bottom"),
+            ),
+            strokeDash=alt.condition(
+                alt.datum.reeks == "gelijke spreiding", alt.value([4, 3]), alt.value([1, 0])
+            ),
+        )
+        .properties(height=300)
+    )
 
 
 def reach_tab(run: ScenarioResult, source: DataSource, uploads: Uploads) -> None:
     """Bereik: how many new places, and where, so that every inhabited buurt has one in reach."""
     cols = st.columns([2, 2, 1])
     reach_km = cols[0].slider("Bereik (km, hemelsbreed)", 1.0, 15.0, 3.0, 0.5, key="reach_km")
-    mode = cols[1].radio("Doel", ["Alle kernen", "N plekken"], horizontal=True, key="reach_mode")
+    # The plan covers every buurt with inhabitants (CBS), not kernen as such.
+    mode = cols[1].radio(
+        "Doel", ["Alle bewoonde buurten", "N plekken"], horizontal=True, key="reach_mode"
+    )
     sites = None
     if mode == "N plekken":
         sites = int(cols[2].number_input("N", 1, 50, 5, key="reach_sites"))
@@ -931,12 +1114,41 @@ def reach_tab(run: ScenarioResult, source: DataSource, uploads: Uploads) -> None
             fill_opacity=1,
             tooltip=label,
         ).add_to(fmap)
+    mapview.add_place_labels(fmap, place_labels(source, run.region, *uploads))
     mapview.use_local_assets(fmap, base_url=LEAFLET_URL)
     st_folium(fmap, height=480, width=None, key="bereikkaart", returned_objects=[])
     legend(
         [("#1565c0", "nieuwe plek"), ("#9e9e9e", "bestaand"), ("#b71c1c", "buurt buiten bereik")],
         "Bereik",
     )
+    new_sites = plan.new_site_table(run.table, run.data.buurten)
+    st.subheader(f"Nieuwe plekken ({len(new_sites)})")
+    if new_sites.empty:
+        st.info("Er zijn geen nieuwe plekken nodig of mogelijk bij dit bereik.")
+        return
+    st.dataframe(presentation.new_sites_table(new_sites), hide_index=True, width="stretch")
+    stem = f"plekwijzer_{run.region.name}_{run.profile.name}_bereik_{int(options.reach_m)}m"
+    downloads = st.columns(2)
+    downloads[0].download_button(
+        "Download nieuwe plekken (GeoJSON)",
+        json.dumps(
+            geojson_dict(new_sites, properties=[c for c in new_sites.columns if c != "geometry"]),
+            ensure_ascii=False,
+        ),
+        f"{stem}.geojson",
+        "application/geo+json",
+        key="dl_reach_geojson",
+    )
+    downloads[1].download_button(
+        "Download nieuwe plekken (CSV)",
+        presentation.sites_csv(new_sites),
+        f"{stem}.csv",
+        "text/csv",
+        key="dl_reach_csv",
+    )
+
+
+COMPARE_MODES = ("Twee gemeenten", "Huidig en standaardprofiel", "Twee scenariobestanden")
 
 
 def compare_tab(
@@ -945,64 +1157,180 @@ def compare_tab(
     uploads: Uploads,
     names: dict[str, str],
 ) -> None:
-    """Vergelijken: two gemeenten, or the current weights against the profile defaults."""
-    mode = st.radio(
-        "Vergelijk", ["Twee gemeenten", "Twee scenario's"], horizontal=True, key="compare_mode"
-    )
+    """Vergelijken: two gemeenten, the current weights and the defaults, or two saved files."""
+    mode = st.radio("Vergelijk", COMPARE_MODES, horizontal=True, key="compare_mode")
     if mode == "Twee gemeenten":
-        codes = sorted(names, key=names.get)
-        units = run.spread_at("gemeente")["units"].set_index("code")
-        pairs = zip(st.columns(2), (0, min(1, len(codes) - 1)), "ab", strict=True)
-        for col, default, side in pairs:
-            code = col.selectbox(
-                "Gemeente", codes, index=default, format_func=names.get, key=f"cmp_gm_{side}"
-            )
-            unit = units.loc[code]
-            sites = run.table[run.table["gemeentecode"] == code]
-            col.subheader(names[code])
-            col.metric("Inwoners", nlformat.integer(unit["inhabitants"]))
-            col.metric("Plaatsen per 10.000", nlformat.number(unit["per_10k"]))
-            surplus = nlformat.number(unit["surplus"], signed=True).replace("−", "-")
-            col.metric(
-                "Plaatsen t.o.v. eerlijk deel",
-                nlformat.integer(unit["places"]),
-                f"{surplus} (eerlijk deel {nlformat.number(unit['fair_share'])})",
-                delta_color="off",
-            )
-            col.metric("Draagkracht", nlformat.number(unit["draagkracht"], decimals=2))
-            col.metric(
-                "Kandidaten geschikt / shortlist",
-                f"{int((~sites['excluded']).sum())} / {int(sites['shortlisted'].sum())}",
-            )
+        compare_gemeenten(run, names)
         return
-    default = run.scenario.replace(weights=(), constraint_values=())
-    default_run = scenario_result(default, source, run.region, *uploads)
-    shared = set(run.shortlist["id"]) & set(default_run.shortlist["id"])
-    st.metric("Gedeelde shortlistlocaties", f"{len(shared)} van {len(run.shortlist)}")
-    for col, (title, scenario) in zip(
-        st.columns(2), (("Huidige gewichten", run), ("Standaard profiel", default_run)), strict=True
-    ):
-        col.subheader(title)
-        labels = scenario.profile.labels
+    if mode == "Huidig en standaardprofiel":
+        default = run.scenario.replace(weights=(), constraint_values=(), profile_spec=None)
+        default_run = scenario_result(default, source, run.region, *uploads)
+        show_comparison(
+            run, default_run, ("Huidige gewichten", "Standaardprofiel"), source, uploads
+        )
+        return
+    st.caption(
+        "Open twee scenariobestanden (.scenario.json, gemaakt met 'Download scenario' of "
+        "`plekwijzer score`). Elk scenario wordt opnieuw doorgerekend met de data van nu."
+    )
+    runs = []
+    for col, side in zip(st.columns(2), "AB", strict=True):
+        upload = col.file_uploader(f"Scenario {side}", ["json"], key=f"cmp_file_{side.lower()}")
+        if upload is None:
+            continue
+        try:
+            scenario = Scenario.from_dict(json.loads(upload.getvalue()), source=upload.name)
+            runs.append((upload.name, saved_scenario_result(scenario, source, uploads)))
+        except (PlekwijzerError, json.JSONDecodeError, UnicodeDecodeError) as exc:
+            col.error(f"{upload.name}: geen bruikbaar scenario ({exc})")
+            return
+    if len(runs) < 2:
+        st.info("Kies twee scenariobestanden om te vergelijken.")
+        return
+    (name_a, run_a), (name_b, run_b) = runs
+    show_comparison(run_a, run_b, (name_a, name_b), source, uploads)
+
+
+def saved_scenario_result(scenario: Scenario, source: DataSource, uploads: Uploads) -> Any:
+    """Run a scenario read from a file: on the app's cached data when it names none of its own.
+
+    A scenario made in the app with uploaded files names them by content hash: it runs on
+    the files uploaded now when they are the same ones, and says what to upload otherwise.
+    A scenario naming its own files or data directory (the CLI's) loads those.
+    """
+    options = ("candidates", "facilities", "roads", "dwellings")
+    named = [getattr(scenario, option) for option in options]
+    current = [upload_label(upload) for upload in uploads]
+    for value, now in zip(named, current, strict=True):
+        if value and value.startswith("upload:") and value != now:
+            file_name = value.removeprefix("upload:").split("#")[0]
+            msg = (
+                f"dit scenario gebruikte het geüploade bestand {file_name!r}; upload hetzelfde "
+                "bestand onder 'Eigen bestanden' in de zijbalk"
+            )
+            raise PlekwijzerError(msg)
+    own_files = any(value and not value.startswith("upload:") for value in named)
+    own_data = scenario.data_dir is not None and Path(scenario.data_dir) != source.path
+    if own_files or own_data or scenario.sensitive_osm:
+        return file_scenario_result(scenario)
+    region = resolve_region(scenario.region, gemeenten=scenario.gemeenten or None)
+    used = tuple(upload if value else None for upload, value in zip(uploads, named, strict=True))
+    return scenario_result(scenario, source, region, *used)
+
+
+@st.cache_resource(show_spinner="Scenario doorrekenen…", max_entries=8)
+def file_scenario_result(scenario: Scenario) -> ScenarioResult:
+    """Run a scenario on the files and data directory it names (as the CLI would)."""
+    return run_scenario(scenario)
+
+
+def compare_gemeenten(run: ScenarioResult, names: dict[str, str]) -> None:
+    """Two gemeenten side by side: inhabitants, places now, fair share, candidates."""
+    codes = sorted(names, key=names.get)
+    units = run.spread_at("gemeente")["units"].set_index("code")
+    pairs = zip(st.columns(2), (0, min(1, len(codes) - 1)), "ab", strict=True)
+    for col, default, side in pairs:
+        code = col.selectbox(
+            "Gemeente", codes, index=default, format_func=names.get, key=f"cmp_gm_{side}"
+        )
+        unit = units.loc[code]
+        sites = run.table[run.table["gemeentecode"] == code]
+        col.subheader(names[code])
+        col.metric("Inwoners", nlformat.integer(unit["inhabitants"]))
+        col.metric("Plaatsen per 10.000 — nu", nlformat.number(unit["per_10k"]))
+        surplus = nlformat.number(unit["surplus"], signed=True).replace("−", "-")
+        col.metric(
+            "Plaatsen t.o.v. eerlijk deel — nu",
+            nlformat.integer(unit["places"]),
+            f"{surplus} (eerlijk deel {nlformat.number(unit['fair_share'])})",
+            delta_color="off",
+        )
+        col.metric("Draagkracht", nlformat.number(unit["draagkracht"], decimals=2))
+        col.metric(
+            "Kandidaten geschikt / shortlist",
+            f"{int((~sites['excluded']).sum())} / {int(sites['shortlisted'].sum())}",
+        )
+
+
+def show_comparison(
+    a: ScenarioResult,
+    b: ScenarioResult,
+    titles: tuple[str, str],
+    source: DataSource,
+    uploads: Uploads,
+) -> None:
+    """Show two runs: their settings, the indices, per gemeente, the shortlists and a map."""
+    compared = compare_runs(a, b)
+    st.metric("Gedeelde shortlistlocaties", f"{compared.shared} van {len(a.shortlist)}")
+    for col, side, title, result in zip(st.columns(2), "AB", titles, (a, b), strict=True):
+        col.markdown(f"**{side}: {title}**")
+        labels = result.profile.labels
+        options = result.scenario.shortlist
+        evenness = (
+            f", gelijkmatige spreiding {nlformat.number(options.evenness_weight, decimals=1)}"
+            if options.evenness_weight
+            else ""
+        )
         col.caption(
-            ", ".join(
+            f"{result.region.title} · {result.profile.title} · top {options.top_n}, minimaal "
+            f"{nlformat.distance(options.min_spacing_m)} uit elkaar{evenness} · gewichten: "
+            + ", ".join(
                 f"{labels.get(k, k)} {nlformat.percent(v)}"
-                for k, v in scenario.scoring.weights.items()
+                for k, v in result.scoring.weights.items()
             )
         )
-        short = scenario.shortlist
-        col.dataframe(
-            pd.DataFrame(
-                {
-                    "rang": short["rank"].astype(int),
-                    "id": short["id"],
-                    "naam": short["name"],
-                    "score": [nlformat.number(s, decimals=3) for s in short["score"]],
-                }
-            ),
-            hide_index=True,
-            width="stretch",
+    index_table, gemeente_table, site_table = presentation.comparison_tables(
+        compared.indices, compared.gemeenten, compared.sites, INDEX_LABELS
+    )
+    st.markdown("**Gelijkmatigheid van de spreiding** (lager is gelijkmatiger)")
+    st.dataframe(index_table, hide_index=True, width="stretch")
+    st.markdown("**Per gemeente** — nu en met de shortlist van A en van B")
+    st.dataframe(gemeente_table, hide_index=True, width="stretch")
+    st.markdown("**Shortlists** — welke locaties staan op welke lijst")
+    st.dataframe(site_table, hide_index=True, width="stretch")
+    st.markdown("**Kaart van beide shortlists**")
+    regions = {a.region.name: a.region, b.region.name: b.region}
+    shapes = pd.concat(
+        [unit_shapes(source, region, "gemeente", *uploads) for region in regions.values()]
+    )
+    fmap = mapview.base_map(shapes.total_bounds, tiles=False)
+    folium.GeoJson(
+        shapes[["geometry"]],
+        style_function=lambda _: {"color": "#263238", "weight": 1.5, "fillOpacity": 0.0},
+        interactive=False,
+    ).add_to(fmap)
+    for region in regions.values():
+        mapview.add_place_labels(fmap, place_labels(source, region, *uploads))
+    sites = compared.sites.to_crs("EPSG:4326")
+    for site_id, site in sites.iterrows():
+        colour = COMPARE_COLOURS[site["in"]]
+        numbers = " · ".join(
+            f"{side} #{int(site[f'{side.lower()}_number'])}"
+            for side in "AB"
+            if pd.notna(site[f"{side.lower()}_number"])
         )
+        folium.CircleMarker(
+            [site.geometry.y, site.geometry.x],
+            radius=7,
+            color="#000",
+            weight=1,
+            fill=True,
+            fill_color=colour,
+            fill_opacity=0.95,
+            tooltip=f"{site_id} · {site['name']} ({numbers})",
+        ).add_to(fmap)
+    mapview.use_local_assets(fmap, base_url=LEAFLET_URL)
+    st_folium(fmap, height=460, width=None, key="vergelijkkaart", returned_objects=[])
+    legend(
+        [(COMPARE_COLOURS[k], f"op de shortlist van {k.removeprefix('alleen ')}") for k in
+         (ONLY_A, ONLY_B)] + [(COMPARE_COLOURS[IN_BOTH], "op beide shortlists")],
+        "Shortlists",
+    )  # fmt: skip
+
+
+#: Site colours on the comparison map by membership (ColorBrewer Set1-like, colour-blind safe
+#: pair blue/orange, both in purple).
+COMPARE_COLOURS = {ONLY_A: "#1f78b4", ONLY_B: "#ff7f00", IN_BOTH: "#6a3d9a"}
 
 
 if __name__ == "__main__":

@@ -155,6 +155,53 @@ class CoveragePlan:
             "demand": demand,
         }
 
+    def new_site_table(
+        self, table: gpd.GeoDataFrame, buurten: gpd.GeoDataFrame
+    ) -> gpd.GeoDataFrame:
+        """Return the plan's new sites as a table to read and download, in cover-rank order.
+
+        Parameters
+        ----------
+        table
+            The scored candidates the plan chose from (``ScoringRun.table``, index = id).
+        buurten
+            The canonical buurten (``buurtcode``, ``name``, ``gemeentecode``,
+            ``gemeentenaam``), for the names of each site's buurt and gemeente.
+
+        Returns
+        -------
+        geopandas.GeoDataFrame
+            Columns ``cover_rank``, ``id``, ``name``, ``use``, ``score``,
+            ``adds_inhabitants`` (newly within reach at its rank), ``covers_inhabitants``
+            (within its reach, overlap included), ``buurtcode``, ``buurt``,
+            ``gemeentecode``, ``gemeente``, ``reach_m`` and the point geometry, in the CRS
+            of ``table`` (EPSG:28992).
+        """
+        chosen = self.result.sites
+        ids = [s.id for s in chosen]
+        rows = table.reindex(ids)
+        buurt_names = dict(zip(buurten["buurtcode"], buurten["name"], strict=False))
+        gemeente_names = dict(zip(buurten["gemeentecode"], buurten["gemeentenaam"], strict=False))
+        codes = {c: rows[c].to_numpy() if c in rows.columns else [None] * len(ids)
+                 for c in ("buurtcode", "gemeentecode")}  # fmt: skip
+        frame = pd.DataFrame(
+            {
+                "cover_rank": [s.cover_rank for s in chosen],
+                "id": ids,
+                "name": rows["name"].to_numpy() if "name" in rows.columns else ids,
+                "use": rows["use"].to_numpy() if "use" in rows.columns else None,
+                "score": [s.score for s in chosen],
+                "adds_inhabitants": [s.adds_inhabitants for s in chosen],
+                "covers_inhabitants": [s.covers_inhabitants for s in chosen],
+                "buurtcode": codes["buurtcode"],
+                "buurt": [buurt_names.get(c) for c in codes["buurtcode"]],
+                "gemeentecode": codes["gemeentecode"],
+                "gemeente": [gemeente_names.get(c) for c in codes["gemeentecode"]],
+                "reach_m": self.result.reach_m,
+            }
+        )
+        return gpd.GeoDataFrame(frame, geometry=rows.geometry.to_numpy(), crs=table.crs)
+
     def summary_nl(self) -> str:
         """Return one Dutch sentence for the app and the council report."""
         result = self.result

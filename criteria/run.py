@@ -71,8 +71,9 @@ EXPORT_PROPERTIES = (
     "checks",
 )
 
-#: Exported when sensitivity ran: the share of weight draws in which a site stays in the top N.
-OPTIONAL_EXPORT_PROPERTIES = ("stability",)
+#: Exported when present: ``stability`` when sensitivity ran (the share of weight draws in
+#: which a site stays in the top N); ``skip_reason`` when a better-ranked site was skipped.
+OPTIONAL_EXPORT_PROPERTIES = ("stability", "skip_reason")
 
 
 @dataclass(frozen=True)
@@ -167,8 +168,10 @@ class ScoringRun:
 
     @property
     def export_properties(self) -> list[str]:
-        """The GeoJSON properties of this run: the contract, plus ``stability`` if run."""
+        """The GeoJSON properties of this run: the contract, plus the optional ones present."""
         optional = [c for c in OPTIONAL_EXPORT_PROPERTIES if c in self.table.columns]
+        if "skip_reason" in optional and self.table["skip_reason"].isna().all():
+            optional.remove("skip_reason")
         return [*EXPORT_PROPERTIES, *optional]
 
     def feature_collection(self) -> dict[str, Any]:
@@ -594,6 +597,7 @@ class Prepared:
         )
         table["shortlisted"] = picks.shortlisted
         table["pick_order"] = picks.pick_order
+        table["skip_reason"] = picks.skip_reason
         overrides = _profile_and_weights(scenario)[1]
         return ScoringRun(
             # The profile as run, weights included: what the scenario file records.

@@ -11,7 +11,9 @@ the best is taken:
   the earlier picks.
 
 After a pick, sites closer than ``min_spacing_m`` to it and sites in a buurt or gemeente that
-reached its cap stop being eligible. Distances are metric (EPSG:28992).
+reached its cap stop being eligible. Distances are metric (EPSG:28992). Every eligible site
+ranked above the last pick but not picked says why (``skip_reason``), so a shortlist of ranks
+1, 2, 3, 5, 9 explains the gaps.
 """
 
 from __future__ import annotations
@@ -25,8 +27,13 @@ import pandas as pd
 import shapely
 
 from criteria._errors import ShortlistOptionError
+from geo import nlformat
 from geo._errors import CRSError, GeometryError, MissingColumnError
 from geo.inequality import gini_weighted
+
+#: Why a better-ranked site was not picked, by the rule that made it ineligible.
+_KEEP, _SPACING, _PER_BUURT, _PER_GEMEENTE = 0, 1, 2, 3
+_CAP_KIND = {"buurtcode": _PER_BUURT, "gemeentecode": _PER_GEMEENTE}
 
 
 @dataclass(frozen=True)
@@ -108,11 +115,17 @@ class Picks:
         1 for the first pick, 2 for the next …; <NA> for sites not picked.
     evenness_gain
         The Gini reduction a site brought when picked (NaN otherwise, and without evenness).
+    skip_reason
+        For an eligible site ranked above the last pick but not picked, why, in Dutch
+        (``"overgeslagen: binnen 2 km van #3 (op 1,2 km)"``, ``"overgeslagen: max. per buurt
+        bereikt"``); None for every other site. ``#3`` is the pick's number in the
+        shortlist in rank order, as the app and the report number it.
     """
 
     shortlisted: pd.Series
     pick_order: pd.Series
     evenness_gain: pd.Series
+    skip_reason: pd.Series
 
 
 def _check_count(value: object, *, parameter: str, minimum: int) -> None:
@@ -270,6 +283,10 @@ def pick_sites(
     taken: dict[tuple[str, object], int] = {}
     order = np.full(len(scored), -1)
     gain_at_pick = np.full(len(scored), np.nan)
+    # The first rule that took a site out, the pick that did it and the distance to it.
+    skip_kind = np.full(len(scored), _KEEP)
+    skip_pick = np.full(len(scored), -1)
+    skip_distance = np.full(len(scored), np.nan)
     for number in range(1, top_n + 1):
         rows = np.flatnonzero(eligible)
         if rows.size == 0:
@@ -290,19 +307,64 @@ def pick_sites(
         order[best] = number
         eligible[best] = False
         if geometry is not None:
-            eligible &= ~(shapely.distance(geometry, geometry[best]) < min_spacing_m)
+            distance = shapely.distance(geometry, geometry[best])
+            close = eligible & (distance < min_spacing_m)
+            skip_kind[close], skip_pick[close] = _SPACING, best
+            skip_distance[close] = distance[close]
+            eligible &= ~close
         for column, cap in caps.items():
             code = codes[column][best]
             if pd.isna(code):
                 continue
             taken[(column, code)] = taken.get((column, code), 0) + 1
             if taken[(column, code)] >= cap:
-                eligible &= codes[column] != code
+                full = eligible & (codes[column] == code)
+                skip_kind[full], skip_pick[full] = _CAP_KIND[column], best
+                eligible &= ~full
     picked = order > 0
+    reasons = _skip_reasons(
+        ranks, picked, skip_kind, skip_pick, skip_distance, min_spacing_m=min_spacing_m
+    )
     return Picks(
         shortlisted=pd.Series(picked, index=scored.index, name="shortlisted"),
         pick_order=pd.Series(order, index=scored.index, name="pick_order")
         .where(picked)
         .astype("Int64"),
         evenness_gain=pd.Series(gain_at_pick, index=scored.index, name="evenness_gain"),
+        skip_reason=pd.Series(reasons, index=scored.index, name="skip_reason", dtype=object),
     )
+
+
+def _skip_reasons(
+    ranks: np.ndarray,
+    picked: np.ndarray,
+    kind: np.ndarray,
+    by_pick: np.ndarray,
+    distance: np.ndarray,
+    *,
+    min_spacing_m: float,
+) -> np.ndarray:
+    """Say, for each site ranked above the last pick but not picked, why (else None)."""
+    reasons = np.full(len(ranks), None, dtype=object)
+    if not picked.any():
+        return reasons
+    worst = np.nanmax(ranks[picked])
+    with np.errstate(invalid="ignore"):  # NaN ranks (excluded sites) compare False
+        skipped = np.flatnonzero(~picked & (ranks < worst))
+    # Picks are numbered in rank order, as the shortlist table and the report show them.
+    picks = np.flatnonzero(picked)
+    number = {row: i + 1 for i, row in enumerate(picks[np.argsort(ranks[picks], kind="stable")])}
+    spacing = nlformat.distance(min_spacing_m)
+    for row in skipped:
+        if kind[row] == _SPACING:
+            reasons[row] = (
+                f"overgeslagen: binnen {spacing} van #{number[by_pick[row]]} "
+                f"(op {nlformat.distance(distance[row])})"
+            )
+        elif kind[row] == _PER_BUURT:
+            reasons[row] = "overgeslagen: max. per buurt bereikt"
+        elif kind[row] == _PER_GEMEENTE:
+            reasons[row] = "overgeslagen: max. per gemeente bereikt"
+        else:  # still eligible: the evenness-aware mode preferred sites in other gemeenten
+            reasons[row] = "overgeslagen: voorrang voor gelijkmatiger spreiding"
+    return reasons

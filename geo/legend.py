@@ -7,7 +7,11 @@ labels would still repeat the number of classes goes down. Few distinct values (
 mostly zeros) get one class per value. Labels use nl-NL notation (:mod:`geo.nlformat`).
 
 Classes are closed on the right, as in mapclassify: class ``i`` holds the values in
-``(bins[i-1], bins[i]]`` and the first class includes the minimum.
+``(bins[i-1], bins[i]]`` and the first class includes the minimum. Labels never overlap:
+a class never starts at the rounded value the class before it ends with.
+
+Maps that are compared (now and with the shortlist) share one classification: cut the
+values of both together (:func:`shared_classes`) and colour each map by it.
 """
 
 from __future__ import annotations
@@ -115,15 +119,15 @@ def _labels(values: np.ndarray, bins: np.ndarray, decimals: int) -> list[str]:
 
 
 def _readable(labels: list[str]) -> bool:
-    """No two labels alike, and no range starting at the value of a one-value class before it.
+    """No two labels alike, and no class starting at the value the class before ends with.
 
-    ``0,0`` followed by ``0,0 – 0,8`` reads as an overlap; more digits (``0,03 – 0,80``)
-    or fewer classes fix it.
+    ``3,4 – 8,2`` followed by ``8,2`` (or ``0,0`` by ``0,0 – 0,8``) reads as an overlap:
+    the rounded ends meet. More digits (``8,15`` and ``8,24``) or fewer classes fix it.
     """
     if len(set(labels)) < len(labels):
         return False
     return not any(
-        RANGE not in before and after.split(RANGE)[0] == before
+        before.split(RANGE)[-1] == after.split(RANGE)[0]
         for before, after in itertools.pairwise(labels)
     )
 
@@ -232,3 +236,31 @@ def legend_classes(
     # One class always has a unique label; the loop returns at wanted = 1.
     msg = "no legend classes could be formed"  # pragma: no cover
     raise AssertionError(msg)  # pragma: no cover
+
+
+def shared_classes(
+    *values: npt.ArrayLike, k: int = 5, scheme: str = "quantiles", decimals: int | None = None
+) -> LegendClasses:
+    """Cut the values of several maps into one set of classes, so the maps read alike.
+
+    Parameters
+    ----------
+    *values
+        The mapped numbers of each map (e.g. places per 10,000 now and with the shortlist).
+    k, scheme, decimals
+        As :func:`legend_classes`.
+
+    Returns
+    -------
+    LegendClasses
+        Classes of all values together; ``counts`` count every map's units.
+
+    Examples
+    --------
+    >>> shared_classes([0, 0, 3.4, 8.1], [0, 0, 8.2, 17.5], k=3).labels
+    ('0,0', '3,4 – 8,1', '8,2 – 17,5')
+    """
+    arrays = [np.asarray(v, dtype=float).ravel() for v in values]
+    return legend_classes(
+        np.concatenate(arrays) if arrays else np.array([]), k=k, scheme=scheme, decimals=decimals
+    )

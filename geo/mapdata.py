@@ -8,8 +8,8 @@ into GeoJSON once per region (:class:`AreaShapes`); a change of the colouring co
 recomputes the fill colours. Pure data, no Streamlit and no folium: the app passes these
 payloads to the map component in :func:`geo.mapview.frontend_dir`.
 
-Confidential facilities never appear as points here: :func:`facility_payload` draws them
-only as counts at a point inside their buurt.
+Confidential facilities never appear as points here, not even at their buurt:
+:func:`facility_payload` only counts them, for the legend.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ import pandas as pd
 import shapely
 from pyproj import Transformer
 
+from geo.labels import type_label
 from geo.mapview import (
     CHOROPLETHS,
     EXCLUDED_COLOUR,
@@ -43,8 +44,9 @@ from geo.settings import CRS_RD, CRS_WGS84
 SCORE_STEPS = 64
 #: Colour index of an excluded site.
 EXCLUDED_INDEX = 255
-#: Bit flags of a site in :attr:`SitePayload.numbers`.
-FLAG_EXCLUDED, FLAG_SHORTLISTED = 1, 2
+#: Bit flags of a site in :attr:`SitePayload.numbers`: excluded, on the shortlist, and "te
+#: controleren" (a rule decided on an estimate or a missing value; drawn with a dashed rim).
+FLAG_EXCLUDED, FLAG_SHORTLISTED, FLAG_CHECK = 1, 2, 4
 #: Decimals of display coordinates in degrees: 1e-5° is about 1 m.
 COORD_DECIMALS = 5
 #: Field order of :attr:`SitePayload.numbers`: name, numpy dtype. Four-byte fields first, so
@@ -53,6 +55,7 @@ SITE_FIELDS = (
     ("lat", "<f4"),
     ("lon", "<f4"),
     ("score", "<f4"),
+    ("value", "<f4"),
     ("rank", "<i4"),
     ("colour", "u1"),
     ("flags", "u1"),
@@ -80,15 +83,19 @@ class SitePayload:
     numbers
         The numeric columns of :data:`SITE_FIELDS`, each as one little-endian block of
         ``n`` values, blocks in that order: latitude and longitude (EPSG:4326, float32),
-        score (float32), rank (int32, 0 when excluded), colour index (uint8, into
-        ``palette``; :data:`EXCLUDED_INDEX` for grey) and flags (uint8,
-        :data:`FLAG_EXCLUDED` | :data:`FLAG_SHORTLISTED`).
+        score (float32), the coloured value (float32: the score, or a criterion's
+        transformed value 0–1; NaN when unknown), rank (int32, 0 when excluded), colour
+        index (uint8, into ``palette``; :data:`EXCLUDED_INDEX` for grey) and flags
+        (uint8, :data:`FLAG_EXCLUDED` | :data:`FLAG_SHORTLISTED` | :data:`FLAG_CHECK`).
     ids, names
         Site ids and names in the same order.
     palette
-        Score colours, low to high; the excluded grey.
+        Colours of the coloured value, low to high; the excluded grey.
     span
-        The score range the colours stretch over.
+        The range of the coloured value the colours stretch over.
+    value_label
+        What colours the sites: ``""`` for the score, else the criterion's Dutch label
+        (the tooltip names it beside the score).
     key
         Digest of everything above: the map redraws the sites only when it changes.
     """
@@ -99,6 +106,7 @@ class SitePayload:
     palette: list[str]
     span: tuple[float, float]
     key: str = field(default="")
+    value_label: str = ""
 
     @property
     def n(self) -> int:
@@ -126,10 +134,13 @@ class SitePayload:
             "excluded_colour": EXCLUDED_COLOUR,
             "span": list(self.span),
             "key": self.key,
+            "value_label": self.value_label,
         }
 
 
-def site_payload(table: gpd.GeoDataFrame) -> SitePayload:
+def site_payload(
+    table: gpd.GeoDataFrame, *, colour_by: str | None = None, label: str = ""
+) -> SitePayload:
     """Return the compact map payload of scored sites.
 
     Parameters
@@ -137,12 +148,25 @@ def site_payload(table: gpd.GeoDataFrame) -> SitePayload:
     table
         Scored sites (:attr:`criteria.run.ScenarioResult.table`): point geometry in
         EPSG:28992 (or EPSG:4326), index = site id, columns ``name``, ``score``, ``rank``,
-        ``excluded`` and optionally ``shortlisted``.
+        ``excluded`` and optionally ``shortlisted``, ``needs_check`` and
+        ``transformed__<criterion>``.
+    colour_by
+        None to colour by score (stretched over the eligible sites' scores, see
+        :func:`geo.mapview.score_range`); a criterion name to colour by its transformed
+        value on the fixed scale 0 (poor) to 1 (good), as suitability maps per criterion do.
+        A site whose value is unknown is drawn grey.
+    label
+        The criterion's Dutch label, for the tooltip (with ``colour_by``).
 
     Returns
     -------
     SitePayload
         Sites in draw order: excluded first, then by rising score, so the best lie on top.
+
+    Raises
+    ------
+    KeyError
+        When ``colour_by`` names no ``transformed__<criterion>`` column.
     """
     excluded = table["excluded"].to_numpy(dtype=bool)
     score = table["score"].to_numpy(dtype=float)
@@ -153,21 +177,32 @@ def site_payload(table: gpd.GeoDataFrame) -> SitePayload:
         x, y = _TO_WGS84.transform(x, y)
     excluded = excluded[order]
     score = score[order]
-    span = score_range(table)
+    if colour_by is None:
+        value, span = score, score_range(table)
+    else:
+        column = f"transformed__{colour_by}"
+        if column not in table.columns:
+            msg = f"cannot colour sites by {colour_by!r}: the table has no column {column!r}"
+            raise KeyError(msg)
+        value, span = table[column].to_numpy(dtype=float)[order], (0.0, 1.0)
     low, high = span
-    step = np.rint(np.clip((score - low) / (high - low), 0.0, 1.0) * (SCORE_STEPS - 1))
-    colour = np.where(excluded | ~np.isfinite(score), EXCLUDED_INDEX, np.nan_to_num(step))
-    shortlisted = (
-        table["shortlisted"].to_numpy(dtype=bool)[order]
-        if "shortlisted" in table.columns
-        else np.zeros(len(order), bool)
-    )
+    step = np.rint(np.clip((value - low) / (high - low), 0.0, 1.0) * (SCORE_STEPS - 1))
+    colour = np.where(excluded | ~np.isfinite(value), EXCLUDED_INDEX, np.nan_to_num(step))
+
+    def flag(name: str) -> np.ndarray:
+        if name not in table.columns:
+            return np.zeros(len(order), bool)
+        return table[name].astype("boolean").fillna(False).to_numpy(dtype=bool)[order]
+
     rank = table["rank"].to_numpy(dtype=float, na_value=0.0)[order]
-    flags = excluded * FLAG_EXCLUDED + shortlisted * FLAG_SHORTLISTED
+    # An excluded site is decided; its checks do not matter on the map.
+    check = flag("needs_check") & ~excluded
+    flags = excluded * FLAG_EXCLUDED + flag("shortlisted") * FLAG_SHORTLISTED + check * FLAG_CHECK
     columns = {
         "lat": np.round(y, COORD_DECIMALS),
         "lon": np.round(x, COORD_DECIMALS),
         "score": score,
+        "value": value,
         "rank": rank,
         "colour": colour,
         "flags": flags,
@@ -178,7 +213,7 @@ def site_payload(table: gpd.GeoDataFrame) -> SitePayload:
     ids = table.index.astype(str).to_numpy()[order].tolist()
     names = table["name"].astype(str).to_numpy()[order].tolist()
     digest = hashlib.blake2b(numbers, digest_size=12)
-    digest.update("\x1f".join(ids).encode())
+    digest.update("\x1f".join([*ids, label]).encode())
     return SitePayload(
         numbers=numbers,
         ids=ids,
@@ -186,6 +221,7 @@ def site_payload(table: gpd.GeoDataFrame) -> SitePayload:
         palette=score_palette(),
         span=span,
         key=digest.hexdigest(),
+        value_label=label if colour_by else "",
     )
 
 
@@ -353,23 +389,23 @@ def _nl(value: Any) -> str:
     return text.replace(",", "_").replace(".", ",").replace("_", ".")
 
 
-def facility_payload(public: gpd.GeoDataFrame, buurten: gpd.GeoDataFrame) -> dict[str, Any]:
-    """Return the register as map points; confidential facilities only as buurt counts.
+def facility_payload(public: gpd.GeoDataFrame) -> dict[str, Any]:
+    """Return the register as map points; confidential facilities only as a count.
 
     Parameters
     ----------
     public
         :func:`geo.facilities.public_view` of the register (any CRS): confidential rows have
         no geometry, and whatever geometry they might carry is never read here.
-    buurten
-        Buurten (any CRS), for the point inside each buurt where the count of its
-        confidential facilities is shown.
 
     Returns
     -------
     dict
-        ``{"points": [{"lat", "lon", "colour", "tip"}], "counts": [{"lat", "lon", "n",
-        "tip"}], "key"}`` in EPSG:4326.
+        ``{"points": [{"lat", "lon", "colour", "tip"}], "types": [{"type", "label",
+        "colour", "n"}], "confidential": n, "key"}`` in EPSG:4326. ``types`` lists the
+        types drawn, for the legend; ``confidential`` is the number of facilities counted
+        but not drawn: the legend says it, the map shows no point for them, not even their
+        buurt's.
     """
     from html import escape
 
@@ -380,24 +416,20 @@ def facility_payload(public: gpd.GeoDataFrame, buurten: gpd.GeoDataFrame) -> dic
             "lat": round(float(geometry.y), COORD_DECIMALS),
             "lon": round(float(geometry.x), COORD_DECIMALS),
             "colour": FACILITY_COLOURS.get(str(kind), "#000000"),
-            "tip": f"{escape(str(name))} ({escape(str(kind))}, {_nl(float(places))} plaatsen)",
+            "tip": f"{escape(str(name))} ({escape(type_label(str(kind)))}, "
+            f"{_nl(float(places))} plaatsen)",
         }
         for geometry, name, kind, places in zip(
             visible.geometry, visible["name"], visible["type"], visible["places"], strict=True
         )
     ]
-    counts_by_buurt = public.loc[confidential].groupby("buurtcode").size()
-    shaped = buurten[buurten.geometry.notna()].set_index("buurtcode")
-    anchors = shaped.geometry.reindex(counts_by_buurt.index).dropna()
-    anchors = anchors.representative_point().to_crs(CRS_WGS84)
-    counts = [
-        {
-            "lat": round(float(point.y), COORD_DECIMALS),
-            "lon": round(float(point.x), COORD_DECIMALS),
-            "n": int(counts_by_buurt[code]),
-            "tip": f"{int(counts_by_buurt[code])} vertrouwelijke voorziening(en) in deze buurt",
-        }
-        for code, point in anchors.items()
-    ]
-    key = hashlib.blake2b(json.dumps([points, counts]).encode(), digest_size=12).hexdigest()
-    return {"points": points, "counts": counts, "key": key}
+    by_type = visible["type"].astype(str).value_counts()
+    types = [
+        {"type": kind, "label": type_label(kind), "colour": FACILITY_COLOURS.get(kind, "#000000"),
+         "n": int(by_type[kind])}
+        for kind in sorted(by_type.index, key=lambda k: (list(FACILITY_COLOURS).index(k)
+                                                          if k in FACILITY_COLOURS else 99, k))
+    ]  # fmt: skip
+    hidden = int(confidential.sum())
+    key = hashlib.blake2b(json.dumps([points, hidden]).encode(), digest_size=12).hexdigest()
+    return {"points": points, "types": types, "confidential": hidden, "key": key}

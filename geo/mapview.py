@@ -24,7 +24,7 @@ from folium.elements import JSCSSMixin
 from jinja2 import Template
 
 from geo import nlformat
-from geo.legend import legend_classes
+from geo.legend import LegendClasses, legend_classes
 from geo.settings import CRS_WGS84
 
 #: PDOK BRT-Achtergrondkaart (Kadaster, CC BY 4.0), web-mercator tiles.
@@ -156,10 +156,17 @@ def class_colour(
     return colours[position]
 
 
-def legend_items(values: pd.Series, column: str) -> list[tuple[str, str]]:
-    """``(colour, label)`` pairs of a choropleth legend, low to high, in nl-NL notation."""
+def legend_items(
+    values: pd.Series, column: str, *, classes: LegendClasses | None = None
+) -> list[tuple[str, str]]:
+    """``(colour, label)`` pairs of a choropleth legend, low to high, in nl-NL notation.
+
+    ``classes`` shared by several maps (:func:`geo.legend.shared_classes`) give each the
+    same legend; by default the classes are cut from ``values``.
+    """
     colours = CHOROPLETHS[column][1]
-    classes = legend_classes(values.to_numpy(dtype=float), k=len(colours))
+    if classes is None:
+        classes = legend_classes(values.to_numpy(dtype=float), k=len(colours))
     return [
         (class_colour(bound, classes.bins, colours) or "#ffffff", label)
         for bound, label in zip(classes.bins, classes.labels, strict=True)
@@ -212,11 +219,17 @@ def base_map(bounds: Sequence[float], *, tiles: bool = True) -> folium.Map:
         location=[(miny + maxy) / 2, (minx + maxx) / 2],
         zoom_start=10,
         tiles=None,
-        control_scale=True,
+        # folium's own scale bar shows miles too; a metric one is added below.
+        control_scale=False,
         # SVG, not canvas: markers stay DOM elements a browser test (and a screen reader)
         # can find; a few thousand sites draw fine this way.
         prefer_canvas=False,
+        # Quarter zoom steps: a region fills a narrow map instead of the next whole step
+        # down, which left it small in the middle of two maps side by side.
+        zoom_snap=0.25,
+        zoom_delta=0.5,
     )
+    _add_metric_scale(fmap)
     if tiles:
         folium.TileLayer(
             PDOK_TILES, attr=PDOK_ATTRIBUTION, name="PDOK BRT-Achtergrondkaart", max_zoom=19
@@ -224,6 +237,71 @@ def base_map(bounds: Sequence[float], *, tiles: bool = True) -> folium.Map:
     fmap.fit_bounds([[miny, minx], [maxy, maxx]])
     _refit_when_shown(fmap, [[miny, minx], [maxy, maxx]])
     return fmap
+
+
+def _add_metric_scale(fmap: folium.Map) -> None:
+    """Add a scale bar in metres and kilometres only (Leaflet's default adds miles)."""
+    element = MacroElement()
+    element._template = Template(
+        "{% macro script(this, kwargs) %}"
+        "L.control.scale({imperial: false}).addTo({{this._parent.get_name()}});"
+        "{% endmacro %}"
+    )
+    fmap.add_child(element)
+
+
+def label_points(shapes: gpd.GeoSeries) -> gpd.GeoSeries:
+    """Return a label point per shape: the centre of its largest part's widest inner circle.
+
+    The pole of inaccessibility (``polylabel``) lies well inside the shape, also for a
+    gemeente shaped like a "C", and away from the borders where neighbours' names would
+    collide; a representative point may hug a border.
+    """
+    from shapely.ops import polylabel
+
+    def point(geometry: Any) -> Any:
+        if geometry is None or geometry.is_empty:
+            return geometry
+        parts = getattr(geometry, "geoms", [geometry])
+        largest = max(parts, key=lambda part: part.area)
+        # Tolerance in the shape's own units: a thousandth of its size is plenty for a label.
+        minx, miny, maxx, maxy = largest.bounds
+        return polylabel(largest, tolerance=max(maxx - minx, maxy - miny) / 1000 or 1e-9)
+
+    return gpd.GeoSeries([point(g) for g in shapes], index=shapes.index, crs=shapes.crs)
+
+
+def add_place_labels(fmap: folium.Map, places: gpd.GeoDataFrame, *, column: str = "name") -> None:
+    """Write place names on the map at points (EPSG:4326), readable over any fill.
+
+    Parameters
+    ----------
+    fmap
+        The map to write on.
+    places
+        Points in EPSG:4326 (e.g. each gemeente's representative point) with a name column.
+    column
+        The column holding the names.
+    """
+    group = folium.FeatureGroup(name="Plaatsnamen", control=False)
+    for name, point in zip(places[column].astype(str), places.geometry, strict=True):
+        if point is None or point.is_empty:
+            continue
+        folium.Marker(
+            location=[point.y, point.x],
+            icon=folium.DivIcon(
+                icon_size=(0, 0),
+                class_name="pw-place",
+                # Centred on the point; a white halo keeps the name readable over any class.
+                html=(
+                    "<div style='transform:translate(-50%,-50%);white-space:nowrap;"
+                    "font:600 11px sans-serif;color:#263238;text-shadow:0 0 3px #fff,"
+                    f"0 0 3px #fff,0 0 2px #fff;pointer-events:none'>{html.escape(name)}</div>"
+                ),
+            ),
+            interactive=False,
+        ).add_to(group)
+    group.add_to(fmap)
 
 
 def _refit_when_shown(fmap: folium.Map, bounds: list[list[float]]) -> None:
@@ -254,10 +332,18 @@ def add_choropleth(
     column: str | None,
     name_column: str = "name",
     tooltip_columns: Mapping[str, str] | None = None,
+    classes: LegendClasses | None = None,
 ) -> None:
-    """Draw unit polygons (EPSG:4326), filled by ``column`` or outlines only when None."""
+    """Draw unit polygons (EPSG:4326), filled by ``column`` or outlines only when None.
+
+    ``classes`` shared by several maps colour each alike; by default they are cut from
+    ``units[column]``.
+    """
     colours = CHOROPLETHS[column][1] if column else ()
-    breaks = class_breaks(units[column]) if column else []
+    if column and classes is not None:
+        breaks = list(classes.bins) or [0.0]
+    else:
+        breaks = class_breaks(units[column]) if column else []
     fields = {name_column: "Naam", **(tooltip_columns or {})}
     frame = units[
         [*fields, *([column] if column and column not in fields else []), units.geometry.name]

@@ -89,7 +89,7 @@ def test_excluded_site_shows_reasons(app: AppTest) -> None:
     assert message.startswith("Uitgesloten door harde eis(en)")
     # Raising the plot-size rule to an absurd value excludes every site.
     plot = next(n for n in app.sidebar.number_input if "kaveloppervlak" in n.label)
-    plot.set_value(1e9).run()
+    plot.set_value(1e7).run()
     assert "0 van" in captions(app)
 
 
@@ -101,11 +101,22 @@ def test_shortlist_table_and_downloads(app: AppTest) -> None:
     table = app.dataframe[1].value
     assert len(table) == 5
     assert list(table["rang"]) == sorted(table["rang"])
-    downloads = app.get("download_button")
-    assert len(downloads) == 2
-    labels = " ".join(d.proto.label for d in downloads)
-    assert "GeoJSON" in labels
-    assert "scenario" in labels
+    downloads = {d.proto.label for d in app.get("download_button")}
+    assert "Download GeoJSON (alle locaties, met shortlist)" in downloads
+    assert "Download scenario (JSON)" in downloads
+
+
+def test_skipped_ranks_are_explained(app: AppTest) -> None:
+    app.number_input(key="top_n").set_value(5)
+    app.number_input(key="spacing").set_value(5000).run()
+    assert not app.exception
+    shortlist = next(d.value for d in app.dataframe if "nr." in d.value)
+    skipped = next(d.value for d in app.dataframe if "reden" in d.value)
+    assert any(e.label.startswith("Overgeslagen: ") for e in app.expander)
+    # Every rank above the last pick is either on the list or explained.
+    last = shortlist["rang"].max()
+    assert set(shortlist["rang"]) | set(skipped["rang"]) == set(range(1, last + 1))
+    assert all(r.startswith("binnen 5 km van #") for r in skipped["reden"] if "van #" in r)
 
 
 def test_spread_before_after_and_compare(app: AppTest) -> None:
@@ -117,12 +128,12 @@ def test_spread_before_after_and_compare(app: AppTest) -> None:
     assert "shortlistlocaties" in captions(app)
     app.toggle(key="with_short").set_value(False).run()
     assert next(m for m in app.metric if m.label == "Gini").delta in (None, "")
-    app.radio(key="compare_mode").set_value("Twee scenario's").run()
+    app.radio(key="compare_mode").set_value("Huidig en standaardprofiel").run()
     assert not app.exception
     shared = metric(app, "Gedeelde shortlistlocaties")
     assert shared == "10 van 10"  # current weights are still the profile defaults
     app.radio(key="compare_mode").set_value("Twee gemeenten").run()
-    assert len([m for m in app.metric if m.label == "Plaatsen per 10.000"]) == 2
+    assert len([m for m in app.metric if m.label == "Plaatsen per 10.000 — nu"]) == 2
 
 
 def test_region_change_and_own_gemeenten(app: AppTest) -> None:
@@ -144,3 +155,17 @@ def test_bad_data_dir_shows_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Pat
     at = AppTest.from_file(APP, default_timeout=60).run()
     assert not at.exception
     assert "does not exist" in at.error[0].value
+
+
+def test_reach_lists_the_new_sites_with_downloads(app: AppTest) -> None:
+    assert app.radio(key="reach_mode").options == ["Alle bewoonde buurten", "N plekken"]
+    app.radio(key="reach_mode").set_value("N plekken").run()
+    app.number_input(key="reach_sites").set_value(3).run()
+    assert not app.exception
+    table = next(d.value for d in app.dataframe if "extra inwoners in bereik" in d.value)
+    # At most the 3 asked for (fewer when fewer already reach every buurt), numbered 1, 2, …
+    n = int(metric(app, "Nieuwe plekken"))
+    assert 1 <= n <= 3
+    assert table["nr."].tolist() == list(range(1, n + 1))
+    labels = {d.proto.label for d in app.get("download_button")}
+    assert {"Download nieuwe plekken (GeoJSON)", "Download nieuwe plekken (CSV)"} <= labels

@@ -194,6 +194,9 @@ def test_score_properties_are_the_contract(scored: Scored):
         # The contract, plus columns for GIS users (criteria/export_rows.py): only added.
         assert set(EXPORT_PROPERTIES) <= set(props)
         assert {"gemeentenaam", "buurtnaam", "n_checks", "first_exclusion_reason"} <= set(props)
+    skipped = [p for p in scored.properties if p.get("skip_reason")]
+    assert all(not p["shortlisted"] and p["rank"] for p in skipped)
+    assert all(p["skip_reason"].startswith("overgeslagen: ") for p in skipped)
     assert set(EXPORT_PROPERTIES) == {
         "id",
         "name",

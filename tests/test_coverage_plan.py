@@ -120,6 +120,39 @@ def test_plan_with_existing_facility_and_map_layers(
     assert layers["demand"]["served_by"].tolist() == ["NH-1", "east"]
 
 
+def test_new_sites_as_a_table_to_read_and_download(
+    tiny_buurten: gpd.GeoDataFrame, table: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame
+) -> None:
+    from geo.export import geojson_dict
+    from geo.presentation import new_sites_table, sites_csv
+
+    plan = plan_coverage(
+        buurten=tiny_buurten,
+        table=table.assign(use=["kantoor", "school", "grond"]),
+        facilities=facilities,
+        facility_type="noaberhuuske",
+        reach_m=600,
+    )
+    sites = plan.new_site_table(table.assign(use=["kantoor", "school", "grond"]), tiny_buurten)
+    assert sites.crs == CRS_RD
+    assert sites["id"].tolist() == ["east"]
+    row = sites.iloc[0]
+    assert (row["cover_rank"], row["name"], row["use"]) == (1, "Oost", "grond")
+    assert (row["buurt"], row["gemeente"], row["reach_m"]) == ("Oost", "Testdorp", 600)
+    assert row["adds_inhabitants"] == 3000.0
+    assert row.geometry.equals(Point(101_900, 400_500))
+    shown = new_sites_table(sites)
+    assert shown.loc[0, "extra inwoners in bereik"] == "3.000"
+    assert list(shown.columns[:4]) == ["nr.", "id", "naam", "gebruik"]
+    csv = sites_csv(sites).splitlines()
+    assert csv[0].endswith("x_rd,y_rd,lat,lon")
+    assert ",101900.0,400500.0," in csv[1]
+    properties = [c for c in sites.columns if c != "geometry"]
+    feature = geojson_dict(sites, properties=properties)["features"][0]
+    assert feature["properties"]["gemeente"] == "Testdorp"
+    assert feature["geometry"]["type"] == "Point"
+
+
 def test_uncovered_buurten_and_dutch_summary(
     tiny_buurten: gpd.GeoDataFrame, table: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame
 ) -> None:

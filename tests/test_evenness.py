@@ -40,6 +40,7 @@ def _pick(two_gemeenten, *, evenness_weight=0.5, top_n=1, **options):
             "shortlisted": picks.shortlisted,
             "pick_order": picks.pick_order,
             "evenness_gain": picks.evenness_gain,
+            "skip_reason": picks.skip_reason,
         }
     )
 
@@ -54,6 +55,13 @@ def test_evenness_prefers_the_under_provided_gemeente(two_gemeenten):
     assert picks.loc["b1", "shortlisted"]
     # Gini before: rates 20 and 0 per 10k -> 0.5; after 6 places in B: |20-6|/(2*2*13)
     assert picks.loc["b1", "evenness_gain"] == pytest.approx(0.5 - 14 / 52)
+
+
+def test_a_better_site_passed_over_for_evenness_says_so(two_gemeenten):
+    picks = _pick(two_gemeenten)
+    assert picks["skip_reason"].dropna().to_dict() == {
+        "a1": "overgeslagen: voorrang voor gelijkmatiger spreiding"
+    }
 
 
 def test_spacing_and_caps(two_gemeenten):

@@ -19,6 +19,9 @@ def check(classes, values):
     assert sum(classes.counts) == finite.size
     assert list(classes.bins) == sorted(set(classes.bins))
     assert all("0,00 – 0,00" not in label for label in classes.labels)
+    # No overlap: a class never starts at the rounded value the class before ends with.
+    for before, after in zip(classes.labels, classes.labels[1:], strict=False):
+        assert before.split(" – ")[-1] != after.split(" – ")[0], classes.labels
     index = classes.classify(values)
     assert np.bincount(index[index >= 0], minlength=classes.k).tolist() == list(classes.counts)
 
@@ -84,6 +87,24 @@ def test_counts_get_no_decimals_and_dutch_thousands():
 def test_schemes(scheme):
     values = np.random.default_rng(1).gamma(1.0, 3.0, 200)
     check(legend_classes(values, scheme=scheme), values)
+
+
+def test_rounded_ends_never_meet():
+    # 2,6 and 3,4 both read "3" at no decimals: "0 – 3" and "3 – 5" overlapped.
+    values = [0.0, 2.6, 3.4, 5.0, 7.0, 7.0, 7.0, 26.0, 26.0, 26.0, 234.0]
+    classes = legend_classes(values, k=5)
+    check(classes, values)
+    assert classes.k >= 3
+
+
+def test_shared_classes_cover_both_maps():
+    now, later = [0.0, 0.0, 3.4, 8.1, 8.7, 17.5], [0.0, 3.4, 8.2, 8.7, 18.1, 25.0]
+    classes = legend.shared_classes(now, later, k=4)
+    check(classes, now + later)
+    assert classes.lower == 0.0
+    assert classes.labels[-1].endswith("25,0")
+    assert (classes.classify(now) >= 0).all()
+    assert (classes.classify(later) >= 0).all()
 
 
 def test_bad_scheme_and_k_are_refused():

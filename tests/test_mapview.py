@@ -10,8 +10,9 @@ import shapely
 from pyproj import Transformer
 from shapely.geometry import Point
 
-from geo import mapdata, mapview
+from geo import mapdata, mapstyle, mapview
 from geo.facilities import facilities_from_file, public_view
+from geo.labels import type_label
 from geo.settings import CRS_RD
 
 TO_WGS84 = Transformer.from_crs(CRS_RD, "EPSG:4326", always_xy=True)
@@ -45,7 +46,7 @@ def test_site_payload_draw_order_ids_and_numbers(scored: gpd.GeoDataFrame) -> No
     assert payload.ids == ["c", "a", "d", "b"]
     assert payload.names == ["Grond C", "Kantoor A", "Zorg D", "School B"]
     assert payload.n == 4
-    assert len(payload.numbers) == 4 * (4 * 4 + 2)
+    assert len(payload.numbers) == 4 * (5 * 4 + 2)
     lon, lat = TO_WGS84.transform(100_900, 400_200)
     assert payload.column("lat")[3] == pytest.approx(lat, abs=1e-5)
     assert payload.column("lon")[3] == pytest.approx(lon, abs=1e-5)
@@ -143,19 +144,65 @@ def test_confidential_facilities_never_become_points(
     leaky = register.copy()
     leaky.loc["v", "geometry"] = Point(100_123, 400_877)
     for frame in (public_view(register), leaky):
-        payload = mapdata.facility_payload(frame, tiny_buurten)
+        payload = mapdata.facility_payload(frame)
         assert [p["tip"].split(" (")[0] for p in payload["points"]] == ["Inloop"]
-        assert len(payload["counts"]) == 1
-        count = payload["counts"][0]
-        assert count["n"] == 1
-        anchor = tiny_buurten.geometry.iloc[0].representative_point()
-        assert (count["lon"], count["lat"]) == pytest.approx(
-            TO_WGS84.transform(anchor.x, anchor.y), abs=1e-5
-        )
-        located = [(p["lon"], p["lat"]) for p in payload["points"] + payload["counts"]]
+        # Counted for the legend, never placed: not at its address and not at its buurt.
+        assert payload["confidential"] == 1
+        assert payload["types"] == [
+            {"type": "dagopvang", "label": type_label("dagopvang"), "colour": "#66a61e", "n": 1}
+        ]
+        located = [(p["lon"], p["lat"]) for p in payload["points"]]
         assert all(shapely.distance(Point(xy), Point(exact)) > 1e-4 for xy in located), (
             "a confidential facility's exact point left the tool"
         )
+        assert "100123" not in str(payload)
+
+
+def test_sites_coloured_by_a_criterion_and_flagged_te_controleren(
+    scored: gpd.GeoDataFrame,
+) -> None:
+    table = scored.assign(
+        transformed__ov=[0.0, 1.0, 0.5, np.nan],
+        needs_check=[True, False, True, False],
+    )
+    payload = mapdata.site_payload(table, colour_by="ov", label="Bereikbaar met ov")
+    # Draw order c, a, d, b: the fixed 0–1 scale, grey for the unknown value (d).
+    assert payload.span == (0.0, 1.0)
+    assert payload.column("colour").tolist() == [
+        mapdata.EXCLUDED_INDEX,
+        0,
+        mapdata.EXCLUDED_INDEX,
+        mapdata.SCORE_STEPS - 1,
+    ]
+    np.testing.assert_allclose(payload.column("value")[[1, 3]], [0.0, 1.0])
+    assert payload.meta()["value_label"] == "Bereikbaar met ov"
+    # a needs a check; c too, but it is excluded and the map shows it as decided.
+    assert payload.column("flags").tolist() == [
+        mapdata.FLAG_EXCLUDED,
+        mapdata.FLAG_CHECK,
+        0,
+        mapdata.FLAG_SHORTLISTED,
+    ]
+    assert payload.key != mapdata.site_payload(table).key
+    with pytest.raises(KeyError, match="transformed__walk"):
+        mapdata.site_payload(table, colour_by="walk")
+
+
+def test_legend_names_every_symbol_the_map_draws() -> None:
+    sites = mapstyle.site_items((0.4, 0.9))
+    labels = " | ".join(item.label for item in sites)
+    for words in ("score 0,40", "0,90", "uitgesloten", "shortlist", "te controleren"):
+        assert words in labels
+    assert 'stroke-dasharray="3 3"' in sites[3].symbol
+    register = {
+        "types": [{"type": "dagopvang", "label": "dagopvang (inloop)", "colour": "#0f0", "n": 3}],
+        "confidential": 2,
+    }
+    html = mapstyle.legend_html([("Bestaande voorzieningen", mapstyle.facility_items(register))])
+    assert "dagopvang (inloop) (3)" in html
+    assert "vertrouwelijk: 2 (meegeteld, niet op de kaart)" in html
+    by_criterion = mapstyle.site_items((0.0, 1.0), value_label="Bereikbaar met ov")
+    assert by_criterion[0].label.startswith("Bereikbaar met ov: 0 (ongunstig)")
 
 
 def test_frontend_files_are_served_from_the_package() -> None:
@@ -168,3 +215,38 @@ def test_frontend_files_are_served_from_the_package() -> None:
     remote = {line.strip() for line in script.splitlines() if "https://" in line}
     assert all("pdok.nl" in line or "kadaster.nl" in line for line in remote), remote
     assert "streamlit:componentReady" in script
+
+
+def test_folium_maps_have_a_metric_scale_and_place_names(tiny_buurten: gpd.GeoDataFrame) -> None:
+    shown = mapview.display_layer(tiny_buurten)
+    fmap = mapview.base_map(shown.total_bounds, tiles=False)
+    places = shown[["name", "geometry"]].set_geometry(mapview.label_points(shown.geometry))
+    mapview.add_place_labels(fmap, places)
+    page = fmap.get_root().render()
+    assert "L.control.scale({imperial: false})" in page
+    assert "L.control.scale()" not in page  # folium's own bar would add miles
+    for name in shown["name"]:
+        assert f"\\u003e{name}\\u003c/div" in page
+    # The label point lies inside its shape.
+    assert all(shown.geometry.contains(places.geometry))
+
+
+def test_maps_compared_share_their_classes(tiny_buurten: gpd.GeoDataFrame) -> None:
+    from geo.legend import shared_classes
+
+    shown = mapview.display_layer(tiny_buurten)
+    now = shown.assign(per_10k=np.linspace(0.0, 10.0, len(shown)))
+    later = shown.assign(per_10k=np.linspace(0.0, 20.0, len(shown)))
+    classes = shared_classes(now["per_10k"], later["per_10k"])
+    items_now = mapview.legend_items(now["per_10k"], "per_10k", classes=classes)
+    items_later = mapview.legend_items(later["per_10k"], "per_10k", classes=classes)
+    assert items_now == items_later
+    assert items_now[-1][1].endswith("20,0")
+    fills = []
+    for frame in (now, later):
+        fmap = mapview.base_map(frame.total_bounds, tiles=False)
+        mapview.add_choropleth(fmap, frame, column="per_10k", classes=classes)
+        fills.append(fmap.get_root().render())
+    # A unit with the same value gets the same colour on both maps (the first, value 0).
+    first_colour = mapview.class_colour(0.0, list(classes.bins), mapview.CHOROPLETHS["per_10k"][1])
+    assert all(first_colour in page for page in fills)

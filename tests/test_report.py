@@ -229,6 +229,26 @@ def test_checks_and_stability_are_shown(demo_input: ReportInput):
     assert "88%" in html
 
 
+def test_skipped_ranks_explain_themselves(demo_input: ReportInput):
+    table = demo_input.table.copy()
+    ranked = table[table["shortlisted"]].sort_values("rank")
+    passed_over = ranked.index[1]
+    table.loc[passed_over, "shortlisted"] = False
+    table["skip_reason"] = None
+    table.loc[passed_over, "skip_reason"] = "overgeslagen: binnen 2 km van #1 (op 850 m)"
+    html = render_html(ReportInput(**{**demo_input.__dict__, "table": table}))
+    assert "Overgeslagen locaties" in html
+    cells = r"<tr><td class=\"num\">2</td><td>([^<]+)</td><td>[^<]+</td><td>([^<]+)</td>"
+    row = re.search(cells, html)
+    assert row is not None
+    assert row.groups() == (str(table.loc[passed_over, "name"]), "binnen 2 km van #1 (op 850 m)")
+    # Without skipped sites the section is left out.
+    table["skip_reason"] = None
+    assert "Overgeslagen locaties" not in render_html(
+        ReportInput(**{**demo_input.__dict__, "table": table})
+    )
+
+
 def test_checks_flag_buurt_precision_and_unknown_values(demo_input: ReportInput):
     site = demo_input.table[demo_input.table["shortlisted"]].iloc[0].copy()
     site["location_precision"] = "buurt"

@@ -92,3 +92,38 @@ def test_bad_arguments_refused(scored):
         select_shortlist(scored, top_n=2, max_per_buurt=0)
     with pytest.raises(ValueError, match="min_spacing_m must be"):
         select_shortlist(scored, top_n=2, min_spacing_m=-5)
+
+
+def reasons(picks):
+    return picks.skip_reason.dropna().to_dict()
+
+
+def test_skipped_by_spacing_names_the_pick_and_the_distance(scored):
+    picks = pick_sites(scored, top_n=3, min_spacing_m=100)
+    assert reasons(picks) == {"b": "overgeslagen: binnen 100 m van #1 (op 50 m)"}
+    assert picks.skip_reason.name == "skip_reason"
+    # Sites ranked below the last pick were not skipped: the list simply ended.
+    assert reasons(pick_sites(scored, top_n=1, min_spacing_m=100)) == {}
+
+
+def test_skipped_by_caps(scored):
+    by_buurt = pick_sites(scored, top_n=3, max_per_buurt=1)
+    assert reasons(by_buurt) == {
+        "b": "overgeslagen: max. per buurt bereikt",
+        "c": "overgeslagen: max. per buurt bereikt",
+    }
+    by_gemeente = pick_sites(scored, top_n=3, max_per_gemeente=1)
+    assert reasons(by_gemeente) == {
+        "b": "overgeslagen: max. per gemeente bereikt",
+        "c": "overgeslagen: max. per gemeente bereikt",
+    }
+    # The excluded site (d) is never called skipped, nor is any pick.
+    assert not {"a", "d", "f"} & set(reasons(by_gemeente))
+
+
+def test_skip_reason_names_the_pick_that_was_too_close(scored):
+    moved = scored.copy()
+    moved.loc["b", "geometry"] = Point(156_050, 463_000)  # 50 m from c, 1 km from a
+    picks = pick_sites(moved, top_n=3, min_spacing_m=100)
+    assert picked(picks.shortlisted) == ["a", "b", "e"]
+    assert reasons(picks) == {"c": "overgeslagen: binnen 100 m van #2 (op 50 m)"}

@@ -9,8 +9,16 @@ const PDOK_TILES =
 const PDOK_ATTRIBUTION =
   'Kaartgegevens &copy; <a href="https://www.kadaster.nl">Kadaster</a> (PDOK)';
 const FIELDS = [["lat", Float32Array], ["lon", Float32Array], ["score", Float32Array],
-                ["rank", Int32Array], ["colour", Uint8Array], ["flags", Uint8Array]];
-const EXCLUDED_INDEX = 255, FLAG_EXCLUDED = 1, FLAG_SHORTLISTED = 2;
+                ["value", Float32Array], ["rank", Int32Array], ["colour", Uint8Array],
+                ["flags", Uint8Array]];
+const EXCLUDED_INDEX = 255, FLAG_EXCLUDED = 1, FLAG_SHORTLISTED = 2, FLAG_CHECK = 4;
+// A site's rim (shortlist or not) and the dashed halo of "te controleren"
+// (geo.mapstyle draws the same symbols in the legend).
+const RIM = {
+  plain: { color: "#424242", weight: 1 },
+  shortlist: { color: "#000000", weight: 2.5 },
+};
+const HALO = { color: "#000000", weight: 1.5, dashArray: "3 3", fill: false };
 
 const state = { keys: {}, layers: {}, clicks: 0 };
 
@@ -118,6 +126,12 @@ function siteTip(sites, i) {
   }
   let body = "score " + nl(sites.v.score[i], 2) + " · rang " + sites.v.rank[i];
   if (flags & FLAG_SHORTLISTED) body += " · <b>shortlist</b>";
+  if (flags & FLAG_CHECK) body += " · <b>te controleren</b>";
+  if (sites.valueLabel) {
+    const value = sites.v.value[i];
+    body += "<br>" + escapeHtml(sites.valueLabel) + ": "
+      + (Number.isFinite(value) ? nl(value, 2) + " (0–1)" : "onbekend");
+  }
   return head + "<br>" + body;
 }
 
@@ -126,21 +140,25 @@ function setSites(meta, bytes) {
   state.keys.sites = meta.key;
   if (state.layers.sites) state.layers.sites.remove();
   const v = decodeSites(bytes, meta.n);
-  const sites = { ids: meta.ids, names: meta.names, v: v };
+  const sites = { ids: meta.ids, names: meta.names, v: v, valueLabel: meta.value_label };
   state.sites = sites;
   const markers = new Array(meta.n);
+  const halos = [];
   for (let i = 0; i < meta.n; i++) {
     const colour = v.colour[i];
     const short = v.flags[i] & FLAG_SHORTLISTED;
-    markers[i] = L.circleMarker([v.lat[i], v.lon[i]], {
+    const radius = short ? 7 : 6;
+    if (v.flags[i] & FLAG_CHECK) {
+      halos.push(L.circleMarker([v.lat[i], v.lon[i]], Object.assign(
+        { renderer: state.renderer, radius: radius + 3.5, interactive: false }, HALO)));
+    }
+    markers[i] = L.circleMarker([v.lat[i], v.lon[i]], Object.assign({
       renderer: state.renderer,
-      radius: short ? 7 : 6,
-      color: short ? "#000000" : "#424242",
-      weight: short ? 2.5 : 1,
+      radius: radius,
       fillColor: colour === EXCLUDED_INDEX ? meta.excluded_colour : meta.palette[colour],
       fillOpacity: 0.95,
       idx: i,
-    });
+    }, short ? RIM.shortlist : RIM.plain));
   }
   const group = L.featureGroup(markers);
   group.on("mouseover", (e) => {
@@ -156,7 +174,8 @@ function setSites(meta, bytes) {
       dataType: "json",
     });
   });
-  state.layers.sites = group.addTo(state.map);
+  // Halos first, so each site's circle lies on top of its own halo.
+  state.layers.sites = L.layerGroup([L.layerGroup(halos), group]).addTo(state.map);
   return true;
 }
 
@@ -167,16 +186,11 @@ function setFacilities(payload) {
   if (state.layers.facilities) state.layers.facilities.remove();
   state.layers.facilities = null;
   if (!payload) return;
+  // Confidential facilities are only counted (the legend below the map says how many).
   const markers = payload.points.map((p) => L.marker([p.lat, p.lon], {
     icon: L.divIcon({ className: "", iconSize: [12, 12], iconAnchor: [6, 6],
       html: '<div class="pw-facility" style="background:' + p.colour + '"></div>' }),
-  }).bindTooltip(escapeHtml(p.tip)));
-  for (const c of payload.counts) {
-    markers.push(L.marker([c.lat, c.lon], {
-      icon: L.divIcon({ className: "", iconSize: null,
-        html: '<div class="pw-count">vertrouwelijk: ' + c.n + "</div>" }),
-    }).bindTooltip(escapeHtml(c.tip)));
-  }
+  }).bindTooltip(p.tip));
   state.layers.facilities = L.layerGroup(markers).addTo(state.map);
 }
 

@@ -106,8 +106,34 @@ def shortlist_rows(report: ReportInput, sites: gpd.GeoDataFrame) -> list[dict[st
     """One row per shortlisted site for the table under the region map."""
     gemeenten, buurten = unit_names(report)
     return [
-        {"number": str(site["number"]), **_site_facts(site, gemeenten, buurten)}
+        {
+            "number": str(site["number"]),
+            "rank": nlformat.integer(site["rank"]),
+            **_site_facts(site, gemeenten, buurten),
+        }
         for _, site in sites.iterrows()
+    ]
+
+
+def skipped_rows(report: ReportInput) -> list[dict[str, str]]:
+    """One row per site ranked above the last pick but skipped, saying why, in rank order.
+
+    The reason (``skip_reason`` of :func:`criteria.shortlist.pick_sites`) names a pick by its
+    number in the shortlist table (``#3``); tables without the column have no rows.
+    """
+    table = report.table
+    if "skip_reason" not in table.columns:
+        return []
+    gemeenten, _ = unit_names(report)
+    skipped = table[table["skip_reason"].notna()].sort_values(["rank", "id"])
+    return [
+        {
+            "rank": nlformat.integer(site["rank"]),
+            "name": str(site["name"]),
+            "gemeente": gemeenten.get(site["gemeentecode"], str(site["gemeentecode"])),
+            "reason": str(site["skip_reason"]).removeprefix("overgeslagen: "),
+        }
+        for _, site in skipped.iterrows()
     ]
 
 

@@ -53,6 +53,7 @@ def render_html(report: ReportInput) -> str:
         cover=content.cover(report),
         maps=content.maps(report, sites),
         shortlist=content.shortlist_rows(report, sites),
+        skipped=content.skipped_rows(report),
         has_stability="stability" in sites.columns and sites["stability"].notna().any(),
         gemeenten=content.gemeente_rows(report),
         indices=content.index_rows(report),

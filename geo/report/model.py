@@ -61,8 +61,9 @@ class ReportInput:
         ``name``, ``score``, ``rank``, ``excluded``, ``exclusion_reasons``,
         ``shortlisted``, ``buurtcode``, ``gemeentecode``, ``raw__``/``transformed__``/
         ``contribution__<criterion>``; optional ``use``, ``location_precision``,
-        ``checks`` (list of ``{"rule", "reason"}`` to verify on site) and ``stability``
-        (share in [0, 1] of weight variations that keep the site in the top N).
+        ``checks`` (list of ``{"rule", "reason"}`` to verify on site), ``stability``
+        (share in [0, 1] of weight variations that keep the site in the top N) and
+        ``skip_reason`` (why a site ranked above the last pick was not picked).
     buurten
         The region's buurten (EPSG:28992) with ``code``, ``name``, ``gemeentecode`` and
         ``draagkracht``.
