@@ -53,6 +53,7 @@ from geo._errors import PlekwijzerInputError
 from geo.amenities import OsmTagFilter, amenities_from_osm_xml
 from geo.home_estimate import (
     RADII_M,
+    RASTER_ABOVE_SITES,
     expected_homes_within,
     home_density_per_km2,
     median_nearest_m,
@@ -296,8 +297,13 @@ def dwelling_features(
     need = margin <= np.maximum(np.where(np.isfinite(d_meas), d_meas, np.inf), 250.0)
     expected = np.zeros((n, len(RADII_M)))
     if need.any():
+        # The table's size decides the method, not the subset's: a large table whose
+        # few uncovered sites went to the exact overlay would take minutes, not seconds.
         expected[need] = expected_homes_within(
-            sites.geometry[need], uncovered, density.loc[uncovered.index]
+            sites.geometry[need],
+            uncovered,
+            density.loc[uncovered.index],
+            on_raster=n > RASTER_ABOVE_SITES,
         )
     d_est = median_nearest_m(expected)
     out = pd.DataFrame(index=sites.index)

@@ -168,8 +168,8 @@ def write_export_pair(payloads: Mapping[str | Path, Any]) -> list[Path]:
     payloads
         Target path -> content. A ``str`` is written as UTF-8 text, a
         :class:`GeoJSONStream` chunk by chunk, anything else as JSON (NaN and ``<NA>``
-        become ``null``). Typically the GeoJSON, its scenario file and the sensitivity
-        report of one run.
+        become ``null``); ``bytes`` as they are. Typically the GeoJSON, its scenario file
+        and the sensitivity report of one run.
 
     Returns
     -------
@@ -203,6 +203,8 @@ def _serialise(target: Path, payload: Any) -> Payload:
         return payload.pieces()
     if isinstance(payload, str):
         return payload.encode("utf-8")
+    if isinstance(payload, bytes):  # a file already made, e.g. a GeoTIFF
+        return payload
     try:
         text = json.dumps(_plain(payload), ensure_ascii=False, indent=1, allow_nan=False)
     except (TypeError, ValueError) as exc:
