@@ -103,16 +103,12 @@ def surface_profile(profile: Profile) -> SurfaceProfile:
 
 
 def cell_sites(block: Block) -> gpd.GeoDataFrame:
-    """Return a block's cell centres as a candidate layer (``id`` ``cell_<row>_<col>``).
+    """Return a block's cell centres as a candidate layer (points only).
 
-    The index is the position of the cell in the block.
+    The index is the position of the cell in the block; no ``id`` text is made for a
+    million cells, since no feature reads it.
     """
-    ids = pd.Series(block.rows).astype(str).str.cat(pd.Series(block.cols).astype(str), sep="_")
-    return gpd.GeoDataFrame(
-        {"id": ("cell_" + ids).to_numpy()},
-        geometry=gpd.points_from_xy(block.x, block.y),
-        crs=CRS_RD,
-    )
+    return gpd.GeoDataFrame(geometry=gpd.points_from_xy(block.x, block.y), crs=CRS_RD)
 
 
 @dataclass(frozen=True)

@@ -358,11 +358,18 @@ def _distance_to_polygons(points: gpd.GeoSeries, polygons: gpd.GeoSeries) -> np.
     shapes = polygons[polygons.notna() & ~polygons.is_empty].to_numpy()
     if len(shapes) == 0 or len(points) == 0:
         return np.full(len(points), np.inf)
-    (site, _), distance = shapely.STRtree(shapes).query_nearest(
-        points.to_numpy(), return_distance=True, all_matches=False
-    )
+    geoms = points.to_numpy()
     out = np.full(len(points), np.inf)
-    out[site] = distance
+    # Points inside a polygon are 0 m from it: found with prepared polygons (fast), so the
+    # nearest-polygon search runs only for the points outside every polygon.
+    _, inside = shapely.STRtree(geoms).query(shapes, predicate="contains")
+    out[inside] = 0.0
+    rest = np.flatnonzero(np.isinf(out))
+    if len(rest):
+        (site, _), distance = shapely.STRtree(shapes).query_nearest(
+            geoms[rest], return_distance=True, all_matches=False
+        )
+        out[rest[site]] = distance
     return out
 
 
