@@ -158,6 +158,7 @@ _READ_FLAGS |= {"default_places": "default_places"}
 
 def _scenario_from_args(args: argparse.Namespace) -> Any:
     from criteria.scenario import Scenario, ShortlistOptions
+    from geo.raster import parse_raster_options
     from geo.regions import parse_gemeente_codes
 
     if args.scenario:
@@ -174,6 +175,8 @@ def _scenario_from_args(args: argparse.Namespace) -> Any:
             for flag, field in _READ_FLAGS.items()
             if getattr(args, flag) is not None
         }
+        if getattr(args, "raster", None):
+            inputs["rasters"] = parse_raster_options(args.raster)
         return scenario.replace(data_dir=args.data_dir or scenario.data_dir, **inputs)
     missing = [f for f in ("--profile", "--candidates") if not getattr(args, f[2:])]
     if args.region is None and args.gemeenten is None:
@@ -204,6 +207,7 @@ def _scenario_from_args(args: argparse.Namespace) -> Any:
         default_places=args.default_places,
         data_dir=args.data_dir,
         sensitivity=args.sensitivity,
+        rasters=parse_raster_options(getattr(args, "raster", None) or ()),
     )
 
 
@@ -215,7 +219,15 @@ def _cmd_score(args: argparse.Namespace) -> int:
     if scenario.facilities is None and not scenario.use_defaults:
         _say("note: no --facilities register: criteria on existing facilities score as unknown")
     _source(args, scenario.data_dir)
-    result = run_scenario(scenario)
+    data = None
+    if scenario.rasters:
+        # Raster criteria are added to the loaded region here until the scenario loader
+        # reads them itself (criteria.run is being restructured).
+        from criteria.run import load_scenario_data
+        from geo.raster import region_data_with_rasters
+
+        data = region_data_with_rasters(load_scenario_data(scenario), scenario.rasters)
+    result = run_scenario(scenario, data=data)
     _print_notes(result.data.notes)
     out: Path = args.out
     # Everything is computed before anything is written, and the files are written as one
@@ -436,6 +448,7 @@ def _cmd_surface(args: argparse.Namespace) -> int:
     from criteria.surface import compute_surface
     from geo import nlformat
     from geo.export import write_export_pair
+    from geo.raster import parse_raster_options
     from geo.regions import resolve_region
     from geo.surface import surface_layers
     from geo.zoekgebieden import AREA_PROPERTIES, AreaOptions, surface_zoekgebieden
@@ -462,6 +475,7 @@ def _cmd_surface(args: argparse.Namespace) -> int:
         roads_path=args.roads,
         sensitive_osm_path=args.sensitive_osm,
         default_places=args.default_places,
+        rasters=parse_raster_options(args.raster or ()),
     )
     _print_notes(layers.notes)
     surface = compute_surface(layers, profile, cell_m=args.cell_m)
@@ -591,6 +605,12 @@ def build_parser() -> argparse.ArgumentParser:
         type=_number(float, low=0, high=1e6, what="metres"),
         default=0.0,
         help="minimum distance between shortlisted sites in metres",
+    )
+    score.add_argument(
+        "--raster",
+        action="append",
+        metavar="NAME=FILE.tif",
+        help="raster criterion: feature raster_NAME (and buurt_raster_NAME) for the profile",
     )
     score.add_argument("--max-per-buurt", type=cap, default=None)
     score.add_argument("--max-per-gemeente", type=cap, default=None)
@@ -757,6 +777,12 @@ def build_parser() -> argparse.ArgumentParser:
     surface.add_argument("--dwellings", help="address points: measured distance to homes")
     surface.add_argument("--roads", help="OSM roads (GPKG or .osm)")
     surface.add_argument("--sensitive-osm", help="local .osm file: schools, childcare")
+    surface.add_argument(
+        "--raster",
+        action="append",
+        metavar="NAME=FILE.tif",
+        help="raster criterion: feature raster_NAME (and buurt_raster_NAME) for the profile",
+    )
     surface.add_argument(
         "--default-places",
         type=_number(float, low=1, high=2000, what="a number of places"),

@@ -131,6 +131,8 @@ class Scenario:
         Monte Carlo weight draws (0: no sensitivity analysis).
     coverage
         A coverage question (reach, number of new sites), or None.
+    rasters
+        Raster criteria as ``(name, GeoTIFF)`` pairs (``--raster NAME=FILE``).
     profile_spec
         The effective profile (overrides applied) as canonical JSON, recorded in a scenario
         file so a rerun does not depend on today's copy of the TOML; when set, it is used as
@@ -157,6 +159,9 @@ class Scenario:
     sensitivity: int = 0
     coverage: CoverageOptions | None = None
     profile_spec: str | None = None
+    #: Raster criteria ``(name, file)``: features ``raster_<name>`` and ``buurt_raster_<name>``
+    #: (issue 20); a profile's criterion or rule on them reads these files.
+    rasters: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         if (self.region is None) == (not self.gemeenten):
@@ -198,6 +203,7 @@ class Scenario:
         data["shortlist"] = dataclasses.asdict(self.shortlist)
         data["coverage"] = None if self.coverage is None else dataclasses.asdict(self.coverage)
         data["profile_spec"] = None if self.profile_spec is None else json.loads(self.profile_spec)
+        data["rasters"] = dict(self.rasters)
         return data
 
     @classmethod
@@ -245,6 +251,9 @@ class Scenario:
             fields["gemeenten"] = tuple(data.get("gemeenten") or ())
             spec = data.get("profile_spec")
             fields["profile_spec"] = None if spec is None else json.dumps(spec, sort_keys=True)
+            fields["rasters"] = tuple(
+                (str(k), str(v)) for k, v in (data.get("rasters") or {}).items()
+            )
             return cls(**fields)
         except (TypeError, AttributeError, ValueError) as err:
             if isinstance(err, PlekwijzerInputError) and getattr(err, "source", None):

@@ -4,7 +4,8 @@ One truth (issue 20): a cell is scored exactly as a candidate site at its centre
 Its features come from :func:`geo.features.candidate_features` with the same layers
 (address points where loaded, else the buurt estimate), and its score, exclusion and "te
 controleren" flag from :func:`criteria.scoring.score` — the same transforms, hard rules and
-aggregation. The cells are computed in blocks (:meth:`geo.surface.SurfaceGrid.blocks`), so
+aggregation; raster criteria (``--raster NAME=FILE``) are sampled at the cell centre as at a
+site. The cells are computed in blocks (:meth:`geo.surface.SurfaceGrid.blocks`), so
 memory stays bounded whatever the region's size.
 
 What a cell cannot have: the attributes of a building or plot (its use, floor and plot area,
@@ -28,6 +29,7 @@ from criteria._errors import ProfileError
 from criteria.profiles import Profile
 from criteria.scoring import score
 from geo.features import candidate_features
+from geo.raster import add_raster_features, buurt_raster_means
 from geo.settings import CRS_RD
 from geo.surface import BANDS, NODATA, Block, SurfaceGrid, SurfaceLayers, SurfaceWriter
 
@@ -283,6 +285,8 @@ def compute_surface(
     codes = layers.buurten["buurtcode"].drop_duplicates().to_numpy(dtype=object)
     position = pd.Index(codes)
     options = layers.feature_options()
+    # Buurt means of the rasters once for all blocks (one pass over each raster).
+    means = {r.buurt_feature: buurt_raster_means(r, layers.buurten) for r in layers.rasters}
     description = (
         f"Plekwijzer geschiktheid ({profile.title}) per cel van {cell_m:g} m, "
         f"regio {layers.region.name}: band 1 score 0-1 (0 = uitgesloten door een harde regel), "
@@ -294,6 +298,9 @@ def compute_surface(
     ) as writer:
         for block in grid.blocks(block_cells=block_cells or BLOCK_CELLS):
             features = candidate_features(cell_sites(block), **options)
+            features = add_raster_features(
+                features, layers.rasters, buurten=layers.buurten, buurt_means=means
+            )
             scored = score_cells(features, place)
             writer.write(block, scored.bands())
             inside = ~scored.outside

@@ -26,7 +26,7 @@ import itertools
 import math
 import tempfile
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,6 +48,7 @@ from geo.boundary import gemeente_borders_from_cbs
 from geo.datadir import DataSource
 from geo.dwellings import dwellings_from_file, sensitive_from_osm_xml
 from geo.network import WalkNetwork, network_from_roads, roads_from_file
+from geo.raster import RasterLayer, raster_layer_from_file
 from geo.regions import Region
 from geo.settings import CRS_RD
 
@@ -162,7 +163,7 @@ class SurfaceGrid:
             )
             raise PlekwijzerInputError(msg)
         transform = Affine(cell_m, 0.0, left, 0.0, -cell_m, top)
-        inside = _burn(shapes.to_numpy(), transform, (height, width)).astype(bool)
+        inside = burn(shapes.to_numpy(), transform, (height, width)).astype(bool)
         return cls(cell_m=cell_m, transform=transform, width=width, height=height, inside=inside)
 
     @property
@@ -212,8 +213,10 @@ class SurfaceGrid:
             )
 
 
-def _burn(shapes: np.ndarray, transform: Affine, shape: tuple[int, int]) -> np.ndarray:
-    """Rasterize polygons as 1 where a cell's centre lies inside (uint8)."""
+def burn(
+    shapes: np.ndarray, transform: Affine, shape: tuple[int, int], *, all_touched: bool = False
+) -> np.ndarray:
+    """Rasterize geometries as 1 (uint8): cells whose centre lies inside, or all touched."""
     with warnings.catch_warnings():
         # rasterio multiplies its affine transform with `*`, which affine 3 flags as pending
         # deprecation: the library's own call, not ours.
@@ -224,6 +227,7 @@ def _burn(shapes: np.ndarray, transform: Affine, shape: tuple[int, int]) -> np.n
             transform=transform,
             fill=0,
             dtype="uint8",
+            all_touched=all_touched,
         )
 
 
@@ -335,6 +339,7 @@ class SurfaceLayers:
     network: WalkNetwork | None = None
     inputs: Mapping[str, str] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    rasters: tuple[RasterLayer, ...] = ()
 
     def feature_options(self) -> dict[str, Any]:
         """Keyword arguments for :func:`geo.features.candidate_features`."""
@@ -363,6 +368,7 @@ def surface_layers(
     sensitive_osm_path: str | Path | None = None,
     use_defaults: bool = True,
     default_places: float | None = None,
+    rasters: Iterable[tuple[str, str]] = (),
 ) -> SurfaceLayers:
     """Read the layers of a region as :func:`geo.workspace.load_region_data` does for sites.
 
@@ -383,6 +389,8 @@ def surface_layers(
         Fall back to the demo or illustrative register.
     default_places
         Places for register rows without any.
+    rasters
+        Raster criteria as ``(name, file)`` pairs (:func:`geo.raster.raster_layer_from_file`).
 
     Returns
     -------
@@ -390,6 +398,7 @@ def surface_layers(
     """
     from geo.workspace import default_inputs, load_region_data
 
+    raster_layers = tuple(raster_layer_from_file(name, path) for name, path in rasters)
     if facilities_path is None and use_defaults:
         facilities_path = default_inputs(region, source).get("facilities")
     data = load_region_data(
@@ -425,6 +434,11 @@ def surface_layers(
             "dwellings": str(dwellings_path) if dwellings_path else "none",
             "roads": str(roads_path) if roads_path else "none",
             "sensitive_osm": str(sensitive_osm_path) if sensitive_osm_path else "none",
+            **{f"raster_{r.name}": str(r.path) for r in raster_layers},
         },
-        notes=tuple(data.notes),
+        notes=(
+            *data.notes,
+            *(f"raster {r.name}: {r.description}" for r in raster_layers if r.description),
+        ),
+        rasters=raster_layers,
     )
