@@ -37,7 +37,7 @@ _CHUNK_ROWS = 100_000
 #: Names the feature table and the scoring compute. An input column with such a name would
 #: clash with (or silently stand in for) the computed one; readers rename it ``input_<name>``.
 COMPUTED_COLUMNS = re.compile(
-    r"(?:distance_to_.+_m|.+_within_.+m|buurt_.+|measured_distance_to_dwelling_m"
+    r"(?:distance_to_.+_m|.+_within_.+m|buurt_.+|raster_.+|measured_distance_to_dwelling_m"
     r"|proxy_address_density_per_km2|dwelling_distance_source|outside_region_reason"
     r"|wijkcode|gemeentecode|location_precision|score|rank|excluded|exclusion_reasons"
     r"|criteria|shortlisted)",
