@@ -234,8 +234,12 @@ def covered_gemeenten(
     shaped = buurten[buurten.geometry.notna() & ~buurten.geometry.is_empty]
     if homes.empty or shaped.empty:
         return set()
-    tree = shapely.STRtree(shaped.geometry.to_numpy())
-    point, polygon = tree.query(homes.geometry.to_numpy(), predicate="within")
+    # The points form the tree and each buurt queries it, prepared once (GEOS prepares the
+    # query geometry): several times faster than testing every point against raw polygons.
+    tree = shapely.STRtree(homes.geometry.to_numpy())
+    polygon, point = tree.query(shaped.geometry.to_numpy(), predicate="contains")
+    order = np.lexsort((polygon, point))
+    point, polygon = point[order], polygon[order]
     first = ~pd.Series(point).duplicated().to_numpy()
     gemeente = shaped["gemeentecode"].to_numpy()[polygon[first]]
     counts = pd.Series(gemeente).value_counts()
@@ -403,7 +407,31 @@ def _estimate_notes(
     *,
     has_points: bool,
 ) -> np.ndarray:
-    """Dutch explanation per site of where its estimate comes from (vectorised)."""
+    """Dutch explanation per site of where its estimate comes from (vectorised).
+
+    The text depends on the site's buurt and gemeente only: it is built once per pair and
+    spread to the sites (a surface has hundreds of thousands of cells in a few buurten).
+    """
+    keys = pd.DataFrame(
+        {
+            "buurtcode": sites["buurtcode"].to_numpy(dtype=object),
+            "gemeentecode": sites["gemeentecode"].to_numpy(dtype=object),
+        }
+    )
+    group = keys.groupby(["buurtcode", "gemeentecode"], dropna=False, sort=False).ngroup()
+    _, first, inverse = np.unique(group.to_numpy(), return_index=True, return_inverse=True)
+    texts = _estimate_note_texts(keys.iloc[first], by_code, covered, has_points=has_points)
+    return texts[inverse.ravel()]
+
+
+def _estimate_note_texts(
+    sites: pd.DataFrame,
+    by_code: pd.DataFrame,
+    covered: set[str],
+    *,
+    has_points: bool,
+) -> np.ndarray:
+    """Return the note of each row of ``sites`` (``buurtcode``, ``gemeentecode``)."""
     codes = sites["buurtcode"].to_numpy()
     own = by_code["home_density_per_km2"].reindex(codes).to_numpy()
     urbanity = by_code["urbanity"].reindex(codes).to_numpy()
