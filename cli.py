@@ -1,4 +1,4 @@
-"""Command-line front end: ``plekwijzer regions|profiles|score|plan|spread|cover|report|screen``.
+"""Command-line front end: ``plekwijzer regions|profiles|score|plan|surface|spread|…``.
 
 A thin layer: flags become a :class:`criteria.scenario.Scenario`, :func:`criteria.run.
 run_scenario` computes, this module writes and prints. Every expected failure is a
@@ -184,6 +184,7 @@ def _scenario_file(args: argparse.Namespace) -> Any:
 def _scenario_from_args(args: argparse.Namespace) -> tuple[Any, Any]:
     """Return ``(scenario file read or None, scenario)`` from ``--scenario`` or the flags."""
     from criteria.scenario import Scenario, ShortlistOptions
+    from geo.raster import parse_raster_options
     from geo.regions import parse_gemeente_codes
 
     if args.scenario:
@@ -193,7 +194,10 @@ def _scenario_from_args(args: argparse.Namespace) -> tuple[Any, Any]:
                 "weg om een nieuwe berekening te beschrijven"
             )
             raise PlekwijzerInputError(msg)
-        return _scenario_file(args)
+        read, scenario = _scenario_file(args)
+        if getattr(args, "raster", None):
+            scenario = scenario.replace(rasters=parse_raster_options(args.raster))
+        return read, scenario
     missing = [f for f in ("--profile", "--candidates") if not getattr(args, f[2:])]
     if args.region is None and args.gemeenten is None:
         missing.append("--region of --gemeenten")
@@ -223,6 +227,7 @@ def _scenario_from_args(args: argparse.Namespace) -> tuple[Any, Any]:
         default_places=args.default_places,
         data_dir=args.data_dir,
         sensitivity=args.sensitivity,
+        rasters=parse_raster_options(getattr(args, "raster", None) or ()),
     )
     scenario.load_profile()  # a bad --weight or --constraint is refused before any reading
     return None, scenario
@@ -241,7 +246,14 @@ def _cmd_score(args: argparse.Namespace) -> int:
             "scoren als onbekend"
         )
     _source(args, scenario.data_dir)
-    result = run_scenario(scenario)
+    data = None
+    if scenario.rasters:
+        # Raster criteria are added to the loaded region (sampled at every site).
+        from criteria.run import load_scenario_data
+        from geo.raster import region_data_with_rasters
+
+        data = region_data_with_rasters(load_scenario_data(scenario), scenario.rasters)
+    result = run_scenario(scenario, data=data)
     _print_layers(result.data)
     _print_notes([*result.data.notes, *_rerun_notes(read, result)])
     out: Path = args.out
@@ -590,6 +602,93 @@ def _cmd_screen(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_surface(args: argparse.Namespace) -> int:
+    """Score every cell of a region (GeoTIFF) and, with --areas, write its zoekgebieden."""
+    from criteria.profiles import load_profile
+    from criteria.surface import compute_surface
+    from geo import nlformat
+    from geo.export import write_export_pair
+    from geo.raster import parse_raster_options
+    from geo.regions import resolve_region
+    from geo.surface import surface_layers
+    from geo.zoekgebieden import AREA_PROPERTIES, AreaOptions, surface_zoekgebieden
+
+    options = AreaOptions(
+        min_score=args.min_score,
+        min_area_m2=args.min_area_m2,
+        top=args.top,
+        min_distance_m=args.min_distance_m,
+    )
+    if args.areas is not None and args.areas.resolve() == args.out.resolve():
+        msg = "--areas and --out name the same file: give the zoekgebieden a .geojson name"
+        raise PlekwijzerInputError(msg)
+    profile = load_profile(args.profile)
+    if weights := _parse_weights(args.weight):
+        profile = profile.with_weights(dict(weights))
+    source = _source(args)
+    region = resolve_region(args.region, gemeenten=args.gemeenten, source=source)
+    layers = surface_layers(
+        region,
+        source,
+        facilities_path=args.facilities,
+        dwellings_path=args.dwellings,
+        roads_path=args.roads,
+        sensitive_osm_path=args.sensitive_osm,
+        default_places=args.default_places,
+        rasters=parse_raster_options(args.raster or ()),
+    )
+    _print_notes(layers.notes)
+    surface = compute_surface(layers, profile, cell_m=args.cell_m)
+    files: dict[Path, Any] = {args.out: surface.geotiff}
+    areas = None
+    if args.areas is not None:
+        areas = surface_zoekgebieden(surface, layers.buurten, options=options)
+        files[args.areas] = geojson_with_members(areas, AREA_PROPERTIES, surface, options)
+    write_export_pair(files)
+    summary = surface.summary()
+    cells = summary["cells"]
+    _say(
+        f"{nlformat.integer(cells)} cellen van {args.cell_m:g} m, "
+        f"{nlformat.integer(summary['excluded'])} uitgesloten door een harde regel, "
+        f"{nlformat.integer(summary['te_controleren'])} te controleren -> {args.out}"
+    )
+    if summary["dropped_rules"] or summary["dropped_criteria"]:
+        names = ", ".join(summary["dropped_rules"] + summary["dropped_criteria"])
+        _say(f"niet per cel toegepast (gaat over gebouw of perceel, controleer per plek): {names}")
+    if areas is not None:
+        _say(
+            f"{len(areas)} zoekgebieden (score ≥ {nlformat.number(options.min_score, decimals=2)}, "
+            f"minstens {nlformat.integer(options.min_area_m2)} m²) -> {args.areas}"
+        )
+        for row in areas.itertuples(index=False):
+            print(
+                f"{row.rank:>4}  {nlformat.integer(row.area_m2):>12} m²  gemiddeld "
+                f"{nlformat.number(row.mean_score, decimals=3)}  beste "
+                f"{nlformat.number(row.best_score, decimals=3)}  "
+                f"{row.buurtnaam} ({row.gemeentenaam})"
+            )
+    return 0
+
+
+def geojson_with_members(
+    areas: Any, properties: Sequence[str], surface: Any, options: Any
+) -> dict[str, Any]:
+    """Return the zoekgebieden as RFC 7946 GeoJSON with the run's own record."""
+    from geo.export import geojson_dict
+
+    collection = geojson_dict(areas, properties=list(properties))
+    collection["plekwijzer"] = {
+        "profile": surface.place.profile.name,
+        "cell_m": surface.grid.cell_m,
+        "min_score": options.min_score,
+        "min_area_m2": options.min_area_m2,
+        "top": options.top,
+        "min_distance_m": options.min_distance_m,
+        "not_applied_per_cell": list(surface.place.dropped_rules + surface.place.dropped_criteria),
+    }
+    return collection
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of the ``plekwijzer`` command."""
     parser = _Parser(
@@ -669,6 +768,12 @@ def build_parser() -> argparse.ArgumentParser:
         type=_number(limits.SPACING_M),
         default=0.0,
         help="minimum distance between shortlisted sites in metres",
+    )
+    score.add_argument(
+        "--raster",
+        action="append",
+        metavar="NAME=FILE.tif",
+        help="raster criterion: feature raster_NAME (and buurt_raster_NAME) for the profile",
     )
     score.add_argument("--max-per-buurt", type=cap, default=None)
     score.add_argument("--max-per-gemeente", type=cap, default=None)
@@ -854,6 +959,67 @@ def build_parser() -> argparse.ArgumentParser:
         "--out", required=True, help="output folder: one GeoParquet file per partition"
     )
     screen.set_defaults(func=_cmd_screen)
+
+    surface = sub.add_parser(
+        "surface",
+        parents=[common, area],
+        help="score every cell of a region (GeoTIFF) and find zoekgebieden",
+    )
+    surface.add_argument("--profile", required=True, help="profile name or TOML file")
+    surface.add_argument(
+        "--cell-m",
+        type=_number(NumberRange(5, 1000, what="metres")),
+        default=25.0,
+        help="cell size in metres (default 25)",
+    )
+    surface.add_argument(
+        "--out", required=True, type=_output(".tif", ".tiff"), help="zoek.tif (Cloud-Optimized)"
+    )
+    surface.add_argument(
+        "--areas", type=_output(".geojson", ".json"), help="also write the zoekgebieden"
+    )
+    surface.add_argument(
+        "--min-area-m2",
+        type=_number(NumberRange(0, 1e9, what="an area in m²")),
+        default=0.0,
+        help="least area of a zoekgebied in m² (default 0)",
+    )
+    surface.add_argument(
+        "--top", type=cap, default=None, metavar="K", help="keep the K best zoekgebieden"
+    )
+    surface.add_argument(
+        "--min-score",
+        type=_number(NumberRange(0, 1, what="a score")),
+        default=0.6,
+        help="lowest cell score in a zoekgebied (default 0.6)",
+    )
+    surface.add_argument(
+        "--min-distance-m",
+        type=_number(NumberRange(0, 1e6, what="metres")),
+        default=1000.0,
+        help="least distance between zoekgebieden kept with --top (default 1000)",
+    )
+    surface.add_argument(
+        "--weight", action="append", metavar="CRITERION=W", help="override a weight (repeatable)"
+    )
+    surface.add_argument(
+        "--facilities", help="facility register (default: the region's illustrative one)"
+    )
+    surface.add_argument("--dwellings", help="address points: measured distance to homes")
+    surface.add_argument("--roads", help="OSM roads (GPKG or .osm)")
+    surface.add_argument("--sensitive-osm", help="local .osm file: schools, childcare")
+    surface.add_argument(
+        "--raster",
+        action="append",
+        metavar="NAME=FILE.tif",
+        help="raster criterion: feature raster_NAME (and buurt_raster_NAME) for the profile",
+    )
+    surface.add_argument(
+        "--default-places",
+        type=_number(NumberRange(1, 2000, what="a number of places")),
+        help="places for register rows that give none",
+    )
+    surface.set_defaults(func=_cmd_surface, needs_area=True)
     return parser
 
 

@@ -174,6 +174,8 @@ class Scenario:
         A coverage question (reach, number of new sites), or None.
     plan
         A regional plan (places, fair-share key, evenness), or None.
+    rasters
+        Raster criteria as ``(name, GeoTIFF)`` pairs (``--raster NAME=FILE``).
     profile_spec
         An inline profile (canonical JSON, without the overrides) used instead of the named
         one, e.g. from an older scenario file whose profile has changed since. Either way
@@ -202,6 +204,9 @@ class Scenario:
     coverage: CoverageOptions | None = None
     profile_spec: str | None = None
     plan: PlanOptions | None = None
+    #: Raster criteria ``(name, file)``: features ``raster_<name>`` and ``buurt_raster_<name>``
+    #: (issue 20); a profile's criterion or rule on them reads these files.
+    rasters: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         if (self.region is None) == (not self.gemeenten):

@@ -152,6 +152,7 @@ def scenario_data(
         "sensitivity": scenario.sensitivity,
         "coverage": None if scenario.coverage is None else dataclasses.asdict(scenario.coverage),
         "plan": None if scenario.plan is None else dataclasses.asdict(scenario.plan),
+        "rasters": dict(scenario.rasters),
     }
 
 
@@ -475,6 +476,7 @@ _LAYOUT_3 = chk.record(
         "sensitivity": (chk.number(limits.SENSITIVITY), 0),
         "coverage": (_COVERAGE, None),
         "plan": (_PLAN, None),
+        "rasters": (chk.mapping_of(chk.text(nullable=False, longest=4096), longest=50), {}),
         "result": (_RESULT, None),
     }
 )
@@ -504,6 +506,7 @@ def _from_layout_3(
             shortlist=ShortlistOptions(**(fields["shortlist"] or {})),
             coverage=None if fields["coverage"] is None else CoverageOptions(**fields["coverage"]),
             plan=_plan_options(fields["plan"], source=source),
+            rasters=tuple(fields["rasters"].items()),
             spread_level=fields["spread_level"],
             sensitivity=fields["sensitivity"],
             **inputs,

@@ -53,6 +53,7 @@ from geo._errors import PlekwijzerInputError
 from geo.amenities import OsmTagFilter, amenities_from_osm_xml
 from geo.home_estimate import (
     RADII_M,
+    RASTER_ABOVE_SITES,
     expected_homes_within,
     home_density_per_km2,
     median_nearest_m,
@@ -233,8 +234,12 @@ def covered_gemeenten(
     shaped = buurten[buurten.geometry.notna() & ~buurten.geometry.is_empty]
     if homes.empty or shaped.empty:
         return set()
-    tree = shapely.STRtree(shaped.geometry.to_numpy())
-    point, polygon = tree.query(homes.geometry.to_numpy(), predicate="within")
+    # The points form the tree and each buurt queries it, prepared once (GEOS prepares the
+    # query geometry): several times faster than testing every point against raw polygons.
+    tree = shapely.STRtree(homes.geometry.to_numpy())
+    polygon, point = tree.query(shaped.geometry.to_numpy(), predicate="contains")
+    order = np.lexsort((polygon, point))
+    point, polygon = point[order], polygon[order]
     first = ~pd.Series(point).duplicated().to_numpy()
     gemeente = shaped["gemeentecode"].to_numpy()[polygon[first]]
     counts = pd.Series(gemeente).value_counts()
@@ -296,8 +301,13 @@ def dwelling_features(
     need = margin <= np.maximum(np.where(np.isfinite(d_meas), d_meas, np.inf), 250.0)
     expected = np.zeros((n, len(RADII_M)))
     if need.any():
+        # The table's size decides the method, not the subset's: a large table whose
+        # few uncovered sites went to the exact overlay would take minutes, not seconds.
         expected[need] = expected_homes_within(
-            sites.geometry[need], uncovered, density.loc[uncovered.index]
+            sites.geometry[need],
+            uncovered,
+            density.loc[uncovered.index],
+            on_raster=n > RASTER_ABOVE_SITES,
         )
     d_est = median_nearest_m(expected)
     out = pd.DataFrame(index=sites.index)
@@ -352,11 +362,18 @@ def _distance_to_polygons(points: gpd.GeoSeries, polygons: gpd.GeoSeries) -> np.
     shapes = polygons[polygons.notna() & ~polygons.is_empty].to_numpy()
     if len(shapes) == 0 or len(points) == 0:
         return np.full(len(points), np.inf)
-    (site, _), distance = shapely.STRtree(shapes).query_nearest(
-        points.to_numpy(), return_distance=True, all_matches=False
-    )
+    geoms = points.to_numpy()
     out = np.full(len(points), np.inf)
-    out[site] = distance
+    # Points inside a polygon are 0 m from it: found with prepared polygons (fast), so the
+    # nearest-polygon search runs only for the points outside every polygon.
+    _, inside = shapely.STRtree(geoms).query(shapes, predicate="contains")
+    out[inside] = 0.0
+    rest = np.flatnonzero(np.isinf(out))
+    if len(rest):
+        (site, _), distance = shapely.STRtree(shapes).query_nearest(
+            geoms[rest], return_distance=True, all_matches=False
+        )
+        out[rest[site]] = distance
     return out
 
 
@@ -390,7 +407,31 @@ def _estimate_notes(
     *,
     has_points: bool,
 ) -> np.ndarray:
-    """Dutch explanation per site of where its estimate comes from (vectorised)."""
+    """Dutch explanation per site of where its estimate comes from (vectorised).
+
+    The text depends on the site's buurt and gemeente only: it is built once per pair and
+    spread to the sites (a surface has hundreds of thousands of cells in a few buurten).
+    """
+    keys = pd.DataFrame(
+        {
+            "buurtcode": sites["buurtcode"].to_numpy(dtype=object),
+            "gemeentecode": sites["gemeentecode"].to_numpy(dtype=object),
+        }
+    )
+    group = keys.groupby(["buurtcode", "gemeentecode"], dropna=False, sort=False).ngroup()
+    _, first, inverse = np.unique(group.to_numpy(), return_index=True, return_inverse=True)
+    texts = _estimate_note_texts(keys.iloc[first], by_code, covered, has_points=has_points)
+    return texts[inverse.ravel()]
+
+
+def _estimate_note_texts(
+    sites: pd.DataFrame,
+    by_code: pd.DataFrame,
+    covered: set[str],
+    *,
+    has_points: bool,
+) -> np.ndarray:
+    """Return the note of each row of ``sites`` (``buurtcode``, ``gemeentecode``)."""
     codes = sites["buurtcode"].to_numpy()
     own = by_code["home_density_per_km2"].reindex(codes).to_numpy()
     urbanity = by_code["urbanity"].reindex(codes).to_numpy()

@@ -16,6 +16,8 @@ from collections.abc import Iterable
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
+from scipy.spatial import cKDTree
 from shapely import STRtree
 from shapely.geometry.base import BaseGeometry
 
@@ -35,7 +37,7 @@ _CHUNK_ROWS = 100_000
 #: Names the feature table and the scoring compute. An input column with such a name would
 #: clash with (or silently stand in for) the computed one; readers rename it ``input_<name>``.
 COMPUTED_COLUMNS = re.compile(
-    r"(?:distance_to_.+_m|.+_within_.+m|buurt_.+|measured_distance_to_dwelling_m"
+    r"(?:distance_to_.+_m|.+_within_.+m|buurt_.+|raster_.+|measured_distance_to_dwelling_m"
     r"|proxy_address_density_per_km2|dwelling_distance_source|outside_region_reason"
     r"|wijkcode|gemeentecode|location_precision|score|rank|excluded|exclusion_reasons"
     r"|criteria|shortlisted)",
@@ -101,12 +103,27 @@ def nearest_distance_m(points: gpd.GeoSeries, targets: gpd.GeoSeries, *, name: s
     targets = targets[targets.notna() & ~targets.is_empty]
     if len(targets) and len(points):
         _check_metric(points, targets)
-        tree = STRtree(targets.to_numpy())
-        (source_idx, _), distances = tree.query_nearest(
-            points.to_numpy(), return_distance=True, all_matches=False
-        )
-        values[source_idx] = distances
+        sources, goals = points.to_numpy(), targets.to_numpy()
+        if _all_points(sources) and _all_points(goals):
+            # Points to points: a KD-tree answers a surface's million cells several times
+            # faster than the STRtree, with the same Euclidean distances.
+            tree_xy = shapely.get_coordinates(goals)
+            values[:] = cKDTree(tree_xy).query(shapely.get_coordinates(sources))[0]
+        else:
+            (source_idx, _), distances = STRtree(goals).query_nearest(
+                sources, return_distance=True, all_matches=False
+            )
+            values[source_idx] = distances
     return pd.Series(values, index=points.index, name=name)
+
+
+def _all_points(geometries: np.ndarray) -> bool:
+    """Return True when every geometry is a non-empty point (none missing)."""
+    return bool(
+        len(geometries)
+        and (shapely.get_type_id(geometries) == 0).all()
+        and not shapely.is_empty(geometries).any()
+    )
 
 
 def count_within_m(

@@ -89,6 +89,7 @@ def expected_homes_within(
     density_per_km2: pd.Series,
     *,
     radii_m: np.ndarray = RADII_M,
+    on_raster: bool | None = None,
 ) -> np.ndarray:
     """Return the expected homes within each radius of each point, by areal interpolation.
 
@@ -102,6 +103,10 @@ def expected_homes_within(
         Homes per km² of each buurt, aligned to ``buurten``.
     radii_m
         Increasing radii in metres.
+    on_raster
+        Sum on a raster (True) or cut exact overlays (False); None: on a raster above
+        :data:`RASTER_ABOVE_SITES` points. A caller estimating a subset of a large table
+        passes the table's choice, so one table never mixes the two methods.
 
     Returns
     -------
@@ -114,7 +119,7 @@ def expected_homes_within(
     density = density_per_km2[shaped].fillna(0.0).to_numpy()
     if len(polygons) == 0 or len(points) == 0:
         return out
-    if len(points) > RASTER_ABOVE_SITES:
+    if on_raster if on_raster is not None else len(points) > RASTER_ABOVE_SITES:
         return _expected_on_raster(points, polygons, density, radii_m)
     tree = shapely.STRtree(polygons)
     centres = points.to_numpy()

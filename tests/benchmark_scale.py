@@ -39,6 +39,8 @@ from pathlib import Path
 
 import numpy as np
 
+from tests.benchmark_surface import bench_surface
+
 ROOT = Path(__file__).resolve().parents[1]
 #: Screening sizes of the time-against-size curve.
 NATIONAL_SIZES = (10_000, 100_000, 1_000_000, 10_000_000)
@@ -454,6 +456,7 @@ GROUPS: dict[str, Callable[[], None]] = {
     "cli": bench_cli,
     "national": bench_national,
     "report": bench_report,
+    "surface": bench_surface,
 }
 
 
