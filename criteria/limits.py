@@ -15,7 +15,7 @@ True
 >>> rule_value_problem("plot_area_m2", 600) is None
 True
 >>> rule_value_problem("plot_area_m2", -100)
-'-100 is not allowed: an area in m² from 0 to 100,000,000'
+'-100 is not allowed: an area in m² of 0 or more'
 """
 
 from __future__ import annotations
@@ -108,14 +108,15 @@ SHARE = NumberRange(0, 1, what="a share")
 
 # Domains of the features hard rules compare, by the unit in the feature's name
 # (STYLE: units in names). Longest suffix first: "_m2" before "_m".
+# No upper bound on sizes: a rule above every site is an allowed (if bleak) what-if.
 _BY_SUFFIX: tuple[tuple[str, NumberRange], ...] = (
-    ("_per_km2", NumberRange(0, 1e6, what="a density per km²")),
-    ("_per_10k", NumberRange(0, 1e4, what="a number per 10,000 inhabitants")),
-    ("_per_1000", NumberRange(0, 1e3, what="a number per 1,000")),
+    ("_per_km2", NumberRange(0, what="a density per km²")),
+    ("_per_10k", NumberRange(0, what="a number per 10,000 inhabitants")),
+    ("_per_1000", NumberRange(0, what="a number per 1,000")),
     ("_pct", NumberRange(0, 100, what="a percentage")),
-    ("_m2", NumberRange(0, 1e8, what="an area in m²")),
-    ("_km", NumberRange(0, 1e3, what="a distance in km")),
-    ("_m", NumberRange(0, 1e6, what="a distance in metres")),
+    ("_m2", NumberRange(0, what="an area in m²")),
+    ("_km", NumberRange(0, what="a distance in km")),
+    ("_m", NumberRange(0, what="a distance in metres")),
 )
 _BY_NAME: dict[str, NumberRange] = {
     "build_year": NumberRange(1000, 2100, whole=True, what="a year"),
@@ -147,7 +148,7 @@ def feature_domain(feature: str) -> NumberRange:
     if feature in _BY_NAME:
         return _BY_NAME[feature]
     if any(marker in feature for marker in _COUNT_MARKERS):
-        return NumberRange(0, 1e9, what="a count")
+        return NumberRange(0, what="a count")
     for suffix, domain in _BY_SUFFIX:
         if feature.endswith(suffix):
             return domain
@@ -180,4 +181,6 @@ def rule_value_problem(feature: str, value: object) -> str | None:
 def _span(domain: NumberRange) -> str:
     if domain.low == -math.inf:
         return domain.what
+    if domain.high == math.inf:
+        return f"{domain.what} of {domain.low:,.0f} or more"
     return f"{domain.what} from {domain.low:,.0f} to {domain.high:,.0f}"

@@ -240,7 +240,7 @@ def typed_constraint_values(
     Returns
     -------
     tuple
-        ``(name, (value per clause, …))``: numbers as float, lists as lists of text.
+        ``(name, (value per clause, …))``: numbers as float, lists as tuples of text.
 
     Raises
     ------
@@ -290,7 +290,7 @@ def _coerce(value: Any, *, clause: Clause, constraint: str) -> Any:
         if not kept:
             msg = f"{rule} needs at least one value, e.g. {','.join(map(str, like[:2]))}"
             raise PlekwijzerInputError(msg)
-        return kept
+        return tuple(kept)  # a tuple keeps the scenario hashable (the app caches on it)
     try:
         number = float(value)
     except (TypeError, ValueError) as err:

@@ -486,7 +486,7 @@ def _from_layout_3(
         raise ScenarioFileError(str(err), field="shortlist", source=source) from err
     except PlekwijzerError as err:
         raise ScenarioFileError(str(err), field="", source=source) from err
-    _check_overrides(scenario, base, source=source)
+    scenario = _checked_overrides(scenario, base, source=source)
     return scenario, _result_record(fields["result"])
 
 
@@ -530,8 +530,11 @@ def _profile(fields: Mapping[str, Any], *, source: str | Path | None) -> tuple[P
     return base, spec
 
 
-def _check_overrides(scenario: Scenario, base: Profile, *, source: str | Path | None) -> None:
-    """Apply the weight and rule overrides now, so a bad one is named before any data is read."""
+def _checked_overrides(scenario: Scenario, base: Profile, *, source: str | Path | None) -> Scenario:
+    """Apply the weight and rule overrides now, so a bad one is named before any data is read.
+
+    Returns the scenario with its rule values typed as the values they replace.
+    """
     for name in dict(scenario.weights):
         if name not in base.criterion_names:
             msg = (
@@ -547,15 +550,18 @@ def _check_overrides(scenario: Scenario, base: Profile, *, source: str | Path | 
                 f"{', '.join(constraint_names) or '(none)'}"
             )
             raise ScenarioFileError(msg, field=f"constraints.{name}", source=source)
+    typed = []
     for name, values in scenario.constraint_values:
         try:
-            typed_constraint_values(base, {name: values})
+            typed += typed_constraint_values(base, {name: values})
         except PlekwijzerError as err:
             raise ScenarioFileError(str(err), field=f"constraints.{name}", source=source) from err
+    scenario = scenario.replace(constraint_values=tuple(typed))
     try:
         scenario.load_profile()
     except PlekwijzerError as err:
         raise ScenarioFileError(str(err), field="weights", source=source) from err
+    return scenario
 
 
 def _result_record(result: Mapping[str, Any] | None) -> ResultRecord | None:
