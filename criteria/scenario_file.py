@@ -550,7 +550,7 @@ def _checked_overrides(scenario: Scenario, base: Profile, *, source: str | Path 
                 f"{', '.join(constraint_names) or '(none)'}"
             )
             raise ScenarioFileError(msg, field=f"constraints.{name}", source=source)
-    typed = []
+    typed: list[tuple[str, tuple[Any, ...]]] = []
     for name, values in scenario.constraint_values:
         try:
             typed += typed_constraint_values(base, {name: values})
