@@ -271,7 +271,10 @@ def _rerun_notes(read: Any, result: Any) -> list[str]:
     """Say when a rerun's shortlist differs from the one its scenario file records."""
     from criteria.scenario_file import rerun_note
 
-    note = None if read is None else rerun_note(read.result, list(result.shortlist["id"]))
+    if read is None:
+        return []
+    shortlist = list(result.shortlist["id"])
+    note = rerun_note(read.result, shortlist, synthetic=result.source.synthetic)
     return [note] if note else []
 
 

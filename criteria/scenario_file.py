@@ -578,8 +578,10 @@ def _result_record(result: Mapping[str, Any] | None) -> ResultRecord | None:
     )
 
 
-def rerun_note(record: ResultRecord | None, shortlist_ids: Sequence[str]) -> str | None:
-    """Say when a rerun's shortlist differs from the one the file records (None: same).
+def rerun_note(
+    record: ResultRecord | None, shortlist_ids: Sequence[str], *, synthetic: bool | None = None
+) -> str | None:
+    """Say how a rerun differs from the run its file records (None: the same).
 
     Parameters
     ----------
@@ -587,16 +589,27 @@ def rerun_note(record: ResultRecord | None, shortlist_ids: Sequence[str]) -> str
         The file's result record.
     shortlist_ids
         The rerun's shortlist, in rank order.
+    synthetic
+        Whether the rerun's data are the synthetic demo.
 
     Returns
     -------
     str or None
+        One line: other data (real against synthetic), or another shortlist.
     """
-    if record is None or not record.shortlist or tuple(shortlist_ids) == record.shortlist:
+    if record is None:
+        return None
+    if None not in (synthetic, record.synthetic_data) and synthetic != record.synthetic_data:
+        now, then = ("synthetic demo", "real") if synthetic else ("real", "synthetic demo")
+        return (
+            f"the scenario was run on {then} data (result.synthetic_data); this run used {now} data"
+        )
+    if not record.shortlist or tuple(shortlist_ids) == record.shortlist:
         return None
     created = f" of {record.created}" if record.created else ""
     return (
         f"the shortlist differs from the one recorded in the scenario file{created} "
         f"(result.shortlist {', '.join(record.shortlist[:3])}… now "
-        f"{', '.join(list(shortlist_ids)[:3])}…): other input files, data or version"
+        f"{', '.join(list(shortlist_ids)[:3])}…): the scenario was edited, or its input "
+        "files, data or Plekwijzer version differ"
     )

@@ -511,3 +511,13 @@ def test_app_refuses_a_scenario_it_cannot_show(demo_source, monkeypatch, field, 
     assert not at.exception, at.exception
     errors = [e.value for e in at.sidebar.error]
     assert any(message in e for e in errors), errors
+
+
+def test_rerun_note_names_other_data_or_another_shortlist():
+    from criteria.scenario_file import ResultRecord
+
+    record = ResultRecord(shortlist=("A", "B"), created="2026-01-01", synthetic_data=False)
+    assert rerun_note(record, ["A", "B"], synthetic=False) is None
+    assert "result.shortlist A, B… now B, A…" in rerun_note(record, ["B", "A"], synthetic=False)
+    assert "run on real data" in rerun_note(record, ["A", "B"], synthetic=True)
+    assert rerun_note(None, ["A"]) is None
