@@ -211,6 +211,13 @@ def restore(scenario: Scenario, source: DataSource) -> None:
             "plekwijzer score --scenario"
         )
         raise PlekwijzerError(msg)
+    presets = available_regions(source) or list(load_region_presets().values())
+    if scenario.region is not None and scenario.region not in {r.name for r in presets}:
+        msg = (
+            f"veld region: {scenario.region!r} zit niet in de data van deze app "
+            f"({', '.join(r.name for r in presets)})"
+        )
+        raise PlekwijzerError(msg)
     profile = load_profile(scenario.profile)
     options = scenario.shortlist
     values = {

@@ -502,6 +502,7 @@ def test_app_asks_for_the_uploaded_file_and_checks_its_hash(demo_source, monkeyp
         ("shortlist.top_n", 500, "veld shortlist.top_n"),
         ("sensitivity", 10**9, "field sensitivity"),
         ("weights", {"ov_access": 3.0}, "veld weights.ov_access"),
+        ("region", "twente", "veld region: 'twente' zit niet in de data"),
     ],
 )
 def test_app_refuses_a_scenario_it_cannot_show(demo_source, monkeypatch, field, value, message):
