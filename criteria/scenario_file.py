@@ -347,20 +347,30 @@ def scenario_from_data(data: Any, *, source: str | Path | None = None) -> Scenar
     return ScenarioFile(*_from_layout_3(data, source=source), version=version)
 
 
+_UPLOAD = chk.record(
+    {
+        "file": (chk.text(nullable=False, longest=255), None),
+        "sha256": (chk.text(nullable=False, longest=64), None),
+    }
+)
+
+
 def _upload_or_path(value: Any, field: str) -> Any:
-    if isinstance(value, dict):
-        ref = chk.record({"file": (chk.text(nullable=False, longest=255), None), "sha256": (
-            chk.text(nullable=False, longest=64), None)})(value, field)  # fmt: skip
-        if ref["file"] is None or ref["sha256"] is None:
-            chk.fail(field, 'an upload needs {"file": name, "sha256": hex digest}')
-        if not re.fullmatch(r"[0-9a-fA-F]{16,64}", ref["sha256"]):
-            chk.fail(f"{field}.sha256", "not a sha256 hex digest; write the scenario again")
-        return UploadRef(ref["file"], ref["sha256"].lower()).label
-    return chk.text()(value, field)
+    """Check an input: a path as the user gave it, or an upload ``{"file", "sha256"}``."""
+    if not isinstance(value, dict):
+        return chk.text()(value, field)
+    ref = _UPLOAD(value, field)
+    if ref["file"] is None or ref["sha256"] is None:
+        chk.fail(field, 'an upload needs {"file": name, "sha256": hex digest}')
+    if Path(ref["file"]).name != ref["file"] or "\\" in ref["file"]:
+        chk.fail(f"{field}.file", "an uploaded file is named without a folder")
+    if not re.fullmatch(r"[0-9a-fA-F]{16,64}", ref["sha256"]):
+        chk.fail(f"{field}.sha256", "not a sha256 hex digest; write the scenario again")
+    return UploadRef(ref["file"], ref["sha256"].lower()).label
 
 
 def _rule_values(value: Any, field: str) -> Any:
-    """One value per clause of a rule: a number, or a list of texts for ``in`` rules."""
+    """Check a rule override: one value per clause, a number or (``in``) a list of texts."""
     if not isinstance(value, list) or not value:
         chk.fail(field, "write one value per clause of the rule as a list, e.g. [800]")
     out: list[Any] = []
@@ -518,6 +528,9 @@ def _profile(fields: Mapping[str, Any], *, source: str | Path | None) -> tuple[P
             base, spec = load_profile(given), None
     except ProfileError as err:
         raise ScenarioFileError(str(err), field="profile", source=source) from err
+    except (TypeError, AttributeError) as err:  # a spec of the wrong shape somewhere inside
+        msg = f"not a usable profile ({err}); name a shipped profile or fix the spec"
+        raise ScenarioFileError(msg, field="profile", source=source) from err
     recorded = fields["profile_sha256"]
     if recorded is not None and recorded.lower() != profile_fingerprint(base):
         name = base.name if isinstance(given, dict) else given

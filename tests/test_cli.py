@@ -208,22 +208,26 @@ def test_score_properties_are_the_contract(scored: Scored):
 
 
 def test_score_values_and_explanations(scored: Scored):
-    weighted_sum = scored.scenario["profile"]["aggregation"] == "weighted_sum"
+    profile = load_profile(scored.profile)
+    weighted_sum = profile.aggregation == "weighted_sum"
+    # The weights used: the profile's, renormalised over the criteria the data allow.
+    used = {name: c["weight"] for name, c in scored.properties[0]["criteria"].items()}
+    assert set(used) <= set(profile.criterion_names)
     for props in scored.properties:
         assert 0.0 <= props["score"] <= 1.0
         assert isinstance(props["excluded"], bool)
         assert (props["rank"] is None) == props["excluded"]
         assert bool(props["exclusion_reasons"]) == props["excluded"]
         assert props["criteria"], props["id"]
-        assert set(props["criteria"]) == set(scored.scenario["weights"])
+        assert set(props["criteria"]) == set(used)
         for name, parts in props["criteria"].items():
             assert set(parts) == CRITERION_FIELDS, name
-            assert parts["weight"] == pytest.approx(scored.scenario["weights"][name])
+            assert parts["weight"] == pytest.approx(used[name])
             assert 0.0 <= parts["transformed"] <= 1.0
         if weighted_sum:
             total = sum(p["contribution"] for p in props["criteria"].values())
             assert total == pytest.approx(props["score"], abs=1e-9)
-    assert sum(scored.scenario["weights"].values()) == pytest.approx(1.0)
+    assert sum(used.values()) == pytest.approx(1.0)
 
 
 def test_score_ranks_follow_scores(scored: Scored):
@@ -244,7 +248,7 @@ def test_score_shortlist_respects_top_and_spacing(scored: Scored):
     # exported coordinates are rounded to 1e-7 degree (about 1 cm)
     assert (off_diagonal >= scored.spacing_m - 0.05).all()
     ids = list(picked.sort_values("rank")["id"])
-    assert scored.scenario["shortlist"]["ids"] == ids
+    assert scored.scenario["result"]["shortlist"] == ids
     printed = [line.split()[2] for line in scored.result.stdout.splitlines()]
     assert printed == ids
 

@@ -177,6 +177,16 @@ BAD_FILES: list[tuple[str, Any, str]] = [
         lambda d: _with(d, "inputs.candidates", {"file": "mijn.csv", "sha256": "xyz"}),
         "field inputs.candidates.sha256: not a sha256",
     ),
+    (
+        "upload-with-folder",
+        lambda d: _with(d, "inputs.candidates", {"file": "../etc/x.csv", "sha256": "ab" * 32}),
+        "field inputs.candidates.file: an uploaded file is named without a folder",
+    ),
+    (
+        "profile-wrong-shape",
+        lambda d: _with(d, "profile", load_profile("skaeve_huse").to_dict() | {"aggregation": []}),
+        "field profile: not a usable profile",
+    ),
     ("region-unknown", lambda d: _with(d, "region", "atlantis"), "field region: unknown region"),
     (
         "region-and-gemeenten",
