@@ -225,10 +225,10 @@ def _scenario_from_args(args: argparse.Namespace) -> tuple[Any, Any]:
 
 
 def _cmd_score(args: argparse.Namespace) -> int:
+    read, scenario = _scenario_from_args(args)  # checked before the heavy imports
     from criteria.run import run_scenario
     from geo.export import write_export_pair
 
-    read, scenario = _scenario_from_args(args)
     if scenario.facilities is None and not scenario.use_defaults:
         _say("note: no --facilities register: criteria on existing facilities score as unknown")
     _source(args, scenario.data_dir)
@@ -412,11 +412,11 @@ def _cmd_cover(args: argparse.Namespace) -> int:
 
 def _cmd_report(args: argparse.Namespace) -> int:
     """Rerun a scenario file and print it as a council report (PDF or HTML)."""
+    read, scenario = _scenario_file(args)  # checked before WeasyPrint and the engine load
+    scenario = scenario.replace(sensitivity=args.sensitivity or scenario.sensitivity)
     from criteria.council import write_council_report
     from criteria.run import run_scenario
 
-    read, scenario = _scenario_file(args)
-    scenario = scenario.replace(sensitivity=args.sensitivity or scenario.sensitivity)
     _source(args, scenario.data_dir)
     result = run_scenario(scenario)
     _print_notes(_rerun_notes(read, result))
