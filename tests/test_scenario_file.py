@@ -532,3 +532,19 @@ def test_rerun_note_names_other_data_or_another_shortlist():
     assert "result.shortlist A, B… now B, A…" in rerun_note(record, ["B", "A"], synthetic=False)
     assert "run on real data" in rerun_note(record, ["A", "B"], synthetic=True)
     assert rerun_note(None, ["A"]) is None
+
+
+def test_app_restores_spread_level_and_coverage_and_names_what_it_cannot_apply(
+    demo_source, monkeypatch
+):
+    data = _base(demo_source, spread_level="wijk", default_places=4.0)
+    data["coverage"] = {"reach_m": 2500.0, "sites": 3}
+    at = _app(demo_source, monkeypatch)
+    at.file_uploader(key="up_scn").upload("s.scenario.json", json.dumps(data).encode()).run()
+    assert not at.exception, at.exception
+    assert at.radio(key="level").value == "wijk"
+    assert at.slider(key="reach_km").value == 2.5
+    assert at.radio(key="reach_mode").value == "N plekken"
+    assert at.number_input(key="reach_sites").value == 3
+    notes = " ".join(i.value for i in at.sidebar.info)
+    assert "default_places" in notes
