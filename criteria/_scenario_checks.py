@@ -5,7 +5,8 @@ big or nests too deep before :func:`json.loads` can recurse or allocate, reads a
 mark, and keeps ``NaN``/``Infinity`` as :class:`NotFinite` so the field holding one can be
 named. The checks (:func:`number`, :func:`text`, :func:`record`, …) take ``(value, field
 path)``, return the value in its Python type and raise :class:`FieldError` naming the field;
-numbers are ranged by :mod:`criteria.limits`, as the CLI options are.
+numbers are ranged by :mod:`criteria.limits`, as the CLI options are. :data:`LAYOUT_3` is
+the whole file's schema.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from typing import Any, NoReturn
 
 from criteria import limits
 from criteria._errors import ScenarioFileError
+from criteria.scenario import SPREAD_LEVELS, ShortlistOptions
+from criteria.scenario_inputs import INPUT_FILES, UploadRef
 
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8-sig"),
@@ -217,3 +220,121 @@ def record(fields: Mapping[str, tuple[Check, Any]], *, nullable: bool = False) -
         }
 
     return check
+
+
+# --- layout 3 -----------------------------------------------------------------------------
+
+_UPLOAD = record(
+    {
+        "file": (text(nullable=False, longest=255), None),
+        "sha256": (text(nullable=False, longest=64), None),
+    }
+)
+
+
+def _upload_or_path(value: Any, field: str) -> Any:
+    """Check an input: a path as the user gave it, or an upload ``{"file", "sha256"}``."""
+    if not isinstance(value, dict):
+        return text()(value, field)
+    ref = _UPLOAD(value, field)
+    if ref["file"] is None or ref["sha256"] is None:
+        fail(field, 'an upload needs {"file": name, "sha256": hex digest}')
+    if Path(ref["file"]).name != ref["file"] or "\\" in ref["file"]:
+        fail(f"{field}.file", "an uploaded file is named without a folder")
+    if not re.fullmatch(r"[0-9a-fA-F]{16,64}", ref["sha256"]):
+        fail(f"{field}.sha256", "not a sha256 hex digest; write the scenario again")
+    return UploadRef(ref["file"], ref["sha256"].lower()).label
+
+
+def _rule_values(value: Any, field: str) -> Any:
+    """Check a rule override: one value per clause, a number or (``in``) a list of texts."""
+    if not isinstance(value, list) or not value:
+        fail(field, "write one value per clause of the rule as a list, e.g. [800]")
+    out: list[Any] = []
+    for i, item in enumerate(value):
+        if isinstance(item, list):
+            out.append(tuple(list_of(text(nullable=False, longest=200))(item, f"{field}[{i}]")))
+        elif isinstance(item, str):
+            out.append(text(nullable=False, longest=1000)(item, f"{field}[{i}]"))
+        elif isinstance(item, bool) or not isinstance(item, int | float):
+            fail(f"{field}[{i}]", f"{item!r} is not a number or a list of texts")
+        else:
+            out.append(item)
+    return tuple(out)
+
+
+_SHORTLIST = record(
+    {
+        "top_n": (number(limits.TOP_N), ShortlistOptions.top_n),
+        "min_spacing_m": (number(limits.SPACING_M), ShortlistOptions.min_spacing_m),
+        "max_per_buurt": (number(limits.CAP, nullable=True), None),
+        "max_per_gemeente": (number(limits.CAP, nullable=True), None),
+        "evenness_weight": (number(limits.EVENNESS), ShortlistOptions.evenness_weight),
+    }
+)
+INPUTS = record(
+    {
+        "data_dir": (text(), None),
+        **dict.fromkeys(INPUT_FILES, (_upload_or_path, None)),
+        "candidates_layer": (text(longest=200), None),
+        "facilities_layer": (text(longest=200), None),
+        "default_places": (number(limits.DEFAULT_PLACES, nullable=True), None),
+        "use_defaults": (flag, False),
+    }
+)
+_COVERAGE = record(
+    {
+        "reach_m": (number(limits.REACH_M), None),
+        "sites": (number(limits.CAP, nullable=True), None),
+    },
+    nullable=True,
+)
+_RESULT = record(
+    {
+        "shortlist": (list_of(text(nullable=False, longest=200)), []),
+        "created": (text(longest=64), None),
+        "synthetic_data": (lambda v, f: None if v is None else flag(v, f), None),
+        "versions": (mapping_of(text(longest=64), longest=100), {}),
+        "warnings": (list_of(text(nullable=False), longest=1000), []),
+        "coverage": (
+            record(
+                {
+                    "model": (choice(("lscp", "mclp")), None),
+                    "reach_kind": (text(longest=200), None),
+                    "new_sites": (list_of(text(nullable=False, longest=200)), []),
+                },
+                nullable=True,
+            ),
+            None,
+        ),
+    },
+    nullable=True,
+)
+
+
+def _profile_field(value: Any, field: str) -> Any:
+    if isinstance(value, dict):
+        return value
+    return text(nullable=False, longest=4096)(value, field)
+
+
+LAYOUT_3 = record(
+    {
+        "plekwijzer_scenario": (number(limits.NumberRange(3, 3, whole=True)), 3),
+        "region": (text(longest=100), None),
+        "gemeenten": (
+            list_of(text(nullable=False, longest=20), longest=400, nullable=True),
+            None,
+        ),
+        "profile": (_profile_field, None),
+        "profile_sha256": (text(longest=64), None),
+        "weights": (mapping_of(number(limits.WEIGHT)), {}),
+        "constraints": (mapping_of(_rule_values), {}),
+        "shortlist": (_SHORTLIST, None),
+        "inputs": (INPUTS, None),
+        "spread_level": (choice(SPREAD_LEVELS), "gemeente"),
+        "sensitivity": (number(limits.SENSITIVITY), 0),
+        "coverage": (_COVERAGE, None),
+        "result": (_RESULT, None),
+    }
+)

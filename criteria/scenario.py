@@ -8,9 +8,11 @@ exactly what was shown.
 
 Examples
 --------
->>> s = Scenario(profile="noaberhuuske", region="twente", weights=(("ov_access", 0.3),))
->>> s.load_profile().weights["ov_access"] > 0
-True
+>>> s = Scenario(profile="tussenvoorziening", region="twente", weights=(("ov_access", 0.3),))
+>>> s.load_profile().weighting  # a weight override makes the weights direct
+'direct'
+>>> s.replace(weights=()).load_profile().weighting
+'ahp'
 """
 
 from __future__ import annotations

@@ -38,20 +38,17 @@ import datetime as dt
 import importlib.metadata
 import json
 import platform
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from criteria import _scenario_checks as chk
-from criteria import limits
 from criteria._errors import ProfileError, ScenarioFileError, ShortlistOptionError
 from criteria._scenario_checks import not_finite_field, parse_bounded
 from criteria.profiles import Profile, load_profile, profile_from_dict
 from criteria.scenario import (
     SCENARIO_VERSION,
-    SPREAD_LEVELS,
     CoverageOptions,
     Scenario,
     ShortlistOptions,
@@ -347,136 +344,18 @@ def scenario_from_data(data: Any, *, source: str | Path | None = None) -> Scenar
     return ScenarioFile(*_from_layout_3(data, source=source), version=version)
 
 
-_UPLOAD = chk.record(
-    {
-        "file": (chk.text(nullable=False, longest=255), None),
-        "sha256": (chk.text(nullable=False, longest=64), None),
-    }
-)
-
-
-def _upload_or_path(value: Any, field: str) -> Any:
-    """Check an input: a path as the user gave it, or an upload ``{"file", "sha256"}``."""
-    if not isinstance(value, dict):
-        return chk.text()(value, field)
-    ref = _UPLOAD(value, field)
-    if ref["file"] is None or ref["sha256"] is None:
-        chk.fail(field, 'an upload needs {"file": name, "sha256": hex digest}')
-    if Path(ref["file"]).name != ref["file"] or "\\" in ref["file"]:
-        chk.fail(f"{field}.file", "an uploaded file is named without a folder")
-    if not re.fullmatch(r"[0-9a-fA-F]{16,64}", ref["sha256"]):
-        chk.fail(f"{field}.sha256", "not a sha256 hex digest; write the scenario again")
-    return UploadRef(ref["file"], ref["sha256"].lower()).label
-
-
-def _rule_values(value: Any, field: str) -> Any:
-    """Check a rule override: one value per clause, a number or (``in``) a list of texts."""
-    if not isinstance(value, list) or not value:
-        chk.fail(field, "write one value per clause of the rule as a list, e.g. [800]")
-    out: list[Any] = []
-    for i, item in enumerate(value):
-        if isinstance(item, list):
-            out.append(
-                tuple(chk.list_of(chk.text(nullable=False, longest=200))(item, f"{field}[{i}]"))
-            )
-        elif isinstance(item, str):
-            out.append(chk.text(nullable=False, longest=1000)(item, f"{field}[{i}]"))
-        elif isinstance(item, bool) or not isinstance(item, int | float):
-            chk.fail(f"{field}[{i}]", f"{item!r} is not a number or a list of texts")
-        else:
-            out.append(item)
-    return tuple(out)
-
-
-_SHORTLIST = chk.record(
-    {
-        "top_n": (chk.number(limits.TOP_N), ShortlistOptions.top_n),
-        "min_spacing_m": (chk.number(limits.SPACING_M), ShortlistOptions.min_spacing_m),
-        "max_per_buurt": (chk.number(limits.CAP, nullable=True), None),
-        "max_per_gemeente": (chk.number(limits.CAP, nullable=True), None),
-        "evenness_weight": (chk.number(limits.EVENNESS), ShortlistOptions.evenness_weight),
-    }
-)
-_INPUTS = chk.record(
-    {
-        "data_dir": (chk.text(), None),
-        **dict.fromkeys(INPUT_FILES, (_upload_or_path, None)),
-        "candidates_layer": (chk.text(longest=200), None),
-        "facilities_layer": (chk.text(longest=200), None),
-        "default_places": (chk.number(limits.DEFAULT_PLACES, nullable=True), None),
-        "use_defaults": (chk.flag, False),
-    }
-)
-_COVERAGE = chk.record(
-    {
-        "reach_m": (chk.number(limits.REACH_M), None),
-        "sites": (chk.number(limits.CAP, nullable=True), None),
-    },
-    nullable=True,
-)
-_RESULT = chk.record(
-    {
-        "shortlist": (chk.list_of(chk.text(nullable=False, longest=200)), []),
-        "created": (chk.text(longest=64), None),
-        "synthetic_data": (lambda v, f: None if v is None else chk.flag(v, f), None),
-        "versions": (chk.mapping_of(chk.text(longest=64), longest=100), {}),
-        "warnings": (chk.list_of(chk.text(nullable=False), longest=1000), []),
-        "coverage": (
-            chk.record(
-                {
-                    "model": (chk.choice(("lscp", "mclp")), None),
-                    "reach_kind": (chk.text(longest=200), None),
-                    "new_sites": (chk.list_of(chk.text(nullable=False, longest=200)), []),
-                },
-                nullable=True,
-            ),
-            None,
-        ),
-    },
-    nullable=True,
-)
-
-
-def _profile_field(value: Any, field: str) -> Any:
-    if isinstance(value, dict):
-        return value
-    return chk.text(nullable=False, longest=4096)(value, field)
-
-
-_LAYOUT_3 = chk.record(
-    {
-        "plekwijzer_scenario": (chk.number(limits.NumberRange(3, 3, whole=True)), 3),
-        "region": (chk.text(longest=100), None),
-        "gemeenten": (
-            chk.list_of(chk.text(nullable=False, longest=20), longest=400, nullable=True),
-            None,
-        ),
-        "profile": (_profile_field, None),
-        "profile_sha256": (chk.text(longest=64), None),
-        "weights": (chk.mapping_of(chk.number(limits.WEIGHT)), {}),
-        "constraints": (chk.mapping_of(_rule_values), {}),
-        "shortlist": (_SHORTLIST, None),
-        "inputs": (_INPUTS, None),
-        "spread_level": (chk.choice(SPREAD_LEVELS), "gemeente"),
-        "sensitivity": (chk.number(limits.SENSITIVITY), 0),
-        "coverage": (_COVERAGE, None),
-        "result": (_RESULT, None),
-    }
-)
-
-
 def _from_layout_3(
     data: Mapping[str, Any], *, source: str | Path | None
 ) -> tuple[Scenario, ResultRecord | None]:
     try:
-        fields = _LAYOUT_3(dict(data), "")
+        fields = chk.LAYOUT_3(dict(data), "")
     except chk.FieldError as bad:
         raise ScenarioFileError(bad.problem, field=bad.field, source=source) from None
     if fields["profile"] is None:
         msg = 'missing: name a profile, e.g. "profile": "noaberhuuske"'
         raise ScenarioFileError(msg, field="profile", source=source)
     region, gemeenten = _region(fields, source=source)
-    inputs = fields["inputs"] or _INPUTS({}, "inputs")
+    inputs = fields["inputs"] or chk.INPUTS({}, "inputs")
     base, spec = _profile(fields, source=source)
     try:
         scenario = Scenario(
