@@ -27,7 +27,7 @@ from streamlit_folium import st_folium
 
 from criteria.limits import MAX_SENSITIVITY
 from criteria.profiles import Profile, list_profiles, load_profile
-from criteria.run import ScenarioResult, run_scenario
+from criteria.run import Prepared, ScenarioResult, prepare, prepare_key
 from criteria.scenario import CoverageOptions, Scenario, ShortlistOptions
 from criteria.scenario_file import scenario_from_bytes
 from criteria.scenario_inputs import UploadRef, data_dir_name, expected_uploads
@@ -91,7 +91,7 @@ def read_upload(upload: Any) -> Upload | None:
 
 
 def upload_label(upload: Upload | None) -> str | None:
-    """Name an upload in the scenario by file name and content hash, never by a path."""
+    """Name an upload by file name, content hash and the day it was read, never by a path."""
     if upload is None:
         return None
     return UploadRef(upload[0], hashlib.sha256(upload[1]).hexdigest()).label
@@ -159,12 +159,24 @@ def unit_shapes(source: DataSource, region: Region, level: str, *uploads: Upload
     )
 
 
+@st.cache_resource(show_spinner="Voorbereiden…", max_entries=16)
+def prepared_stage(
+    key: Scenario, source: DataSource, region: Region, *uploads: Upload | None
+) -> Prepared:
+    """Stage 1 of a scenario (criteria matrix, spread before), once per everything but weights.
+
+    ``key`` is :func:`criteria.run.prepare_key` of the scenario: weights, shortlist options,
+    sensitivity and coverage are not part of it, so moving a slider reuses the stage.
+    """
+    return prepare(key, region_data(source, region, *uploads)["data"])
+
+
 @st.cache_resource(show_spinner="Berekenen…", max_entries=64)
 def scenario_result(
     scenario: Scenario, source: DataSource, region: Region, *uploads: Upload | None
 ) -> ScenarioResult:
-    """Run a scenario on the cached region; shared between sessions, never mutated."""
-    return run_scenario(scenario, data=region_data(source, region, *uploads)["data"])
+    """Weigh and decide a scenario on its prepared stage; shared between sessions, never mutated."""
+    return prepared_stage(prepare_key(scenario), source, region, *uploads).run(scenario)
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
@@ -566,6 +578,8 @@ def main() -> None:
         st.sidebar.warning("Data: SYNTHETISCH (demoregio, geen echte plekken)")
     else:
         st.sidebar.success("Data: echte open data (CBS kerncijfers 2024)")
+    # Which gemeenten have real address points and roads is known once the region is loaded.
+    layers_box = st.sidebar.container()
     open_scenario(source)
     if note := st.session_state.pop("_restore_note", ""):
         st.sidebar.info(note)
@@ -626,6 +640,8 @@ def main() -> None:
             "Kandidaten en register: ILLUSTRATIEF (verzonnen voorbeeld); upload "
             "eigen bestanden voor echte plekken."
         )
+    for line in data.layers.lines_nl(names):
+        layers_box.caption(line)
     header.title(f"Plekwijzer — {region.title}")
     header.caption(
         f"{len(data.buurten)} buurten · {len(data.candidates)} kandidaatlocaties · "
@@ -786,18 +802,18 @@ def shortlist_tab(
         f"plaatsen per 10.000 over gemeenten: nu {before}, met deze shortlist {after}."
     )
     if run.sensitivity is not None:
-        mc = run.sensitivity["monte_carlo"]
+        mc = run.sensitivity.monte_carlo
         text = (
-            f"Robuustheid ({mc['n']} gewichtstrekkingen, ±20%): de nummer 1 blijft eerste in "
-            f"{nlformat.percent(mc['top_site_share'])} van de trekkingen; gemiddelde "
-            f"rangcorrelatie {nlformat.number(mc['mean_spearman'], decimals=2)}."
+            f"Robuustheid ({mc.n} gewichtstrekkingen, ±20%): de nummer 1 blijft eerste in "
+            f"{nlformat.percent(mc.top_site_share)} van de trekkingen; gemiddelde "
+            f"rangcorrelatie {nlformat.number(mc.mean_spearman, decimals=2)}."
         )
-        if flip := run.sensitivity["smallest_flip"]["smallest"]:
-            label = run.profile.labels.get(flip["criterion"], flip["criterion"])
+        if (flip := run.sensitivity.smallest_flip.smallest) is not None:
+            label = run.profile.labels.get(flip.criterion, flip.criterion)
             text += (
                 f" Kleinste gewichtswijziging die de nummer 1 verdringt: {label} van "
-                f"{nlformat.number(flip['weight'], decimals=2)} naar "
-                f"{nlformat.number(flip['critical_weight'], decimals=2)}."
+                f"{nlformat.number(flip.weight, decimals=2)} naar "
+                f"{nlformat.number(flip.critical_weight, decimals=2)}."
             )
         st.info(text)
     cols = st.columns(3)

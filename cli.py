@@ -1,4 +1,4 @@
-"""Command-line front end: ``plekwijzer regions|profiles|score|spread|cover|report|screen``.
+"""Command-line front end: ``plekwijzer regions|profiles|score|plan|spread|cover|report|screen``.
 
 A thin layer: flags become a :class:`criteria.scenario.Scenario`, :func:`criteria.run.
 run_scenario` computes, this module writes and prints. Every expected failure is a
@@ -30,7 +30,7 @@ class _Parser(argparse.ArgumentParser):
     """An argument parser whose errors are one line (no usage block) and exit code 2."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(2, f"plekwijzer: error: {message} (see {self.prog} --help)\n")
+        self.exit(2, f"plekwijzer: fout: {message} (zie {self.prog} --help)\n")
 
 
 def _number(allowed: NumberRange) -> Any:
@@ -43,7 +43,7 @@ def _number(allowed: NumberRange) -> Any:
             value = None
         if value is None or not (allowed.low <= value <= allowed.high):
             why = f"; {allowed.why}" if allowed.why and value is not None else ""
-            msg = f"{text!r} is not valid: give {allowed.describe()}{why}"
+            msg = f"{text!r} is ongeldig: geef {allowed.describe()}{why}"
             raise argparse.ArgumentTypeError(msg)
         return value
 
@@ -54,13 +54,13 @@ def _output(*suffixes: str) -> Any:
     def parse(text: str) -> Path:
         path = Path(text)
         if path.is_dir():
-            msg = f"{text!r} is a folder: give a file name inside it"
+            msg = f"{text!r} is een map: geef een bestandsnaam daarin"
             raise argparse.ArgumentTypeError(msg)
         if path.suffix.lower() not in suffixes:
-            msg = f"{text!r}: use a file name ending in {' or '.join(suffixes)}"
+            msg = f"{text!r}: gebruik een bestandsnaam die eindigt op {' of '.join(suffixes)}"
             raise argparse.ArgumentTypeError(msg)
         if not path.parent.is_dir():
-            msg = f"folder {str(path.parent)!r} does not exist: create it first (mkdir -p)"
+            msg = f"map {str(path.parent)!r} bestaat niet: maak die eerst (mkdir -p)"
             raise argparse.ArgumentTypeError(msg)
         return path
 
@@ -77,6 +77,7 @@ def _source(args: argparse.Namespace, data_dir: str | None = None) -> Any:
 
 
 def _cmd_regions(args: argparse.Namespace) -> int:
+    from geo import nlformat
     from geo.regions import load_region_presets, region_summary
 
     source = _source(args)
@@ -86,7 +87,7 @@ def _cmd_regions(args: argparse.Namespace) -> int:
             continue
         summary = region_summary(region, source)
         if summary["missing_gemeenten"]:
-            _say(f"note: {region.name} lacks {summary['missing_gemeenten']} in this data")
+            _say(f"let op: {region.name} mist {summary['missing_gemeenten']} in deze data")
         summaries.append(summary)
     if args.json:
         keys = ("name", "gemeenten", "buurten", "inhabitants")
@@ -95,13 +96,15 @@ def _cmd_regions(args: argparse.Namespace) -> int:
     for s in summaries:
         print(
             f"{s['name']:<20} {len(s['gemeenten']):>2} gemeenten {s['buurten']:>5} buurten "
-            f"{s['inhabitants']:>10,} inwoners  {s['title']}"
+            f"{nlformat.integer(s['inhabitants']):>10} inwoners  {s['title']}"
         )
     return 0
 
 
 def _cmd_profiles(args: argparse.Namespace) -> int:
     from criteria.profiles import list_profiles, load_profile
+    from geo import nlformat
+    from geo.labels import AGGREGATION_LABELS
 
     profiles = [load_profile(n) for n in list_profiles()]
     if args.json:
@@ -109,15 +112,16 @@ def _cmd_profiles(args: argparse.Namespace) -> int:
         print(json.dumps(records, indent=2, ensure_ascii=False))
         return 0
     for profile in profiles:
-        print(f"{profile.name}  ({profile.title}, {profile.aggregation})")
+        aggregation = AGGREGATION_LABELS.get(profile.aggregation, profile.aggregation)
+        print(f"{profile.name}  ({profile.title}; {aggregation})")
+        print(f"  {profile.description}")
         for constraint in profile.constraints:
-            rule = " or ".join(c.describe() for c in constraint.clauses)
-            print(f"  must   {rule:<48} {constraint.rationale}")
+            rule = " of ".join(c.describe() for c in constraint.clauses)
+            print(f"  eis    {rule:<48} {constraint.rationale}")
         for criterion in profile.criteria:
-            weight = profile.weights[criterion.name]
+            weight = nlformat.number(profile.weights[criterion.name], decimals=2)
             print(
-                f"  {weight:5.2f}  {criterion.name:<30} {criterion.feature:<34} "
-                f"{criterion.rationale}"
+                f"  {weight:>5}  {criterion.name:<30} {criterion.feature:<34} {criterion.rationale}"
             )
         print()
     return 0
@@ -132,7 +136,7 @@ def _parse_weights(items: Sequence[str] | None) -> tuple[tuple[str, float], ...]
         except ValueError:
             sep = ""
         if not sep or not name.strip():
-            msg = f"--weight {item!r}: write CRITERION=NUMBER, e.g. --weight ov_access=0.3"
+            msg = f"--weight {item!r}: schrijf CRITERION=NUMBER, bijv. --weight ov_access=0.3"
             raise PlekwijzerInputError(msg)
         weights[name.strip()] = number
     return tuple(weights.items())
@@ -144,8 +148,8 @@ def _parse_constraints(items: Sequence[str] | None) -> tuple[tuple[str, tuple[st
         name, sep, value = item.partition("=")
         if not sep or not name.strip() or not value.strip():
             msg = (
-                f"--constraint {item!r}: write NAME=VALUE (a list as A,B; one value per clause "
-                "as V1|V2), e.g. --constraint plot_size=800"
+                f"--constraint {item!r}: schrijf NAME=VALUE (een lijst als A,B; een waarde per "
+                "deelregel als V1|V2), bijv. --constraint plot_size=800"
             )
             raise PlekwijzerInputError(msg)
         values[name.strip()] = tuple(part.strip() for part in value.split("|"))
@@ -185,16 +189,16 @@ def _scenario_from_args(args: argparse.Namespace) -> tuple[Any, Any]:
     if args.scenario:
         if given := [f"--{f}" for f in _SCENARIO_FLAGS if getattr(args, f) is not None]:
             msg = (
-                f"--scenario already fixes {', '.join(given)}: drop them, or drop --scenario "
-                "to describe a new run"
+                f"--scenario legt {', '.join(given)} al vast: laat die weg, of laat --scenario "
+                "weg om een nieuwe berekening te beschrijven"
             )
             raise PlekwijzerInputError(msg)
         return _scenario_file(args)
     missing = [f for f in ("--profile", "--candidates") if not getattr(args, f[2:])]
     if args.region is None and args.gemeenten is None:
-        missing.append("--region or --gemeenten")
+        missing.append("--region of --gemeenten")
     if missing:
-        msg = f"score needs {', '.join(missing)} (or --scenario FILE.scenario.json)"
+        msg = f"score heeft {', '.join(missing)} nodig (of --scenario FILE.scenario.json)"
         raise PlekwijzerInputError(msg)
     scenario = Scenario(
         profile=args.profile,
@@ -226,43 +230,54 @@ def _scenario_from_args(args: argparse.Namespace) -> tuple[Any, Any]:
 
 def _cmd_score(args: argparse.Namespace) -> int:
     read, scenario = _scenario_from_args(args)  # checked before the heavy imports
+    from criteria.export_rows import geopackage_files
     from criteria.run import run_scenario
+    from geo import nlformat
     from geo.export import write_export_pair
 
     if scenario.facilities is None and not scenario.use_defaults:
-        _say("note: no --facilities register: criteria on existing facilities score as unknown")
+        _say(
+            "let op: geen register (--facilities): criteria over bestaande voorzieningen "
+            "scoren als onbekend"
+        )
     _source(args, scenario.data_dir)
     result = run_scenario(scenario)
+    _print_layers(result.data)
     _print_notes([*result.data.notes, *_rerun_notes(read, result)])
     out: Path = args.out
     # Everything is computed before anything is written, and the files are written as one
     # unit: a failure or Ctrl-C leaves the old GeoJSON and scenario as they were.
-    files: dict[Path, Any] = {
-        out: result.geojson_stream(),
-        out.with_name(out.stem + ".scenario.json"): result.scenario_file(),
-    }
+    files: dict[Path, Any] = (
+        geopackage_files(result, out)
+        if out.suffix.lower() == ".gpkg"
+        else {out: result.geojson_stream()}
+    )
+    files[out.with_name(out.stem + ".scenario.json")] = result.scenario_file()
     if result.sensitivity is not None:
-        files[out.with_name(out.stem + ".sensitivity.json")] = result.sensitivity
+        files[out.with_name(out.stem + ".sensitivity.json")] = result.sensitivity.to_dict()
     write_export_pair(files)
     if result.sensitivity is not None:
         _print_sensitivity(result.sensitivity)
     for warning in result.scoring.warnings:
-        _say(f"warning: {warning}")
+        _say(f"waarschuwing: {warning}")
     table = result.table
     names = ", ".join(p.name for p in list(files)[1:])
+    checks = int(table.loc[table["shortlisted"], "checks"].map(bool).sum())
     _say(
-        f"{len(table)} candidates, {int(table['excluded'].sum())} excluded, "
-        f"{int(table['shortlisted'].sum())} shortlisted -> {out} (+ {names})"
+        f"{nlformat.integer(len(table))} kandidaten, {nlformat.integer(table['excluded'].sum())} "
+        f"uitgesloten, {nlformat.integer(table['shortlisted'].sum())} op de shortlist "
+        f"({checks} te controleren) -> {out} (+ {names})"
     )
     spread = result.spread
     _say(
-        f"gini of places per 10,000 ({spread['level']} level): {spread['indices']['gini']:.3f} "
-        f"now, {spread['after']['indices']['gini']:.3f} with the shortlist"
+        f"Gini van plaatsen per 10.000 inwoners (niveau {spread['level']}): "
+        f"{nlformat.number(spread['indices']['gini'], decimals=3)} nu, "
+        f"{nlformat.number(spread['after']['indices']['gini'], decimals=3)} met de shortlist"
     )
     for _, row in result.shortlist.iterrows():
         print(
-            f"{int(row['rank']):>4}  {row['score']:.3f}  {row['id']:<14} {row['buurtcode']}  "
-            f"{row['name']}"
+            f"{int(row['rank']):>4}  {nlformat.number(row['score'], decimals=3)}  "
+            f"{row['id']:<14} {row['buurtcode']}  {row['name']}"
         )
     return 0
 
@@ -278,32 +293,125 @@ def _rerun_notes(read: Any, result: Any) -> list[str]:
     return [note] if note else []
 
 
+#: Flags of ``plan`` that describe the plan; with --scenario the file fixes them.
+_PLAN_FLAGS = ("places", "key", "count_types", "evenness", "min_spacing_m", "max_per_buurt")
+
+
+def _cmd_plan(args: argparse.Namespace) -> int:
+    """N new places over the region's gemeenten by a fair-share key (issue 17)."""
+    from criteria.plan import plan_geojson_stream, plan_scenario
+    from criteria.run import run_scenario
+    from criteria.scenario import PlanOptions
+    from geo import nlformat as nl
+    from geo.export import write_export_pair
+
+    if args.scenario:
+        if given := [
+            f"--{f.replace('_', '-')}" for f in _PLAN_FLAGS if getattr(args, f) is not None
+        ]:
+            msg = f"--scenario already fixes {', '.join(given)}: drop them, or drop --scenario"
+            raise PlekwijzerInputError(msg)
+        read, scenario = _scenario_from_args(args)
+        if scenario.plan is None:
+            msg = "the scenario file holds no plan: write one with `plekwijzer plan` or the app"
+            raise PlekwijzerInputError(msg)
+    else:
+        if args.places is None:
+            msg = "plan needs --places N (the number of new places to spread)"
+            raise PlekwijzerInputError(msg)
+        plan = PlanOptions(
+            places=args.places,
+            key=args.key or "inwoners",
+            count_types=args.count_types or "all",
+            evenness=1.0 if args.evenness is None else args.evenness,
+            min_spacing_m=args.min_spacing_m or 0.0,
+            max_per_buurt=args.max_per_buurt,
+        )
+        # The shortlist keeps its defaults: spacing, caps and evenness belong to the plan.
+        neutral = argparse.Namespace(**{
+            **vars(args), "min_spacing_m": 0.0, "max_per_buurt": None, "evenness": 0.0
+        })  # fmt: skip
+        read, scenario = _scenario_from_args(neutral)
+        scenario = scenario.replace(plan=plan)
+    _source(args, scenario.data_dir)
+    result = run_scenario(scenario)
+    _print_notes([*result.data.notes, *_rerun_notes(read, result)])
+    plan_result = plan_scenario(result)
+    out: Path = args.out
+    scenario_file = result.scenario_file()
+    scenario_file["result"]["plan"] = plan_result.record()
+    files: dict[Path, Any] = {
+        out: plan_geojson_stream(result, plan_result),
+        out.with_name(out.stem + ".scenario.json"): scenario_file,
+    }
+    if args.summary:
+        files[args.summary] = plan_result.summary()
+    write_export_pair(files)
+    for warning in result.scoring.warnings:
+        _say(f"warning: {warning}")
+    gap = "" if plan_result.status == "optimaal" else f", gap {nl.percent(plan_result.gap)}"
+    _say(
+        f"verdeelplan: {nl.integer(plan_result.planned_places)} van {plan_result.places} "
+        f"plaatsen op {len(plan_result.site_ids)} locaties, sleutel {plan_result.key_label}, "
+        f"evenwichtigheid {nl.number(plan_result.evenness, decimals=2)} "
+        f"(oplossing {plan_result.status}{gap}) -> {out} "
+        f"(+ {', '.join(p.name for p in list(files)[1:])})"
+    )
+    _say(
+        f"Gini van plaatsen per 10.000 inwoners (gemeenten): "
+        f"{nl.number(plan_result.index_before, decimals=3)} nu, "
+        f"{nl.number(plan_result.index_after, decimals=3)} met het plan; gemiddelde "
+        f"geschiktheid {nl.number(plan_result.mean_score, decimals=3)} (beste locaties "
+        f"{nl.number(plan_result.mean_score_best, decimals=3)})"
+    )
+    print(f"{'gemeente':<22} {'sleutel':>7} {'bestaand':>8} {'doel':>7} {'gepland':>7} "
+          f"{'tekort':>7}  reden")  # fmt: skip
+    for g in plan_result.gemeenten:
+        print(
+            f"{g.naam[:22]:<22} {nl.percent(g.share):>7} {nl.integer(g.existing):>8} "
+            f"{nl.number(g.target):>7} {nl.integer(g.planned):>7} {nl.number(g.shortfall):>7}"
+            f"  {g.reason or ''}"
+        )
+    return 0
+
+
+def _print_layers(data: Any) -> None:
+    """Say which gemeenten use real address points and a real road network."""
+    names = dict(zip(data.buurten["gemeentecode"], data.buurten["gemeentenaam"], strict=False))
+    for line in data.layers.lines_nl(names):
+        _say(line)
+
+
 def _print_notes(notes: Sequence[str]) -> None:
     for note in notes:
-        _say(f"note: {note}")
+        _say(f"let op: {note}")
 
 
-def _print_sensitivity(report: dict) -> None:
-    mc = report["monte_carlo"]
+def _print_sensitivity(report: Any) -> None:
+    from geo import nlformat
+
+    mc = report.monte_carlo
     _say(
-        f"sensitivity ({mc['n']} weight draws, ±{mc['spread']:.0%}): top site "
-        f"{mc['top_site']} stays first in {mc['top_site_share']:.0%}, mean rank correlation "
-        f"{mc['mean_spearman']:.2f}"
+        f"robuustheid ({mc.n} gewichtstrekkingen, ±{nlformat.percent(mc.spread)}): "
+        f"nummer 1 {mc.top_site} blijft eerste in {nlformat.percent(mc.top_site_share)}, "
+        f"gemiddelde rangcorrelatie {nlformat.number(mc.mean_spearman, decimals=2)}"
     )
-    flip = report["smallest_flip"]["smallest"]
-    if flip:
+    flip = report.smallest_flip.smallest
+    if flip is not None:
         _say(
-            f"smallest single-weight change that flips the top site: {flip['criterion']} "
-            f"{flip['weight']:.3f} -> {flip['critical_weight']:.3f} "
-            f"(new top {flip['new_top_site']})"
+            f"kleinste gewichtswijziging die de nummer 1 verdringt: {flip.criterion} "
+            f"{nlformat.number(flip.weight, decimals=3)} -> "
+            f"{nlformat.number(flip.critical_weight, decimals=3)} "
+            f"(nieuwe nummer 1: {flip.new_top_site})"
         )
 
 
 def _cmd_spread(args: argparse.Namespace) -> int:
+    from criteria.run import SpreadCache
     from geo.export import write_json_atomic, write_text_atomic
     from geo.facilities import facilities_from_shortlist
     from geo.regions import resolve_region
-    from geo.spread_report import report_to_json, scenario_report, spread_report
+    from geo.spread_report import report_to_json
     from geo.workspace import load_region_data
 
     source = _source(args)
@@ -312,22 +420,21 @@ def _cmd_spread(args: argparse.Namespace) -> int:
         region, source, facilities_path=args.facilities, use_defaults=False, with_candidates=False
     )
     _print_notes(data.notes)
-    options = {
-        "level": args.level,
-        "facility_type": args.type,
-        "fair_share_correction": args.fair_share_correction,
-        "published": data.published,
-    }
+    # The same spread definitions a scored scenario uses (criteria.run).
+    spreads = SpreadCache(data)
+    options = {"fair_share_correction": args.fair_share_correction}
     if args.scenario:
         new = facilities_from_shortlist(args.scenario, buurten=data.buurten)
-        report = scenario_report(data.buurten, data.facilities, new, **options)
+        report = spreads.after(new, args.level, args.type, **options)
     else:
-        report = spread_report(data.buurten, data.facilities, **options)
-    report["region"] = region.name
-    report["data"] = {
-        "data_dir": str(source.path),
-        "synthetic": source.synthetic,
-        "facilities": str(args.facilities),
+        report = spreads.before(args.level, args.type, **options)
+    report = report | {
+        "region": region.name,
+        "data": {
+            "data_dir": str(source.path),
+            "synthetic": source.synthetic,
+            "facilities": str(args.facilities),
+        },
     }
     out: Path = args.out
     if out.suffix.lower() == ".json":
@@ -339,28 +446,47 @@ def _cmd_spread(args: argparse.Namespace) -> int:
     return 0
 
 
+#: The evenness indices as the spread summary names them.
+_INDEX_NAMES = {
+    "gini": "Gini",
+    "gini_pop_weighted": "Gini (inwonergewogen)",
+    "theil": "Theil",
+    "theil_between": "Theil tussen",
+    "theil_within": "Theil binnen",
+    "hoover": "Hoover",
+}
+
+
 def _print_spread(report: dict) -> None:
     import pandas as pd
 
+    from geo import nlformat
+
     indices = report["indices"]
-    line = "  ".join(f"{k} {v:.3f}" for k, v in indices.items() if pd.notna(v))
-    print(f"{report['level']} level, type {report['type']}: {line}")
+    line = "  ".join(
+        f"{_INDEX_NAMES.get(k, k)} {nlformat.number(v, decimals=3)}"
+        for k, v in indices.items()
+        if pd.notna(v)
+    )
+    kind = "alle" if report["type"] in (None, "all") else report["type"]
+    print(f"niveau {report['level']}, type {kind}: {line}")
     units = report["units"].set_index("code")
     for label, codes in (
-        ("most provided", report["most_provided"]),
-        ("least provided", report["least_provided"]),
+        ("meest voorzien", report["most_provided"]),
+        ("minst voorzien", report["least_provided"]),
     ):
         named = ", ".join(
-            f"{units.loc[c, 'name']} ({units.loc[c, 'per_10k']:.1f}/10k)" for c in codes
+            f"{units.loc[c, 'name']} ({nlformat.number(units.loc[c, 'per_10k'])} per 10.000)"
+            for c in codes
         )
         print(f"{label}: {named}")
     if "delta" in report:
         changes = "  ".join(
-            f"{k} {v['delta']:+.3f}"
+            f"{_INDEX_NAMES.get(k, k)} {nlformat.number(v['delta'], decimals=3, signed=True)}"
             for k, v in report["delta"]["indices"].items()
             if pd.notna(v["delta"])
         )
-        print(f"after adding {report['added']} sites: {changes}")
+        print(f"na toevoegen van {report['added']} plekken: {changes}")
 
 
 def _cmd_cover(args: argparse.Namespace) -> int:
@@ -368,18 +494,26 @@ def _cmd_cover(args: argparse.Namespace) -> int:
     from criteria.coverage_plan import add_cover_rank
     from criteria.run import run_scenario
     from criteria.scenario import CoverageOptions
+    from geo import nlformat
     from geo.export import write_export_pair
 
     if args.all == (args.sites is not None):
-        msg = "give exactly one of --all (fewest sites reaching every buurt) or --sites N."
+        msg = (
+            "geef precies een van --all (zo min mogelijk plekken die elke buurt bereiken) "
+            "of --sites N."
+        )
         raise PlekwijzerInputError(msg)
     scenario = _scenario_from_args(args)[1].replace(
         coverage=CoverageOptions(reach_m=args.reach_m, sites=args.sites)
     )
     if scenario.facilities is None:
-        _say(f"note: no --facilities register: no existing {scenario.profile} counts as cover")
+        _say(
+            f"let op: geen register (--facilities): geen bestaande {scenario.profile} telt "
+            "als bereik"
+        )
     _source(args, scenario.data_dir)
     result = run_scenario(scenario)
+    _print_layers(result.data)
     _print_notes(result.data.notes)
     plan = result.coverage
     assert plan is not None  # the scenario asks for coverage
@@ -402,11 +536,11 @@ def _cmd_cover(args: argparse.Namespace) -> int:
     names = result.table["name"]
     for site in cover.sites:
         print(
-            f"{site.cover_rank:>4}  {site.id:<14} +{site.adds_inhabitants:>8,.0f} inh  "
-            f"score {site.score:.3f}  {names.get(site.id, '')}"
+            f"{site.cover_rank:>4}  {site.id:<14} +{nlformat.integer(site.adds_inhabitants):>8} "
+            f"inw  score {nlformat.number(site.score, decimals=3)}  {names.get(site.id, '')}"
         )
     for buurt in cover.unreachable:
-        print(f"  unreachable  {buurt.buurtcode}  {buurt.inhabitants:>8,.0f} inh")
+        print(f"  onbereikbaar  {buurt.buurtcode}  {nlformat.integer(buurt.inhabitants):>8} inw")
     return 0
 
 
@@ -421,7 +555,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     result = run_scenario(scenario)
     _print_notes(_rerun_notes(read, result))
     out = write_council_report(result, args.out)
-    _say(f"report ({result.profile.title}, {result.region.title}) -> {out}")
+    _say(f"raadsrapport ({result.profile.title}, {result.region.title}) -> {out}")
     return 0
 
 
@@ -429,13 +563,14 @@ def _cmd_screen(args: argparse.Namespace) -> int:
     """Score a national candidate table partitioned by gemeente (dask); write GeoParquet."""
     from criteria.profiles import load_profile
     from criteria.screening import screen_dataset
+    from geo import nlformat
 
     out = Path(args.out)
     if out.exists() and any(out.iterdir() if out.is_dir() else [out]):
-        msg = f"--out {str(out)!r} already exists: remove it or give a new folder name"
+        msg = f"--out {str(out)!r} bestaat al: verwijder het of geef een nieuwe mapnaam"
         raise PlekwijzerInputError(msg)
     if not out.parent.is_dir():
-        msg = f"--out: folder {str(out.parent)!r} does not exist: create it first (mkdir -p)"
+        msg = f"--out: map {str(out.parent)!r} bestaat niet: maak die eerst (mkdir -p)"
         raise PlekwijzerInputError(msg)
     report = screen_dataset(
         args.candidates,
@@ -446,12 +581,15 @@ def _cmd_screen(args: argparse.Namespace) -> int:
         top_n=args.top,
     )
     _say(
-        f"{report['candidates']:,} candidates in {report['partitions']} partition(s), "
-        f"{report['excluded']:,} excluded, {report['seconds']:.1f} s on {report['scheduler']} "
-        f"-> {out}"
+        f"{nlformat.integer(report['candidates'])} kandidaten in {report['partitions']} "
+        f"partitie(s), {nlformat.integer(report['excluded'])} uitgesloten, "
+        f"{nlformat.number(report['seconds'])} s op {report['scheduler']} -> {out}"
     )
     for number, row in enumerate(report["top"].itertuples(index=False), start=1):
-        print(f"{number:>4}  {row.score:.3f}  {row.id:<14} {row.gemeentecode}")
+        print(
+            f"{number:>4}  {nlformat.number(row.score, decimals=3)}  {row.id:<14} "
+            f"{row.gemeentecode}"
+        )
     return 0
 
 
@@ -555,10 +693,74 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument(
         "--out",
         required=True,
-        type=_output(".geojson", ".json"),
-        help="output GeoJSON (scenario file beside it)",
+        type=_output(".geojson", ".json", ".gpkg"),
+        help="output GeoJSON, or GeoPackage (.gpkg: sites and a per-gemeente layer, with a "
+        "QGIS style; .qml beside it); scenario file beside it",
     )
     score.set_defaults(func=_cmd_score)
+
+    plan = sub.add_parser(
+        "plan",
+        parents=[common, area, layers],
+        help="spread N new places over the gemeenten by a fair-share key",
+    )
+    plan.add_argument(
+        "--scenario", help="rerun a .scenario.json written by plan (instead of the options)"
+    )
+    plan.add_argument("--profile", help="profile name or TOML file")
+    plan.add_argument("--candidates", help="inventory CSV/GeoJSON/GPKG/BAG (column places)")
+    plan.add_argument("--facilities", help="facility register CSV/GeoJSON/GPKG")
+    plan.add_argument(
+        "--weight", action="append", metavar="CRITERION=W", help="override a weight (repeatable)"
+    )
+    plan.add_argument(
+        "--constraint", action="append", metavar="NAME=VALUE", help="change a hard rule's value"
+    )
+    plan.add_argument(
+        "--places",
+        type=_number(limits.PLAN_PLACES),
+        default=None,
+        metavar="N",
+        help="new places to spread (required)",
+    )
+    plan.add_argument(
+        "--key",
+        default=None,
+        metavar="inwoners|draagkracht|FILE",
+        help="fair-share key (default inwoners), or a CSV gemeentecode,share",
+    )
+    plan.add_argument(
+        "--count-types",
+        default=None,
+        metavar="all|same|T1,T2",
+        help="existing facility types whose places count (default all)",
+    )
+    plan.add_argument(
+        "--evenness",
+        type=_number(limits.EVENNESS),
+        default=None,
+        metavar="0..1",
+        help="1 = as close to the key as the sites allow (default), 0 = best sites only",
+    )
+    plan.add_argument(
+        "--min-spacing-m",
+        type=_number(limits.SPACING_M),
+        default=None,
+        help="minimum distance between planned sites in metres",
+    )
+    plan.add_argument("--max-per-buurt", type=cap, default=None)
+    plan.add_argument(
+        "--out",
+        required=True,
+        type=_output(".geojson", ".json"),
+        help="output GeoJSON with planned and places (scenario file beside it)",
+    )
+    plan.add_argument(
+        "--summary", type=_output(".json"), default=None, help="plan.json: the plan per gemeente"
+    )
+    plan.set_defaults(
+        func=_cmd_plan, top=10, max_per_gemeente=None, sensitivity=0
+    )  # fmt: skip
 
     spread = sub.add_parser("spread", parents=[common, area], help="spread of facilities")
     spread.add_argument("--facilities", required=True, help="facility register")
@@ -666,14 +868,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         except SystemExit as stop:  # --help, or a bad option already reported in one line
             return int(stop.code or 0)
         if getattr(args, "needs_area", False) and args.region is None and args.gemeenten is None:
-            _say("plekwijzer: error: give --region NAME or --gemeenten GM0153,GM0164")
+            _say("plekwijzer: fout: geef --region NAME of --gemeenten GM0153,GM0164")
             return 2
         return int(args.func(args))
     except PlekwijzerError as exc:
-        _say(f"plekwijzer: error: {exc}")
+        _say(f"plekwijzer: fout: {exc}")
         return 2
     except KeyboardInterrupt:
-        _say("plekwijzer: interrupted")
+        _say("plekwijzer: afgebroken")
         return 130
 
 

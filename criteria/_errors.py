@@ -111,3 +111,7 @@ class ScenarioFileError(PlekwijzerInputError):
     ) -> None:
         self.field = field
         super().__init__(f"field {field}: {message}" if field else message, source=source)
+
+
+class PlanError(PlekwijzerError):
+    """A regional plan that cannot be asked or made: a bad option, key or facility type."""

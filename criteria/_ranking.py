@@ -9,24 +9,21 @@ and each row of scores is ranked as :func:`criteria.scoring.weigh` ranks (scores
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, TypeAlias
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
-from criteria.matrix import CriteriaMatrix, build_matrix, rank_order
-from criteria.profiles import Profile
+from criteria.matrix import CriteriaMatrix, rank_order
+from criteria.scoring import ScoreResult
 
 # Weight vectors are scored in chunks of at most this many site × draw cells: each temporary
 # score or rank block (~8 bytes a cell, 512 kB) then stays in the CPU cache, which measured
 # faster here than large blocks, and memory stays bounded whatever the number of sites.
 CHUNK_CELLS = 65_536
-
-#: A feature table, or a criteria matrix built from one.
-Candidates: TypeAlias = pd.DataFrame | CriteriaMatrix
 
 
 @dataclass(frozen=True)
@@ -58,17 +55,9 @@ class Eligible:
         return self.matrix.scores(np.atleast_2d(weights), eligible_only=True)
 
 
-def prepare(
-    features: Candidates, profile: Profile | None, weights: Mapping[str, float] | pd.Series | None
-) -> Eligible:
-    if isinstance(features, CriteriaMatrix):
-        matrix = features
-    elif profile is None:
-        msg = "a profile is needed to score a feature table; pass profile= or a CriteriaMatrix"
-        raise TypeError(msg)
-    else:
-        matrix = build_matrix(features, profile)
-    return Eligible(matrix=matrix, weights=matrix.weights(weights).to_numpy())
+def eligible_of(result: ScoreResult) -> Eligible:
+    """Return the eligible sites of a weighing and its weights (the base of every analysis)."""
+    return Eligible(matrix=result.matrix, weights=result.weights.to_numpy())
 
 
 @dataclass(frozen=True)

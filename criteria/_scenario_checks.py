@@ -289,6 +289,27 @@ _COVERAGE = record(
     },
     nullable=True,
 )
+_PLAN = record(
+    {
+        "places": (number(limits.PLAN_PLACES), None),
+        "key": (text(nullable=False, longest=1000), "inwoners"),
+        "count_types": (text(nullable=False, longest=1000), "all"),
+        "evenness": (number(limits.EVENNESS), 1.0),
+        "min_spacing_m": (number(limits.SPACING_M), 0.0),
+        "max_per_buurt": (number(limits.CAP, nullable=True), None),
+        "time_limit_s": (number(limits.PLAN_TIME_S), 20.0),
+    },
+    nullable=True,
+)
+
+
+def _plan_record(value: Any, field: str) -> Any:
+    """Keep the plan's own result record as written by the run (a record, never trusted)."""
+    if value is not None and not isinstance(value, dict):
+        fail(field, f"{type(value).__name__} where an object {{...}} belongs")
+    return value
+
+
 _RESULT = record(
     {
         "shortlist": (list_of(text(nullable=False, longest=200)), []),
@@ -307,6 +328,7 @@ _RESULT = record(
             ),
             None,
         ),
+        "plan": (_plan_record, None),
     },
     nullable=True,
 )
@@ -335,6 +357,7 @@ LAYOUT_3 = record(
         "spread_level": (choice(SPREAD_LEVELS), "gemeente"),
         "sensitivity": (number(limits.SENSITIVITY), 0),
         "coverage": (_COVERAGE, None),
+        "plan": (_PLAN, None),
         "result": (_RESULT, None),
     }
 )

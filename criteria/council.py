@@ -40,6 +40,7 @@ def council_report(result: ScenarioResult) -> ReportInput:
         shortlist_options=dataclasses.asdict(result.scenario.shortlist),
         sensitivity=result.sensitivity,
         coverage=result.coverage,
+        roads=result.data.roads,
     )
 
 

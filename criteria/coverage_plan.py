@@ -55,7 +55,7 @@ def coverage_sites(
     """
     for column in ("score", "excluded"):
         if column not in table.columns:
-            msg = f"the candidate table lacks {column!r}; score it first (run_scoring)."
+            msg = f"the candidate table lacks {column!r}; score it first (criteria.run)."
             raise CoverageError(msg)
     if (
         facilities.crs is not None

@@ -8,15 +8,84 @@ so the point where another site overtakes the top one is solved exactly, not sea
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
-from criteria._ranking import Candidates, Eligible, plain_label, prepare, with_weight
+from criteria._ranking import Eligible, eligible_of, plain_label, with_weight
 from criteria.matrix import best_first
-from criteria.profiles import Profile
+from criteria.scoring import ScoreResult
+
+
+@dataclass(frozen=True)
+class FlipPoint:
+    """Where one criterion's weight puts another site first.
+
+    Attributes
+    ----------
+    criterion
+        The criterion whose weight moves.
+    weight
+        Its normalised base weight.
+    critical_weight, change, relative_change, new_top_site
+        The weight where another site takes the lead, ``critical_weight − weight``, that
+        change relative to ``weight`` (None at weight 0), and the new top site; all None
+        when no weight in [0, 1] changes the top site.
+    """
+
+    criterion: str
+    weight: float
+    critical_weight: float | None = None
+    change: float | None = None
+    relative_change: float | None = None
+    new_top_site: Any = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return ``{"weight", "critical_weight", "change", "relative_change", "new_top_site"}``."""
+        return {
+            "weight": self.weight,
+            "critical_weight": self.critical_weight,
+            "change": self.change,
+            "relative_change": self.relative_change,
+            "new_top_site": self.new_top_site,
+        }
+
+
+@dataclass(frozen=True)
+class Flip:
+    """The smallest single-weight changes that put another site first (:func:`smallest_flip`).
+
+    Attributes
+    ----------
+    top_site
+        The top site at the base weights (None when no site is eligible).
+    criteria
+        One :class:`FlipPoint` per scored criterion, by name.
+    """
+
+    top_site: Any
+    criteria: dict[str, FlipPoint]
+
+    @property
+    def smallest(self) -> FlipPoint | None:
+        """The point with the smallest ``|change|``, or None when no weight flips the top."""
+        found = [p for p in self.criteria.values() if p.change is not None]
+        return min(found, key=lambda p: abs(p.change or 0.0)) if found else None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return ``{"top_site", "criteria", "smallest"}`` as JSON-ready data.
+
+        ``smallest`` is the smallest point's entry plus its ``criterion``, or None.
+        """
+        smallest = self.smallest
+        return {
+            "top_site": self.top_site,
+            "criteria": {name: point.to_dict() for name, point in self.criteria.items()},
+            "smallest": None
+            if smallest is None
+            else {"criterion": smallest.criterion, **smallest.to_dict()},
+        }
 
 
 def _first_overtake(
@@ -62,7 +131,7 @@ def _first_overtake(
     return min(max(x0 + direction * nearest, 0.0), 1.0), winner
 
 
-def _flip(eligible: Eligible, values: np.ndarray, index: int, top: int) -> dict[str, Any]:
+def _flip(eligible: Eligible, values: np.ndarray, index: int, top: int) -> FlipPoint:
     """Smallest change of one criterion's weight that puts another site first.
 
     ``values`` are the transformed values of the eligible sites, shape (sites, criteria).
@@ -70,13 +139,7 @@ def _flip(eligible: Eligible, values: np.ndarray, index: int, top: int) -> dict[
     w = eligible.weights
     x0 = float(w[index])
     rest = 1.0 - x0
-    entry: dict[str, Any] = {
-        "weight": x0,
-        "critical_weight": None,
-        "change": None,
-        "relative_change": None,
-        "new_top_site": None,
-    }
+    entry = FlipPoint(criterion=eligible.names[index], weight=x0)
     if rest <= 0.0 or eligible.n_sites < 2:
         return entry  # all weight on this criterion: nothing to shift it against
     # Along x the score is x·own + (1 − x)·others (in logs for the geometric mean), with
@@ -113,21 +176,17 @@ def _flip(eligible: Eligible, values: np.ndarray, index: int, top: int) -> dict[
     if not found:
         return entry
     critical, winner = min(found, key=lambda h: abs(h[0] - x0))
-    entry.update(
+    return FlipPoint(
+        criterion=entry.criterion,
+        weight=x0,
         critical_weight=float(critical),
         change=float(critical - x0),
         relative_change=float((critical - x0) / x0) if x0 > 0 else None,
         new_top_site=plain_label(eligible.labels[winner]),
     )
-    return entry
 
 
-def smallest_flip(
-    features: Candidates,
-    profile: Profile | None = None,
-    *,
-    weights: Mapping[str, float] | pd.Series | None = None,
-) -> dict[str, Any]:
+def smallest_flip(scored: ScoreResult) -> Flip:
     """Find, per criterion, the smallest weight change that puts another site first.
 
     One criterion's weight moves to ``x`` while the others are scaled proportionally to
@@ -140,50 +199,36 @@ def smallest_flip(
 
     Parameters
     ----------
-    features
-        The candidate feature table, as for :func:`criteria.scoring.score`, or the
-        :class:`~criteria.matrix.CriteriaMatrix` built from it (stage 1 is then reused).
-    profile
-        The facility profile (not needed with a matrix).
-    weights
-        Weight overrides by criterion name (the base weights), as for scoring.
+    scored
+        The base weighing (:func:`criteria.scoring.score` or :func:`~criteria.scoring.weigh`).
 
     Returns
     -------
-    dict
-        ``{"top_site", "criteria", "smallest"}``: ``criteria`` maps each scored criterion
-        to ``{"weight", "critical_weight", "change", "relative_change", "new_top_site"}``
-        (weights normalised to sum 1; ``change = critical_weight − weight``; all None
-        when no weight in [0, 1] changes the top site); ``smallest`` is the entry with the
-        smallest ``|change|`` plus its ``criterion``, or None. ``top_site`` is None when no
-        site is eligible.
+    Flip
+        The top site and one :class:`FlipPoint` per scored criterion (weights normalised to
+        sum 1); :attr:`Flip.smallest` is the one with the smallest ``|change|``.
 
     Examples
     --------
+    >>> import pandas as pd
     >>> from criteria.profiles import profile_from_dict
+    >>> from criteria.scoring import score
     >>> profile = profile_from_dict({"name": "demo", "criterion": [
     ...     {"name": "a", "feature": "a", "weight": 0.6, "rationale": "a",
     ...      "transform": {"kind": "linear", "lower": 0, "upper": 1}},
     ...     {"name": "b", "feature": "b", "weight": 0.4, "rationale": "b",
     ...      "transform": {"kind": "linear", "lower": 0, "upper": 1}}]})
     >>> frame = pd.DataFrame({"a": [1.0, 0.0], "b": [0.0, 1.0]}, index=["A", "B"])
-    >>> flip = smallest_flip(frame, profile)
-    >>> flip["top_site"], flip["smallest"]["criterion"], round(flip["smallest"]["change"], 6)
+    >>> flip = smallest_flip(score(frame, profile))
+    >>> flip.top_site, flip.smallest.criterion, round(flip.smallest.change, 6)
     ('A', 'a', -0.1)
     """
-    eligible = prepare(features, profile, weights)
+    eligible = eligible_of(scored)
     if eligible.n_sites == 0:
-        return {"top_site": None, "criteria": {}, "smallest": None}
+        return Flip(top_site=None, criteria={})
     top = int(best_first(eligible.scores(eligible.weights))[0, 0])
     values = eligible.matrix.transformed_t[:, eligible.matrix.eligible].T
-    criteria = {name: _flip(eligible, values, i, top) for i, name in enumerate(eligible.names)}
-    changes = {n: abs(e["change"]) for n, e in criteria.items() if e["change"] is not None}
-    smallest = None
-    if changes:
-        name = min(changes, key=changes.__getitem__)
-        smallest = {"criterion": name, **criteria[name]}
-    return {
-        "top_site": plain_label(eligible.labels[top]),
-        "criteria": criteria,
-        "smallest": smallest,
-    }
+    return Flip(
+        top_site=plain_label(eligible.labels[top]),
+        criteria={name: _flip(eligible, values, i, top) for i, name in enumerate(eligible.names)},
+    )

@@ -103,6 +103,10 @@ DEFAULT_PLACES = NumberRange(1, 2000, what="a number of places")
 REACH_M = NumberRange(1, 1e6, what="metres")
 #: A criterion weight override (normalised with the others when scoring).
 WEIGHT = NumberRange(0, 1e6, what="a weight")
+#: New places of a regional plan.
+PLAN_PLACES = NumberRange(1, 100_000, whole=True, what="a whole number of places")
+#: CBC's time limit for a regional plan.
+PLAN_TIME_S = NumberRange(0.1, 3600, what="seconds")
 #: Fair-share correction by draagkracht.
 SHARE = NumberRange(0, 1, what="a share")
 

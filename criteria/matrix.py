@@ -31,6 +31,7 @@ from criteria.constraints import (
 from criteria.profiles import Criterion, Profile
 from criteria.transforms import apply_transform
 from criteria.weights import direct_weights
+from geo.labels import feature_label, missing_feature_hint
 
 #: Scores are compared rounded to this many decimals (float noise never decides a rank).
 DECIMALS = 12
@@ -137,7 +138,7 @@ class CriteriaMatrix:
     index
         The candidates (the feature table's index), in feature-table order.
     profile
-        The profile (with any weight overrides given to :func:`build_matrix`).
+        The profile; its weights are the base of every weighing.
     criteria
         The scored criteria (optional ones without a feature column are dropped).
     transformed_t
@@ -216,14 +217,22 @@ class CriteriaMatrix:
         """:attr:`_base` of the eligible sites only, in tie-break order: (criteria, eligible)."""
         return _readonly(np.ascontiguousarray(self._base[:, self.eligible]))
 
+    @cached_property
+    def base_weights(self) -> pd.Series:
+        """The profile's own weights (direct, rank or AHP), normalised over every criterion."""
+        return self.profile.weights
+
     def weights(self, overrides: Mapping[str, float] | pd.Series | None = None) -> pd.Series:
         """Normalised weights of the scored criteria, with overrides applied.
+
+        The one place a weight override enters scoring: the profile's weights with the
+        overrides put in, restricted to the scored criteria and normalised once.
 
         Parameters
         ----------
         overrides
-            Criterion name -> weight, as :meth:`Profile.with_weights` takes them (e.g. from
-            sliders); the other criteria keep the profile's weights.
+            Criterion name -> weight, on the scale of the profile's normalised weights (e.g.
+            from sliders); the other criteria keep the profile's weights.
 
         Returns
         -------
@@ -237,12 +246,18 @@ class CriteriaMatrix:
         WeightError
             For a negative weight, or when every scored criterion gets weight 0.
         """
-        profile = self.profile if overrides is None else self.profile.with_weights(overrides)
-        all_weights = profile.weights
+        base = self.base_weights
+        overrides = dict(overrides.items()) if overrides is not None else {}
+        if unknown := [k for k in overrides if k not in base.index]:
+            msg = (
+                f"no criterion named {', '.join(map(repr, unknown))} in profile "
+                f"{self.profile.name!r}; valid names are {', '.join(base.index)}"
+            )
+            raise ProfileError(msg, source=self.profile.source)
         try:
-            return direct_weights({name: all_weights[name] for name in self.names})
+            return direct_weights({name: overrides.get(name, base[name]) for name in self.names})
         except WeightError as err:
-            raise err.located(source=profile.source) from err
+            raise err.located(source=self.profile.source) from err
 
     def scores(self, weights: np.ndarray, *, eligible_only: bool = False) -> np.ndarray:
         """Aggregate the transformed values with one or many weight vectors.
@@ -302,8 +317,9 @@ def _scored_criteria(
         elif criterion.optional:
             dropped.append(criterion.name)
             warnings.append(
-                f"criterion {criterion.name!r} dropped: feature {criterion.feature!r} is not "
-                "available; the other weights were renormalised"
+                f"Criterium '{criterion.label}' valt weg: "
+                f"{feature_label(criterion.feature)} is niet beschikbaar; de andere gewichten "
+                f"zijn herschaald. Om het mee te wegen: {missing_feature_hint(criterion.feature)}."
             )
         else:
             raise _missing_feature(
@@ -315,12 +331,7 @@ def _scored_criteria(
     return used, dropped, warnings
 
 
-def build_matrix(
-    features: pd.DataFrame,
-    profile: Profile,
-    *,
-    weights: Mapping[str, float] | pd.Series | None = None,
-) -> CriteriaMatrix:
+def build_matrix(features: pd.DataFrame, profile: Profile) -> CriteriaMatrix:
     """Transform every criterion and decide every hard rule once (stage 1 of scoring).
 
     Parameters
@@ -330,9 +341,8 @@ def build_matrix(
         optionally ``source__<feature>`` columns and ``outside_region_reason`` (see
         :mod:`criteria.constraints`).
     profile
-        The profile (see :func:`criteria.profiles.load_profile`).
-    weights
-        Weight overrides by criterion name, kept as the matrix's base weights.
+        The profile (see :func:`criteria.profiles.load_profile`); its weights are the base
+        that :func:`criteria.scoring.weigh` puts overrides into.
 
     Returns
     -------
@@ -344,8 +354,7 @@ def build_matrix(
     ------
     ProfileError
         When a feature column is missing (and the criterion is not optional), a constraint
-        compares text with a number, a weight override names an unknown criterion, or the
-        scored criteria all have weight 0.
+        compares text with a number, or the scored criteria all have weight 0.
     FeatureTableError
         When the index has duplicates or a ``source__`` column an unknown source.
     """
@@ -353,8 +362,6 @@ def build_matrix(
         dupes = features.index[features.index.duplicated()].unique()[:5].tolist()
         msg = f"feature table index must be unique (one row per candidate); duplicated: {dupes}"
         raise FeatureTableError(msg)
-    if weights is not None:
-        profile = profile.with_weights(weights)
     for constraint in profile.constraints:
         for feature in constraint.features:
             if feature not in features.columns:

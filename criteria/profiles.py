@@ -63,7 +63,6 @@ from typing import Any
 import pandas as pd
 
 from criteria._errors import ProfileError, WeightError
-from criteria.aggregation import AGGREGATIONS
 from criteria.transforms import validate_transform
 from criteria.weights import (
     ahp_weights,
@@ -74,6 +73,10 @@ from criteria.weights import (
 
 #: Constraint operators understood in profiles.
 OPERATORS: tuple[str, ...] = (">=", "<=", ">", "<", "==", "!=", "in", "not in")
+#: Aggregation rules understood in profiles (computed by :meth:`CriteriaMatrix.scores
+#: <criteria.matrix.CriteriaMatrix.scores>`): compensatory weighted sum, non-compensatory
+#: weighted geometric mean.
+AGGREGATIONS: tuple[str, ...] = ("weighted_sum", "geometric_mean")
 #: Weighting methods understood in profiles.
 WEIGHTINGS: tuple[str, ...] = ("direct", "rank_sum", "rank_reciprocal", "ahp")
 #: Policies for an unknown (NaN) feature value in a constraint: ``"check"`` flags the site

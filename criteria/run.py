@@ -1,12 +1,18 @@
-"""One run of a scenario, below both front ends: score, shortlist, spread, sensitivity.
+"""One run of a scenario, below both front ends, in two stages: prepare once, run per weighing.
 
-:func:`run_scenario` is the seam: the app and the CLI build a
-:class:`~criteria.scenario.Scenario` and show the :class:`ScenarioResult` it returns. Every
-figure a user sees — scores, shortlist, inhabitants per unit, Gini — is computed here once.
+The one door. The app and the CLI build a :class:`~criteria.scenario.Scenario`;
+:func:`prepare` builds what does not depend on the weights once — the effective profile
+(constraint overrides, no weight overrides), the criteria matrix (transforms, exclusions,
+checks) and the spread of the existing register — and :meth:`Prepared.run` weighs that matrix
+with the scenario's weights (the one place weights enter), picks the shortlist, computes the
+spread after, the sensitivity on the kept matrix and the coverage plan.
+:func:`run_scenario` is both. Every figure a user sees — scores, shortlist, inhabitants per
+unit, Gini — is computed here once.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -15,9 +21,15 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from criteria.profiles import Profile
-from criteria.scenario import Scenario, ShortlistOptions
-from criteria.scoring import explain, score
+from criteria.matrix import CriteriaMatrix, build_matrix
+from criteria.profiles import Profile, load_profile
+from criteria.scenario import (
+    CoverageOptions,
+    Scenario,
+    ShortlistOptions,
+    apply_overrides,
+)
+from criteria.scoring import ScoreResult, weigh
 from criteria.shortlist import EvennessTarget, pick_sites
 from geo._errors import PlekwijzerInputError
 from geo.datadir import DataSource, resolve_data_dir
@@ -30,14 +42,18 @@ from geo.workspace import RegionData, load_region_data
 
 if TYPE_CHECKING:
     from criteria.coverage_plan import CoveragePlan
+    from criteria.sensitivity import SensitivityReport
 
 __all__ = [
     "EXPORT_PROPERTIES",
+    "Prepared",
     "ScenarioResult",
     "ScoringRun",
     "ShortlistOptions",
+    "SpreadCache",
+    "prepare",
+    "prepare_key",
     "run_scenario",
-    "run_scoring",
 ]
 
 #: Properties of every exported candidate feature (the CLI contract).
@@ -71,6 +87,10 @@ class ScoringRun:
         Normalised weights used, by criterion.
     table
         Candidates (geometry, ids, codes) joined with the scoring result and ``shortlisted``.
+    options
+        The shortlist options.
+    scores
+        The weighed criteria matrix (scores, ranks, explanations).
     warnings
         Messages for the user (e.g. optional criteria dropped for lack of data).
     """
@@ -79,6 +99,7 @@ class ScoringRun:
     weights: dict[str, float]
     table: gpd.GeoDataFrame
     options: ShortlistOptions
+    scores: ScoreResult
     warnings: list[str] = field(default_factory=list)
 
     @property
@@ -89,7 +110,7 @@ class ScoringRun:
 
     def explanation(self, site_id: str) -> dict[str, dict[str, Any]]:
         """Per criterion ``{raw, transformed, weight, contribution, …}`` for one site."""
-        return explain(self.table.loc[site_id], self.profile)
+        return self.scores.explain(site_id)
 
     def criteria_records(self, frame: pd.DataFrame | None = None) -> pd.Series:
         """Return per site the ``criteria`` export property.
@@ -180,103 +201,6 @@ def _raw(value: Any) -> Any:
         return str(value)
 
 
-def run_scoring(
-    features: gpd.GeoDataFrame,
-    profile: Profile,
-    *,
-    weights: Mapping[str, float] | None = None,
-    options: ShortlistOptions | None = None,
-    evenness: EvennessTarget | None = None,
-) -> ScoringRun:
-    """Score every candidate, pick the shortlist and keep what explains both.
-
-    Parameters
-    ----------
-    features
-        The candidate feature table (:func:`geo.features.candidate_features`).
-    profile
-        The facility profile.
-    weights
-        Weight overrides by criterion name.
-    options
-        Shortlist options.
-    evenness
-        The spread the evenness-aware pick weighs against; needed when
-        ``options.evenness_weight`` is above 0 (see :func:`evenness_target`).
-
-    Returns
-    -------
-    ScoringRun
-    """
-    options = options or ShortlistOptions()
-    if weights:
-        profile = profile.with_weights(weights)
-    result = score(features, profile)
-    keep = [
-        "id",
-        "name",
-        "use",
-        "buurtcode",
-        "wijkcode",
-        "gemeentecode",
-        "location_precision",
-        features.geometry.name,
-    ]
-    table = gpd.GeoDataFrame(
-        features[keep].join(result.table), geometry=features.geometry.name, crs=features.crs
-    )
-    if options.evenness_weight > 0 and evenness is None:
-        msg = "an evenness weight above 0 needs the region's spread (evenness_target)"
-        raise ValueError(msg)
-    picks = pick_sites(
-        table,
-        top_n=options.top_n,
-        min_spacing_m=options.min_spacing_m,
-        max_per_buurt=options.max_per_buurt,
-        max_per_gemeente=options.max_per_gemeente,
-        evenness=evenness if options.evenness_weight > 0 else None,
-    )
-    table["shortlisted"] = picks.shortlisted
-    table["pick_order"] = picks.pick_order
-    used = {k: float(v) for k, v in result.weights.items()}
-    return ScoringRun(
-        profile=profile,
-        weights=used,
-        table=table,
-        options=options,
-        warnings=list(result.warnings),
-    )
-
-
-def evenness_target(data: RegionData, profile: Profile, weight: float) -> EvennessTarget:
-    """Return what the evenness-aware shortlist weighs against in a region.
-
-    Evenness is over the region's gemeenten (CBS's published inhabitants), counting the
-    places of every existing facility type; a new site adds
-    :data:`geo.settings.DEFAULT_PLACES` of the profile's type.
-
-    Parameters
-    ----------
-    data
-        The loaded region.
-    profile
-        The profile (its name is the facility type).
-    weight
-        The evenness weight, 0..1.
-
-    Returns
-    -------
-    EvennessTarget
-    """
-    units = units_for_level(data.buurten, level="gemeente", published=data.published)
-    return EvennessTarget.from_units(
-        units,
-        data.facilities.groupby("gemeentecode")["places"].sum(),
-        weight=weight,
-        places_per_site=DEFAULT_PLACES.get(profile.name, 1),
-    )
-
-
 @dataclass(frozen=True)
 class ScenarioResult:
     """Everything one scenario gives: what the app shows and the CLI writes.
@@ -297,6 +221,9 @@ class ScenarioResult:
         The weight-sensitivity report when ``scenario.sensitivity`` > 0, else None.
     coverage
         The coverage plan when ``scenario.coverage`` is set, else None.
+    prepared
+        The prepared stage the result was weighed from (spreads at other levels, coverage
+        for other reaches and other weights come from it without a new matrix).
     inputs
         How the inventory and register were given (file names, or uploads by content hash).
     """
@@ -307,13 +234,10 @@ class ScenarioResult:
     data: RegionData
     scoring: ScoringRun
     spread: dict[str, Any]
-    sensitivity: dict[str, Any] | None = None
+    prepared: Prepared = field(compare=False, repr=False)
+    sensitivity: SensitivityReport | None = None
     coverage: CoveragePlan | None = None
     inputs: Mapping[str, str] = field(default_factory=dict)
-    #: Spread reports asked for by level and type, each computed once (a memo, not state).
-    _spreads: dict[tuple[str, str | None], dict[str, Any]] = field(
-        default_factory=dict, compare=False, repr=False
-    )
 
     @property
     def profile(self) -> Profile:
@@ -345,21 +269,16 @@ class ScenarioResult:
         dict
             As :attr:`spread`.
         """
-        key = (level, facility_type)
-        if key == (self.scenario.spread_level, None):
+        if (level, facility_type) == (self.scenario.spread_level, None):
             return self.spread
-        if key not in self._spreads:
-            self._spreads[key] = spread_comparison(
-                self.data, self.scoring, level=level, facility_type=facility_type
-            )
-        return self._spreads[key]
+        return self.prepared.spread_after(self.scoring, level=level, facility_type=facility_type)
 
     def export_members(self) -> dict[str, Any]:
         """Return the run's own record in the GeoJSON (profile, region, spread summary)."""
         return {
             "plekwijzer": {
                 "profile": self.profile.name,
-                "facility_type": self.profile.name,
+                "facility_type": facility_type_of(self.profile),
                 "region": self.region.name,
                 "spread": {
                     "level": self.spread["level"],
@@ -370,12 +289,26 @@ class ScenarioResult:
         }
 
     def feature_collection(self) -> dict[str, Any]:
-        """Return the GeoJSON export: every candidate, and the run's own record."""
-        return self.scoring.feature_collection() | self.export_members()
+        """Return the GeoJSON export: every candidate, and the run's own record.
+
+        The contract's properties plus names, the inventory's own columns and flat criteria
+        columns (:mod:`criteria.export_rows`).
+        """
+        from criteria.export_rows import enricher, export_properties
+
+        rows = enricher(self)(self.table)
+        return geojson_dict(rows, properties=export_properties(self)) | self.export_members()
 
     def geojson_stream(self) -> GeoJSONStream:
         """Return the GeoJSON export as a stream, for :func:`geo.export.write_export_pair`."""
-        return self.scoring.geojson_stream(self.export_members())
+        from criteria.export_rows import enricher, export_properties
+
+        return GeoJSONStream(
+            self.table,
+            export_properties(self),
+            members=self.export_members(),
+            enrich=enricher(self),
+        )
 
     def scenario_file(self) -> dict[str, Any]:
         """Return the ``.scenario.json``: the scenario plus a record of the result."""
@@ -393,54 +326,6 @@ class ScenarioResult:
 
 def _number(value: Any) -> float | None:
     return None if value is None or pd.isna(value) else float(value)
-
-
-def spread_comparison(
-    data: RegionData,
-    scoring: ScoringRun,
-    *,
-    level: str = "gemeente",
-    facility_type: str | None = None,
-) -> dict[str, Any]:
-    """Return the spread before and after adding a run's shortlist (one definition).
-
-    Units carry CBS's published names and inhabitants; the shortlist adds
-    :data:`geo.settings.DEFAULT_PLACES` of the profile's type per site.
-
-    Parameters
-    ----------
-    data
-        The loaded region.
-    scoring
-        The scoring run whose shortlist is added.
-    level
-        ``gemeente``, ``wijk`` or ``buurt``.
-    facility_type
-        One type, or None for all.
-
-    Returns
-    -------
-    dict
-        :func:`geo.spread_report.scenario_report`.
-    """
-    new = (
-        facilities_from_sites(
-            scoring.shortlist, facility_type=scoring.profile.name, buurten=data.buurten
-        )
-        if len(scoring.shortlist)
-        else data.facilities.iloc[:0]
-    )
-    options: dict[str, Any] = {
-        "level": level,
-        "facility_type": facility_type,
-        "published": data.published,
-    }
-    key = (level, facility_type)
-    if key not in data.spread_memo:
-        # The existing register's spread does not change with weights or the shortlist.
-        data.spread_memo[key] = spread_report(data.buurten, data.facilities, **options)
-    before = data.spread_memo[key]
-    return scenario_report(data.buurten, data.facilities, new, before=before, **options)
 
 
 def load_scenario_data(scenario: Scenario, *, source: DataSource | None = None) -> RegionData:
@@ -483,8 +368,385 @@ def load_scenario_data(scenario: Scenario, *, source: DataSource | None = None) 
     )
 
 
+def facility_type_of(profile: Profile) -> str:
+    """Return the facility type a profile places (its name doubles as the type for now)."""
+    return profile.name
+
+
+def prepare_key(scenario: Scenario) -> Scenario:
+    """Return the part of a scenario that decides the prepared stage (all but the weighing).
+
+    Weights, shortlist options, sensitivity draws, coverage and the spread level only enter
+    :meth:`Prepared.run`; two scenarios with the same key share one :class:`Prepared`.
+
+    Parameters
+    ----------
+    scenario
+        The scenario.
+
+    Returns
+    -------
+    Scenario
+        The scenario with those fields at their defaults.
+    """
+    return scenario.replace(
+        weights=(),
+        shortlist=ShortlistOptions(),
+        sensitivity=0,
+        coverage=None,
+        spread_level="gemeente",
+    )
+
+
+def _profile_and_weights(scenario: Scenario) -> tuple[Profile, dict[str, float]]:
+    """Return the effective profile without weight overrides, and the overrides.
+
+    A recorded profile (``profile_spec``) already holds the weights it was run with.
+    """
+    if scenario.profile_spec is not None:
+        return scenario.load_profile(), {}
+    profile = apply_overrides(
+        load_profile(scenario.profile), constraint_values=dict(scenario.constraint_values)
+    )
+    return profile, dict(scenario.weights)
+
+
+class SpreadCache:
+    """Spread reports of a region's existing register, by level and facility type.
+
+    The register does not change with weights or the shortlist, so each report is computed
+    once per :class:`Prepared` and shared by every run weighed from it (and by the app's
+    sessions, which share the prepared stage: hence the lock).
+    """
+
+    def __init__(self, data: RegionData) -> None:
+        self._data = data
+        self._reports: dict[tuple[str, str | None, float], dict[str, Any]] = {}
+        self._lock = threading.Lock()
+
+    def before(
+        self,
+        level: str,
+        facility_type: str | None = None,
+        *,
+        fair_share_correction: float = 0.0,
+    ) -> dict[str, Any]:
+        """Return the :func:`geo.spread_report.spread_report` of the existing register.
+
+        Parameters
+        ----------
+        level
+            ``gemeente``, ``wijk`` or ``buurt``.
+        facility_type
+            One type, or None for all.
+        fair_share_correction
+            Draagkracht correction of the fair share, 0..1.
+
+        Returns
+        -------
+        dict
+        """
+        key = (level, facility_type, fair_share_correction)
+        with self._lock:
+            if key not in self._reports:
+                data = self._data
+                self._reports[key] = spread_report(
+                    data.buurten,
+                    data.facilities,
+                    level=level,
+                    facility_type=facility_type,
+                    fair_share_correction=fair_share_correction,
+                    published=data.published,
+                )
+            return self._reports[key]
+
+    def after(
+        self,
+        new: gpd.GeoDataFrame,
+        level: str,
+        facility_type: str | None = None,
+        *,
+        fair_share_correction: float = 0.0,
+    ) -> dict[str, Any]:
+        """Return the spread before and after adding ``new`` facilities (one definition).
+
+        Parameters
+        ----------
+        new
+            Facilities added (e.g. a shortlist, :func:`geo.facilities.facilities_from_sites`).
+        level, facility_type, fair_share_correction
+            As for :meth:`before`.
+
+        Returns
+        -------
+        dict
+            :func:`geo.spread_report.scenario_report`.
+        """
+        data = self._data
+        return scenario_report(
+            data.buurten,
+            data.facilities,
+            new,
+            before=self.before(level, facility_type, fair_share_correction=fair_share_correction),
+            level=level,
+            facility_type=facility_type,
+            fair_share_correction=fair_share_correction,
+            published=data.published,
+        )
+
+
+@dataclass(frozen=True, eq=False)
+class Prepared:
+    """Stage 1 of a scenario: everything that does not depend on the weights, built once.
+
+    Built by :func:`prepare`; :meth:`run` weighs it with a scenario's weights and decides
+    (shortlist, spread after, sensitivity, coverage). A weight change repeats only
+    :meth:`run`: no transform, constraint or spread of the existing register is recomputed.
+
+    Attributes
+    ----------
+    key
+        The scenario it was prepared for, without what only :meth:`run` reads
+        (:func:`prepare_key`).
+    data
+        The region's loaded layers.
+    profile
+        The effective profile: the named or recorded one with the constraint overrides,
+        without the weight overrides.
+    matrix
+        The criteria matrix of the region's candidates (transforms, exclusions, checks).
+    sites
+        The candidates' ids, names, use, codes and geometry (the left part of every table).
+    gemeenten
+        The region's gemeenten with CBS's inhabitants (what the evenness-aware pick weighs).
+    spreads
+        The spread of the existing register by level and type (:class:`SpreadCache`).
+    """
+
+    key: Scenario
+    data: RegionData
+    profile: Profile
+    matrix: CriteriaMatrix
+    sites: gpd.GeoDataFrame
+    gemeenten: gpd.GeoDataFrame
+    spreads: SpreadCache = field(repr=False)
+
+    @property
+    def facility_type(self) -> str:
+        """The facility type the profile places."""
+        return facility_type_of(self.profile)
+
+    def weigh(self, scenario: Scenario) -> ScoreResult:
+        """Weigh the matrix with a scenario's weights: the one place weights enter.
+
+        Parameters
+        ----------
+        scenario
+            A scenario with this stage's :func:`prepare_key`.
+
+        Returns
+        -------
+        criteria.scoring.ScoreResult
+        """
+        self._check(scenario)
+        return weigh(self.matrix, _profile_and_weights(scenario)[1] or None)
+
+    def _check(self, scenario: Scenario) -> None:
+        if prepare_key(scenario) != self.key:
+            msg = (
+                "this prepared stage belongs to another scenario (profile, region, rules or "
+                "inputs differ); call prepare() for it"
+            )
+            raise ValueError(msg)
+
+    def score(self, scenario: Scenario) -> ScoringRun:
+        """Weigh and pick the shortlist (evenness-aware when the options ask for it).
+
+        Parameters
+        ----------
+        scenario
+            A scenario with this stage's :func:`prepare_key`.
+
+        Returns
+        -------
+        ScoringRun
+        """
+        scores = self.weigh(scenario)
+        options = scenario.shortlist
+        table = gpd.GeoDataFrame(
+            self.sites.join(scores.table), geometry=self.sites.geometry.name, crs=self.sites.crs
+        )
+        evenness = None
+        if options.evenness_weight > 0:
+            evenness = EvennessTarget.from_units(
+                self.gemeenten,
+                self.data.facilities.groupby("gemeentecode")["places"].sum(),
+                weight=options.evenness_weight,
+                places_per_site=DEFAULT_PLACES.get(self.facility_type, 1),
+            )
+        picks = pick_sites(
+            table,
+            top_n=options.top_n,
+            min_spacing_m=options.min_spacing_m,
+            max_per_buurt=options.max_per_buurt,
+            max_per_gemeente=options.max_per_gemeente,
+            evenness=evenness,
+        )
+        table["shortlisted"] = picks.shortlisted
+        table["pick_order"] = picks.pick_order
+        overrides = _profile_and_weights(scenario)[1]
+        return ScoringRun(
+            # The profile as run, weights included: what the scenario file records.
+            profile=self.profile.with_weights(overrides) if overrides else self.profile,
+            weights={k: float(v) for k, v in scores.weights.items()},
+            table=table,
+            options=options,
+            scores=scores,
+            warnings=list(scores.warnings),
+        )
+
+    def spread_after(
+        self, scoring: ScoringRun, *, level: str = "gemeente", facility_type: str | None = None
+    ) -> dict[str, Any]:
+        """Return the spread before and after adding a run's shortlist (one definition).
+
+        Units carry CBS's published names and inhabitants; the shortlist adds
+        :data:`geo.settings.DEFAULT_PLACES` of the profile's type per site.
+
+        Parameters
+        ----------
+        scoring
+            The run whose shortlist is added.
+        level
+            ``gemeente``, ``wijk`` or ``buurt``.
+        facility_type
+            One type, or None for all.
+
+        Returns
+        -------
+        dict
+            :func:`geo.spread_report.scenario_report`.
+        """
+        data = self.data
+        new = (
+            facilities_from_sites(
+                scoring.shortlist, facility_type=self.facility_type, buurten=data.buurten
+            )
+            if len(scoring.shortlist)
+            else data.facilities.iloc[:0]
+        )
+        return self.spreads.after(new, level, facility_type)
+
+    def cover(self, scoring: ScoringRun, options: CoverageOptions) -> CoveragePlan:
+        """Plan new sites of the profile's type so that inhabited buurten have one in reach.
+
+        Parameters
+        ----------
+        scoring
+            The run whose scored candidates are the possible new sites.
+        options
+            Reach and, for MCLP, the number of new sites.
+
+        Returns
+        -------
+        criteria.coverage_plan.CoveragePlan
+        """
+        # spopt and PuLP take a second to import: only when a coverage plan is asked for.
+        from criteria.coverage_plan import plan_coverage
+
+        return plan_coverage(
+            buurten=self.data.buurten,
+            table=scoring.table,
+            facilities=self.data.facilities,
+            facility_type=self.facility_type,
+            reach_m=options.reach_m,
+            n_sites=options.sites,
+        )
+
+    def run(self, scenario: Scenario) -> ScenarioResult:
+        """Stage 2: weigh, shortlist, spread after, sensitivity on the kept matrix, coverage.
+
+        Parameters
+        ----------
+        scenario
+            A scenario with this stage's :func:`prepare_key` (any weights and options).
+
+        Returns
+        -------
+        ScenarioResult
+        """
+        from criteria.sensitivity import sensitivity_report
+
+        scoring = self.score(scenario)
+        sensitivity = None
+        if scenario.sensitivity:
+            sensitivity = sensitivity_report(
+                scoring.scores, n=scenario.sensitivity, top_n=scenario.shortlist.top_n
+            )
+            # Stability: the share of weight draws (±20 %) in which a site stays in the top N.
+            shares = sensitivity.stability()
+            table = scoring.table
+            table["stability"] = table["id"].map(shares).fillna(0.0).where(~table["excluded"])
+        coverage = None
+        if scenario.coverage is not None:
+            coverage = self.cover(scoring, scenario.coverage)
+        data = self.data
+        return ScenarioResult(
+            scenario=scenario,
+            coverage=coverage,
+            region=data.region,
+            source=data.source,
+            data=data,
+            scoring=scoring,
+            spread=self.spread_after(scoring, level=scenario.spread_level),
+            sensitivity=sensitivity,
+            inputs=dict(data.inputs),
+            prepared=self,
+        )
+
+
+#: Columns of the candidate inventory every scored table starts with.
+_SITE_COLUMNS = ("id", "name", "use", "buurtcode", "wijkcode", "gemeentecode", "location_precision")
+
+
+def prepare(scenario: Scenario, data: RegionData | None = None) -> Prepared:
+    """Stage 1 of a scenario: the criteria matrix and the spread of the existing register.
+
+    Parameters
+    ----------
+    scenario
+        The question; its weights, shortlist options, sensitivity and coverage are not read
+        here (:meth:`Prepared.run` reads them).
+    data
+        The region's loaded layers when the caller has them (the app caches them); else they
+        are loaded from the files the scenario names.
+
+    Returns
+    -------
+    Prepared
+    """
+    data = data if data is not None else load_scenario_data(scenario)
+    profile = _profile_and_weights(scenario)[0]
+    features = data.features
+    spreads = SpreadCache(data)
+    spreads.before(scenario.spread_level)  # the level every run shows, ready before the first
+    return Prepared(
+        key=prepare_key(scenario),
+        data=data,
+        profile=profile,
+        matrix=build_matrix(features, profile),
+        sites=gpd.GeoDataFrame(
+            features[[*_SITE_COLUMNS, features.geometry.name]],
+            geometry=features.geometry.name,
+            crs=features.crs,
+        ),
+        gemeenten=units_for_level(data.buurten, level="gemeente", published=data.published),
+        spreads=spreads,
+    )
+
+
 def run_scenario(scenario: Scenario, *, data: RegionData | None = None) -> ScenarioResult:
-    """Run a scenario: score, shortlist (evenness-aware when asked), spread, sensitivity.
+    """Run a scenario: :func:`prepare`, then :meth:`Prepared.run`.
 
     Parameters
     ----------
@@ -498,47 +760,4 @@ def run_scenario(scenario: Scenario, *, data: RegionData | None = None) -> Scena
     -------
     ScenarioResult
     """
-    from criteria.sensitivity import sensitivity_report
-
-    data = data if data is not None else load_scenario_data(scenario)
-    profile = scenario.load_profile()
-    options = scenario.shortlist
-    evenness = (
-        evenness_target(data, profile, options.evenness_weight)
-        if options.evenness_weight > 0
-        else None
-    )
-    scoring = run_scoring(data.features, profile, options=options, evenness=evenness)
-    sensitivity = None
-    if scenario.sensitivity:
-        sensitivity = sensitivity_report(
-            data.features, scoring.profile, n=scenario.sensitivity, top_n=options.top_n
-        )
-        # Stability: the share of weight draws (±20 %) in which a site stays in the top N.
-        shares = {s["id"]: s["share_in_top_n"] for s in sensitivity["monte_carlo"]["sites"]}
-        table = scoring.table
-        table["stability"] = table["id"].map(shares).fillna(0.0).where(~table["excluded"])
-    coverage = None
-    if scenario.coverage is not None:
-        # spopt and PuLP take a second to import: only when a coverage plan is asked for.
-        from criteria.coverage_plan import plan_coverage
-
-        coverage = plan_coverage(
-            buurten=data.buurten,
-            table=scoring.table,
-            facilities=data.facilities,
-            facility_type=scoring.profile.name,
-            reach_m=scenario.coverage.reach_m,
-            n_sites=scenario.coverage.sites,
-        )
-    return ScenarioResult(
-        scenario=scenario,
-        coverage=coverage,
-        region=data.region,
-        source=data.source,
-        data=data,
-        scoring=scoring,
-        spread=spread_comparison(data, scoring, level=scenario.spread_level),
-        sensitivity=sensitivity,
-        inputs=dict(data.inputs),
-    )
+    return prepare(scenario, data).run(scenario)

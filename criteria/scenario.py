@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from criteria import limits
-from criteria._errors import ShortlistOptionError
+from criteria._errors import PlanError, ShortlistOptionError
 from criteria.profiles import Clause, Profile, load_profile, profile_from_dict
 from geo._errors import PlekwijzerInputError
 
@@ -87,6 +87,60 @@ class CoverageOptions:
 
 
 @dataclass(frozen=True)
+class PlanOptions:
+    """A regional plan: N new places over the gemeenten by a fair-share key (criteria.plan).
+
+    ``key`` is ``inwoners``, ``draagkracht`` (``data/fair_share.toml``) or a CSV path;
+    ``count_types`` is ``all``, ``same`` (the profile's type) or types joined by commas;
+    ``evenness`` 1 is as close to the key as eligible sites allow, 0 the best sites only.
+    """
+
+    places: int
+    key: str = "inwoners"
+    count_types: str = "all"
+    evenness: float = 1.0
+    min_spacing_m: float = 0.0
+    max_per_buurt: int | None = None
+    #: CBC stops here and the plan states its optimality gap.
+    time_limit_s: float = 20.0
+
+    def __post_init__(self) -> None:
+        if isinstance(self.places, bool) or not isinstance(self.places, int) or self.places < 1:
+            msg = f"places must be a whole number ≥ 1, got {self.places!r}"
+            raise PlanError(msg)
+        if self.max_per_buurt is not None and (
+            isinstance(self.max_per_buurt, bool) or self.max_per_buurt < 1
+        ):
+            msg = f"max_per_buurt must be a whole number ≥ 1, got {self.max_per_buurt!r}"
+            raise PlanError(msg)
+        if not 0 <= self.evenness <= 1:
+            msg = f"evenness must lie in 0..1, got {self.evenness!r}"
+            raise PlanError(msg)
+        if not 0 <= self.min_spacing_m < float("inf"):
+            msg = f"min_spacing_m must be a number of metres ≥ 0, got {self.min_spacing_m!r}"
+            raise PlanError(msg)
+        if not 0 < self.time_limit_s < float("inf"):
+            msg = f"time_limit_s must be a number of seconds above 0, got {self.time_limit_s!r}"
+            raise PlanError(msg)
+        if not self.key or not self.count_types:
+            msg = "a plan needs a key (inwoners, draagkracht or a CSV) and count_types"
+            raise PlanError(msg)
+
+
+def _frozen(value: Any) -> Any:
+    """Turn lists (JSON arrays) into tuples so scenario fields stay hashable."""
+    if isinstance(value, list | tuple):
+        return tuple(_frozen(v) for v in value)
+    return value
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+@dataclass(frozen=True)
 class Scenario:
     """Everything that decides a run's figures.
 
@@ -120,6 +174,8 @@ class Scenario:
         Monte Carlo weight draws (0: no sensitivity analysis).
     coverage
         A coverage question (reach, number of new sites), or None.
+    plan
+        A regional plan (places, fair-share key, evenness), or None.
     profile_spec
         An inline profile (canonical JSON, without the overrides) used instead of the named
         one, e.g. from an older scenario file whose profile has changed since. Either way
@@ -147,6 +203,7 @@ class Scenario:
     sensitivity: int = 0
     coverage: CoverageOptions | None = None
     profile_spec: str | None = None
+    plan: PlanOptions | None = None
 
     def __post_init__(self) -> None:
         if (self.region is None) == (not self.gemeenten):

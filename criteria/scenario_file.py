@@ -50,6 +50,7 @@ from criteria.profiles import Profile, load_profile, profile_from_dict
 from criteria.scenario import (
     SCENARIO_VERSION,
     CoverageOptions,
+    PlanOptions,
     Scenario,
     ShortlistOptions,
     typed_constraint_values,
@@ -147,6 +148,7 @@ def scenario_data(
         "spread_level": scenario.spread_level,
         "sensitivity": scenario.sensitivity,
         "coverage": None if scenario.coverage is None else dataclasses.asdict(scenario.coverage),
+        "plan": None if scenario.plan is None else dataclasses.asdict(scenario.plan),
     }
 
 
@@ -367,6 +369,7 @@ def _from_layout_3(
             constraint_values=tuple(fields["constraints"].items()),
             shortlist=ShortlistOptions(**(fields["shortlist"] or {})),
             coverage=None if fields["coverage"] is None else CoverageOptions(**fields["coverage"]),
+            plan=_plan_options(fields["plan"], source=source),
             spread_level=fields["spread_level"],
             sensitivity=fields["sensitivity"],
             **inputs,
@@ -377,6 +380,19 @@ def _from_layout_3(
         raise ScenarioFileError(str(err), field="", source=source) from err
     scenario = _checked_overrides(scenario, base, source=source)
     return scenario, _result_record(fields["result"])
+
+
+def _plan_options(
+    fields: Mapping[str, Any] | None, *, source: str | Path | None
+) -> PlanOptions | None:
+    if fields is None:
+        return None
+    if fields["places"] is None:
+        msg = 'missing: give the number of new places, e.g. "places": 40'
+        raise ScenarioFileError(msg, field="plan.places", source=source)
+    cap = fields["max_per_buurt"]
+    whole = {"places": int(fields["places"]), "max_per_buurt": None if cap is None else int(cap)}
+    return PlanOptions(**{**fields, **whole})
 
 
 def _region(fields: Mapping[str, Any], *, source: str | Path | None) -> tuple[Any, tuple]:

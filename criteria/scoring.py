@@ -7,8 +7,10 @@ repeats only stage 2. Neither stage builds a string: exclusion reasons, "te cont
 checks and per-criterion explanations are built by :meth:`ScoreResult.rows` and
 :meth:`ScoreResult.explain` for the rows shown or exported only.
 
-:func:`score` runs both stages; :func:`score_candidates` is the same as one table, the layout
-the front ends have always read.
+:func:`score` runs both stages once. Weights enter only in :func:`weigh`
+(:meth:`CriteriaMatrix.weights <criteria.matrix.CriteriaMatrix.weights>` puts the overrides
+into the profile's weights and normalises once); the sensitivity analyses take the
+:class:`ScoreResult`, so they weigh around exactly those weights.
 
 Unknown (NaN) feature values in a soft criterion score 0 on that criterion — the worst case
 — so that a candidate never gains from missing data; :func:`explain` flags them. Hard rules
@@ -28,7 +30,6 @@ import pandas as pd
 from criteria.constraints import check_entries, exclusion_reasons
 from criteria.matrix import CriteriaMatrix, best_first, build_matrix
 from criteria.profiles import Criterion, Profile
-from criteria.weights import direct_weights
 
 #: Output column prefixes, one column per criterion each.
 RAW, TRANSFORMED, CONTRIBUTION = "raw__", "transformed__", "contribution__"
@@ -158,7 +159,23 @@ class ScoreResult:
         return self.rows()
 
     def explain(self, label: Any) -> dict[str, dict[str, Any]]:
-        """Explain one site criterion by criterion (see :func:`explain`)."""
+        """Explain one site criterion by criterion.
+
+        Parameters
+        ----------
+        label
+            The site's index label.
+
+        Returns
+        -------
+        dict
+            ``{criterion: {"feature", "raw", "transformed", "weight", "contribution",
+            "missing", "source", "note", "rationale"}}`` for the criteria that were scored;
+            ``missing`` is True when the raw value was unknown and scored 0 (worst case),
+            with a ``note`` saying so (else None); ``source`` says how the raw value was
+            obtained: ``"measured"`` (also when the feature table says nothing),
+            ``"network"``, ``"estimate"`` or ``"straight_line"``.
+        """
         return _explain_row(self.rows([label]).iloc[0], self.matrix.criteria, self.weights)
 
 
@@ -199,9 +216,7 @@ def weigh(
         For a negative weight, or when every scored criterion gets weight 0.
     """
     w = matrix.weights(weights)
-    # Normalised once more, as the aggregation functions always did, so that scores stay
-    # identical to the one-stage engine to the last bit.
-    score = matrix.scores(direct_weights(w.to_dict()).to_numpy())
+    score = matrix.scores(w.to_numpy())
     order = best_first(score[matrix.eligible])
     rank = np.zeros(matrix.n_sites, dtype=np.int64)
     rank[matrix.eligible[order]] = np.arange(1, len(order) + 1)
@@ -225,63 +240,14 @@ def score(
     profile
         The profile (see :func:`criteria.profiles.load_profile`).
     weights
-        Weight overrides by criterion name (see :meth:`Profile.with_weights`).
+        Weight overrides by criterion name, passed to :func:`weigh`.
 
     Returns
     -------
     ScoreResult
         Keep ``result.matrix`` to weigh again after a weight change.
     """
-    return weigh(build_matrix(features, profile, weights=weights))
-
-
-def score_candidates(
-    features: pd.DataFrame,
-    profile: Profile,
-    *,
-    weights: Mapping[str, float] | pd.Series | None = None,
-) -> pd.DataFrame:
-    """Score every candidate with a profile, as one table.
-
-    The same as ``score(features, profile, weights=weights).table`` plus ``attrs`` for the
-    callers that read them; new code should use :func:`score` and its typed result.
-
-    Parameters
-    ----------
-    features
-        One row per candidate (unique index) with the feature columns the profile names.
-    profile
-        The profile (see :func:`criteria.profiles.load_profile`).
-    weights
-        Weight overrides by criterion name (see :meth:`Profile.with_weights`), e.g. from
-        sliders; normalised together with the profile's other weights.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Aligned to ``features.index``, the columns of :meth:`ScoreResult.rows`. ``attrs``
-        holds ``profile``, ``aggregation``, ``weights`` (the normalised weights used),
-        ``dropped_criteria``, ``missing_values`` (NaN count per criterion) and ``warnings``.
-
-    Raises
-    ------
-    ProfileError
-        When a feature column is missing (and the criterion is not optional), a constraint
-        compares text with a number, or a weight override names an unknown criterion.
-    FeatureTableError
-        When the feature table's index has duplicates.
-    """
-    result = score(features, profile, weights=weights)
-    table = result.table
-    table.attrs = {
-        "profile": result.matrix.profile.name,
-        "aggregation": result.matrix.aggregation,
-        "weights": result.weights.to_dict(),
-        "dropped_criteria": result.dropped_criteria,
-        "missing_values": result.matrix.missing_values,
-        "warnings": result.warnings,
-    }
-    return table
+    return weigh(build_matrix(features, profile), weights)
 
 
 def _explain_row(
@@ -304,37 +270,3 @@ def _explain_row(
             "rationale": criterion.rationale,
         }
     return explanation
-
-
-def explain(
-    result_row: pd.Series,
-    profile: Profile,
-    *,
-    weights: Mapping[str, float] | pd.Series | None = None,
-) -> dict[str, dict[str, Any]]:
-    """Explain one row of :func:`score_candidates` criterion by criterion.
-
-    Parameters
-    ----------
-    result_row
-        One row of the scoring result (``result.loc[label]``).
-    profile
-        The profile the row was scored with.
-    weights
-        The same weight overrides as given to :func:`score_candidates`, if any.
-
-    Returns
-    -------
-    dict
-        ``{criterion: {"feature", "raw", "transformed", "weight", "contribution",
-        "missing", "source", "note", "rationale"}}`` for the criteria that were scored;
-        ``missing`` is True when the raw value was unknown and scored 0 (worst case), with a
-        ``note`` saying so (else None); ``source`` says how the raw value was obtained:
-        ``"measured"`` (also when the feature table says nothing), ``"network"``,
-        ``"estimate"`` or ``"straight_line"``.
-    """
-    if weights is not None:
-        profile = profile.with_weights(weights)
-    scored = [c for c in profile.criteria if TRANSFORMED + c.name in result_row.index]
-    w = direct_weights({c.name: profile.weights[c.name] for c in scored})
-    return _explain_row(result_row, scored, w)

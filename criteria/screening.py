@@ -29,7 +29,7 @@ import pandas as pd
 
 from criteria._errors import FeatureTableError
 from criteria.profiles import Profile
-from criteria.scoring import score_candidates
+from criteria.scoring import score
 
 #: Columns of a screening result (plus ``geometry`` when the input has one).
 SCREEN_COLUMNS = ("id", "gemeentecode", "score", "excluded", "rank_in_gemeente")
@@ -70,13 +70,13 @@ def screen_partition(
             raise FeatureTableError(msg)
     ids = features["id"].astype(str).to_numpy()
     indexed = features.set_axis(pd.Index(ids, name=None), axis="index")
-    scored = score_candidates(indexed, profile, weights=weights)
+    scored = score(indexed, profile, weights=weights)
     out = pd.DataFrame(
         {
             "id": ids,
             "gemeentecode": features["gemeentecode"].astype(str).to_numpy(),
-            "score": scored["score"].to_numpy(dtype=float),
-            "excluded": scored["excluded"].to_numpy(dtype=bool),
+            "score": np.asarray(scored.score, dtype=float),
+            "excluded": np.asarray(scored.excluded, dtype=bool),
         },
         index=features.index,
     )

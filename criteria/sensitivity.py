@@ -1,9 +1,10 @@
 """Sensitivity of a ranking to the criterion weights: one at a time, Monte Carlo, flip point.
 
-All analyses work on stage 2 of scoring only. The feature table is turned once into a
-:class:`~criteria.matrix.CriteriaMatrix` (or one is given): exclusion never depends on the
-weights and the transformed values never do either, so every other weight vector is scored as
-one matrix product over the eligible (non-excluded) sites — many weight vectors at once as
+All analyses work on stage 2 of scoring only: they take a
+:class:`~criteria.scoring.ScoreResult` — a criteria matrix weighed with the chosen weights —
+and never a feature table or weights of their own. Exclusion never depends on the weights and
+the transformed values never do either, so every other weight vector is scored as one matrix
+product over the eligible (non-excluded) sites — many weight vectors at once as
 ``(draws × criteria) @ (criteria × sites)``, in chunks that bound the memory. A weighted sum
 is ``W @ T``, a weighted geometric mean ``exp(W @ log T)`` (a zero on a positively weighted
 criterion gives exactly 0; a zero-weight criterion never counts).
@@ -20,7 +21,8 @@ share of Monte Carlo draws in which it ranks in the top N (issue 11).
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass
 from numbers import Integral, Real
 from typing import Any
 
@@ -28,19 +30,21 @@ import numpy as np
 import pandas as pd
 
 from criteria._ranking import (
-    Candidates,
     base_ranking,
+    eligible_of,
     plain_label,
-    prepare,
     ranked_chunks,
     spearman,
     with_weight,
 )
-from criteria.flip import smallest_flip
-from criteria.profiles import Profile
+from criteria.flip import Flip, smallest_flip
+from criteria.scoring import ScoreResult
 
 __all__ = [
     "DEFAULT_STEPS",
+    "Flip",
+    "MonteCarlo",
+    "SensitivityReport",
     "monte_carlo",
     "one_at_a_time",
     "sensitivity_report",
@@ -50,6 +54,135 @@ __all__ = [
 
 #: Relative weight changes tried by :func:`one_at_a_time` (weight × (1 + step)).
 DEFAULT_STEPS: tuple[float, ...] = (-0.5, -0.25, 0.25, 0.5)
+
+
+@dataclass(frozen=True, eq=False)
+class MonteCarlo:
+    """Monte Carlo weight draws around the chosen weights (:func:`monte_carlo`).
+
+    Attributes
+    ----------
+    table
+        Indexed by the eligible (non-excluded) sites in feature-table order: ``rank`` (base
+        rank), ``share_in_top_n`` (share of draws in which the site ranks within the top N),
+        ``stability`` (the same share, under the name the exports use), ``median_rank``,
+        ``rank_p05`` and ``rank_p95`` (percentiles of its rank over the draws, linearly
+        interpolated).
+    mean_spearman
+        Mean rank correlation of the draws with the base scores (draws where all sites tie
+        left out); NaN when none is left.
+    top_site, top_site_share
+        The base top site and the share of draws in which it stays first (None, NaN when no
+        site is eligible).
+    n, spread, top_n, seed
+        The settings of the run.
+    weights
+        The normalised weights drawn around, by criterion.
+    """
+
+    table: pd.DataFrame
+    mean_spearman: float
+    top_site: Any
+    top_site_share: float
+    n: int
+    spread: float
+    top_n: int
+    seed: int
+    weights: dict[str, float]
+
+    def shown_sites(self) -> pd.DataFrame:
+        """Sites that reached the top N in some draw or rank in it at base, by base rank."""
+        table = self.table
+        shown = table[(table["share_in_top_n"] > 0) | (table["rank"] <= self.top_n)]
+        return shown.sort_values("rank")
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the ``monte_carlo`` member of the sensitivity file (plain types, NaN None)."""
+        sites = [
+            {
+                "id": plain_label(label),
+                "rank": int(row["rank"]),
+                **{
+                    key: _number(row[key])
+                    for key in (
+                        "share_in_top_n",
+                        "stability",
+                        "median_rank",
+                        "rank_p05",
+                        "rank_p95",
+                    )
+                },
+            }
+            for label, row in self.shown_sites().iterrows()
+        ]
+        return {
+            "n": self.n,
+            "spread": self.spread,
+            "seed": self.seed,
+            "mean_spearman": _number(self.mean_spearman),
+            "top_site": self.top_site,
+            "top_site_share": _number(self.top_site_share),
+            "sites": sites,
+        }
+
+
+@dataclass(frozen=True, eq=False)
+class SensitivityReport:
+    """The three analyses around one weighing (:func:`sensitivity_report`).
+
+    Attributes
+    ----------
+    profile, aggregation
+        The profile's name and aggregation rule.
+    weights
+        The normalised base weights, by criterion.
+    top_n
+        Size of the top followed.
+    one_at_a_time
+        :func:`one_at_a_time`'s table.
+    monte_carlo
+        :func:`monte_carlo`'s result.
+    smallest_flip
+        :func:`~criteria.flip.smallest_flip`'s result.
+    """
+
+    profile: str
+    aggregation: str
+    weights: dict[str, float]
+    top_n: int
+    one_at_a_time: pd.DataFrame
+    monte_carlo: MonteCarlo
+    smallest_flip: Flip
+
+    def stability(self) -> dict[Any, float]:
+        """Share of draws in the top N by site id, for the sites that ever reached it."""
+        table = self.monte_carlo.shown_sites()
+        return {plain_label(k): float(v) for k, v in table["share_in_top_n"].items()}
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the report as JSON-ready data: the ``.sensitivity.json`` file.
+
+        Returns
+        -------
+        dict
+            ``{"profile", "aggregation", "weights", "top_n", "one_at_a_time",
+            "monte_carlo", "smallest_flip"}``: ``one_at_a_time`` a list of row records,
+            ``monte_carlo`` :meth:`MonteCarlo.to_dict`, ``smallest_flip``
+            :meth:`~criteria.flip.Flip.to_dict`.
+        """
+        records = [
+            {key: _number(v) if isinstance(v, float) else v for key, v in record.items()}
+            for record in self.one_at_a_time.to_dict(orient="records")
+        ]
+        return {
+            "profile": self.profile,
+            "aggregation": self.aggregation,
+            "weights": self.weights,
+            "top_n": self.top_n,
+            "one_at_a_time": records,
+            "monte_carlo": self.monte_carlo.to_dict(),
+            "smallest_flip": self.smallest_flip.to_dict(),
+        }
 
 
 def _check_top_n(top_n: object) -> None:
@@ -63,12 +196,10 @@ def _number(value: float) -> float | None:
 
 
 def one_at_a_time(
-    features: Candidates,
-    profile: Profile | None = None,
+    scored: ScoreResult,
     *,
     steps: Sequence[float] = DEFAULT_STEPS,
     top_n: int = 10,
-    weights: Mapping[str, float] | pd.Series | None = None,
 ) -> pd.DataFrame:
     """Change one criterion's weight at a time and compare the ranking with the base one.
 
@@ -78,17 +209,12 @@ def one_at_a_time(
 
     Parameters
     ----------
-    features
-        The candidate feature table, as for :func:`criteria.scoring.score`, or the
-        :class:`~criteria.matrix.CriteriaMatrix` built from it (stage 1 is then reused).
-    profile
-        The facility profile (not needed with a matrix).
+    scored
+        The base weighing (:func:`criteria.scoring.score` or :func:`~criteria.scoring.weigh`).
     steps
         Relative weight changes, each > -1 (``-0.5`` halves the weight, ``0.25`` adds 25 %).
     top_n
         Size of the top whose overlap with the base top is reported.
-    weights
-        Weight overrides by criterion name (the base weights), as for scoring.
 
     Returns
     -------
@@ -106,13 +232,14 @@ def one_at_a_time(
     Examples
     --------
     >>> from criteria.profiles import profile_from_dict
+    >>> from criteria.scoring import score
     >>> profile = profile_from_dict({"name": "demo", "criterion": [
     ...     {"name": "a", "feature": "a", "weight": 0.6, "rationale": "a",
     ...      "transform": {"kind": "linear", "lower": 0, "upper": 1}},
     ...     {"name": "b", "feature": "b", "weight": 0.4, "rationale": "b",
     ...      "transform": {"kind": "linear", "lower": 0, "upper": 1}}]})
     >>> frame = pd.DataFrame({"a": [1.0, 0.0], "b": [0.0, 1.0]}, index=["A", "B"])
-    >>> table = one_at_a_time(frame, profile, steps=[-0.5])
+    >>> table = one_at_a_time(score(frame, profile), steps=[-0.5])
     >>> table[["criterion", "new_weight", "top_site", "top_site_changed"]].to_numpy().tolist()
     [['a', 0.3, 'B', True], ['b', 0.2, 'A', False]]
     """
@@ -121,7 +248,7 @@ def one_at_a_time(
     if bad := [s for s in steps if not s > -1.0]:
         msg = f"steps must be > -1 (a weight cannot go below zero), got {bad}"
         raise ValueError(msg)
-    eligible = prepare(features, profile, weights)
+    eligible = eligible_of(scored)
     columns = [
         "criterion",
         "step",
@@ -171,15 +298,13 @@ def one_at_a_time(
 
 
 def monte_carlo(
-    features: Candidates,
-    profile: Profile | None = None,
+    scored: ScoreResult,
     *,
     n: int = 1000,
     spread: float = 0.2,
     top_n: int = 10,
     seed: int = 0,
-    weights: Mapping[str, float] | pd.Series | None = None,
-) -> pd.DataFrame:
+) -> MonteCarlo:
     """Draw weights around the chosen ones and count how often each site stays in the top N.
 
     Each draw multiplies every weight by independent lognormal noise
@@ -191,11 +316,8 @@ def monte_carlo(
 
     Parameters
     ----------
-    features
-        The candidate feature table, as for :func:`criteria.scoring.score`, or the
-        :class:`~criteria.matrix.CriteriaMatrix` built from it (stage 1 is then reused).
-    profile
-        The facility profile (not needed with a matrix).
+    scored
+        The base weighing: the draws are around its weights.
     n
         Number of weight draws.
     spread
@@ -204,20 +326,11 @@ def monte_carlo(
         Size of the top counted in ``share_in_top_n``.
     seed
         Seed of the random generator; the same seed gives the same result.
-    weights
-        Weight overrides by criterion name (the weights drawn around), as for scoring.
 
     Returns
     -------
-    pandas.DataFrame
-        Indexed like ``features`` restricted to the eligible (non-excluded) sites, in the
-        same order, with ``rank`` (base rank), ``share_in_top_n`` (share of draws in which
-        the site ranks within the top N), ``stability`` (the same share, under the name the
-        exports use), ``median_rank``, ``rank_p05`` and ``rank_p95``
-        (percentiles of its rank over the draws, linearly interpolated). ``attrs`` holds
-        ``mean_spearman`` (mean rank correlation of the draws with the base scores, ignoring
-        draws where all sites tie), ``top_site``, ``top_site_share`` (share of draws in which
-        the base top site stays first), ``n``, ``spread``, ``top_n``, ``seed``, ``weights``.
+    MonteCarlo
+        The per-site table and the run's summary figures.
 
     Raises
     ------
@@ -231,7 +344,7 @@ def monte_carlo(
     if isinstance(spread, bool) or not isinstance(spread, Real) or not 0 <= spread < math.inf:
         msg = f"spread must be a finite number ≥ 0 (0.2 ≈ ±20 % per weight), got {spread!r}"
         raise ValueError(msg)
-    eligible = prepare(features, profile, weights)
+    eligible = eligible_of(scored)
     sites = eligible.n_sites
     rng = np.random.default_rng(seed)
     noise = np.exp(spread * rng.standard_normal((n, len(eligible.weights))) - spread**2 / 2)
@@ -269,17 +382,17 @@ def monte_carlo(
         index=eligible.labels[at],
     )
     finite = rho[np.isfinite(rho)]
-    table.attrs = {
-        "mean_spearman": float(finite.mean()) if finite.size else math.nan,
-        "top_site": plain_label(top_site),
-        "top_site_share": top_share,
-        "n": int(n),
-        "spread": float(spread),
-        "top_n": int(top_n),
-        "seed": seed,
-        "weights": dict(zip(eligible.names, map(float, eligible.weights), strict=True)),
-    }
-    return table
+    return MonteCarlo(
+        table=table,
+        mean_spearman=float(finite.mean()) if finite.size else math.nan,
+        top_site=plain_label(top_site),
+        top_site_share=top_share,
+        n=int(n),
+        spread=float(spread),
+        top_n=int(top_n),
+        seed=int(seed),
+        weights=dict(zip(eligible.names, map(float, eligible.weights), strict=True)),
+    )
 
 
 def _rank_quantiles(ranks: np.ndarray, quantiles: Sequence[float]) -> list[np.ndarray]:
@@ -301,25 +414,15 @@ def _rank_quantiles(ranks: np.ndarray, quantiles: Sequence[float]) -> list[np.nd
 
 
 def stability(
-    features: Candidates,
-    profile: Profile | None = None,
-    *,
-    n: int = 1000,
-    spread: float = 0.2,
-    top_n: int = 10,
-    seed: int = 0,
-    weights: Mapping[str, float] | pd.Series | None = None,
+    scored: ScoreResult, *, n: int = 1000, spread: float = 0.2, top_n: int = 10, seed: int = 0
 ) -> pd.Series:
     """Share of Monte Carlo weight draws in which each site ranks in the top N.
 
     Parameters
     ----------
-    features
-        The candidate feature table, or the :class:`~criteria.matrix.CriteriaMatrix` built
-        from it.
-    profile
-        The facility profile (not needed with a matrix).
-    n, spread, top_n, seed, weights
+    scored
+        The base weighing.
+    n, spread, top_n, seed
         As for :func:`monte_carlo` (default: 1,000 draws of weights ±20 %, top 10).
 
     Returns
@@ -328,35 +431,25 @@ def stability(
         Named ``stability``, aligned to the candidates (feature-table order), in [0, 1]; NaN
         for excluded sites (never ranked).
     """
-    table = monte_carlo(
-        features, profile, n=n, spread=spread, top_n=top_n, seed=seed, weights=weights
-    )
-    index = features.index
-    return table["stability"].reindex(index).rename("stability")
+    mc = monte_carlo(scored, n=n, spread=spread, top_n=top_n, seed=seed)
+    return mc.table["stability"].reindex(scored.index).rename("stability")
 
 
 def sensitivity_report(
-    features: Candidates,
-    profile: Profile | None = None,
+    scored: ScoreResult,
     *,
-    weights: Mapping[str, float] | pd.Series | None = None,
     steps: Sequence[float] = DEFAULT_STEPS,
     n: int = 1000,
     spread: float = 0.2,
     top_n: int = 10,
     seed: int = 0,
-) -> dict[str, Any]:
-    """Bundle the three analyses as JSON-ready data (plain types, NaN as None).
+) -> SensitivityReport:
+    """Run the three analyses around one weighing.
 
     Parameters
     ----------
-    features
-        The candidate feature table, as for :func:`criteria.scoring.score`, or the
-        :class:`~criteria.matrix.CriteriaMatrix` built from it (stage 1 is then reused).
-    profile
-        The facility profile (not needed with a matrix).
-    weights
-        Weight overrides by criterion name (the base weights), as for scoring.
+    scored
+        The base weighing (the scenario's :class:`~criteria.scoring.ScoreResult`).
     steps
         Relative weight changes for :func:`one_at_a_time`.
     n, spread, seed
@@ -366,50 +459,14 @@ def sensitivity_report(
 
     Returns
     -------
-    dict
-        ``{"profile", "aggregation", "weights", "top_n", "one_at_a_time", "monte_carlo",
-        "smallest_flip"}``. ``one_at_a_time`` is a list of row records; ``monte_carlo``
-        holds the run settings, ``mean_spearman``, ``top_site``, ``top_site_share`` and
-        ``sites``: records ``{"id", "rank", "share_in_top_n", "stability", "median_rank",
-        "rank_p05", "rank_p95"}`` (``stability`` is ``share_in_top_n`` under the name the
-        exports use) for every site that reached the top N in some draw or ranks in it at
-        base, by base rank.
+    SensitivityReport
     """
-    matrix = prepare(features, profile, None).matrix  # stage 1 once for all three
-    oat = one_at_a_time(matrix, steps=steps, top_n=top_n, weights=weights)
-    mc = monte_carlo(matrix, n=n, spread=spread, top_n=top_n, seed=seed, weights=weights)
-    flip = smallest_flip(matrix, weights=weights)
-    shown = mc[(mc["share_in_top_n"] > 0) | (mc["rank"] <= top_n)].sort_values("rank")
-    sites = [
-        {
-            "id": plain_label(label),
-            "rank": int(row["rank"]),
-            **{
-                key: _number(row[key])
-                for key in ("share_in_top_n", "stability", "median_rank", "rank_p05", "rank_p95")
-            },
-        }
-        for label, row in shown.iterrows()
-    ]
-    records = [
-        {key: _number(v) if isinstance(v, float) else v for key, v in record.items()}
-        for record in oat.to_dict(orient="records")
-    ]
-    attrs = mc.attrs
-    return {
-        "profile": matrix.profile.name,
-        "aggregation": matrix.aggregation,
-        "weights": attrs["weights"],
-        "top_n": int(top_n),
-        "one_at_a_time": records,
-        "monte_carlo": {
-            "n": attrs["n"],
-            "spread": attrs["spread"],
-            "seed": attrs["seed"],
-            "mean_spearman": _number(attrs["mean_spearman"]),
-            "top_site": attrs["top_site"],
-            "top_site_share": _number(attrs["top_site_share"]),
-            "sites": sites,
-        },
-        "smallest_flip": flip,
-    }
+    return SensitivityReport(
+        profile=scored.matrix.profile.name,
+        aggregation=scored.matrix.aggregation,
+        weights={str(k): float(v) for k, v in scored.weights.items()},
+        top_n=int(top_n),
+        one_at_a_time=one_at_a_time(scored, steps=steps, top_n=top_n),
+        monte_carlo=monte_carlo(scored, n=n, spread=spread, top_n=top_n, seed=seed),
+        smallest_flip=smallest_flip(scored),
+    )

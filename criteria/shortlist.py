@@ -148,7 +148,7 @@ def _check_options(
     if missing := [c for c in needed if c not in scored.columns]:
         msg = (
             f"shortlist needs column(s) {', '.join(missing)}; join the scoring result "
-            "(candidates.join(score_candidates(...))) and the neighbourhood codes first"
+            "(candidates.join(score(...).table)) and the neighbourhood codes first"
         )
         raise MissingColumnError(msg)
 
@@ -245,6 +245,16 @@ def pick_sites(
         When spacing is asked for and a ranked site has no geometry.
     ShortlistOptionError
         For a negative ``top_n`` or spacing, a cap below 1, an evenness weight outside 0..1.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import Point
+    >>> sites = gpd.GeoDataFrame(
+    ...     {"rank": [2, 1, 3]}, geometry=[Point(0, 0), Point(50, 0), Point(900, 0)],
+    ...     crs="EPSG:28992", index=["a", "b", "c"])
+    >>> pick_sites(sites, top_n=2, min_spacing_m=100).shortlisted.tolist()
+    [False, True, True]
     """
     given = {"buurtcode": max_per_buurt, "gemeentecode": max_per_gemeente}
     caps = {column: cap for column, cap in given.items() if cap is not None}
@@ -296,52 +306,3 @@ def pick_sites(
         .astype("Int64"),
         evenness_gain=pd.Series(gain_at_pick, index=scored.index, name="evenness_gain"),
     )
-
-
-def select_shortlist(
-    scored: gpd.GeoDataFrame,
-    *,
-    top_n: int,
-    min_spacing_m: float = 0.0,
-    max_per_buurt: int | None = None,
-    max_per_gemeente: int | None = None,
-    evenness: EvennessTarget | None = None,
-) -> pd.Series:
-    """Return the boolean ``shortlisted`` Series of :func:`pick_sites`.
-
-    Parameters
-    ----------
-    scored
-        Candidates joined with their scoring result, see :func:`pick_sites`.
-    top_n
-        Largest number of sites to pick.
-    min_spacing_m
-        Smallest distance in meters between two picks; 0 disables the check.
-    max_per_buurt, max_per_gemeente
-        Largest number of picks within one buurt / gemeente; None for no cap.
-    evenness
-        Trade score against a more even spread; None picks by rank.
-
-    Returns
-    -------
-    pandas.Series
-        Boolean Series named ``shortlisted``, aligned to ``scored.index``.
-
-    Examples
-    --------
-    >>> import geopandas as gpd
-    >>> from shapely.geometry import Point
-    >>> sites = gpd.GeoDataFrame(
-    ...     {"rank": [2, 1, 3]}, geometry=[Point(0, 0), Point(50, 0), Point(900, 0)],
-    ...     crs="EPSG:28992", index=["a", "b", "c"])
-    >>> select_shortlist(sites, top_n=2, min_spacing_m=100).tolist()
-    [False, True, True]
-    """
-    return pick_sites(
-        scored,
-        top_n=top_n,
-        min_spacing_m=min_spacing_m,
-        max_per_buurt=max_per_buurt,
-        max_per_gemeente=max_per_gemeente,
-        evenness=evenness,
-    ).shortlisted

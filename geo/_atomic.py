@@ -7,15 +7,24 @@ serialised, a full disk, Ctrl-C or SIGTERM) removes every temporary file and lea
 earlier files byte-identical; a failed rename puts back the targets already replaced (through
 hard-link backups). New files get the mode the umask gives (``0o666 & ~umask``), like any
 file the user creates (``mkstemp`` would give 0600).
+
+Temporary files and backups are named ``.<target>.plekwijzer-tmp-<pid>-<token>`` and
+``.<target>.plekwijzer-old-<pid>-<token>``, so a user can tell what they are. A run killed
+with SIGKILL (or a power cut) cannot remove its own: every later write of the same target
+removes those whose process is gone (and the unnamed ``.<target>.<hex>.tmp`` of earlier
+versions once they are an hour old). A read-only file system is named as such.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import re
 import secrets
 import signal
 import threading
+import time
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
@@ -23,6 +32,13 @@ from geo._errors import PlekwijzerInputError
 
 #: A payload: bytes, or pieces of text written one after the other (a streamed export).
 Payload = bytes | Iterable[str]
+
+#: Marks our temporary files and backups in their names (see module notes).
+TEMPORARY_MARK, BACKUP_MARK = "plekwijzer-tmp", "plekwijzer-old"
+_OURS = re.compile(rf"\.(?:{TEMPORARY_MARK}|{BACKUP_MARK})-(\d+)-[0-9a-f]+$")
+_LEGACY = re.compile(r"\.[0-9a-f]{12}\.(?:tmp|old)$")
+#: Age after which a temporary file of an earlier version (no process id) counts as stale.
+_LEGACY_STALE_S = 3_600.0
 
 
 class ExportError(PlekwijzerInputError):
@@ -36,6 +52,12 @@ def check_target(target: Path) -> None:
     file.
     """
     folder = target.parent
+    if folder.is_dir() and _read_only_file_system(folder):
+        msg = (
+            f"cannot write {target}: the file system of {folder} is read-only (alleen-lezen). "
+            "Choose an --out on a writable disk."
+        )
+        raise ExportError(msg)
     if not folder.exists():
         msg = (
             f"cannot write {target}: folder {folder} does not exist. Create it "
@@ -59,6 +81,13 @@ def check_target(target: Path) -> None:
         raise ExportError(msg)
 
 
+def _read_only_file_system(folder: Path) -> bool:
+    try:
+        return bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+    except (OSError, AttributeError):  # no statvfs (Windows): the write itself will say
+        return False
+
+
 def _read_only(target: Path) -> bool:
     # The mode bits count even for root, who may write anyway: a read-only export was made
     # read-only on purpose.
@@ -80,6 +109,8 @@ def write_files(payloads: Mapping[Path, Payload]) -> list[Path]:
         raise ExportError(msg)
     for target in targets:
         check_target(target)
+    for target in targets:
+        remove_stale_temporaries(target)
     temporaries: list[Path] = []
     backups: dict[Path, Path] = {}
     replaced: list[Path] = []
@@ -106,9 +137,62 @@ def write_files(payloads: Mapping[Path, Payload]) -> list[Path]:
     return targets
 
 
+def remove_stale_temporaries(target: Path) -> list[Path]:
+    """Remove temporary files and backups of ``target`` left by a run that was killed.
+
+    Ours name their process: those of a process that no longer runs are removed, those of
+    a live one (another session writing the same file) are left alone. Files of earlier
+    versions, which carry no process id, are removed once an hour old.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files removed.
+    """
+    prefix = f".{target.name}."
+    removed: list[Path] = []
+    try:
+        entries = [p for p in target.parent.iterdir() if p.name.startswith(prefix)]
+    except OSError:
+        return removed
+    now = time.time()
+    for entry in entries:
+        rest = entry.name[len(prefix) - 1 :]
+        ours = _OURS.fullmatch(rest)
+        try:
+            if ours:
+                stale = not _running(int(ours.group(1)))
+            elif _LEGACY.fullmatch(rest):
+                stale = now - entry.lstat().st_mtime > _LEGACY_STALE_S
+            else:
+                continue
+            if stale and entry.is_file():
+                entry.unlink()
+                removed.append(entry)
+        except OSError:
+            continue  # another user's file, or gone already
+    return removed
+
+
+def _running(pid: int) -> bool:
+    if pid == os.getpid():
+        return True  # this process: another thread (an app session) may be writing it
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, OSError):
+        return True  # exists under another user, or cannot tell: leave it
+    return True
+
+
+def _name(target: Path, mark: str) -> Path:
+    return target.with_name(f".{target.name}.{mark}-{os.getpid()}-{secrets.token_hex(4)}")
+
+
 def _write_temporary(target: Path, payload: Payload) -> Path:
     """Write ``payload`` to a new hidden file beside ``target``; fsync it; return its path."""
-    temporary = target.with_name(f".{target.name}.{secrets.token_hex(6)}.tmp")
+    temporary = _name(target, TEMPORARY_MARK)
     try:
         # 0o666 filtered by the umask: the mode a user's own new file gets (mkstemp gives 0600).
         handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
@@ -139,7 +223,7 @@ def _hardlink_backup(target: Path) -> Path | None:
     """Keep the old target under a second name, so a failed rename can put it back."""
     if not target.is_file():
         return None
-    backup = target.with_name(f".{target.name}.{secrets.token_hex(6)}.old")
+    backup = _name(target, BACKUP_MARK)
     try:
         os.link(target, backup)
     except OSError:
@@ -185,11 +269,22 @@ def not_serialisable(target: Path, exc: Exception) -> ExportError:
 
 
 def _os_error(target: Path, exc: OSError) -> ExportError:
-    reason = exc.strerror or type(exc).__name__
-    msg = (
-        f"cannot write {target}: {reason}. Check free disk space and permissions, or "
-        "choose another --out; the earlier files are unchanged."
-    )
+    if exc.errno == errno.EROFS:
+        msg = (
+            f"cannot write {target}: the file system is read-only (alleen-lezen). Choose an "
+            "--out on a writable disk; the earlier files are unchanged."
+        )
+    elif exc.errno in {errno.ENOSPC, errno.EDQUOT}:
+        msg = (
+            f"cannot write {target}: the disk is full (or your quota is used up). Free some "
+            "space or choose another --out; the earlier files are unchanged."
+        )
+    else:
+        reason = exc.strerror or type(exc).__name__
+        msg = (
+            f"cannot write {target}: {reason}. Check free disk space and permissions, or "
+            "choose another --out; the earlier files are unchanged."
+        )
     return ExportError(msg)
 
 

@@ -18,6 +18,54 @@ _LAT_NAMES = ("lat", "latitude", "breedtegraad")
 _LON_NAMES = ("lon", "lng", "longitude", "lengtegraad")
 #: Every column name read as a coordinate (numbers, in the file's notation).
 COORDINATE_NAMES = (*_X_NAMES, *_Y_NAMES, *_LAT_NAMES, *_LON_NAMES)
+#: Further names of columns that locate a row more precisely than its buurt: coordinates,
+#: geometries as text, addresses. Compared without case, spaces or punctuation.
+# fmt: off
+_LOCATION_WORDS = frozenset([
+    *COORDINATE_NAMES,
+    "xcoord", "ycoord", "xcoordinaat", "ycoordinaat", "xcoördinaat", "ycoördinaat",
+    "rdx", "rdy", "xrd", "yrd", "easting", "northing", "long", "coordinates", "coordinaten",
+    "coördinaten", "latlon", "latlng", "lonlat", "point", "punt", "geometry", "geom",
+    "thegeom", "wkt", "geometrie", "shape", "location", "locatie", "address", "adres",
+    "straat", "straatnaam", "street", "huisnummer", "housenumber", "huisletter",
+    "toevoeging", "postcode", "postalcode", "zipcode", "postcodehuisnummer",
+    "nummeraanduiding", "verblijfsobject", "vboid", "bagid", "adresseerbaarobject",
+])
+# fmt: on
+#: Name beginnings that mark a location column too (``adres_regel1``, ``x_coord_rd``).
+_LOCATION_PREFIXES = ("adres", "address", "straat", "street", "coord", "coörd", "geom", "wkt")
+
+
+def _squeeze(name: object) -> str:
+    return "".join(ch for ch in str(name).casefold() if ch.isalnum())
+
+
+def location_columns(frame: pd.DataFrame) -> list[str]:
+    """Return the columns that locate a row more precisely than its buurt, in any case.
+
+    Coordinates under any name the readers understand (``X``, ``Latitude``, ``rd_x``, …),
+    geometries written as text and address parts; the active geometry column is not listed.
+    Used to clear them from confidential rows.
+
+    Examples
+    --------
+    >>> location_columns(pd.DataFrame(columns=["id", "Latitude", "RD_X", "Y", "Adres", "type"]))
+    ['Latitude', 'RD_X', 'Y', 'Adres']
+    """
+    geometry = getattr(frame, "_geometry_column_name", None)
+    found = []
+    for column in frame.columns:
+        if column == geometry:
+            continue
+        squeezed = _squeeze(column)
+        folded = str(column).strip().casefold()
+        if (
+            folded in _LOCATION_WORDS
+            or squeezed in _LOCATION_WORDS
+            or squeezed.startswith(_LOCATION_PREFIXES)
+        ):
+            found.append(column)
+    return found
 
 
 def _find(frame: pd.DataFrame, names: tuple[str, ...]) -> str | None:

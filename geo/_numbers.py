@@ -16,10 +16,16 @@ whole file:
 
 So ``12.500`` in a ``;`` CSV with ``1,5`` elsewhere is 12500, and ``12.500`` in a ``,`` CSV
 with ``1.5`` elsewhere is 12.5. Integers (``1200``) and exponents (``1e3``) read either way.
+
+Digits of other scripts (Arabic-Indic ``١٢٥٠``, full-width ``１２５０``: every Unicode decimal
+digit) are read as their Latin digits, and the typographic minus ``−`` as ``-``, with a
+note; anything else that is not a number is refused naming the row.
 """
 
 from __future__ import annotations
 
+import functools
+import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -32,16 +38,20 @@ from geo._errors import PlekwijzerInputError, describe_rows
 
 COMMA, POINT = ",", "."
 
-_EXP = r"(?:[eE][+-]?\d+)?"
+# [0-9], not \d: \d also matches digits of other scripts, which float parsing then rejects.
+_D = "[0-9]"
+_EXP = rf"(?:[eE][+-]?{_D}+)?"
 _SIGN = r"[+-]?"
-_INT = rf"{_SIGN}\d+{_EXP}"
-_COMMA_DEC = rf"{_SIGN}\d*,\d+{_EXP}"
-_POINT_DEC = rf"{_SIGN}\d*\.\d+{_EXP}"
+_INT = rf"{_SIGN}{_D}+{_EXP}"
+_COMMA_DEC = rf"{_SIGN}{_D}*,{_D}+{_EXP}"
+_POINT_DEC = rf"{_SIGN}{_D}*\.{_D}+{_EXP}"
 # A single thousands group: 12.500 could be 12500 or 12.5.
-_ONE_DOT_GROUP = rf"{_SIGN}[1-9]\d{{0,2}}\.\d{{3}}"
-_ONE_COMMA_GROUP = rf"{_SIGN}[1-9]\d{{0,2}},\d{{3}}"
-_DUTCH = rf"{_SIGN}[1-9]\d{{0,2}}(?:\.\d{{3}})+(?:,\d+)?{_EXP}"
-_INTERNATIONAL = rf"{_SIGN}[1-9]\d{{0,2}}(?:,\d{{3}})+(?:\.\d+)?{_EXP}"
+_ONE_DOT_GROUP = rf"{_SIGN}[1-9]{_D}{{0,2}}\.{_D}{{3}}"
+_ONE_COMMA_GROUP = rf"{_SIGN}[1-9]{_D}{{0,2}},{_D}{{3}}"
+_DUTCH = rf"{_SIGN}[1-9]{_D}{{0,2}}(?:\.{_D}{{3}})+(?:,{_D}+)?{_EXP}"
+_INTERNATIONAL = rf"{_SIGN}[1-9]{_D}{{0,2}}(?:,{_D}{{3}})+(?:\.{_D}+)?{_EXP}"
+#: Unicode decimal digits live below U+1FC00 (the last block, segmented digits, ends at U+1FBF9).
+_LAST_DIGIT_CODEPOINT = 0x1FC00
 
 VALID = {
     COMMA: rf"{_INT}|{_COMMA_DEC}|{_DUTCH}",
@@ -111,6 +121,8 @@ def parse_numbers(
     if pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
         return raw.astype(float), None
     text = _text(raw)
+    # Non-ASCII values that validate were written in another script (_text translated them).
+    foreign = ~raw.astype("string").str.isascii().fillna(True).astype(bool)
     comma, point = evidence(text)
     if comma.any() and point.any():
         first_comma = text[comma].iloc[0]
@@ -136,24 +148,53 @@ def parse_numbers(
     canonical = text.str.replace(thousands, "", regex=False)
     if decimal == COMMA:
         canonical = canonical.str.replace(COMMA, POINT, regex=False)
-    values = pd.Series(_to_float(canonical), index=raw.index, name=column)
-    note = None
+    values = pd.Series(_to_float(canonical, column=column, source=source), index=raw.index)
+    values = values.rename(column)
+    notes = []
     if grouped.any():
         example = text[grouped].iloc[0]
-        kind = "Dutch" if decimal == COMMA else "international"
-        note = (
-            f"column '{column}': read {example!r} as {values[grouped].iloc[0]:.12g} "
-            f"({kind} notation, {thousands!r} separates thousands)."
+        kind = "Nederlandse" if decimal == COMMA else "internationale"
+        value = f"{values[grouped].iloc[0]:,.12g}".replace(",", " ").replace(".", ",")
+        notes.append(
+            f"kolom '{column}': {example!r} gelezen als {value.replace(' ', '.')} "
+            f"({kind} notatie, {thousands!r} scheidt duizendtallen)."
         )
-    return values, note
+    if foreign.any():
+        example = raw[foreign].iloc[0]
+        notes.append(
+            f"kolom '{column}': {example!r} gelezen als {values[foreign].iloc[0]:.12g} (cijfers "
+            "of minteken uit een ander schrift) in "
+            f"{describe_rows(frame, foreign, id_column=id_column, limit=3)}."
+        )
+    return values, " ".join(notes) or None
 
 
-def _to_float(text: pd.Series) -> np.ndarray:
+def _to_float(text: pd.Series, *, column: str, source: str | Path | None) -> np.ndarray:
     """Cast validated number text to floats in Arrow, without a Python object per value."""
     # pandas string arrays hand their Arrow data over without a copy (__arrow_array__).
-    return pc.cast(pa.array(text.array), pa.float64()).to_numpy(zero_copy_only=False)
+    try:
+        return pc.cast(pa.array(text.array), pa.float64()).to_numpy(zero_copy_only=False)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+        # Validation should have caught it: still one line, never an Arrow traceback.
+        msg = f"column '{column}' holds a value that is not a number: use digits 0-9 only."
+        raise PlekwijzerInputError(msg, source=source) from exc
+
+
+@functools.cache
+def _latin_table() -> dict[int, str]:
+    """Map every Unicode decimal digit to its Latin digit, and the minus sign to ``-``."""
+    table = {0x2212: "-"}
+    for codepoint in range(0x80, _LAST_DIGIT_CODEPOINT):
+        digit = unicodedata.decimal(chr(codepoint), None)
+        if digit is not None:
+            table[codepoint] = str(digit)
+    return table
 
 
 def _text(values: pd.Series) -> pd.Series:
     text = values.astype("string").str.strip()
+    other = ~text.str.isascii().fillna(True).astype(bool)
+    if other.any():  # rare: the translation runs per value, on those values only
+        text = text.copy()
+        text[other] = text[other].map(lambda v: v.translate(_latin_table()))
     return text.mask(text == "", pd.NA)

@@ -7,12 +7,17 @@ GDAL or sqlite errors, which names internals the user cannot act on.
 
 CSV:
 
-* encoding UTF-8 (with or without BOM), else Windows-1252 (what Dutch Excel saves), noted;
-  a workbook (``.xlsx``) or other binary file is refused;
+* encoding UTF-8 (with or without BOM), UTF-16 with a BOM (Excel's "Unicode text"), else
+  Windows-1252 (what Dutch Excel saves), noted; a workbook (``.xlsx``) or other binary file
+  is refused;
 * separator ``;``, ``,``, tab or ``|``, whichever the header line holds most of (outside
-  quotes);
-* duplicate column names (case-insensitive) are refused, naming them; an unnamed column is
-  dropped when it is empty (a trailing separator) and refused otherwise;
+  quotes); Excel's ``sep=;`` first line names it and is skipped;
+* column names are trimmed and case-folded (`` ID `` is ``id``); duplicates are refused,
+  naming them; an unnamed column is dropped when it is empty (a trailing separator) and
+  refused otherwise;
+* sizes are bounded so that every file is answered in seconds: at most
+  :data:`MAX_COLUMNS` columns, :data:`MAX_LINE_BYTES` bytes a line and
+  :data:`MAX_FIELD_CHARS` characters a field, each refused naming the limit;
 * number columns (those the caller names) are parsed with the notation decided per column
   and per file (:mod:`geo._numbers`).
 
@@ -22,13 +27,17 @@ Vector files (GeoJSON, GeoPackage, Shapefile as ``.shp`` or ``.zip``, FlatGeobuf
 * shapefile column names cut to 10 characters (``floor_area``, ``plot_area_``) get their full
   name back (:data:`SHAPEFILE_NAMES`), noted;
 * a GeoJSON without a ``crs`` member whose coordinates are RD metres gets a message about
-  the CRS (GDAL reads such a file as degrees).
+  the CRS (GDAL reads such a file as degrees);
+* a GeoJSON feature without properties (``"properties": null`` or none) is refused naming
+  the feature: GDAL would give it empty attributes and an id taken from the feature id;
+* with ``fold_names``, column names are trimmed and case-folded as for CSV.
 """
 
 from __future__ import annotations
 
 import codecs
 import csv
+import json
 import re
 import warnings
 import zipfile
@@ -36,11 +45,12 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyogrio
 
-from geo import _numbers
+from geo import _numbers, nlformat
 from geo._errors import CRSError, EmptyInputError, PlekwijzerInputError
 from geo._validate import RD_BOUNDS_M, check_file
 
@@ -57,6 +67,19 @@ SHAPEFILE_NAMES = (
 _SEPARATORS = (";", ",", "\t", "|")
 _NULLS = ["", "NA", "N/A", "NaN", "nan", "null", "NULL", "None", "#N/A"]
 _SHAPEFILE_SUFFIXES = {".shp", ".zip", ".dbf"}
+_GEOJSON_SUFFIXES = {".geojson", ".json"}
+_UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+#: Excel writes ``sep=;`` as the first line of a CSV to name its separator.
+_EXCEL_SEP = re.compile(r'^"?sep=(.)"?\s*$', re.IGNORECASE)
+
+#: Most columns a CSV may have. An inventory or register needs about ten; a wider header is a
+#: wrong separator or another kind of table, and parsing 100,000 columns takes minutes.
+MAX_COLUMNS = 1_000
+#: Longest line of a CSV in bytes (UTF-8; twice that for UTF-16). A longer line is a file
+#: without line breaks, a quote left open, or not a table.
+MAX_LINE_BYTES = 1_000_000
+#: Longest value of one field in characters: names and addresses are far shorter.
+MAX_FIELD_CHARS = 10_000
 
 
 def read_csv(path: str | Path, *, numeric: Iterable[str] = ()) -> pd.DataFrame:
@@ -83,20 +106,30 @@ def read_csv(path: str | Path, *, numeric: Iterable[str] = ()) -> pd.DataFrame:
     path = check_file(path)
     notes: list[str] = []
     encoding = _encoding(path)
-    if encoding != "utf-8-sig":
-        notes.append("read as Windows-1252 text (not UTF-8); save as 'CSV UTF-8' to be sure.")
-    header = _header_line(path, encoding)
-    separator = max(_SEPARATORS, key=lambda s: _count_outside_quotes(header, s))
-    names = [n.strip() for n in next(csv.reader([header], delimiter=separator), [])]
+    if encoding == "cp1252":
+        notes.append(
+            "gelezen als Windows-1252-tekst (geen UTF-8); sla op als 'CSV UTF-8' voor zekerheid."
+        )
+    header, skip = _header_line(path, encoding)
+    named = _EXCEL_SEP.match(header)
+    if named:
+        skip += 1
+        separator = named.group(1)
+        header, _ = _header_line(path, encoding, skip=skip)
+    else:
+        separator = max(_SEPARATORS, key=lambda s: _count_outside_quotes(header, s))
+    names = [fold_name(n) for n in next(csv.reader([header], delimiter=separator), [])]
+    _refuse_wide(names, source=path)
     _refuse_duplicates(names, source=path)
-    frame = _parse_csv(path, separator=separator, encoding=encoding)
-    frame.columns = [str(c).strip() for c in frame.columns]
+    frame = _parse_csv(path, separator=separator, encoding=encoding, skip=skip)
+    frame.columns = [fold_name(str(c)) for c in frame.columns]
     frame = _drop_unnamed(frame, names, source=path)
     if frame.empty:
         msg = "the CSV has a header but no data rows."
         raise EmptyInputError(msg, source=path)
-    wanted = {n.lower() for n in numeric}
-    columns = [c for c in frame.columns if c.lower() in wanted]
+    _refuse_long_fields(frame, source=path)
+    wanted = {fold_name(n) for n in numeric}
+    columns = [c for c in frame.columns if c in wanted]
     default = _numbers.file_notation(frame, columns, separator=separator)
     for column in columns:
         values, note = _numbers.parse_numbers(frame, column, default=default, source=path)
@@ -106,6 +139,11 @@ def read_csv(path: str | Path, *, numeric: Iterable[str] = ()) -> pd.DataFrame:
     frame.attrs["notes"] = notes
     release_arrow_memory()
     return frame
+
+
+def fold_name(name: str) -> str:
+    """Return a column name as readers compare it: trimmed and case-folded."""
+    return name.strip().casefold()
 
 
 def release_arrow_memory() -> None:
@@ -132,6 +170,7 @@ def read_vector(
     *,
     layer: str | None = None,
     bbox: tuple[float, float, float, float] | None = None,
+    fold_names: bool = False,
 ) -> gpd.GeoDataFrame:
     """Read one layer of a vector file (see module notes); refuse an empty one.
 
@@ -143,6 +182,9 @@ def read_vector(
         The layer to read; needed when the file has several.
     bbox
         Only features intersecting this box (in the file's CRS).
+    fold_names
+        Trim and case-fold the column names (the user's own files, whose names the readers
+        compare with their vocabulary); refuse names that then coincide.
 
     Returns
     -------
@@ -177,19 +219,31 @@ def read_vector(
     if frame.empty:
         msg = "the layer holds no features."
         raise EmptyInputError(msg, source=path)
+    if path.suffix.lower() in _GEOJSON_SUFFIXES:
+        _refuse_features_without_properties(path, count=len(frame))
+    if fold_names:
+        geometry = frame.geometry.name
+        names = [c if c == geometry else fold_name(str(c)) for c in frame.columns]
+        _refuse_duplicates(names, source=path)
+        frame.columns = names
+        frame = frame.set_geometry(geometry)
     notes: list[str] = []
     if path.suffix.lower() in _SHAPEFILE_SUFFIXES:
         frame, renamed = _restore_shapefile_names(frame)
         if renamed:
             pairs = ", ".join(f"{short} -> {full}" for short, full in renamed.items())
-            notes.append(f"shapefile column names cut to 10 characters read as: {pairs}.")
+            notes.append(f"shapefile-kolomnamen (ingekort tot 10 tekens) gelezen als: {pairs}.")
     _refuse_degrees_that_are_metres(frame, source=path)
     frame.attrs["notes"] = notes
     return frame
 
 
 def _encoding(path: Path) -> str:
-    """``utf-8-sig`` when the whole file decodes as UTF-8, else ``cp1252``; refuse binaries."""
+    """Return ``utf-16``, ``utf-8-sig`` or ``cp1252``; refuse binaries and overlong lines.
+
+    UTF-16 needs its byte-order mark; else the file is UTF-8 when all of it decodes as
+    such. The same pass measures the lines (:data:`MAX_LINE_BYTES`).
+    """
     with path.open("rb") as handle:
         start = handle.read(4096)
         if start.startswith(b"PK\x03\x04"):
@@ -198,28 +252,136 @@ def _encoding(path: Path) -> str:
                 "'CSV UTF-8 (door komma's gescheiden)'."
             )
             raise PlekwijzerInputError(msg, source=path)
-        if b"\x00" in start:
+        utf16 = start.startswith(_UTF16_BOMS)
+        if b"\x00" in start and not utf16:
             msg = "this is not a text file. Save the table as CSV (UTF-8)."
             raise PlekwijzerInputError(msg, source=path)
-        decoder = codecs.getincrementaldecoder("utf-8")()
+        lines = _LineMeter(limit=MAX_LINE_BYTES * (2 if utf16 else 1), source=path)
+        decoder = codecs.getincrementaldecoder("utf-16" if utf16 else "utf-8")()
+        encoding = "utf-16" if utf16 else "utf-8-sig"
         block = start
+        while block:
+            lines.add(block)
+            if encoding != "cp1252":
+                try:
+                    decoder.decode(block)
+                except UnicodeDecodeError as exc:
+                    if utf16:
+                        raise _not_text(path) from exc
+                    encoding = "cp1252"
+            block = handle.read(1 << 20)
+        lines.finish()
         try:
-            while block:
-                decoder.decode(block)
-                block = handle.read(1 << 20)
             decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            return "cp1252"
-    return "utf-8-sig"
+        except UnicodeDecodeError as exc:
+            if utf16:
+                raise _not_text(path) from exc
+            encoding = "cp1252"
+    return encoding
 
 
-def _header_line(path: Path, encoding: str) -> str:
+def _not_text(path: Path) -> PlekwijzerInputError:
+    msg = "this is not a text file. Save the table as CSV (UTF-8)."
+    return PlekwijzerInputError(msg, source=path)
+
+
+class _LineMeter:
+    """Measure line lengths block by block (a vectorised scan), refusing the first too long."""
+
+    def __init__(self, *, limit: int, source: Path) -> None:
+        self.limit, self.source = limit, source
+        self.lines = 0  # complete lines seen
+        self.open = 0  # bytes of the line not yet ended
+
+    def add(self, block: bytes) -> None:
+        ends = np.flatnonzero(np.frombuffer(block, dtype=np.uint8) == 0x0A)
+        if not ends.size:
+            self.open += len(block)
+            self._check(self.open, self.lines + 1)
+            return
+        self._check(self.open + int(ends[0]), self.lines + 1)
+        lengths = np.diff(ends) - 1
+        if lengths.size and lengths.max() > self.limit:
+            first = int(np.flatnonzero(lengths > self.limit)[0])
+            self._check(int(lengths[first]), self.lines + first + 2)
+        self.lines += int(ends.size)
+        self.open = len(block) - int(ends[-1]) - 1
+
+    def finish(self) -> None:
+        self._check(self.open, self.lines + 1)
+
+    def _check(self, length: int, line: int) -> None:
+        if length > self.limit:
+            msg = (
+                f"line {line} is longer than {nlformat.integer(self.limit)} bytes, the limit "
+                "for one row: the file has no line breaks, a quote left open, or is not a "
+                "table. Save it as CSV (UTF-8) with one row per line."
+            )
+            raise PlekwijzerInputError(msg, source=self.source)
+
+
+def _header_line(path: Path, encoding: str, *, skip: int = 0) -> tuple[str, int]:
+    """Return the first non-blank line after ``skip`` lines, and how many lines precede it."""
     with path.open(encoding=encoding, errors="replace", newline="") as handle:
-        for line in handle:
-            if line.strip():
-                return line.rstrip("\r\n")
+        for number, line in enumerate(handle):
+            if number >= skip and line.strip():
+                return line.rstrip("\r\n"), number
     msg = "the CSV holds no header and no rows. Add a header row and data."
     raise EmptyInputError(msg, source=path)
+
+
+def _refuse_wide(names: list[str], *, source: Path) -> None:
+    if len(names) > MAX_COLUMNS:
+        msg = (
+            f"the header has {nlformat.integer(len(names))} columns, more than the limit of "
+            f"{nlformat.integer(MAX_COLUMNS)}: an inventory or register needs about ten. "
+            "Check the separator, or keep only the columns Plekwijzer reads."
+        )
+        raise PlekwijzerInputError(msg, source=source)
+
+
+def _refuse_long_fields(frame: pd.DataFrame, *, source: Path) -> None:
+    for position, column in enumerate(frame.columns, start=1):
+        values = frame[column]
+        if pd.api.types.is_numeric_dtype(values):
+            continue
+        lengths = values.astype("string").str.len().fillna(0)
+        if lengths.max() > MAX_FIELD_CHARS:
+            row = int(np.flatnonzero((lengths > MAX_FIELD_CHARS).to_numpy())[0])
+            msg = (
+                f"column '{column}' (column {position}) holds a value of "
+                f"{nlformat.integer(lengths.iloc[row])} characters in row {row + 1}, more than "
+                f"the limit of {nlformat.integer(MAX_FIELD_CHARS)}: check the quotes in that "
+                "row, or shorten the value."
+            )
+            raise PlekwijzerInputError(msg, source=source)
+
+
+def _refuse_features_without_properties(path: Path, *, count: int) -> None:
+    """Refuse a GeoJSON feature whose ``properties`` is null or absent, naming it.
+
+    A byte scan decides whether to look closer: the file is parsed only when a
+    ``"properties": null`` occurs, or fewer ``"properties"`` members than features.
+    """
+    data = path.read_bytes()
+    suspicious = re.search(rb'"properties"\s*:\s*null', data) is not None
+    if not suspicious and data.count(b'"properties"') >= count:
+        return
+    try:
+        collection = json.loads(data)
+    except (ValueError, RecursionError):
+        return  # GDAL read it; a file json cannot parse is not one we can name features in
+    features = collection.get("features") if isinstance(collection, dict) else None
+    for number, feature in enumerate(features if isinstance(features, list) else [], start=1):
+        if isinstance(feature, dict) and not isinstance(feature.get("properties"), dict):
+            ident = feature.get("id")
+            named = f" (id {ident!r})" if isinstance(ident, str | int) else ""
+            msg = (
+                f'feature {number}{named} has no properties ("properties": '
+                f"{json.dumps(feature.get('properties'))}): give it its attributes (at least "
+                "id), or remove it."
+            )
+            raise PlekwijzerInputError(msg, source=path)
 
 
 def _count_outside_quotes(line: str, separator: str) -> int:
@@ -231,7 +393,7 @@ def _refuse_duplicates(names: list[str], *, source: Path) -> None:
     for position, name in enumerate(names, start=1):
         if not name:
             continue
-        key = name.lower()
+        key = fold_name(name)
         if key in seen:
             msg = (
                 f"duplicate column name {name!r} (columns {seen[key]} and {position}): rename "
@@ -241,13 +403,14 @@ def _refuse_duplicates(names: list[str], *, source: Path) -> None:
         seen[key] = position
 
 
-def _parse_csv(path: Path, *, separator: str, encoding: str) -> pd.DataFrame:
+def _parse_csv(path: Path, *, separator: str, encoding: str, skip: int = 0) -> pd.DataFrame:
     options = {
         "sep": separator,
         "dtype": str,
         "encoding": encoding,
         "keep_default_na": False,
         "na_values": _NULLS,
+        "skiprows": skip,
     }
     try:
         return pd.read_csv(path, engine="pyarrow", **options)

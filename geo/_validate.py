@@ -51,6 +51,14 @@ def check_file(path: str | Path, *, max_bytes: int = MAX_FILE_BYTES) -> Path:
     if path.is_dir():
         msg = f"{path} is a directory, expected a file."
         raise PlekwijzerInputError(msg, source=path)
+    if not path.is_file():
+        # A device (/dev/zero), pipe or socket reports size 0 and may never end: refuse it
+        # before anything reads from it.
+        msg = (
+            f"{path} is not a regular file (a device, pipe or socket). Save the data to a "
+            "file and give that."
+        )
+        raise PlekwijzerInputError(msg, source=path)
     size = path.stat().st_size
     if size == 0:
         msg = "the file is empty (0 bytes). Export it again from its source."

@@ -26,6 +26,7 @@ refuse them as wrong coordinates (swapped x/y, lat/lon given as x/y).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -224,10 +225,14 @@ def outside_summary(
     if not outside.any():
         return None
     rows = _validate.describe_rows(located, outside, id_column=id_column)
+    # The row list is shared with the (English) error messages: said in Dutch here.
+    rows = (
+        re.sub(r"\brow (\d+)", r"rij \1", rows).replace(" and ", " en ").replace(" more", " meer")
+    )
     first = located.loc[outside, REASON_COLUMN].iloc[0]
     count = int(outside.sum())
-    noun, verb = (what[0], "is") if count == 1 else (what[1], "are")
-    return f"{count} {noun} outside the region {verb} left out ({rows}; {first})."
+    noun = what[0] if count == 1 else what[1]
+    return f"{count} {noun} buiten de regio weggelaten ({rows}; {first})."
 
 
 def _containing(points: np.ndarray, polygons: np.ndarray) -> np.ndarray:

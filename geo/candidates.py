@@ -112,7 +112,7 @@ def candidates_from_csv(
     """
     frame = _read.read_csv(path, numeric=NUMBER_COLUMNS)
     notes = list(frame.attrs.get("notes", []))
-    frame, note = rename_computed_columns(frame, what="the inventory")
+    frame, note = rename_computed_columns(frame, what="de kandidatenlijst")
     notes += [note] if note else []
     _validate.require_columns(frame, ["id"], source=path, what="a candidate inventory")
     _locate.check_ids(frame, source=path)
@@ -125,9 +125,9 @@ def candidates_from_csv(
 
 def candidates_from_vector(path: str | Path, *, layer: str | None = None) -> gpd.GeoDataFrame:
     """Read an inventory from GeoJSON, GeoPackage or Shapefile (points or polygons, any CRS)."""
-    raw = _read.read_vector(path, layer=layer)
+    raw = _read.read_vector(path, layer=layer, fold_names=True)
     notes = list(raw.attrs.get("notes", []))
-    raw, note = rename_computed_columns(raw, what="the inventory")
+    raw, note = rename_computed_columns(raw, what="de kandidatenlijst")
     notes += [note] if note else []
     _validate.require_columns(raw, ["id"], source=path, what="a candidate inventory")
     frame = _validate.to_rd(raw, source=path)
@@ -157,7 +157,7 @@ def candidates_from_bag(path: str | Path, *, layer: str | None = None) -> gpd.Ge
     if layer is None:
         names = set(_read.list_layers(path))
         layer = "pand" if "pand" in names else "verblijfsobject"
-    raw = _read.read_vector(path, layer=layer)
+    raw = _read.read_vector(path, layer=layer, fold_names=True)
     _validate.require_columns(
         raw, ["identificatie", "gebruiksdoel"], source=path, what=f"a BAG {layer} layer"
     )

@@ -41,7 +41,7 @@ class DataSource:
 
     def describe(self) -> str:
         """One line for users: which directory and whether its data are real."""
-        kind = "SYNTHETIC demo data (not real)" if self.synthetic else "real open data"
+        kind = "SYNTHETISCHE demodata (niet echt)" if self.synthetic else "echte open data"
         return f"data: {self.path} ({kind}, via {self.origin})"
 
     def file(self, relative: str | Path) -> Path:

@@ -122,7 +122,7 @@ def dwellings_from_file(
         if layer is None and suffix == ".gpkg":
             names = [name for name, _ in pyogrio.list_layers(path)]
             layer = "verblijfsobject" if "verblijfsobject" in names else None
-        frame = _validate.to_rd(_read.read_vector(path, layer=layer), source=path)
+        frame = _validate.to_rd(_read.read_vector(path, layer=layer, fold_names=True), source=path)
         _validate.require_valid_geometries(frame, source=path)
         frame = frame.set_geometry(frame.geometry.representative_point())
         _validate.require_in_bounds(frame, source=path)

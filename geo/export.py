@@ -167,9 +167,9 @@ def write_export_pair(payloads: Mapping[str | Path, Any]) -> list[Path]:
     ----------
     payloads
         Target path -> content. A ``str`` is written as UTF-8 text, a
-        :class:`GeoJSONStream` chunk by chunk, anything else as JSON (NaN and ``<NA>``
-        become ``null``). Typically the GeoJSON, its scenario file and the sensitivity
-        report of one run.
+        :class:`GeoJSONStream` chunk by chunk, ``bytes`` as they are, anything else as JSON
+        (NaN and ``<NA>`` become ``null``). Typically the GeoJSON (or GeoPackage), its
+        scenario file and the sensitivity report of one run.
 
     Returns
     -------
@@ -203,6 +203,8 @@ def _serialise(target: Path, payload: Any) -> Payload:
         return payload.pieces()
     if isinstance(payload, str):
         return payload.encode("utf-8")
+    if isinstance(payload, bytes):  # a file built elsewhere, e.g. a GeoPackage
+        return payload
     try:
         text = json.dumps(_plain(payload), ensure_ascii=False, indent=1, allow_nan=False)
     except (TypeError, ValueError) as exc:

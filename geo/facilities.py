@@ -2,8 +2,10 @@
 
 Confidentiality is enforced at load time: a confidential record (every ``vrouwenopvang`` by
 default, and any row flagged ``confidential``) keeps only its buurt. Its point is replaced by
-the buurt's representative point and ``location_precision`` becomes ``'buurt'``, so no later
-step, export, map or log can reveal the address.
+the buurt's representative point, ``location_precision`` becomes ``'buurt'`` and every other
+column that could locate it (coordinates, addresses, geometries as text, under any case or
+alias: :func:`geo._locate.location_columns`) is emptied, so no later step, export, map or
+log can reveal the address.
 """
 
 from __future__ import annotations
@@ -74,7 +76,7 @@ def facilities_from_file(
         _locate.check_ids(frame, source=path)
         located = _locate.points_from_table(frame, source=path, buurten=buurten)
     else:
-        raw = _read.read_vector(path, layer=layer)
+        raw = _read.read_vector(path, layer=layer, fold_names=True)
         notes = raw.attrs.get("notes", [])
         _require(raw, path)
         located = _validate.to_rd(raw, source=path)
@@ -124,7 +126,7 @@ def facilities_from_frame(
         out = locate_in_region(out, buurten, borders=borders, gemeenten=gemeenten)
         chosen = sorted(set(buurten["gemeentecode"].dropna()) if gemeenten is None else gemeenten)
         require_inside(out, what="facilities", region_label=", ".join(chosen), source=source)
-        note = outside_summary(out, what=("facility", "facilities"))
+        note = outside_summary(out, what=("voorziening", "voorzieningen"))
         if note:
             notes.append(note)
         out = out[out[REASON_COLUMN].isna()].drop(columns=REASON_COLUMN)
@@ -349,7 +351,16 @@ def _anonymise(
     anchors = buurten.set_index("buurtcode").geometry.representative_point()
     out.loc[secret, out.geometry.name] = anchors.loc[out.loc[secret, "buurtcode"]].to_numpy()
     out.loc[secret, "location_precision"] = "buurt"
-    for column in ("x", "y", "lat", "lon", "address", "adres", "straat"):
-        if column in out.columns:
-            out.loc[secret, column] = pd.NA
+    # Every column that could place the row more precisely than its buurt, whatever its
+    # case or alias (Latitude, X, rd_x, adres, a geometry as text), is cleared: a later
+    # writer that copies columns cannot leak what is no longer there.
+    for column in _locate.location_columns(out):
+        out[column] = _cleared(out[column], secret)
     return out
+
+
+def _cleared(values: pd.Series, secret: np.ndarray) -> pd.Series:
+    """Return ``values`` with the ``secret`` rows missing, in a dtype that can hold that."""
+    if pd.api.types.is_float_dtype(values):
+        return values.mask(secret)
+    return values.astype(object).mask(secret).astype("string")

@@ -65,7 +65,7 @@ def rename_computed_columns(
     Examples
     --------
     >>> frame = pd.DataFrame({"id": ["a"], "buurt_draagkracht": [0.3]})
-    >>> renamed, note = rename_computed_columns(frame, what="the inventory")
+    >>> renamed, note = rename_computed_columns(frame, what="de kandidatenlijst")
     >>> list(renamed.columns)
     ['id', 'input_buurt_draagkracht']
     """
@@ -80,8 +80,8 @@ def rename_computed_columns(
     renamed = frame.rename(columns={c: f"input_{c}" for c in clashes})
     names = ", ".join(clashes)
     note = (
-        f"{what} has column(s) {names}, which Plekwijzer computes itself: kept as "
-        f"input_<name> and not used for scoring."
+        f"{what} heeft kolom(men) {names}, die Plekwijzer zelf berekent: bewaard als "
+        f"input_<naam> en niet gebruikt voor de score."
     )
     return renamed, note
 
@@ -261,7 +261,7 @@ def candidate_features(
     """
     _validate.require_crs_match(candidates, buurten, left_name="candidates", right_name="buurten")
     inputs, note = rename_computed_columns(
-        candidates, what="the inventory", keep=["location_precision"]
+        candidates, what="de kandidatenlijst", keep=["location_precision"]
     )
     out = locate_in_region(inputs, buurten, borders=borders, gemeenten=gemeenten)
     points = out.geometry

@@ -46,7 +46,54 @@ FEATURE_LABELS: dict[str, str] = {
     "facilities_per_10k": "voorzieningen per 10.000 inwoners",
     "distance_to_supermarket_km": "afstand tot supermarkt (km)",
     "distance_to_gp_km": "afstand tot huisarts (km)",
+    "distance_to_sensitive_m": "afstand tot gevoelige functies (m)",
+    "walk_to_bus_tram_stop_m": "loopafstand tot bus- of tramhalte (m)",
+    "walk_to_rail_station_m": "loopafstand tot treinstation (m)",
+    "walk_to_dagopvang_m": "loopafstand tot dagopvang (m)",
+    "walk_to_facility_m": "loopafstand tot bestaande voorziening (m)",
+    "addresses_within_100m": "adressen binnen 100 m",
+    "addresses_within_250m": "adressen binnen 250 m",
+    "separated_by_main_road": "hoofdweg tussen plek en woningen (0/1)",
+    "bus_tram_stops_within_500m": "bus- en tramhaltes binnen 500 m",
+    "facility_places_within_1000m": "plaatsen in voorzieningen binnen 1 km",
+    "home_density_per_km2": "woningen per km²",
+    "inhabitants": "inwoners",
+    "households": "huishoudens",
 }
+
+#: What a user can add to get a feature that is missing: the layer that gives it.
+_ROADS_HINT = (
+    "lever een wegennet aan (--roads, of 'Wegen' onder Eigen bestanden) of zet het in de datamap"
+)
+_ADDRESS_HINT = (
+    "lever adrespunten aan (--dwellings, of 'Adrespunten' onder Eigen bestanden) of zet een "
+    "BAG-GeoPackage in de datamap"
+)
+FEATURE_SOURCES: dict[str, str] = {
+    "separated_by_main_road": f"{_ROADS_HINT}, met adrespunten die de plekken dekken",
+    "distance_to_main_road_m": _ROADS_HINT,
+    "distance_to_sensitive_m": f"{_ADDRESS_HINT}, of OSM-scholen (--sensitive-osm)",
+    "distance_to_dwelling_m": _ADDRESS_HINT,
+    "walk_to_dagopvang_m": "lever een register met een dagopvang aan (--facilities)",
+    "distance_to_facility_m": "lever een register van voorzieningen aan (--facilities)",
+    "floor_area_m2": "geef de kandidatenlijst een kolom floor_area_m2",
+    "plot_area_m2": "geef de kandidatenlijst een kolom plot_area_m2",
+    "use": "geef de kandidatenlijst een kolom use",
+}
+
+
+def missing_feature_hint(feature: str) -> str:
+    """Return what a user can add to get a missing feature, in Dutch.
+
+    Examples
+    --------
+    >>> missing_feature_hint("floor_area_m2")
+    'geef de kandidatenlijst een kolom floor_area_m2'
+    >>> missing_feature_hint("something_else")
+    'lever een laag of kolom aan die dit kenmerk geeft'
+    """
+    return FEATURE_SOURCES.get(feature, "lever een laag of kolom aan die dit kenmerk geeft")
+
 
 #: Operators of constraints as words.
 OPERATOR_LABELS: dict[str, str] = {

@@ -17,19 +17,19 @@ import math
 import warnings
 from dataclasses import dataclass
 
-import mapclassify
 import numpy as np
 import numpy.typing as npt
 
 from geo._errors import PlekwijzerInputError
 from geo.nlformat import value_range
 
-#: Classification schemes: name -> mapclassify class. Fisher-Jenks is exact but slow in pure
-#: Python above about 1,000 values; quantiles is the default.
+#: Classification schemes: name -> mapclassify class name. Fisher-Jenks is exact but slow in
+#: pure Python above about 1,000 values; quantiles is the default. mapclassify is imported
+#: when classes are cut: it brings scipy.stats, a second and a half at every start.
 SCHEMES = {
-    "quantiles": mapclassify.Quantiles,
-    "equal_interval": mapclassify.EqualInterval,
-    "fisher_jenks": mapclassify.FisherJenks,
+    "quantiles": "Quantiles",
+    "equal_interval": "EqualInterval",
+    "fisher_jenks": "FisherJenks",
 }
 #: Separator of a class range label.
 RANGE = " – "
@@ -144,7 +144,10 @@ def _cut(values: np.ndarray, scheme: str, k: int) -> np.ndarray:
     with warnings.catch_warnings():
         # mapclassify warns when it lowers k itself or lacks numba; both are handled here.
         warnings.simplefilter("ignore", UserWarning)
-        return np.asarray(SCHEMES[scheme](values, k=k).bins, dtype=float)
+        import mapclassify
+
+        classifier = getattr(mapclassify, SCHEMES[scheme])
+        return np.asarray(classifier(values, k=k).bins, dtype=float)
 
 
 def _candidate_bins(values: np.ndarray, scheme: str, wanted: int) -> np.ndarray:

@@ -368,11 +368,11 @@ def roads_from_osm_xml(path: str | Path) -> gpd.GeoDataFrame:
     )[["highway", "name", "main_road", "foot", "access", "geometry"]]
 
 
-def roads_from_file(path: str | Path) -> gpd.GeoDataFrame:
-    """Read a road layer from a GeoPackage/GeoJSON or a local ``.osm`` file."""
+def roads_from_file(path: str | Path, *, layer: str | None = None) -> gpd.GeoDataFrame:
+    """Read a road layer from a GeoPackage/GeoJSON (``layer`` of several) or a ``.osm`` file."""
     if Path(path).suffix.lower() == ".osm":
         return roads_from_osm_xml(path)
-    return roads_from_gpkg(path)
+    return roads_from_gpkg(path, layer=layer)
 
 
 def _first(value: object) -> object:

@@ -12,7 +12,6 @@ import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import geopandas as gpd
 import pandas as pd
@@ -23,6 +22,7 @@ from geo.amenities import stations_from_chb, stops_from_ovapi
 from geo.boundary import gemeente_borders_from_cbs, outside_summary, require_inside
 from geo.candidates import candidates_from_file
 from geo.datadir import DataSource
+from geo.datalayers import LayerUse, layer_use, local_layers
 from geo.datasets.demo import DEMO_CANDIDATES, DEMO_FACILITIES
 from geo.datasets.illustrative import illustrative_paths
 from geo.draagkracht import draagkracht_index
@@ -30,7 +30,7 @@ from geo.dwellings import DEFAULT_SENSITIVE_USES, dwellings_from_file, sensitive
 from geo.facilities import facilities_from_file
 from geo.features import add_facility_density, candidate_features
 from geo.neighbourhoods import kerncijfers_from_cbs, neighbourhoods_from_cbs
-from geo.network import network_from_roads, roads_from_file
+from geo.network import WalkNetwork, network_from_roads, roads_from_file
 from geo.regions import Region, load_region_presets, require_known_gemeenten
 
 
@@ -74,11 +74,11 @@ class RegionData:
     inputs: dict[str, str] = field(default_factory=dict)
     published: pd.DataFrame | None = None
     notes: list[str] = field(default_factory=list)
-    #: Spread reports of the existing register by (level, facility type): they do not change
-    #: with weights or shortlist, so a rerun reuses them (a memo, not state; not copied).
-    spread_memo: dict[tuple[str, str | None], dict[str, Any]] = field(
-        default_factory=dict, init=False, compare=False, repr=False
-    )
+    #: Which address points and roads were used (data directory or the user's files) and
+    #: the gemeenten they cover, for the data banner.
+    layers: LayerUse = field(default_factory=LayerUse)
+    #: The road lines used (the user's or the data directory's), for maps; None without.
+    roads: gpd.GeoDataFrame | None = field(default=None, compare=False, repr=False)
 
 
 def default_inputs(region: Region, source: DataSource) -> dict[str, Path | None]:
@@ -125,6 +125,7 @@ def load_region_data(
     default_places: float | None = None,
     candidates_layer: str | None = None,
     facilities_layer: str | None = None,
+    data_layers: bool = True,
 ) -> RegionData:
     """Load and prepare every layer of a region.
 
@@ -160,6 +161,9 @@ def load_region_data(
         Places assumed for register rows with an empty ``places``; None refuses such rows.
     candidates_layer, facilities_layer
         The layer to read from a GeoPackage with several layers.
+    data_layers
+        Use the address points and roads the data directory holds (:mod:`geo.datalayers`)
+        where ``dwellings_path`` / ``roads_path`` are not given.
 
     Returns
     -------
@@ -236,12 +240,31 @@ def load_region_data(
         raise PlekwijzerInputError(msg)
     candidates = candidates_from_file(candidates_path, buurten=buurten, layer=candidates_layer)
     notes += candidates.attrs.get("notes", [])
-    roads = roads_from_file(roads_path) if roads_path is not None else None
-    network = network_from_roads(roads) if roads is not None else None
+    wanted = [
+        kind
+        for kind, given in (("addresses", dwellings_path), ("roads", roads_path))
+        if given is None and data_layers
+    ]
+    local = local_layers(source, buurten, kinds=wanted)
+    network: WalkNetwork | None
+    if roads_path is not None:
+        roads = roads_from_file(roads_path)
+        network = network_from_roads(roads)
+    else:
+        roads, network = local.roads, local.network
     dwellings = (
         dwellings_from_file(dwellings_path, sensitive_uses=sensitive_uses)
         if dwellings_path is not None
-        else None
+        else local.dwellings
+    )
+    layers = layer_use(
+        buurten=buurten,
+        dwellings=dwellings,
+        roads=roads,
+        dwellings_origin="bestand" if dwellings_path is not None else "datamap",
+        roads_origin="bestand" if roads_path is not None else "datamap",
+        dwellings_files=(Path(dwellings_path).name,) if dwellings_path else local.dwellings_files,
+        roads_files=(Path(roads_path).name,) if roads_path else local.roads_files,
     )
     sensitive, sensitive_coverage = (
         sensitive_from_osm_xml(sensitive_osm_path)
@@ -268,16 +291,29 @@ def load_region_data(
         features, candidates = features[inside], candidates[inside]
     label = region.name if region.name != "custom" else ", ".join(region.gemeenten)
     require_inside(features, what="candidates", region_label=label, source=candidates_path)
-    outside = outside_summary(features, what=("candidate", "candidates"))
+    outside = outside_summary(features, what=("kandidaat", "kandidaten"))
     if outside:
-        notes.append(outside + " They are listed in the export as excluded, never ranked.")
+        notes.append(outside + " Ze staan in de export als uitgesloten en krijgen geen rang.")
     inputs = {
         "candidates": str(candidates_path),
         "facilities": str(facilities_path) if facilities_path else "none",
-        "roads": str(roads_path) if roads_path else "none",
-        "dwellings": str(dwellings_path) if dwellings_path else "none",
+        "roads": str(roads_path) if roads_path else _found(source, local.roads_files),
+        "dwellings": (
+            str(dwellings_path) if dwellings_path else _found(source, local.dwellings_files)
+        ),
         "sensitive_osm": str(sensitive_osm_path) if sensitive_osm_path else "none",
     }
     return dataclasses.replace(
-        without_candidates, candidates=candidates, features=features, inputs=inputs, notes=notes
+        without_candidates,
+        candidates=candidates,
+        features=features,
+        inputs=inputs,
+        notes=notes,
+        layers=layers,
+        roads=roads,
     )
+
+
+def _found(source: DataSource, files: tuple[str, ...]) -> str:
+    """Return the data-directory files used as full paths joined by ``;`` (``none`` when none)."""
+    return ";".join(str(source.path / f) for f in files) or "none"

@@ -10,14 +10,13 @@ as the baseline of ``score_1m`` and ``montecarlo``. Its constraint semantics are
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from criteria._errors import FeatureTableError, ProfileError, WeightError
-from criteria.aggregation import AGGREGATIONS
 from criteria.profiles import Clause, Constraint, Profile
 from criteria.transforms import apply_transform
 from criteria.weights import direct_weights
@@ -175,10 +174,8 @@ def legacy_score_candidates(
             used.append(criterion)
         elif criterion.optional:
             dropped.append(criterion.name)
-            warnings.append(
-                f"criterion {criterion.name!r} dropped: feature {criterion.feature!r} is not "
-                "available; the other weights were renormalised"
-            )
+            # The message is the engine's own (Dutch, with what to add): not under test here.
+            warnings.append(_dropped_warning(criterion))
         else:
             raise _missing_feature(
                 criterion.feature, features, profile=profile, item=f"criterion {criterion.name!r}"
@@ -241,3 +238,100 @@ def legacy_score_candidates(
         "warnings": warnings,
     }
     return result
+
+
+# The frame aggregation functions of criteria/aggregation.py before the engine took them over
+# (CriteriaMatrix.scores); kept verbatim as the oracle of the engine's two rules.
+
+
+def _prepare(transformed: pd.DataFrame, weights: pd.Series) -> tuple[pd.DataFrame, pd.Series]:
+    """Return the positively weighted columns and their normalised weights."""
+    if missing := [c for c in weights.index if c not in transformed.columns]:
+        msg = (
+            f"weights name criteria without a column: {', '.join(map(str, missing))}; "
+            f"columns are {', '.join(map(str, transformed.columns))}"
+        )
+        raise WeightError(msg)
+    normalised = direct_weights(weights.to_dict())
+    positive = normalised[normalised > 0]
+    frame = transformed[list(positive.index)].astype("float64")
+    values = frame.to_numpy()
+    finite = values[~np.isnan(values)]
+    if finite.size and (finite.min() < 0.0 or finite.max() > 1.0):
+        msg = "transformed values must lie in [0, 1]; apply a transform before aggregating"
+        raise ValueError(msg)
+    return frame, positive
+
+
+def weighted_sum(transformed: pd.DataFrame, weights: pd.Series) -> pd.Series:
+    """Weighted sum of transformed values, as one ``frame[cols].dot(weights)``.
+
+    Parameters
+    ----------
+    transformed
+        One column per criterion with values in [0, 1] (NaN propagates to the score).
+    weights
+        Criterion name -> non-negative weight; normalised here to sum to 1.
+
+    Returns
+    -------
+    pandas.Series
+        Scores in [0, 1] named ``score``, aligned to ``transformed``.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"a": [1.0, 0.0], "b": [0.5, 1.0]})
+    >>> weighted_sum(frame, pd.Series({"a": 3, "b": 1})).tolist()
+    [0.875, 0.25]
+    """
+    frame, w = _prepare(transformed, weights)
+    score = frame.dot(w).clip(0.0, 1.0)
+    return score.rename("score")
+
+
+def weighted_geometric_mean(transformed: pd.DataFrame, weights: pd.Series) -> pd.Series:
+    """Weighted geometric mean ``prod(x_i ** w_i)`` of transformed values.
+
+    Non-compensatory: a zero on a criterion with positive weight gives 0.
+
+    Parameters
+    ----------
+    transformed
+        One column per criterion with values in [0, 1] (NaN propagates to the score).
+    weights
+        Criterion name -> non-negative weight; normalised here to sum to 1.
+
+    Returns
+    -------
+    pandas.Series
+        Scores in [0, 1] named ``score``, aligned to ``transformed``.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"a": [1.0, 0.0], "b": [0.25, 1.0]})
+    >>> weighted_geometric_mean(frame, pd.Series({"a": 1, "b": 1})).tolist()
+    [0.5, 0.0]
+    """
+    frame, w = _prepare(transformed, weights)
+    with np.errstate(divide="ignore"):
+        logs = np.log(frame)
+    # log(0) = -inf and -inf * w = -inf for w > 0, so exp gives exactly 0: non-compensatory.
+    score = np.exp(logs.dot(w)).clip(0.0, 1.0)
+    return score.rename("score")
+
+
+#: Aggregation name used in profiles -> function.
+AGGREGATIONS: dict[str, Callable[[pd.DataFrame, pd.Series], pd.Series]] = {
+    "weighted_sum": weighted_sum,
+    "geometric_mean": weighted_geometric_mean,
+}
+
+
+def _dropped_warning(criterion: Any) -> str:
+    from geo.labels import feature_label, missing_feature_hint
+
+    return (
+        f"Criterium '{criterion.label}' valt weg: "
+        f"{feature_label(criterion.feature)} is niet beschikbaar; de andere gewichten "
+        f"zijn herschaald. Om het mee te wegen: {missing_feature_hint(criterion.feature)}."
+    )

@@ -70,8 +70,8 @@ def load(path: Path) -> None:
 
 def score_and_export(path: Path, out: Path) -> None:
     """Load, score (skaeve_huse) and stream the GeoJSON + scenario; print peak RSS per stage."""
-    from criteria.profiles import load_profile
-    from criteria.run import EXPORT_PROPERTIES, ShortlistOptions, run_scoring
+    from criteria.run import EXPORT_PROPERTIES, ShortlistOptions, run_scenario
+    from criteria.scenario import Scenario
     from geo.export import GeoJSONStream, write_export_pair
 
     start = time.perf_counter()
@@ -80,10 +80,11 @@ def score_and_export(path: Path, out: Path) -> None:
     )
     print(f"load_region_data: {time.perf_counter() - start:.1f} s, peak RSS {_peak_mib():,.0f} MiB")
     start = time.perf_counter()
-    run = run_scoring(
-        data.features, load_profile("skaeve_huse"), options=ShortlistOptions(top_n=10)
+    scenario = Scenario(
+        profile="skaeve_huse", region="twente", shortlist=ShortlistOptions(top_n=10)
     )
-    print(f"run_scoring: {time.perf_counter() - start:.1f} s, peak RSS {_peak_mib():,.0f} MiB")
+    run = run_scenario(scenario, data=data).scoring
+    print(f"run_scenario: {time.perf_counter() - start:.1f} s, peak RSS {_peak_mib():,.0f} MiB")
     names = [n for n in run.weights if f"raw__{n}" in run.table.columns]
 
     def criteria(chunk: pd.DataFrame) -> pd.DataFrame:

@@ -20,8 +20,9 @@ import pandas as pd
 from criteria.coverage import CoverageProblem, solve_coverage
 from criteria.coverage_plan import plan_coverage
 from criteria.profiles import load_profile
-from criteria.run import ShortlistOptions, run_scoring
-from criteria.scoring import score_candidates
+from criteria.run import ShortlistOptions, prepare, run_scenario
+from criteria.scenario import Scenario
+from criteria.scoring import score
 from geo.datadir import DataSource, resolve_data_dir
 from geo.datasets.illustrative import illustrative_paths
 from geo.features import nearest_distance_m
@@ -111,7 +112,7 @@ def core() -> None:
     features.index = features.index.astype(str)
     for name in ("noaberhuuske", "tussenvoorziening", "skaeve_huse"):
         profile = load_profile(name)
-        fast, _ = timed(lambda p=profile: score_candidates(features, p), repeat=3)
+        fast, _ = timed(lambda p=profile: score(features, p).table, repeat=3)
         sample = features.iloc[:2_000]
         slow, _ = timed(lambda n=name, s=sample: naive_score(s, n), repeat=1)
         rows.append(
@@ -126,14 +127,16 @@ def core() -> None:
     profile = load_profile("tussenvoorziening")
     weights = profile.weights.to_dict()
     first = next(iter(weights))
+    moved = Scenario(
+        profile=profile.name,
+        region=region.name,
+        weights=((first, weights[first] * 1.5),),
+        shortlist=ShortlistOptions(top_n=10, min_spacing_m=1000),
+    )
+    prepared = prepare(moved, data)
 
     def weight_change() -> object:
-        return run_scoring(
-            data.features,
-            profile,
-            weights={first: weights[first] * 1.5},
-            options=ShortlistOptions(top_n=10, min_spacing_m=1000),
-        )
+        return prepared.score(moved)
 
     seconds, _ = timed(weight_change, repeat=5)
     rows.append(
@@ -192,7 +195,7 @@ def cover_benchmarks(source: DataSource) -> None:
             facilities_path=paths["facilities"],
             use_defaults=False,
         )
-        run = run_scoring(data.features, load_profile("noaberhuuske"))
+        run = run_scenario(Scenario(profile="noaberhuuske", region="twente"), data=data).scoring
         for reach_m in (3_000.0, 5_000.0):
             seconds, plan = timed(
                 lambda r=reach_m: plan_coverage(

@@ -125,8 +125,8 @@ def test_require_inside_says_where_the_points_are(buurten):
         r"2 in gemeente Buurdorp \(GM0002\); 1 in geen Nederlandse gemeente",
     ):
         require_inside(located, what="candidates", region_label="testdorp", source="sites.csv")
-    assert outside_summary(located.iloc[:1], what=("candidate", "candidates")) == (
-        "1 candidate outside the region is left out (row 1 (id a); buiten de regio: in "
+    assert outside_summary(located.iloc[:1], what=("kandidaat", "kandidaten")) == (
+        "1 kandidaat buiten de regio weggelaten (rij 1 (id a); buiten de regio: in "
         "gemeente Buurdorp (GM0002))."
     )
 
@@ -167,7 +167,7 @@ def test_enschede_alone_leaves_out_hengelo_and_the_north_sea(shared_source, tmp_
     assert reasons["hengelo"] == "buiten de regio: in gemeente Hengelo (GM0164)"
     assert reasons["noordzee"].startswith("buiten de regio: in geen Nederlandse gemeente")
     assert reasons["gronau"].startswith("buiten de regio: in geen Nederlandse gemeente")
-    notes = [n for n in data.notes if n.startswith("3 candidates outside the region are left")]
+    notes = [n for n in data.notes if n.startswith("3 kandidaten buiten de regio weggelaten")]
     assert len(notes) == 1
 
 

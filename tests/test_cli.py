@@ -27,7 +27,7 @@ from pyproj import Transformer
 
 import cli
 from criteria.profiles import list_profiles, load_profile, profile_from_dict
-from criteria.run import EXPORT_PROPERTIES, run_scoring
+from criteria.run import EXPORT_PROPERTIES, run_scenario
 from criteria.scenario import SCENARIO_VERSION
 from criteria.scenario_file import scenario_from_data
 from criteria.scenario_inputs import profile_fingerprint
@@ -186,12 +186,14 @@ def test_score_writes_one_feature_per_candidate(scored: Scored):
     assert len(scored.collection["features"]) == len(ids)
     assert sorted(p["id"] for p in scored.properties) == sorted(ids)
     assert all(f["type"] == "Feature" for f in scored.collection["features"])
-    assert f"{len(ids)} candidates" in scored.result.stderr
+    assert f"{len(ids)} kandidaten" in scored.result.stderr
 
 
 def test_score_properties_are_the_contract(scored: Scored):
     for props in scored.properties:
-        assert set(props) == set(EXPORT_PROPERTIES)
+        # The contract, plus columns for GIS users (criteria/export_rows.py): only added.
+        assert set(EXPORT_PROPERTIES) <= set(props)
+        assert {"gemeentenaam", "buurtnaam", "n_checks", "first_exclusion_reason"} <= set(props)
     assert set(EXPORT_PROPERTIES) == {
         "id",
         "name",
@@ -210,24 +212,24 @@ def test_score_properties_are_the_contract(scored: Scored):
 def test_score_values_and_explanations(scored: Scored):
     profile = load_profile(scored.profile)
     weighted_sum = profile.aggregation == "weighted_sum"
-    # The weights used: the profile's, renormalised over the criteria the data allow.
-    used = {name: c["weight"] for name, c in scored.properties[0]["criteria"].items()}
-    assert set(used) <= set(profile.criterion_names)
+    assert scored.scenario["weights"] == {}  # untouched: the profile's own weights
+    names = set(scored.properties[0]["criteria"])
+    assert names <= {c.name for c in profile.criteria}
     for props in scored.properties:
         assert 0.0 <= props["score"] <= 1.0
         assert isinstance(props["excluded"], bool)
         assert (props["rank"] is None) == props["excluded"]
         assert bool(props["exclusion_reasons"]) == props["excluded"]
         assert props["criteria"], props["id"]
-        assert set(props["criteria"]) == set(used)
+        assert set(props["criteria"]) == names
         for name, parts in props["criteria"].items():
             assert set(parts) == CRITERION_FIELDS, name
-            assert parts["weight"] == pytest.approx(used[name])
             assert 0.0 <= parts["transformed"] <= 1.0
+        weights = [p["weight"] for p in props["criteria"].values()]
+        assert sum(weights) == pytest.approx(1.0)
         if weighted_sum:
             total = sum(p["contribution"] for p in props["criteria"].values())
             assert total == pytest.approx(props["score"], abs=1e-9)
-    assert sum(used.values()) == pytest.approx(1.0)
 
 
 def test_score_ranks_follow_scores(scored: Scored):
@@ -327,7 +329,7 @@ def test_score_is_reproducible_from_the_scenario(scored: Scored):
         facilities_path=scenario.facilities,
         use_defaults=False,
     )
-    run = run_scoring(data.features, scenario.load_profile(), options=scenario.shortlist)
+    run = run_scenario(scenario, data=data).scoring
     exported = {p["id"]: p["score"] for p in scored.properties}
     rescored = dict(zip(run.table["id"], run.table["score"].astype(float), strict=True))
     assert rescored == exported
@@ -525,9 +527,9 @@ def test_spread_json_layout(spread: Spread):
     check_report(spread.report, level=spread.level, kind=spread.type)
     assert len(spread.report["units"]) == _expected_units(spread.inputs, spread.level)
     assert spread.report["region"] == spread.inputs.region
-    assert spread.result.stdout.startswith(f"{spread.level} level, type {spread.type or 'all'}:")
-    assert "most provided:" in spread.result.stdout
-    assert "least provided:" in spread.result.stdout
+    assert spread.result.stdout.startswith(f"niveau {spread.level}, type {spread.type or 'alle'}:")
+    assert "meest voorzien:" in spread.result.stdout
+    assert "minst voorzien:" in spread.result.stdout
 
 
 def test_spread_counts_every_facility_of_the_type(spread: Spread):
@@ -587,7 +589,7 @@ def test_spread_scenario_before_after_delta(scenario_spread):
             assert change["delta"] is None
         else:
             assert change["delta"] == pytest.approx(after - before, abs=1e-12)
-    assert f"after adding {added} sites" in result.stdout
+    assert f"na toevoegen van {added} plekken" in result.stdout
 
 
 def test_spread_scenario_hides_confidential_coordinates(scenario_spread):
@@ -623,7 +625,7 @@ def test_spread_bad_out_suffix_exits_2(demo_inputs: Inputs, tmp_path: Path, caps
     out = tmp_path / "spread.txt"
     assert cli.main(_spread_args(demo_inputs, out)) == 2
     err = capsys.readouterr().err
-    assert ".json or .csv" in err
+    assert ".json of .csv" in err
     assert "Traceback" not in err
     assert not out.exists()
 

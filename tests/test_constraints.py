@@ -7,7 +7,7 @@ import pytest
 from criteria._errors import FeatureTableError
 from criteria.constraints import format_nl
 from criteria.profiles import profile_from_dict
-from criteria.scoring import explain, score, score_candidates
+from criteria.scoring import score
 
 LINEAR = {"kind": "linear", "lower": 0, "upper": 300}
 
@@ -51,7 +51,7 @@ def sites(distances, sources=None):
 
 
 def test_measured_distance_excludes():
-    result = score_candidates(sites([60.0, 300.0], ["measured", "measured"]), homes_profile())
+    result = score(sites([60.0, 300.0], ["measured", "measured"]), homes_profile()).table
     assert result["excluded"].tolist() == [True, False]
     assert result.at["s0", "exclusion_reasons"] == [
         "distance_from_homes: afstand tot woningen 60 m, eis ≥ 100 m"
@@ -62,18 +62,18 @@ def test_measured_distance_excludes():
 
 def test_absent_or_empty_source_counts_as_measured():
     for frame in (sites([60.0, 300.0]), sites([60.0, 300.0], [None, np.nan])):
-        assert score_candidates(frame, homes_profile())["excluded"].tolist() == [True, False]
+        assert score(frame, homes_profile()).table["excluded"].tolist() == [True, False]
 
 
 def test_network_distance_decides():
-    result = score_candidates(sites([60.0], ["network"]), homes_profile())
+    result = score(sites([60.0], ["network"]), homes_profile()).table
     assert result["excluded"].tolist() == [True]
 
 
 @pytest.mark.parametrize("missing", [None, "check", "exclude", "pass", "fail"])
 def test_estimate_never_excludes_and_is_flagged(missing):
     frame = sites([45.0, 300.0, 150.0], ["estimate", "estimate", "measured"])
-    result = score_candidates(frame, homes_profile(missing=missing))
+    result = score(frame, homes_profile(missing=missing)).table
     assert not result["excluded"].any()
     assert result["needs_check"].tolist() == [True, True, False]
     assert result.at["s0", "checks"] == [
@@ -90,7 +90,7 @@ def test_estimate_never_excludes_and_is_flagged(missing):
 
 
 def test_straight_line_fallback_never_excludes():
-    result = score_candidates(sites([1234.6], ["straight_line"]), homes_profile())
+    result = score(sites([1234.6], ["straight_line"]), homes_profile()).table
     assert not result.at["s0", "excluded"]
     reason = result.at["s0", "checks"][0]["reason"]
     assert reason == (
@@ -101,7 +101,7 @@ def test_straight_line_fallback_never_excludes():
 
 @pytest.mark.parametrize("missing", [None, "check", "pass", "fail"])
 def test_unknown_value_is_flagged_never_silently_passed(missing):
-    result = score_candidates(sites([np.nan, 300.0]), homes_profile(missing=missing))
+    result = score(sites([np.nan, 300.0]), homes_profile(missing=missing)).table
     assert not result["excluded"].any()
     assert result.at["s0", "needs_check"]
     assert result.at["s0", "checks"] == [
@@ -115,7 +115,7 @@ def test_unknown_value_is_flagged_never_silently_passed(missing):
 
 def test_missing_exclude_excludes_unknown_but_not_estimates():
     frame = sites([np.nan, 45.0], ["measured", "estimate"])
-    result = score_candidates(frame, homes_profile(missing="exclude"))
+    result = score(frame, homes_profile(missing="exclude")).table
     assert result["excluded"].tolist() == [True, False]
     assert result.at["s1", "needs_check"]
 
@@ -135,7 +135,7 @@ def test_any_of_passes_on_one_measured_clause_and_checks_an_estimate():
     frame["plot_area_m2"] = [40.0, 10.0, 10.0, 10.0]
     frame["floor_area_m2"] = [5.0, 5.0, 12.0, np.nan]
     frame["source__floor_area_m2"] = ["estimate", "measured", "estimate", None]
-    result = score_candidates(frame, homes_profile(constraints=constraints))
+    result = score(frame, homes_profile(constraints=constraints)).table
     assert result["excluded"].tolist() == [False, True, False, False]
     assert result["needs_check"].tolist() == [False, False, True, True]
     rule = "regel: perceeloppervlak ≥ 30 m² of vloeroppervlak ≥ 15 m²"
@@ -151,7 +151,7 @@ def test_outside_region_is_excluded_whatever_the_profile():
     frame = sites([300.0, 300.0, 300.0, 300.0], ["estimate", "measured", "measured", "measured"])
     frame["outside_region_reason"] = ["buiten de regio (gemeente GM0999)", None, np.nan, ""]
     for profile in (homes_profile(), homes_profile(constraints=[])):
-        result = score_candidates(frame, profile)
+        result = score(frame, profile).table
         assert result["excluded"].tolist() == [True, False, False, False]
         assert result.at["s0", "exclusion_reasons"] == ["buiten de regio (gemeente GM0999)"]
         assert pd.isna(result.at["s0", "rank"])
@@ -162,7 +162,7 @@ def test_outside_region_is_excluded_whatever_the_profile():
 def test_outside_reason_comes_first_among_reasons():
     frame = sites([60.0])
     frame["outside_region_reason"] = ["buiten de regio"]
-    reasons = score_candidates(frame, homes_profile()).at["s0", "exclusion_reasons"]
+    reasons = score(frame, homes_profile()).table.at["s0", "exclusion_reasons"]
     assert reasons[0] == "buiten de regio"
     assert reasons[1].startswith("distance_from_homes: afstand tot woningen 60 m")
 
@@ -174,13 +174,13 @@ def test_unknown_source_is_refused():
 
 def test_explain_names_the_source_of_each_value():
     frame = sites([45.0, 300.0], ["estimate", None])
-    result = score_candidates(frame, homes_profile())
-    assert result["source__far"].tolist() == ["estimate", "measured"]
-    assert explain(result.loc["s0"], homes_profile())["far"]["source"] == "estimate"
-    assert explain(result.loc["s1"], homes_profile())["far"]["source"] == "measured"
-    plain = score_candidates(sites([45.0]), homes_profile())
-    assert "source__far" not in plain.columns
-    assert explain(plain.loc["s0"], homes_profile())["far"]["source"] == "measured"
+    scored = score(frame, homes_profile())
+    assert scored.table["source__far"].tolist() == ["estimate", "measured"]
+    assert scored.explain("s0")["far"]["source"] == "estimate"
+    assert scored.explain("s1")["far"]["source"] == "measured"
+    plain = score(sites([45.0]), homes_profile())
+    assert "source__far" not in plain.table.columns
+    assert plain.explain("s0")["far"]["source"] == "measured"
 
 
 def test_format_nl():

@@ -97,12 +97,12 @@ def test_cover_sites_runs_mclp(demo_source: DataSource, tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
-        (["--reach-m", "-5", "--all"], "argument --reach-m: '-5' is not valid: give metres ≥ 1"),
-        (["--reach-m", "0", "--all"], "argument --reach-m: '0' is not valid: give metres ≥ 1"),
-        (["--reach-m", "nan", "--all"], "argument --reach-m: 'nan' is not valid"),
-        (["--reach-m", "3000", "--sites", "0"], "argument --sites: '0' is not valid"),
-        (["--reach-m", "3000"], "give exactly one of --all"),
-        (["--reach-m", "3000", "--all", "--sites", "3"], "give exactly one of --all"),
+        (["--reach-m", "-5", "--all"], "argument --reach-m: '-5' is ongeldig: geef meters ≥ 1"),
+        (["--reach-m", "0", "--all"], "argument --reach-m: '0' is ongeldig: geef meters ≥ 1"),
+        (["--reach-m", "nan", "--all"], "argument --reach-m: 'nan' is ongeldig"),
+        (["--reach-m", "3000", "--sites", "0"], "argument --sites: '0' is ongeldig"),
+        (["--reach-m", "3000"], "geef precies een van --all"),
+        (["--reach-m", "3000", "--all", "--sites", "3"], "geef precies een van --all"),
     ],
 )
 def test_bad_input_exits_2_with_one_line(
@@ -113,7 +113,7 @@ def test_bad_input_exits_2_with_one_line(
     assert stdout == ""
     lines = stderr.strip().splitlines()
     assert len(lines) == 1
-    assert lines[0].startswith("plekwijzer: error: ")
+    assert lines[0].startswith("plekwijzer: fout: ")
     assert message in lines[0]
     assert not (tmp_path / "cover.json").exists()
 

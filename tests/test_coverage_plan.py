@@ -10,8 +10,8 @@ from shapely.geometry import Point
 
 from criteria._errors import CoverageError
 from criteria.coverage_plan import add_cover_rank, coverage_sites, plan_coverage
-from criteria.profiles import load_profile
-from criteria.run import run_scoring
+from criteria.run import run_scenario
+from criteria.scenario import Scenario
 from geo.datadir import DataSource
 from geo.datasets.illustrative import illustrative_paths
 from geo.regions import resolve_region
@@ -170,7 +170,7 @@ def twente(shared_source: DataSource) -> tuple:
         facilities_path=paths["facilities"],
         use_defaults=False,
     )
-    run = run_scoring(data.features, load_profile("noaberhuuske"))
+    run = run_scenario(Scenario(profile="noaberhuuske", region="twente"), data=data).scoring
     return data, run
 
 

@@ -13,7 +13,7 @@ def test_explicit_dir_wins_over_environment(demo_source, monkeypatch):
     source = resolve_data_dir(demo_source.path)
     assert source.origin == "--data-dir"
     assert source.synthetic
-    assert "SYNTHETIC" in source.describe()
+    assert "SYNTHETISCHE" in source.describe()
 
 
 def test_environment_variable_is_used(demo_source, monkeypatch):
@@ -34,7 +34,7 @@ def test_dir_without_layout_is_refused(tmp_path):
 def test_shared_data_is_real(shared_source):
     source = resolve_data_dir(shared_source.path)
     assert not source.synthetic
-    assert "real open data" in source.describe()
+    assert "echte open data" in source.describe()
 
 
 def test_demo_generation_is_seeded_and_complete(tmp_path):

@@ -7,7 +7,7 @@ import pytest
 from shapely.geometry import Point, box
 
 from criteria.profiles import load_profile
-from criteria.scoring import score_candidates
+from criteria.scoring import score
 from geo._errors import PlekwijzerInputError
 from geo.dwellings import (
     covered_gemeenten,
@@ -278,7 +278,7 @@ def test_skaeve_huse_site_60_m_from_an_enschede_address(enschede):
     )
     assert table.loc["near", "distance_to_dwelling_m"] == pytest.approx(60.0, abs=0.01)
     assert table.loc["near", "source__distance_to_dwelling_m"] == "measured"
-    result = score_candidates(table, load_profile("skaeve_huse"))
+    result = score(table, load_profile("skaeve_huse")).table
     assert result.loc["near", "excluded"]
     assert any("afstand tot woningen" in r for r in result.loc["near", "exclusion_reasons"])
 
@@ -303,7 +303,7 @@ def test_skaeve_huse_site_300_m_from_every_enschede_address(enschede):
     truth = addresses.distance(site.geometry.iloc[0]).min()
     assert truth >= 300
     assert site["distance_to_dwelling_m"].iloc[0] == pytest.approx(truth)
-    result = score_candidates(site, load_profile("skaeve_huse"))
+    result = score(site, load_profile("skaeve_huse")).table
     reasons = result["exclusion_reasons"].iloc[0]
     assert not any("afstand tot woningen" in r for r in reasons)
 

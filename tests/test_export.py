@@ -150,7 +150,7 @@ def test_write_text_atomic_keeps_old_file_when_writing_fails(
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(os, "replace", broken_replace)
-    with pytest.raises(ExportError, match=r"out.json: No space left on device. Check free disk"):
+    with pytest.raises(ExportError, match=r"out.json: the disk is full .* Free some space"):
         write_text_atomic(path, "new")
     monkeypatch.undo()
     assert path.read_text(encoding="utf-8") == "old"

@@ -110,7 +110,7 @@ def test_disk_full_while_writing_leaves_no_temporary_file(
             raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(os, "fsync", fsync)
-    with pytest.raises(ExportError, match=r"out.scenario.json: No space left on device"):
+    with pytest.raises(ExportError, match=r"out.scenario.json: the disk is full"):
         write_export_pair(_pair(folder))
     _assert_untouched(folder)
 
@@ -121,7 +121,7 @@ def test_failed_second_rename_puts_the_first_file_back(
     real_replace = os.replace
 
     def replace(source: object, target: object) -> None:
-        if Path(target).name == "out.scenario.json" and str(source).endswith(".tmp"):
+        if Path(target).name == "out.scenario.json" and "plekwijzer-tmp" in str(source):
             raise OSError(errno.EIO, "Input/output error")
         real_replace(source, target)
 
@@ -165,7 +165,7 @@ def test_ctrl_c_between_renames_puts_the_first_file_back(
     real_replace = os.replace
 
     def replace(source: object, target: object) -> None:
-        if Path(target).name == "out.scenario.json" and str(source).endswith(".tmp"):
+        if Path(target).name == "out.scenario.json" and "plekwijzer-tmp" in str(source):
             raise KeyboardInterrupt
         real_replace(source, target)
 
@@ -257,4 +257,114 @@ def test_stream_failing_half_way_leaves_the_pair_untouched(folder: Path):
     stream = GeoJSONStream(_layer(9), properties=["id", "bad"], enrich=enrich, chunk_rows=4)
     with pytest.raises(ExportError, match=r"out.geojson: the result holds a value JSON cannot"):
         write_export_pair({folder / "out.geojson": stream, folder / "out.scenario.json": {}})
+    _assert_untouched(folder)
+
+
+# --- Stale temporary files, read-only disks (issue 18) ------------------------------------
+
+
+def _dead_pid() -> int:
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    process.wait()
+    return process.pid
+
+
+def test_temporary_files_carry_a_recognisable_name(folder: Path, monkeypatch):
+    seen = []
+    real_replace = os.replace
+
+    def replace(source: object, target: object) -> None:
+        seen.append(Path(source).name)
+        real_replace(source, target)
+
+    monkeypatch.setattr(os, "replace", replace)
+    write_export_pair(_pair(folder))
+    assert seen
+    assert all(
+        name.startswith((".out.geojson.plekwijzer-tmp-", ".out.scenario.json.plekwijzer-tmp-"))
+        and f"-{os.getpid()}-" in name
+        for name in seen
+    )
+
+
+def test_stale_temporary_files_of_the_target_are_removed(folder: Path):
+    dead = _dead_pid()
+    stale = [
+        folder / f".out.geojson.plekwijzer-tmp-{dead}-0a1b2c3d",
+        folder / f".out.scenario.json.plekwijzer-old-{dead}-0a1b2c3d",
+        folder / ".out.geojson.0123456789ab.tmp",  # an earlier version's name, an hour old
+    ]
+    alive = folder / f".out.geojson.plekwijzer-tmp-{os.getppid()}-0a1b2c3d"  # still running
+    other = folder / f".other.geojson.plekwijzer-tmp-{dead}-0a1b2c3d"  # not this target's
+    young_legacy = folder / ".out.geojson.ba9876543210.tmp"
+    for path in [*stale, alive, other, young_legacy]:
+        path.write_bytes(b"half a file")
+    old = time.time() - 2 * 3600
+    os.utime(stale[2], (old, old))
+    write_export_pair(_pair(folder))
+    left = sorted(p.name for p in folder.iterdir())
+    assert left == sorted(
+        ["out.geojson", "out.scenario.json", alive.name, other.name, young_legacy.name]
+    )
+
+
+_KILLED_WRITER = """
+import os, sys, time
+from pathlib import Path
+from geo import export
+def slow_fsync(handle):
+    Path(sys.argv[1], "ready").touch()
+    time.sleep(30)
+os.fsync = slow_fsync
+folder = Path(sys.argv[1], "out")
+export.write_export_pair({folder / "out.geojson": {"new": 1}, folder / "out.scenario.json": {}})
+"""
+
+
+def test_kill_9_leaves_a_temporary_file_that_the_next_write_removes(tmp_path: Path):
+    (tmp_path / "out").mkdir()
+    for name, blob in OLD.items():
+        (tmp_path / "out" / name).write_bytes(blob)
+    root = Path(export.__file__).parents[1]
+    process = subprocess.Popen([sys.executable, "-c", _KILLED_WRITER, str(tmp_path)], cwd=root)
+    try:
+        for _ in range(300):
+            if (tmp_path / "ready").exists() or process.poll() is not None:
+                break
+            time.sleep(0.05)
+        assert (tmp_path / "ready").exists()
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=20)
+    finally:
+        process.kill()
+        process.wait()
+    left = [p.name for p in (tmp_path / "out").iterdir() if "plekwijzer-tmp" in p.name]
+    assert left == [f".out.geojson.plekwijzer-tmp-{process.pid}-{left[0].rsplit('-', 1)[1]}"]
+    _pair_written = write_export_pair(_pair(tmp_path / "out"))
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(
+        p.name for p in _pair_written
+    )
+
+
+def test_read_only_file_system_is_named_as_such(folder: Path, monkeypatch):
+    real = os.statvfs
+
+    class ReadOnly:
+        def __init__(self, result: os.statvfs_result) -> None:
+            self.f_flag = result.f_flag | os.ST_RDONLY
+
+    monkeypatch.setattr(os, "statvfs", lambda path: ReadOnly(real(path)))
+    with pytest.raises(ExportError, match=r"read-only \(alleen-lezen\)") as caught:
+        write_export_pair(_pair(folder))
+    assert "chmod" not in str(caught.value)
+    _assert_untouched(folder)
+
+
+def test_read_only_error_while_writing_is_named_as_such(folder: Path, monkeypatch):
+    def refuse(*_args: object) -> int:
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setattr(os, "open", refuse)
+    with pytest.raises(ExportError, match=r"file system is read-only \(alleen-lezen\)"):
+        write_export_pair(_pair(folder))
     _assert_untouched(folder)

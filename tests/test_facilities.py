@@ -4,6 +4,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 import pytest
+from pyproj import Transformer
 from shapely.geometry import Point
 
 from geo._errors import MissingColumnError, PlekwijzerInputError, UnknownValueError
@@ -39,7 +40,7 @@ def test_csv_with_rd_latlon_and_buurtcode(tmp_path, tiny_buurten):
     # b (5°E 52°N) lies far outside the tiny region: left out of counts and access alike
     assert list(register.index) == ["a", "c"]
     assert register.attrs["notes"] == [
-        "1 facility outside the region is left out (row 2 (id b); buiten de regio: niet "
+        "1 voorziening buiten de regio weggelaten (rij 2 (id b); buiten de regio: niet "
         "in of bij een buurt van de gekozen gemeenten)."
     ]
     assert list(register.columns[: len(COLUMNS)]) == list(COLUMNS)
@@ -145,7 +146,7 @@ def test_confidential_outside_region_is_left_out_without_its_address(tmp_path, t
     register = facilities_from_file(path, buurten=tiny_buurten)
     assert list(register.index) == ["d"]
     (note,) = register.attrs["notes"]
-    assert note.startswith("1 facility outside the region is left out (row 1 (id v);")
+    assert note.startswith("1 voorziening buiten de regio weggelaten (rij 1 (id v);")
     assert "150000" not in note
 
 
@@ -308,3 +309,63 @@ def test_facilities_from_shortlist_bad_files(tiny_buurten, tmp_path: Path):
         facilities_from_shortlist(listed, buurten=tiny_buurten)
     with pytest.raises(PlekwijzerInputError, match=r"file not found"):
         facilities_from_shortlist(tmp_path / "absent.geojson", buurten=tiny_buurten)
+
+
+def _lat_lon(x: float, y: float) -> tuple[str, str]:
+    lon, lat = Transformer.from_crs(CRS_RD, "EPSG:4326", always_xy=True).transform(x, y)
+    return f"{lat:.7f}", f"{lon:.7f}"
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        # X/Y locate the row; every other spelling of a coordinate or an address rides along.
+        "id;type;places;X;Y;Latitude;Longitude;rd_x;RD_Y;Adres;WKT",
+        "ID;Type;Places;Lat;Lon;X_RD;Y_RD;Address;Postcode",
+        " Id ;TYPE;places;LATITUDE;LNG;x-coordinaat;y-coordinaat;Straat;Huisnummer",
+    ],
+)
+def test_no_original_coordinate_of_a_confidential_row_survives(tmp_path, tiny_buurten, header):
+    lat, lon = _lat_lon(100_123.4, 400_877.6)
+    values = {
+        "id": "v",
+        "type": "vrouwenopvang",
+        "places": "8",
+        "x": "100123,4",
+        "y": "400877,6",
+        "rd_x": "100123,4",
+        "rd_y": "400877,6",
+        "x_rd": "100123,4",
+        "y_rd": "400877,6",
+        "x-coordinaat": "100123,4",
+        "y-coordinaat": "400877,6",
+        "latitude": lat.replace(".", ","),
+        "lat": lat.replace(".", ","),
+        "longitude": lon.replace(".", ","),
+        "lon": lon.replace(".", ","),
+        "lng": lon.replace(".", ","),
+        "adres": "Geheimstraat 7",
+        "address": "Geheimstraat 7",
+        "straat": "Geheimstraat",
+        "huisnummer": "7377",
+        "postcode": "9999 ZZ",
+        "wkt": "POINT (100123.4 400877.6)",
+    }
+    names = header.split(";")
+    row = ";".join(values[n.strip().lower()] for n in names)
+    open_row = ";".join(
+        {"id": "d", "type": "dagopvang", "places": "5"}.get(
+            n.strip().lower(), values.get(n.strip().lower(), "")
+        )
+        for n in names
+    )
+    path = _csv(tmp_path, f"{header}\n{row}\n{open_row}\n")
+    register = facilities_from_file(path, buurten=tiny_buurten)
+    secret = register.drop(columns=register.geometry.name).loc["v"]
+    text = " ".join(map(str, secret.tolist()))
+    for original in ("100123", "400877", lat[:7], lon[:6], "Geheim", "7377", "9999"):
+        assert original not in text, (original, text)
+    anchor = tiny_buurten.loc["BU00010001"].geometry.representative_point()
+    assert register.loc["v"].geometry.equals(anchor)
+    # The open row keeps its own columns: the check above would see them.
+    assert "100123" in " ".join(map(str, register.loc["d"].tolist()))

@@ -1,6 +1,7 @@
 """Reading what people export: Dutch notation, shapefiles, multi-layer GeoPackages, bad files."""
 
 import json
+import os
 import warnings
 import zipfile
 from pathlib import Path
@@ -10,7 +11,7 @@ import pytest
 from shapely.geometry import Point
 
 from geo._errors import CRSError, PlekwijzerInputError
-from geo._read import read_csv, read_vector
+from geo._read import MAX_FIELD_CHARS, MAX_LINE_BYTES, read_csv, read_vector
 from geo._validate import check_file
 from geo.candidates import candidates_from_file
 from geo.facilities import facilities_from_file
@@ -46,7 +47,7 @@ def test_thousands_dot_in_a_semicolon_csv_with_decimal_commas(tmp_path):
     sites = candidates_from_file(path)
     assert sites["floor_area_m2"].tolist() == [12_500.0, 800.0]
     assert sites["plot_area_m2"].tolist() == [1.5, 2_000.0]
-    assert "column 'floor_area_m2': read '12.500' as 12500 (Dutch notation" in " ".join(
+    assert "kolom 'floor_area_m2': '12.500' gelezen als 12.500 (Nederlandse notatie" in " ".join(
         sites.attrs["notes"]
     )
 
@@ -103,7 +104,7 @@ def test_windows_1252_csv_is_read_with_a_note(tmp_path):
     )
     sites = candidates_from_file(path)
     assert sites.loc["a", "name"] == "Café Zuid"
-    assert sites.attrs["notes"][0].startswith("read as Windows-1252 text")
+    assert sites.attrs["notes"][0].startswith("gelezen als Windows-1252-tekst")
 
 
 def test_excel_workbook_is_refused(tmp_path):
@@ -174,7 +175,7 @@ def test_computed_feature_names_are_kept_aside_with_a_note(tmp_path, tiny_buurte
         sites.columns
     )
     assert (
-        "distance_to_facility_m, buurt_draagkracht, score, which Plekwijzer computes"
+        "distance_to_facility_m, buurt_draagkracht, score, die Plekwijzer zelf berekent"
         in (sites.attrs["notes"][-1])
     )
     table = candidate_features(sites, buurten=tiny_buurten)
@@ -207,7 +208,7 @@ def test_shapefile_names_are_restored_and_reported(tmp_path, zipped):
     assert sites.loc["s0", "floor_area_m2"] == 600.0
     assert sites.loc["s0", "plot_area_m2"] == 900.0
     assert sites.attrs["notes"] == [
-        "shapefile column names cut to 10 characters read as: floor_area -> floor_area_m2, "
+        "shapefile-kolomnamen (ingekort tot 10 tekens) gelezen als: floor_area -> floor_area_m2, "
         "plot_area_ -> plot_area_m2."
     ]
 
@@ -290,3 +291,123 @@ def test_read_csv_parses_only_the_number_columns_it_is_given(tmp_path):
     assert frame.loc[0, "id"] == "1.234"
     assert frame.loc[0, "name"] == "12,5"
     assert frame.loc[0, "x"] == 3.5
+
+
+# --- Every input answered in seconds (issue 18) -------------------------------------------
+
+
+def test_header_of_100000_columns_is_refused_naming_the_limit(tmp_path):
+    names = ",".join(f"c{i}" for i in range(100_000))
+    path = _write(tmp_path, f"id,{names}\na,{','.join('1' * 100_000)}\n")
+    with pytest.raises(
+        PlekwijzerInputError, match=r"100\.001 columns, more than the limit of 1\.000"
+    ):
+        read_csv(path)
+
+
+def test_line_longer_than_the_limit_is_refused_naming_it(tmp_path):
+    path = _write(tmp_path, f"id;name;x;y\na;{'n' * (MAX_LINE_BYTES + 10)};{X};{Y}\n")
+    with pytest.raises(PlekwijzerInputError, match=r"line 2 is longer than 1\.000\.000 bytes"):
+        read_csv(path)
+
+
+def test_file_without_line_breaks_is_refused(tmp_path):
+    path = tmp_path / "one_line.csv"
+    path.write_bytes(b"id;x;y" + b";z" * MAX_LINE_BYTES)
+    with pytest.raises(PlekwijzerInputError, match=r"line 1 is longer than .* no line breaks"):
+        read_csv(path)
+
+
+def test_field_longer_than_the_limit_is_refused_naming_column_and_row(tmp_path):
+    path = _write(
+        tmp_path, f"id;name;x;y\na;kort;{X};{Y}\nb;{'n' * (MAX_FIELD_CHARS + 1)};{X};{Y}\n"
+    )
+    with pytest.raises(
+        PlekwijzerInputError, match=r"column 'name' \(column 2\) .* in row 2, more than the limit"
+    ):
+        read_csv(path)
+
+
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [("١٢٥٠", 1250.0), ("۱۲۵۰", 1250.0), ("１２５０", 1250.0), ("١٢٥٠,٥", 1250.5)],
+)
+def test_digits_of_other_scripts_are_read_with_a_note(tmp_path, written, expected):
+    path = _write(tmp_path, f"id;floor_area_m2;x;y\na;{written};{X};{Y}\nb;300;{X};{Y + 10}\n")
+    sites = candidates_from_file(path)
+    assert sites.loc["a", "floor_area_m2"] == expected
+    assert (
+        f"{written!r} gelezen als {expected:g} (cijfers of minteken uit een ander schrift)"
+        in " ".join(sites.attrs["notes"])
+    )
+
+
+@pytest.mark.parametrize("written", ["١٢٫٥", "12²", "1 250", "½"])
+def test_other_number_signs_are_refused_naming_row_and_column(tmp_path, written):
+    path = _write(tmp_path, f"id;floor_area_m2;x;y\na;100;{X};{Y}\nb;{written};{X};{Y}\n")
+    with pytest.raises(
+        PlekwijzerInputError, match=r"column 'floor_area_m2' has non-numeric value .* row 2"
+    ):
+        candidates_from_file(path)
+
+
+def test_geojson_feature_without_properties_is_refused_naming_it(tmp_path):
+    path = tmp_path / "sites.geojson"
+    _sites(use=["kantoor", "school"]).to_crs(4326).to_file(path, driver="GeoJSON")
+    collection = json.loads(path.read_text())
+    collection["features"][1]["properties"] = None
+    collection["features"][1]["id"] = "s9"
+    path.write_text(json.dumps(collection))
+    with pytest.raises(
+        PlekwijzerInputError, match=r"sites.geojson: feature 2 \(id 's9'\) has no properties"
+    ):
+        candidates_from_file(path)
+
+
+def test_headers_are_trimmed_and_case_folded(tmp_path):
+    path = _write(tmp_path, f" ID ;Floor_Area_M2; X ;Y\na;1.200;{X};{Y}\n")
+    sites = candidates_from_file(path)
+    assert sites.loc["a", "floor_area_m2"] == 1200.0
+    assert sites.loc["a"].geometry.equals(Point(X, Y))
+
+
+def test_headers_differing_only_in_case_are_refused(tmp_path):
+    path = _write(tmp_path, f"id;X;x;y\na;{X};{X};{Y}\n")
+    with pytest.raises(
+        PlekwijzerInputError, match=r"duplicate column name 'x' \(columns 2 and 3\)"
+    ):
+        read_csv(path)
+
+
+def test_vector_headers_are_trimmed_and_case_folded(tmp_path):
+    path = tmp_path / "sites.gpkg"
+    _sites(Use=["kantoor"]).rename(columns={"id": "ID"}).to_file(path)
+    sites = candidates_from_file(path)
+    assert list(sites.index) == ["s0"]
+    assert sites.loc["s0", "use"] == "kantoor"
+
+
+def test_excel_sep_line_names_the_separator(tmp_path):
+    path = _write(tmp_path, f"sep=;\nid;floor_area_m2;x;y\na;1,5;{X};{Y}\n")
+    sites = candidates_from_file(path)
+    assert sites.loc["a", "floor_area_m2"] == 1.5
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be"])
+def test_utf16_csv_with_byte_order_mark_is_read(tmp_path, encoding):
+    path = tmp_path / "inventaris.csv"
+    text = f"id;name;floor_area_m2;x;y\na;Café Ø;1,5;{X};{Y}\n"
+    data = text.encode(encoding)
+    path.write_bytes(data if encoding == "utf-16" else b"\xfe\xff" + data)
+    sites = candidates_from_file(path)
+    assert sites.loc["a", "name"] == "Café Ø"
+    assert sites.loc["a", "floor_area_m2"] == 1.5
+
+
+@pytest.mark.parametrize("special", ["/dev/zero", "/dev/null", "fifo"])
+def test_device_or_pipe_is_refused_as_not_a_regular_file(tmp_path, special):
+    if special == "fifo":
+        special = str(tmp_path / "pipe.csv")
+        os.mkfifo(special)
+    with pytest.raises(PlekwijzerInputError, match="not a regular file"):
+        check_file(special)

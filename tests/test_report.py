@@ -19,7 +19,8 @@ import pytest
 from pypdf import PdfReader
 
 from criteria.profiles import load_profile
-from criteria.run import run_scoring
+from criteria.run import run_scenario
+from criteria.scenario import Scenario
 from geo import nlformat
 from geo._errors import PlekwijzerInputError
 from geo.datasets.demo import DEMO_CANDIDATES, DEMO_FACILITIES
@@ -199,7 +200,7 @@ def demo_input(demo_source) -> ReportInput:
     region = resolve_region("demo")
     data = load_region_data(region, demo_source)
     profile = load_profile("noaberhuuske")
-    run = run_scoring(data.features, profile)
+    run = run_scenario(Scenario(profile=profile.name, region="demo"), data=data).scoring
     new = facilities_from_sites(run.shortlist, facility_type=profile.name, buurten=data.buurten)
     spread = scenario_report(data.buurten, data.facilities, new, level="gemeente")
     return ReportInput(
@@ -249,3 +250,87 @@ def test_checks_flag_buurt_precision_and_unknown_values(demo_input: ReportInput)
 )
 def test_format_value(value, feature, expected):
     assert format_value(value, feature) == expected
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o077])
+def test_report_file_follows_the_umask(tmp_path, monkeypatch, umask):
+    from geo.report import document
+
+    monkeypatch.setattr(document, "render_html", lambda _report: "<html>rapport</html>")
+    previous = os.umask(umask)
+    try:
+        path = write_report(None, tmp_path / "report.html")
+    finally:
+        os.umask(previous)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~umask
+    assert path.read_text() == "<html>rapport</html>"
+
+
+def test_pdf_text_layer_holds_no_ids(drechtsteden: Made, demo: Made):
+    for made in (drechtsteden, demo):
+        # Feature ids such as walk_to_bus_tram_stop_m or buurt_draagkracht: snake_case words.
+        ids = re.findall(r"\b[a-z]+(?:_[a-z0-9]+)+\b", made.text)
+        assert ids == [], ids
+        assert "walk_" not in made.text
+
+
+def test_uploads_are_named_by_file_name_and_read_date(demo_source):
+    notes = data_sources(
+        demo_source,
+        {"candidates": "upload:mijn lijst.csv#sha256:0123456789abcdef#gelezen:2026-11-30"},
+    )
+    upload = next(n for n in notes if n.name.startswith("Inventaris"))
+    assert upload.date == "gelezen 30 november 2026"
+    assert upload.note == "geüpload bestand mijn lijst.csv"
+    assert "sha256" not in f"{upload.date} {upload.note}"
+
+
+def test_gemeente_labels_do_not_overlap():
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from shapely.geometry import box
+
+    from geo.report.cartography import gemeente_labels, map_axes
+
+    # Three small gemeenten side by side: their names at the centres would overlap.
+    shapes = pd.Series(
+        [box(0, 0, 300, 1000), box(300, 0, 600, 1000), box(600, 0, 900, 1000)],
+        index=["GM1", "GM2", "GM3"],
+    )
+    import geopandas as gpd
+
+    gemeenten = gpd.GeoSeries(shapes, crs="EPSG:28992")
+    fig, ax = map_axes(60, 40)
+    ax.set_xlim(-2000, 3000)
+    ax.set_ylim(-500, 1500)
+    names = {"GM1": "Hendrik-Ido-Ambacht", "GM2": "Papendrecht", "GM3": "Zwijndrecht"}
+    gemeente_labels(ax, gemeenten, names, fontsize=7)
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    boxes = [t.get_window_extent(renderer) for t in ax.texts]
+    assert len(boxes) == 3
+    for i, one in enumerate(boxes):
+        for other in boxes[i + 1 :]:
+            assert not one.overlaps(other)
+
+
+def test_site_maps_draw_roads_where_they_reach(demo_input: ReportInput):
+    import geopandas as gpd
+    from shapely.geometry import LineString
+
+    from geo.report.maps import location_map
+
+    site = demo_input.table.iloc[0].copy()
+    site["number"] = 1
+    sites = gpd.GeoDataFrame([site], geometry="geometry", crs=demo_input.table.crs)
+    x, y = site.geometry.x, site.geometry.y
+    roads = gpd.GeoDataFrame(
+        {"main_road": [True, False]},
+        geometry=[LineString([(x - 800, y + 100), (x + 800, y + 100)]),
+                  LineString([(x + 100, y - 800), (x + 100, y + 800)])],
+        crs="EPSG:28992",
+    )  # fmt: skip
+    options = {"others": sites, "facilities": None, "source_text": "Bron: test"}
+    plain = location_map(demo_input.buurten, site, **options)
+    with_roads = location_map(demo_input.buurten, site, roads=roads, **options)
+    far = location_map(demo_input.buurten, site, roads=roads.translate(50_000), **options)
+    assert with_roads != plain
+    assert far == plain

@@ -139,20 +139,20 @@ def test_scenario_flags_cannot_be_mixed_with_a_scenario_file(demo_source, tmp_pa
         ]
     )
     assert code == 2
-    assert "--scenario already fixes --profile" in capsys.readouterr().err
+    assert "--scenario legt --profile al vast" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--top", "-1"], "argument --top: '-1' is not valid"),
-        (["--min-spacing-m", "nan"], "argument --min-spacing-m: 'nan' is not valid"),
-        (["--min-spacing-m", "-500"], "argument --min-spacing-m: '-500' is not valid"),
-        (["--max-per-buurt", "0"], "argument --max-per-buurt: '0' is not valid"),
-        (["--evenness", "5"], "argument --evenness: '5' is not valid"),
-        (["--sensitivity", "-3"], "argument --sensitivity: '-3' is not valid"),
-        (["--weight", "ov_access"], "write CRITERION=NUMBER"),
-        (["--constraint", "plot_size"], "write NAME=VALUE"),
+        (["--top", "-1"], "argument --top: '-1' is ongeldig"),
+        (["--min-spacing-m", "nan"], "argument --min-spacing-m: 'nan' is ongeldig"),
+        (["--min-spacing-m", "-500"], "argument --min-spacing-m: '-500' is ongeldig"),
+        (["--max-per-buurt", "0"], "argument --max-per-buurt: '0' is ongeldig"),
+        (["--evenness", "5"], "argument --evenness: '5' is ongeldig"),
+        (["--sensitivity", "-3"], "argument --sensitivity: '-3' is ongeldig"),
+        (["--weight", "ov_access"], "schrijf CRITERION=NUMBER"),
+        (["--constraint", "plot_size"], "schrijf NAME=VALUE"),
     ],
 )
 def test_bad_options_exit_2_with_one_line(demo_source, tmp_path, capsys, args, message):
@@ -173,9 +173,9 @@ def test_bad_options_exit_2_with_one_line(demo_source, tmp_path, capsys, args, m
 @pytest.mark.parametrize(
     ("out", "message"),
     [
-        ("missing/x.geojson", "does not exist: create it first"),
-        (".", "is a folder"),
-        ("x.txt", "use a file name ending in .geojson or .json"),
+        ("missing/x.geojson", "bestaat niet: maak die eerst"),
+        (".", "is een map"),
+        ("x.txt", "gebruik een bestandsnaam die eindigt op .geojson of .json"),
     ],
 )
 def test_bad_out_exits_2(demo_source, tmp_path, capsys, out, message):
@@ -300,5 +300,52 @@ def test_ctrl_c_exits_130_with_one_line(demo_source, tmp_path, monkeypatch, caps
     path = _write(_demo(demo_source), tmp_path / "s.scenario.json")
     out = tmp_path / "x.geojson"
     assert cli.main(["score", "--scenario", str(path), "--out", str(out)]) == 130
-    assert capsys.readouterr().err.strip().splitlines()[-1] == "plekwijzer: interrupted"
+    assert capsys.readouterr().err.strip().splitlines()[-1] == "plekwijzer: afgebroken"
     assert not out.exists()
+
+
+# --- one door: prepare once, run per weighing --------------------------------------------------
+
+
+def test_prepared_run_equals_run_scenario_for_any_weights(demo_source):
+    from criteria.run import prepare
+
+    base = _demo(demo_source, profile="tussenvoorziening", sensitivity=30)
+    prepared = prepare(base)
+    for weights in ((), (("ov_access", 0.6),), (("draagkracht", 0.0), ("ov_access", 0.1))):
+        scenario = base.replace(weights=weights, shortlist=ShortlistOptions(top_n=4))
+        again = prepared.run(scenario)
+        fresh = run_scenario(scenario)
+        assert again.table.drop(columns="geometry").equals(fresh.table.drop(columns="geometry"))
+        assert again.scoring.weights == fresh.scoring.weights
+        assert again.spread["indices"] == fresh.spread["indices"]
+        assert again.sensitivity.to_dict() == fresh.sensitivity.to_dict()
+        assert again.prepared is prepared
+
+
+def test_prepared_refuses_another_profile_or_rule(demo_source):
+    from criteria.run import prepare
+
+    prepared = prepare(_demo(demo_source))
+    for other in (
+        _demo(demo_source, profile="skaeve_huse"),
+        _demo(demo_source, constraint_values=(("room_for_a_cabin", (10.0, 5.0)),)),
+    ):
+        with pytest.raises(ValueError, match="belongs to another scenario"):
+            prepared.run(other)
+
+
+def test_nothing_mutable_in_the_region_data_or_the_result(demo_source):
+    import dataclasses
+
+    from criteria.run import prepare
+    from geo.workspace import RegionData
+
+    assert "spread_memo" not in {f.name for f in dataclasses.fields(RegionData)}
+    prepared = prepare(_demo(demo_source))
+    result = prepared.run(_demo(demo_source))
+    # Another level is computed through the prepared stage, its 'before' part once.
+    wijk = result.spread_at("wijk")
+    assert result.spread_at("wijk")["indices"] == wijk["indices"]
+    assert prepared.spreads.before("wijk") is prepared.spreads.before("wijk")
+    assert not [f.name for f in dataclasses.fields(result) if f.name.startswith("_")]

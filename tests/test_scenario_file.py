@@ -70,6 +70,12 @@ def _with(data: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
     return changed
 
 
+def _spec_with_transform(transform: dict[str, Any]) -> dict[str, Any]:
+    spec = load_profile("skaeve_huse").to_dict()
+    spec["criterion"][0]["transform"] = transform
+    return spec
+
+
 def _text_with(data: dict[str, Any], old: str, new: str) -> str:
     text = json.dumps(data)
     assert old in text
@@ -184,7 +190,7 @@ BAD_FILES: list[tuple[str, Any, str]] = [
     ),
     (
         "profile-wrong-shape",
-        lambda d: _with(d, "profile", load_profile("skaeve_huse").to_dict() | {"aggregation": []}),
+        lambda d: _with(d, "profile", _spec_with_transform({"kind": []})),
         "field profile: not a usable profile",
     ),
     ("region-unknown", lambda d: _with(d, "region", "atlantis"), "field region: unknown region"),
@@ -218,7 +224,7 @@ def test_bad_scenario_file_exits_2_with_one_line(
     assert cli.main([command, "--scenario", str(path), "--out", str(out)]) == 2
     lines = capsys.readouterr().err.strip().splitlines()
     assert len(lines) == 1, lines
-    assert lines[0].startswith("plekwijzer: error: bad.scenario.json: ")
+    assert lines[0].startswith("plekwijzer: fout: bad.scenario.json: ")
     assert message in lines[0]
     assert not out.exists()
 
@@ -231,7 +237,7 @@ def test_sensitivity_option_is_bounded_with_the_reason(demo_source, tmp_path, ca
     args = [command, "--scenario", str(path), "--sensitivity", "20000", "--out", str(out)]
     assert cli.main(args) == 2
     err = capsys.readouterr().err.strip()
-    assert "argument --sensitivity: '20000' is not valid" in err
+    assert "argument --sensitivity: '20000' is ongeldig" in err
     assert "≤ 10000" in err
     assert "0.8 GB" in err  # the reason, not only the bound
     assert len(err.splitlines()) == 1
@@ -325,7 +331,7 @@ def test_written_file_holds_no_server_path_and_reruns_byte_identical(
         [
             "plekwijzer_scenario", "region", "gemeenten", "profile", "profile_sha256",
             "weights", "constraints", "shortlist", "inputs", "spread_level", "sensitivity",
-            "coverage", "result",
+            "coverage", "plan", "result",
         ]
     )  # fmt: skip
     _score("--scenario", str(path), "--out", str(tmp_path / "again.geojson"))
@@ -356,7 +362,7 @@ def test_hand_edited_weight_and_rule_are_applied(demo_source, tmp_path, capsys):
     assert by_edit != (tmp_path / "plain.geojson").read_bytes()
     rerun = json.loads((tmp_path / "edited.scenario.json").read_text(encoding="utf-8"))
     if rerun["result"]["shortlist"] != edited["result"]["shortlist"]:
-        assert "note: the shortlist differs from the one recorded" in note
+        assert "let op: the shortlist differs from the one recorded" in note
 
 
 def test_upload_is_asked_for_and_checked_by_hash(demo_source, tmp_path, capsys):

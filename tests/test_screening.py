@@ -11,7 +11,7 @@ from cli import main
 from criteria import screening
 from criteria._errors import FeatureTableError, ProfileError
 from criteria.profiles import load_profile
-from criteria.scoring import score_candidates
+from criteria.scoring import score
 from criteria.screening import (
     SCREEN_COLUMNS,
     national_top,
@@ -56,7 +56,7 @@ def test_partitioned_scores_equal_unpartitioned_score_candidates(
     features: gpd.GeoDataFrame,
 ) -> None:
     profile = load_profile("tussenvoorziening")
-    whole = score_candidates(features.set_index("id", drop=False), profile)
+    whole = score(features.set_index("id", drop=False), profile).table
     parts = pd.concat(
         [screen_partition(part, profile) for _, part in features.groupby("gemeentecode")]
     ).sort_index()

@@ -3,8 +3,13 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point
 
-from criteria.shortlist import select_shortlist
+from criteria.shortlist import pick_sites
 from geo._errors import CRSError, MissingColumnError
+
+
+def select_shortlist(scored, **options):
+    """The ``shortlisted`` column of the one shortlist function."""
+    return pick_sites(scored, **options).shortlisted
 
 
 @pytest.fixture

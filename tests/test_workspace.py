@@ -22,7 +22,8 @@ def demo_data(demo_source: DataSource) -> RegionData:
 
 @pytest.fixture(scope="module")
 def twente_data(shared_source: DataSource) -> RegionData:
-    return load_region_data(resolve_region("twente"), shared_source)
+    """Twente without the data directory's address points and roads."""
+    return load_region_data(resolve_region("twente"), shared_source, data_layers=False)
 
 
 def check_region_data(data: RegionData) -> None:
@@ -140,3 +141,43 @@ def test_twente_with_address_points_and_roads(shared_source: DataSource, twente_
     assert (plain["source__distance_to_dwelling_m"] == "estimate").all()
     assert (plain["source__walk_to_bus_tram_stop_m"] == "straight_line").all()
     assert plain["note__walk_to_bus_tram_stop_m"].str.startswith("geen wegennet").all()
+
+
+def test_twente_uses_the_data_directory_layers_by_default(
+    shared_source: DataSource, twente_data: RegionData
+):
+    given = load_region_data(
+        resolve_region("twente"),
+        shared_source,
+        dwellings_path=shared_source.path / "enschede_addresses/address_points_enschede_2012.gpkg",
+        roads_path=shared_source.path / "osm_enschede/osm_highways_enschede_2023-12.gpkg",
+    )
+    found = load_region_data(resolve_region("twente"), shared_source)
+    columns = [
+        "distance_to_dwelling_m",
+        "source__distance_to_dwelling_m",
+        "walk_to_bus_tram_stop_m",
+        "source__walk_to_bus_tram_stop_m",
+        "separated_by_main_road",
+    ]
+    pd.testing.assert_frame_equal(found.features[columns], given.features[columns])
+    assert found.layers.dwellings_origin == "datamap"
+    assert given.layers.dwellings_origin == "bestand"
+    assert found.layers.dwellings_gemeenten == ("GM0153",)
+    assert found.layers.roads_gemeenten == ()
+    assert [code for code, _ in found.layers.roads_partial] == ["GM0153"]
+    assert found.inputs["dwellings"].endswith("address_points_enschede_2012.gpkg")
+    names = {"GM0153": "Enschede"}
+    banner = " ".join(found.layers.lines_nl(names))
+    assert "Echte adrespunten (gemeten afstand tot woningen) voor Enschede" in banner
+    assert "een deel (" in banner
+    assert "Enschede" in banner
+    assert twente_data.layers.dwellings_origin is None
+    assert "Adrespunten: geen" in twente_data.layers.lines_nl(names)[0]
+
+
+def test_far_region_reads_no_data_directory_layer(shared_source: DataSource):
+    data = load_region_data(resolve_region(gemeenten=["GM0505"]), shared_source)
+    assert data.layers.dwellings_origin is None
+    assert data.layers.roads_origin is None
+    assert data.inputs["dwellings"] == "none"

@@ -303,7 +303,12 @@ def gemeente_labels(
     fontsize: float,
     **style: Any,
 ) -> None:
-    """Write each gemeente's name inside its outline, on a white halo.
+    """Write each gemeente's name inside its outline, on a white halo, without overlaps.
+
+    Call it once the figure's layout is complete (legends added): the names are measured
+    on the laid-out figure. Larger gemeenten are named first at their representative point;
+    a name that would overlap one already written moves up or down (then sideways) by a
+    line at a time, staying near its own point, until it is clear.
 
     Parameters
     ----------
@@ -318,9 +323,18 @@ def gemeente_labels(
     **style
         Further :meth:`matplotlib.axes.Axes.text` options, e.g. ``fontweight="bold"``.
     """
-    for code, shape in gemeenten.items():
-        where = shape.representative_point()
-        ax.text(
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    figure = ax.get_figure(root=True)
+    assert isinstance(figure, Figure)  # a map always lives in a figure
+    canvas = FigureCanvasAgg(figure)
+    figure.draw_without_rendering()  # final axes positions before anything is measured
+    renderer = canvas.get_renderer()
+    legend = ax.get_legend()
+    placed: list[Any] = [] if legend is None else [legend.get_window_extent(renderer)]
+    for code in gemeenten.area.sort_values(ascending=False).index:
+        where = gemeenten[code].representative_point()
+        text = ax.text(
             where.x,
             where.y,
             names.get(code, code),
@@ -331,6 +345,25 @@ def gemeente_labels(
             path_effects=HALO,
             **style,
         )
+        box = text.get_window_extent(renderer)
+        anchor = ax.transData.transform((where.x, where.y))
+        for dx, dy in _label_shifts(box.width, box.height):
+            moved = box.translated(dx, dy)
+            if not any(moved.overlaps(other) for other in placed):
+                x, y = ax.transData.inverted().transform((anchor[0] + dx, anchor[1] + dy))
+                text.set_position((float(x), float(y)))
+                box = moved
+                break
+        placed.append(box.expanded(1.04, 1.15))
+
+
+def _label_shifts(width: float, height: float) -> list[tuple[float, float]]:
+    """Display offsets to try for a label, nearest first: up/down a line, then sideways."""
+    shifts = [(0.0, 0.0)]
+    for step in (1, 2, 3):
+        shifts += [(0.0, step * height), (0.0, -step * height)]
+        shifts += [(side * width * 0.6, v * step * height) for side in (1, -1) for v in (1, -1)]
+    return shifts
 
 
 def marker_handle(marker: str, colour: str, label: str) -> Line2D:

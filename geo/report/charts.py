@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 from matplotlib import rc_context
 
-from geo.report.style import BEFORE_COLOUR, SITE_COLOUR, STYLE_RC, figure, nl_axis, png, shorten
+from geo.report.style import BEFORE_COLOUR, SITE_COLOUR, STYLE_RC, figure, nl_axis, png, wrap
 
 
 def contributions_chart(
@@ -40,7 +40,7 @@ def contributions_chart(
         ax = fig.add_subplot()
         ax.barh(y, possible, color="#e5e7eb", height=0.7, label="hoogst mogelijk")
         ax.barh(y, achieved, color="#2f6f8f", height=0.7, label="deze locatie")
-        ax.set_yticks(y, [shorten(label, 34) for label in labels])
+        ax.set_yticks(y, [wrap(label, 30) for label in labels])
         ax.set_xlim(0, max(max(possible, default=0), 1e-9) * 1.05)
         nl_axis(ax, decimals=2, axes="x")
         ax.set_xlabel(axis_title)

@@ -259,6 +259,7 @@ def site_sections(report: ReportInput, sites: gpd.GeoDataFrame) -> list[dict[str
             site,
             others=sites,
             facilities=public,
+            roads=report.roads,
             source_text=ATTRIBUTION_DEMO if _is_demo(report) else ATTRIBUTION_SHORT,
         )
         sections.append(
@@ -404,23 +405,23 @@ def coverage_section(report: ReportInput) -> dict[str, Any] | None:
 def sensitivity_text(report: ReportInput) -> list[str]:
     """Sentences on the weight sensitivity, when it was run."""
     result = report.sensitivity
-    if not result:
+    if result is None:
         return []
-    mc = result.get("monte_carlo", {})
+    mc = result.monte_carlo
     lines = [
-        f"Bij {nlformat.integer(mc.get('n'))} willekeurige gewichtsvariaties van "
-        f"±{nlformat.percent(mc.get('spread'))} blijft de nummer 1 in "
-        f"{nlformat.percent(mc.get('top_site_share'))} van de gevallen bovenaan; de "
+        f"Bij {nlformat.integer(mc.n)} willekeurige gewichtsvariaties van "
+        f"±{nlformat.percent(mc.spread)} blijft de nummer 1 in "
+        f"{nlformat.percent(mc.top_site_share)} van de gevallen bovenaan; de "
         f"rangorde verandert weinig als de rangcorrelatie dicht bij 1 ligt (gemiddeld "
-        f"{nlformat.number(mc.get('mean_spearman'), decimals=2)})."
+        f"{nlformat.number(mc.mean_spearman, decimals=2)})."
     ]
-    flip = (result.get("smallest_flip") or {}).get("smallest")
-    if flip:
-        label = report.profile.labels.get(flip["criterion"], flip["criterion"])
+    flip = result.smallest_flip.smallest
+    if flip is not None:
+        label = report.profile.labels.get(flip.criterion, flip.criterion)
         lines.append(
             f"De kleinste verandering van één gewicht die een andere nummer 1 geeft: "
-            f"{label} van {nlformat.percent(flip['weight'], decimals=1)} naar "
-            f"{nlformat.percent(flip['critical_weight'], decimals=1)}."
+            f"{label} van {nlformat.percent(flip.weight, decimals=1)} naar "
+            f"{nlformat.percent(flip.critical_weight, decimals=1)}."
         )
     return lines
 

@@ -14,13 +14,12 @@ or opened offline and prints to the same pages.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from importlib import resources
 from pathlib import Path
 
 import jinja2
 
+from geo._atomic import check_target, write_files
 from geo._errors import PlekwijzerInputError
 from geo.report import content
 from geo.report.model import ReportInput
@@ -92,8 +91,9 @@ def render_pdf(report: ReportInput) -> bytes:
 def write_report(report: ReportInput, out_path: str | Path) -> Path:
     """Write the report to ``out_path``: a PDF for ``.pdf``, standalone HTML for ``.html``.
 
-    The file is written atomically: a report that fails halfway leaves any earlier file
-    untouched.
+    The file is written atomically (:mod:`geo._atomic`): a report that fails halfway leaves
+    any earlier file untouched, the file gets the mode the umask gives, and temporary files
+    of an earlier run that was killed are removed.
 
     Parameters
     ----------
@@ -120,18 +120,9 @@ def write_report(report: ReportInput, out_path: str | Path) -> Path:
     if not path.parent.is_dir():
         msg = f"--out {path}: folder {path.parent} does not exist; create it or choose another."
         raise PlekwijzerInputError(msg)
+    # Refuse a read-only disk or file before the (slow) rendering, not after it.
+    check_target(path)
     html = render_html(report)
     data = html_to_pdf(html) if suffix == ".pdf" else html.encode("utf-8")
-    _write_bytes_atomic(path, data)
+    write_files({path: data})
     return path
-
-
-def _write_bytes_atomic(path: Path, data: bytes) -> None:
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        Path(temporary).replace(path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise

@@ -38,7 +38,7 @@ from geo.report.style import (
     STYLE_RC,
     figure,
     png,
-    shorten,
+    wrap,
 )
 
 
@@ -89,9 +89,6 @@ def region_map(
         handles = choropleth(ax, shaped, shaped[column], classes=classes, cmap="Purples")
         gemeenten.boundary.plot(ax=ax, color="#1f2937", linewidth=0.9, zorder=5)
         frame_map(ax, gemeenten.total_bounds)
-        gemeente_labels(
-            ax, gemeenten, gemeente_names, fontsize=7, fontweight="bold", color="#111827"
-        )
         if facilities is not None and len(facilities):
             shown = facilities[facilities.geometry.notna()]
             facility_markers(ax, shown, size_pt2=9, edge_width_pt=0.4)
@@ -121,6 +118,9 @@ def region_map(
         scale_bar(ax)
         north_arrow(ax)
         attribution(ax, source_text)
+        gemeente_labels(
+            ax, gemeenten, gemeente_names, fontsize=7, fontweight="bold", color="#111827"
+        )
         return png(fig)
 
 
@@ -153,7 +153,6 @@ def gemeente_maps(
             )
             frame_map(ax, gemeenten.total_bounds)
             ax.set_title(title, fontweight="bold")
-            gemeente_labels(ax, gemeenten, names, fontsize=5)
         scale_bar(axes[0])
         north_arrow(axes[1])
         attribution(axes[1], source_text)
@@ -166,6 +165,8 @@ def gemeente_maps(
             title_fontsize=6.5,
             frameon=False,
         )
+        for ax in axes:  # named once the legend has its place: the layout is final
+            gemeente_labels(ax, gemeenten, names, fontsize=5)
         return png(fig)
 
 
@@ -176,6 +177,7 @@ def location_map(
     others: gpd.GeoDataFrame,
     facilities: gpd.GeoDataFrame | None,
     source_text: str,
+    roads: gpd.GeoDataFrame | None = None,
     radius_m: float = 900.0,
     width_mm: float = 62,
     height_mm: float = 62,
@@ -194,6 +196,9 @@ def location_map(
         Existing facilities that may be shown as points (public ones only), or None.
     source_text
         Attribution line.
+    roads
+        Road lines (``main_road`` bool) drawn where they reach the view (main roads
+        heavier), with OpenStreetMap named in the attribution; None for none.
     radius_m
         Half the width of the view in metres.
     width_mm, height_mm
@@ -209,6 +214,13 @@ def location_map(
         own = near[near["code"] == site.get("buurtcode")]
         own.plot(ax=ax, color="#ede9fe", edgecolor="#5b21b6", linewidth=1.2)
         frame_map(ax, box, margin=0.0)
+        if roads is not None and len(roads):
+            streets = roads.cx[box[0] : box[2], box[1] : box[3]]
+            if len(streets):
+                main = streets["main_road"].astype(bool).to_numpy()
+                streets[~main].plot(ax=ax, color="#9ca3af", linewidth=0.35, zorder=2)
+                streets[main].plot(ax=ax, color="#6b7280", linewidth=0.9, zorder=2)
+                source_text = f"{source_text}; wegen © OpenStreetMap-bijdragers"
         _buurt_labels(ax, near, own_code=site.get("buurtcode"), view=view, site=point)
         if facilities is not None and len(facilities):
             shown = facilities[facilities.geometry.notna()].cx[box[0] : box[2], box[1] : box[3]]
@@ -247,7 +259,7 @@ def _buurt_labels(
         ax.text(
             where.x,
             where.y,
-            shorten(units.at[i, "name"]),
+            wrap(units.at[i, "name"], 18),
             ha="center",
             va="center",
             fontsize=6 if own else 5,

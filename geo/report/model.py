@@ -20,6 +20,7 @@ from geo.paths import BUS_TRAM_STOPS, KWB_BUURT_GEOMETRY, KWB_TABLE, PROJECT_ROO
 
 if TYPE_CHECKING:  # geo never imports criteria at run time (criteria depends on geo)
     from criteria.profiles import Profile
+    from criteria.sensitivity import SensitivityReport
 
 
 @dataclass(frozen=True)
@@ -81,12 +82,15 @@ class ReportInput:
         How the shortlist was picked (``top_n``, ``min_spacing_m``, ``max_per_buurt``,
         ``max_per_gemeente``, ``evenness_weight``).
     sensitivity
-        :func:`criteria.sensitivity.sensitivity_report` output, if it was run.
+        :func:`criteria.sensitivity.sensitivity_report`'s result, if it was run.
     coverage
         A coverage plan (:class:`criteria.coverage_plan.CoveragePlan`: ``result`` and
         ``summary_nl()``), if one was asked for.
     created
         When the scenario ran.
+    roads
+        Road lines (EPSG:28992, ``main_road``) drawn on the site maps where they reach, or
+        None.
     """
 
     region_title: str
@@ -99,9 +103,10 @@ class ReportInput:
     sources: Sequence[SourceNote] = ()
     illustrative: Sequence[str] = ()
     shortlist_options: Mapping[str, Any] = field(default_factory=dict)
-    sensitivity: Mapping[str, Any] | None = None
+    sensitivity: SensitivityReport | None = None
     coverage: Any | None = None
     created: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    roads: gpd.GeoDataFrame | None = None
 
     @property
     def used_weights(self) -> dict[str, float]:
@@ -168,14 +173,35 @@ def data_sources(source: DataSource, inputs: Mapping[str, Any]) -> list[SourceNo
         ("candidates", "Inventaris van mogelijke locaties"),
         ("facilities", "Register van bestaande voorzieningen"),
         ("roads", "Wegen (OpenStreetMap)"),
+        ("dwellings", "Adrespunten (gemeten afstand tot woningen)"),
     ):
-        path = inputs.get(key)
-        if not path or str(path) == "none":
+        given = inputs.get(key)
+        if not given or str(given) == "none":
             continue
-        illustrative = source.synthetic or _is_illustrative(path)
-        note = "illustratief: geen echte locaties" if illustrative else Path(str(path)).name
-        notes.append(SourceNote(name, _file_date(path), note, illustrative=illustrative))
+        for path in str(given).split(";"):  # the data directory may give several files
+            if path.startswith("upload:"):
+                notes.append(_upload_note(name, path))
+                continue
+            illustrative = source.synthetic or _is_illustrative(path)
+            note = "illustratief: geen echte locaties" if illustrative else Path(path).name
+            notes.append(SourceNote(name, _file_date(path), note, illustrative=illustrative))
     return notes
+
+
+def _upload_note(name: str, label: str) -> SourceNote:
+    """Describe a file uploaded in the app: by file name, dated by the day it was read.
+
+    The app labels an upload ``upload:<file name>#sha256:<hash>#gelezen:<YYYY-MM-DD>``.
+    """
+    from geo import nlformat
+
+    parts = label.removeprefix("upload:").split("#")
+    read = next((p.removeprefix("gelezen:") for p in parts if p.startswith("gelezen:")), None)
+    try:
+        date = nlformat.date(dt.date.fromisoformat(read)) if read else "onbekend"
+    except ValueError:
+        date = "onbekend"
+    return SourceNote(name, f"gelezen {date}", f"geüpload bestand {parts[0]}")
 
 
 def _is_illustrative(path: str | Path) -> bool:

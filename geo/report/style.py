@@ -69,6 +69,24 @@ def nl_axis(ax: Axes, *, decimals: int = 1, percent: bool = False, axes: str = "
         getattr(ax, f"{name}axis").set_major_formatter(FuncFormatter(fmt))
 
 
+def wrap(name: object, width: int = 22, *, lines: int = 2) -> str:
+    r"""Return ``name`` broken over at most ``lines`` lines of ``width`` characters.
+
+    Only text that still does not fit is cut, with an ellipsis.
+
+    Examples
+    --------
+    >>> wrap("Weinig voorzieningen binnen 1 km", 22)
+    'Weinig voorzieningen\nbinnen 1 km'
+    """
+    import textwrap
+
+    parts = textwrap.wrap(str(name), width) or [""]
+    if len(parts) > lines:
+        parts = [*parts[: lines - 1], shorten(" ".join(parts[lines - 1 :]), width)]
+    return "\n".join(parts)
+
+
 def shorten(name: object, limit: int = 22) -> str:
     """Return ``name`` as text of at most ``limit`` characters, cut with an ellipsis."""
     text = str(name)

@@ -1,0 +1,309 @@
+"""The regional plan: the MIP against brute force, reasons, keys, the CLI and its rerun."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import cli
+from criteria._errors import PlanError
+from criteria.fair_share import key_shares, load_key, shares_from_csv
+from criteria.plan import REASON_CAP, REASON_NO_SITE, REASON_SPACING, _reason, counted_types
+from criteria.plan_result import FRONTIER_EVENNESS
+from criteria.plan_solver import PlanProblem, PlanSolution, solve_ends, solve_plan
+from criteria.scenario import PlanOptions, Scenario
+from criteria.scenario_file import scenario_data, scenario_from_data
+from geo._errors import PlekwijzerInputError
+
+ROOT = Path(__file__).resolve().parents[1]
+ILLUSTRATIVE = ROOT / "data" / "illustrative"
+
+
+def _problem(seed: int, **changes) -> PlanProblem:
+    rng = np.random.default_rng(seed)
+    n = 10
+    fields = {
+        "score": rng.random(n).round(2),
+        "places": rng.integers(1, 4, n),
+        "gemeente": rng.integers(0, 3, n),
+        "targets": np.array([3.4, 1.2, 0.0]),
+        "total": 5,
+        "xy": rng.random((n, 2)) * 1000,
+        "buurt": rng.integers(0, 4, n).astype(object),
+        "min_spacing_m": 200.0,
+        "max_per_buurt": 2,
+    }
+    return PlanProblem(**(fields | changes))
+
+
+def _feasible(problem: PlanProblem) -> list[tuple[float, float]]:
+    """(S, D) of every feasible choice with the fewest places missing, by enumeration."""
+    pairs = [tuple(p) for p in problem.pairs()]
+    upper = problem.total + problem.places.max() - 1
+    found = []
+    for bits in itertools.product((False, True), repeat=problem.n_sites):
+        chosen = np.array(bits)
+        total = int((problem.places * chosen).sum())
+        if total > upper or any(chosen[i] and chosen[j] for i, j in pairs):
+            continue
+        caps = Counter(problem.buurt[chosen])
+        if problem.max_per_buurt is not None and any(
+            v > problem.max_per_buurt for v in caps.values()
+        ):
+            continue
+        found.append((total, *problem.evaluate(chosen)))
+    required = min(problem.total, max(t for t, _, _ in found))
+    return [(s, d) for t, s, d in found if t >= required]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_plan_is_optimal_against_brute_force(seed: int):
+    problem = _problem(seed)
+    choices = _feasible(problem)
+    s0 = max(s for s, _ in choices)
+    d0 = min(d for s, d in choices if s >= s0 - 1e-9)
+    d1 = min(d for _, d in choices)
+    s1 = max(s for s, d in choices if d <= d1 + 1e-9)
+    best, even = solve_ends(problem)
+    assert (best.suitability, best.deviation) == pytest.approx((s0, d0))
+    assert (even.suitability, even.deviation) == pytest.approx((s1, d1))
+    assert best.status == even.status == "optimaal"
+    for e in (0.25, 0.5, 0.75):
+        plan = solve_plan(problem, e, ends=(best, even))
+        if s0 - s1 < 1e-9 or d0 - d1 < 1e-9:
+            continue
+
+        def value(s: float, d: float, e: float = e) -> float:
+            return (1 - e) * (s - s1) / (s0 - s1) - e * (d - d1) / (d0 - d1)
+
+        assert value(plan.suitability, plan.deviation) == pytest.approx(
+            max(value(s, d) for s, d in choices), abs=1e-7
+        )
+
+
+def test_places_short_of_n_are_planned_as_far_as_sites_allow():
+    # Three sites, all within 100 m of each other: one can be planned.
+    problem = _problem(
+        0,
+        score=np.array([0.9, 0.8, 0.7]),
+        places=np.array([2, 2, 2]),
+        gemeente=np.array([0, 0, 1]),
+        xy=np.array([[0.0, 0.0], [50.0, 0.0], [0.0, 50.0]]),
+        buurt=np.array(["a", "b", "c"], dtype=object),
+        targets=np.array([3.0, 3.0]),
+        total=6,
+    )
+    best, even = solve_ends(problem)
+    assert best.required_places == 2
+    assert best.chosen.tolist() == [True, False, False]
+    assert even.chosen.sum() == 1
+
+
+def test_ties_are_broken_by_suitability_at_evenness_1():
+    # Both gemeenten are below target; 1 place: either is as even, the better site wins.
+    problem = _problem(
+        0,
+        score=np.array([0.4, 0.6, 0.9]),
+        places=np.array([1, 1, 1]),
+        gemeente=np.array([0, 1, 2]),
+        xy=np.array([[0.0, 0.0], [5000.0, 0.0], [0.0, 5000.0]]),
+        buurt=np.array(["a", "b", "c"], dtype=object),
+        targets=np.array([2.0, 2.0, 0.0]),
+        total=1,
+    )
+    best, even = solve_ends(problem)
+    assert best.chosen.tolist() == [False, False, True]  # best site, in a gemeente at target 0
+    assert even.chosen.tolist() == [False, True, False]
+    assert solve_plan(problem, 1.0, ends=(best, even)) is even
+
+
+def test_equal_scores_give_the_same_plan_every_time():
+    problem = _problem(3, score=np.full(10, 0.5))
+    first = solve_plan(problem, 0.5)
+    assert all((solve_plan(problem, 0.5).chosen == first.chosen).all() for _ in range(2))
+
+
+def _solution(problem: PlanProblem, chosen: list[bool]) -> PlanSolution:
+    mask = np.array(chosen)
+    s, d = problem.evaluate(mask)
+    return PlanSolution(mask, s, d, 1.0, "optimaal", 0.0, 0.0, problem.total)
+
+
+def test_reasons_name_why_a_gemeente_stays_short():
+    problem = _problem(
+        0,
+        score=np.array([0.9, 0.8, 0.7, 0.6]),
+        places=np.array([1, 1, 1, 1]),
+        gemeente=np.array([0, 0, 1, 1]),
+        targets=np.array([2.0, 2.0, 3.0]),
+        xy=np.array([[0.0, 0.0], [10.0, 0.0], [5000.0, 0.0], [6000.0, 0.0]]),
+        buurt=np.array(["a", "a2", "b", "b"], dtype=object),
+        min_spacing_m=100.0,
+        max_per_buurt=1,
+    )
+    solution = _solution(problem, [True, False, True, False])
+    assert _reason(problem, solution, 0, 1.0, 1.0) == REASON_SPACING
+    assert _reason(problem, solution, 1, 1.0, 1.0) == REASON_CAP
+    assert _reason(problem, solution, 2, 3.0, 1.0) == REASON_NO_SITE
+    assert _reason(problem, solution, 0, 0.4, 1.0) is None
+
+
+def test_problem_refuses_fractional_places():
+    with pytest.raises(PlanError, match="whole number of places"):
+        _problem(0, places=np.full(10, 1.5))
+
+
+def test_counted_types():
+    assert counted_types("same", facility_type="noaberhuuske") == ("noaberhuuske",)
+    assert "vrouwenopvang" in counted_types("all", facility_type="noaberhuuske")
+    assert counted_types("nachtopvang, dagopvang", facility_type="x") == (
+        "nachtopvang",
+        "dagopvang",
+    )
+    with pytest.raises(PlanError, match="unknown facility type"):
+        counted_types("nachtopvang,kasteel", facility_type="x")
+
+
+def test_plan_options_round_trip_in_the_scenario():
+    scenario = Scenario(profile="noaberhuuske", region="twente", plan=PlanOptions(places=40))
+    data = json.loads(json.dumps(scenario_data(scenario)))
+    assert data["plan"]["places"] == 40
+    assert scenario_from_data(data).scenario == scenario
+    with pytest.raises(PlanError, match="evenness"):
+        PlanOptions(places=4, evenness=1.5)
+
+
+def test_draagkracht_key_shifts_share_to_the_gemeente_that_carries_more():
+    import pandas as pd
+
+    units = pd.DataFrame(
+        {"code": ["GM1", "GM2"], "inhabitants": [10_000, 10_000], "draagkracht": [0.4, 0.8]}
+    )
+    assert key_shares(load_key("inwoners"), units).tolist() == [0.5, 0.5]
+    shares = key_shares(load_key("draagkracht"), units)
+    assert shares["GM2"] > 0.5 > shares["GM1"]
+    assert shares.sum() == pytest.approx(1.0)
+
+
+def test_user_key_is_normalised(tmp_path: Path):
+    path = tmp_path / "key.csv"
+    path.write_text("gemeentecode;share\nGM0001;3\nGM0002;1\n", encoding="utf-8")
+    shares = shares_from_csv(path, gemeenten=["GM0001", "GM0002"])
+    assert shares.tolist() == [0.75, 0.25]
+    assert load_key(str(path)).path == str(path)
+
+
+@pytest.mark.parametrize(
+    ("text", "match"),
+    [
+        ("gemeentecode,share\nGM0001,1\nGM0009,1\n", r"key.csv: row 3, column 'gemeentecode'"),
+        ("gemeentecode,share\nGM0001,1\nGM0002,-1\n", r"row 3, column 'share'"),
+        ("gemeentecode,share\nGM0001,1\n", r"no row for GM0002"),
+        ("gemeentecode,share\nGM0001,1\nGM0001,2\nGM0002,1\n", r"row 3.*appears twice"),
+        ("gemeentecode,aandeel\nGM0001,1\n", r"column 'share' is missing"),
+        ("gemeentecode,share\nGM0001,0\nGM0002,0\n", r"sum to 0"),
+    ],
+)
+def test_user_key_errors_name_file_row_and_column(tmp_path: Path, text: str, match: str):
+    path = tmp_path / "key.csv"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(PlekwijzerInputError, match=match):
+        shares_from_csv(path, gemeenten=["GM0001", "GM0002"])
+
+
+def test_unknown_key_lists_the_keys():
+    with pytest.raises(PlekwijzerInputError, match="use inwoners, draagkracht or a CSV"):
+        load_key("welvaart")
+
+
+# The CLI on real data (Drechtsteden, tussenvoorziening): one run, reused by the tests below.
+
+
+@pytest.fixture(scope="module")
+def planned(shared_source, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("plan") / "dr.geojson"
+    code = cli.main([
+        "plan", "--profile", "tussenvoorziening", "--region", "drechtsteden",
+        "--candidates", str(ILLUSTRATIVE / "drechtsteden_candidates.csv"),
+        "--facilities", str(ILLUSTRATIVE / "drechtsteden_facilities.csv"),
+        "--places", "120", "--min-spacing-m", "500", "--max-per-buurt", "1",
+        "--out", str(out), "--summary", str(out.with_suffix(".json")),
+        "--data-dir", str(shared_source.path),
+    ])  # fmt: skip
+    assert code == 0
+    return out
+
+
+def test_plan_summary_has_the_contract_fields(planned: Path):
+    summary = json.loads(planned.with_suffix(".json").read_text(encoding="utf-8"))
+    assert {
+        "key", "types_counted", "places", "gemeenten", "evenness_index", "mean_score",
+        "mean_score_best", "frontier",
+    } <= set(summary)  # fmt: skip
+    assert summary["key"] == "inwoners"
+    assert summary["places"] == 120
+    row_keys = {
+        "gemeentecode", "naam", "inwoners", "share", "existing", "fair_share", "target",
+        "planned", "shortfall", "reason",
+    }  # fmt: skip
+    assert all(set(g) == row_keys for g in summary["gemeenten"])
+    assert sum(g["planned"] for g in summary["gemeenten"]) == 120
+    assert sum(g["share"] for g in summary["gemeenten"]) == pytest.approx(1.0)
+    index = summary["evenness_index"]
+    assert index["name"] == "gini"
+    assert index["after"] <= index["before"]
+    assert [p["evenness"] for p in summary["frontier"]] == list(FRONTIER_EVENNESS)
+    assert summary["frontier"][-1]["index_after"] == index["after"]
+    assert summary["frontier"][0]["mean_score"] == summary["mean_score_best"]
+    assert summary["mean_score"] <= summary["mean_score_best"]
+    # No gemeente at or above its fair share gets places while one below it gets none.
+    above = [g for g in summary["gemeenten"] if g["target"] == 0 and g["planned"] > 0]
+    below = [g for g in summary["gemeenten"] if g["target"] > 0 and g["planned"] == 0]
+    assert not (above and below)
+
+
+def test_plan_export_is_the_score_export_plus_planned_and_places(planned: Path):
+    collection = json.loads(planned.read_text(encoding="utf-8"))
+    props = [f["properties"] for f in collection["features"]]
+    assert {"id", "score", "rank", "criteria", "shortlisted", "planned", "places"} <= set(props[0])
+    chosen = [p for p in props if p["planned"]]
+    assert sum(p["places"] for p in chosen) == 120
+    assert all(not p["excluded"] for p in chosen)
+    assert set(collection["plekwijzer"]["plan"]["ids"]) == {p["id"] for p in chosen}
+
+
+def test_plan_reruns_byte_identical_from_its_scenario(planned: Path, shared_source):
+    again = planned.with_name("again.geojson")
+    scenario = planned.with_name(planned.stem + ".scenario.json")
+    assert json.loads(scenario.read_text(encoding="utf-8"))["plan"]["places"] == 120
+    code = cli.main([
+        "plan", "--scenario", str(scenario), "--out", str(again),
+        "--data-dir", str(shared_source.path),
+    ])  # fmt: skip
+    assert code == 0
+    assert again.read_bytes() == planned.read_bytes()
+
+
+def test_plan_scenario_refuses_plan_flags(planned: Path, capsys: pytest.CaptureFixture):
+    scenario = planned.with_name(planned.stem + ".scenario.json")
+    code = cli.main([
+        "plan", "--scenario", str(scenario), "--places", "3",
+        "--out", str(planned.with_name("x.geojson")),
+    ])  # fmt: skip
+    assert code == 2
+    assert "--scenario already fixes --places" in capsys.readouterr().err
+
+
+def test_plan_without_places_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture):
+    code = cli.main([
+        "plan", "--profile", "noaberhuuske", "--region", "twente",
+        "--candidates", str(ILLUSTRATIVE / "twente_candidates.csv"),
+        "--out", str(tmp_path / "p.geojson"),
+    ])  # fmt: skip
+    assert code == 2
+    assert "--places" in capsys.readouterr().err
