@@ -65,18 +65,18 @@ def parse_bounded(raw: bytes, *, source: str | Path | None, max_bytes: int, max_
     """
     if len(raw) > max_bytes:
         msg = (
-            f"more than {max_bytes // 2**20} MB; a scenario file is a few kB: "
-            "is this the right file?"
+            f"groter dan {max_bytes // 2**20} MB; een scenariobestand is enkele kB: "
+            "is dit het goede bestand?"
         )
         raise ScenarioFileError(msg, source=source)
     if not raw.strip():
-        msg = "the file is empty; write a scenario with `plekwijzer score` or the app"
+        msg = "het bestand is leeg; maak een scenario met `plekwijzer score` of de app"
         raise ScenarioFileError(msg, source=source)
     encoding = next((enc for bom, enc in _BOMS if raw.startswith(bom)), "utf-8")
     try:
         text = raw.decode(encoding)
     except UnicodeDecodeError as err:
-        msg = f"not UTF-8 text (byte {err.start + 1}); save it as UTF-8 JSON"
+        msg = f"geen UTF-8-tekst (byte {err.start + 1}); sla het op als UTF-8-JSON"
         raise ScenarioFileError(msg, source=source) from err
     depth = 0
     for token in _STRUCTURE.finditer(text):
@@ -86,8 +86,8 @@ def parse_bounded(raw: bytes, *, source: str | Path | None, max_bytes: int, max_
             if depth > max_depth:
                 line = text.count("\n", 0, token.start()) + 1
                 msg = (
-                    f"nested more than {max_depth} levels deep (line {line}); a scenario "
-                    "nests 4 levels: is this the right file?"
+                    f"dieper genest dan {max_depth} niveaus (regel {line}); een scenario is "
+                    "4 niveaus diep: is dit het goede bestand?"
                 )
                 raise ScenarioFileError(msg, source=source)
         elif mark in "]}":
@@ -95,10 +95,10 @@ def parse_bounded(raw: bytes, *, source: str | Path | None, max_bytes: int, max_
     try:
         return json.loads(text, parse_constant=NotFinite, parse_float=_finite_float)
     except json.JSONDecodeError as err:
-        msg = f"not valid JSON: {err.msg} at line {err.lineno}, column {err.colno}; fix the syntax"
+        msg = f"geen geldige JSON ({err.msg}) op regel {err.lineno}, kolom {err.colno}; herstel dat"
         raise ScenarioFileError(msg, source=source) from err
     except (ValueError, RecursionError) as err:  # e.g. an integer of more than 4,300 digits
-        msg = f"not a usable JSON file ({str(err).split(';')[0]}); fix the value"
+        msg = f"geen bruikbaar JSON-bestand ({str(err).split(';')[0]}); herstel de waarde"
         raise ScenarioFileError(msg, source=source) from err
 
 
@@ -153,9 +153,9 @@ def text(*, nullable: bool = True, longest: int = 4096) -> Check:
         if value is None and nullable:
             return None
         if not isinstance(value, str) or not value.strip() or "\0" in value:
-            fail(field, f"{value!r} is not a text; write it between quotes")
+            fail(field, f"{value!r} is geen tekst; zet de tekst tussen aanhalingstekens")
         if len(value) > longest:
-            fail(field, f"text of {len(value):,} characters; at most {longest:,}")
+            fail(field, f"tekst van {len(value)} tekens; hoogstens {longest}")
         return value
 
     return check
@@ -163,14 +163,14 @@ def text(*, nullable: bool = True, longest: int = 4096) -> Check:
 
 def flag(value: Any, field: str) -> bool:
     if not isinstance(value, bool):
-        fail(field, f"{value!r} is not true or false")
+        fail(field, f"{value!r} is geen true of false")
     return value
 
 
 def choice(options: Sequence[str]) -> Check:
     def check(value: Any, field: str) -> Any:
         if value not in options:
-            fail(field, f"{value!r}: use one of {', '.join(options)}")
+            fail(field, f"{value!r}: kies uit {', '.join(options)}")
         return value
 
     return check
@@ -181,9 +181,9 @@ def list_of(item: Check, *, longest: int = 100_000, nullable: bool = False) -> C
         if value is None and nullable:
             return None
         if not isinstance(value, list):
-            fail(field, f"{type(value).__name__} where a list [...] belongs")
+            fail(field, f"{type(value).__name__} waar een lijst [...] hoort")
         if len(value) > longest:
-            fail(field, f"{len(value):,} items; at most {longest:,}")
+            fail(field, f"{len(value)} elementen; hoogstens {longest}")
         return [item(v, f"{field}[{i}]") for i, v in enumerate(value)]
 
     return check
@@ -192,9 +192,9 @@ def list_of(item: Check, *, longest: int = 100_000, nullable: bool = False) -> C
 def mapping_of(value_check: Check, *, longest: int = 1000) -> Check:
     def check(value: Any, field: str) -> Any:
         if not isinstance(value, dict):
-            fail(field, f"{type(value).__name__} where an object {{...}} belongs")
+            fail(field, f"{type(value).__name__} waar een object {{...}} hoort")
         if len(value) > longest:
-            fail(field, f"{len(value):,} entries; at most {longest:,}")
+            fail(field, f"{len(value)} elementen; hoogstens {longest}")
         return {key: value_check(v, f"{field}.{key}") for key, v in value.items()}
 
     return check
@@ -207,12 +207,12 @@ def record(fields: Mapping[str, tuple[Check, Any]], *, nullable: bool = False) -
         if value is None and nullable:
             return None
         if not isinstance(value, dict):
-            fail(field, f"{type(value).__name__} where an object {{...}} belongs")
+            fail(field, f"{type(value).__name__} waar een object {{...}} hoort")
         prefix = f"{field}." if field else ""
         if unknown := [key for key in value if key not in fields]:
             fail(
                 prefix + unknown[0],
-                f"unknown field; remove it (known here: {', '.join(fields)})",
+                f"onbekend veld; haal het weg (hier bekend: {', '.join(fields)})",
             )
         return {
             key: (chk(value[key], prefix + key) if key in value else default)
@@ -238,18 +238,18 @@ def _upload_or_path(value: Any, field: str) -> Any:
         return text()(value, field)
     ref = _UPLOAD(value, field)
     if ref["file"] is None or ref["sha256"] is None:
-        fail(field, 'an upload needs {"file": name, "sha256": hex digest}')
+        fail(field, 'een upload vraagt {"file": naam, "sha256": hexcode}')
     if Path(ref["file"]).name != ref["file"] or "\\" in ref["file"]:
-        fail(f"{field}.file", "an uploaded file is named without a folder")
+        fail(f"{field}.file", "een geüpload bestand heeft een naam zonder map")
     if not re.fullmatch(r"[0-9a-fA-F]{16,64}", ref["sha256"]):
-        fail(f"{field}.sha256", "not a sha256 hex digest; write the scenario again")
+        fail(f"{field}.sha256", "geen sha256-hexcode; schrijf het scenario opnieuw")
     return UploadRef(ref["file"], ref["sha256"].lower()).label
 
 
 def _rule_values(value: Any, field: str) -> Any:
     """Check a rule override: one value per clause, a number or (``in``) a list of texts."""
     if not isinstance(value, list) or not value:
-        fail(field, "write one value per clause of the rule as a list, e.g. [800]")
+        fail(field, "geef één waarde per voorwaarde van de eis, als lijst, bijv. [800]")
     out: list[Any] = []
     for i, item in enumerate(value):
         if isinstance(item, list):
@@ -257,7 +257,7 @@ def _rule_values(value: Any, field: str) -> Any:
         elif isinstance(item, str):
             out.append(text(nullable=False, longest=1000)(item, f"{field}[{i}]"))
         elif isinstance(item, bool) or not isinstance(item, int | float):
-            fail(f"{field}[{i}]", f"{item!r} is not a number or a list of texts")
+            fail(f"{field}[{i}]", f"{item!r} is geen getal of lijst van teksten")
         else:
             out.append(item)
     return tuple(out)
@@ -306,7 +306,7 @@ _PLAN = record(
 def _plan_record(value: Any, field: str) -> Any:
     """Keep the plan's own result record as written by the run (a record, never trusted)."""
     if value is not None and not isinstance(value, dict):
-        fail(field, f"{type(value).__name__} where an object {{...}} belongs")
+        fail(field, f"{type(value).__name__} waar een object {{...}} hoort")
     return value
 
 

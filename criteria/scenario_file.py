@@ -266,10 +266,10 @@ def read_scenario_file(path: str | Path) -> ScenarioFile:
         with Path(path).open("rb") as handle:
             raw = handle.read(MAX_SCENARIO_BYTES + 1)
     except FileNotFoundError as err:
-        msg = "scenario file not found; check the path"
+        msg = "scenariobestand niet gevonden; controleer het pad"
         raise ScenarioFileError(msg, source=path) from err
     except OSError as err:
-        msg = f"cannot read the scenario file ({err.strerror}); is it a .scenario.json file?"
+        msg = f"kan het scenariobestand niet lezen ({err.strerror}); is het een .scenario.json?"
         raise ScenarioFileError(msg, source=path) from err
     return scenario_from_bytes(raw, source=path)
 
@@ -312,11 +312,11 @@ def scenario_from_data(data: Any, *, source: str | Path | None = None) -> Scenar
         For a newer layout, an unknown field, a value of the wrong type or out of range.
     """
     if not isinstance(data, dict):
-        msg = "not a Plekwijzer scenario (expected a JSON object); use a .scenario.json file"
+        msg = "geen Plekwijzer-scenario (een JSON-object verwacht); gebruik een .scenario.json"
         raise ScenarioFileError(msg, source=source)
     if found := not_finite_field(data):
         field, text = found
-        msg = f"{text} is not a number JSON allows; write a finite number"
+        msg = f"{text} is geen getal dat JSON toestaat; schrijf een eindig getal"
         raise ScenarioFileError(msg, field=field, source=source)
     version = data.get("plekwijzer_scenario")
     if version is None and isinstance(data.get("scenario"), dict):
@@ -326,17 +326,17 @@ def scenario_from_data(data: Any, *, source: str | Path | None = None) -> Scenar
         version = 2
     if version is None:
         msg = (
-            "not a Plekwijzer scenario (no 'plekwijzer_scenario' version); use a "
-            ".scenario.json written by `plekwijzer score` or the app"
+            "geen Plekwijzer-scenario (geen versie 'plekwijzer_scenario'); gebruik een "
+            ".scenario.json van `plekwijzer score` of de app"
         )
         raise ScenarioFileError(msg, source=source)
     if isinstance(version, bool) or not isinstance(version, int) or version < 1:
-        msg = f"{version!r} is not a layout version; write the scenario again"
+        msg = f"{version!r} is geen opmaakversie; schrijf het scenario opnieuw"
         raise ScenarioFileError(msg, field="plekwijzer_scenario", source=source)
     if version > SCENARIO_VERSION:
         msg = (
-            f"layout {version} was written by a newer Plekwijzer (this one reads up to "
-            f"{SCENARIO_VERSION}); update Plekwijzer to open it"
+            f"opmaak {version} komt van een nieuwere Plekwijzer (deze leest tot en met "
+            f"{SCENARIO_VERSION}); werk Plekwijzer bij om het te openen"
         )
         raise ScenarioFileError(msg, field="plekwijzer_scenario", source=source)
     if version in (1, 2):
@@ -354,7 +354,7 @@ def _from_layout_3(
     except chk.FieldError as bad:
         raise ScenarioFileError(bad.problem, field=bad.field, source=source) from None
     if fields["profile"] is None:
-        msg = 'missing: name a profile, e.g. "profile": "noaberhuuske"'
+        msg = 'ontbreekt: noem een profiel, bijv. "profile": "noaberhuuske"'
         raise ScenarioFileError(msg, field="profile", source=source)
     region, gemeenten = _region(fields, source=source)
     inputs = fields["inputs"] or chk.INPUTS({}, "inputs")
@@ -388,7 +388,7 @@ def _plan_options(
     if fields is None:
         return None
     if fields["places"] is None:
-        msg = 'missing: give the number of new places, e.g. "places": 40'
+        msg = 'ontbreekt: geef het aantal nieuwe plaatsen, bijv. "places": 40'
         raise ScenarioFileError(msg, field="plan.places", source=source)
     cap = fields["max_per_buurt"]
     whole = {"places": int(fields["places"]), "max_per_buurt": None if cap is None else int(cap)}
@@ -400,7 +400,7 @@ def _region(fields: Mapping[str, Any], *, source: str | Path | None) -> tuple[An
 
     region, gemeenten = fields["region"], fields["gemeenten"]
     if (region is None) == (not gemeenten):
-        msg = 'give either "region": a preset name, or "gemeenten": a list of codes'
+        msg = 'geef "region": een voorinstelling, of "gemeenten": een lijst codes (niet allebei)'
         raise ScenarioFileError(msg, field="region", source=source)
     try:
         if region is not None:
@@ -424,15 +424,15 @@ def _profile(fields: Mapping[str, Any], *, source: str | Path | None) -> tuple[P
     except ProfileError as err:
         raise ScenarioFileError(str(err), field="profile", source=source) from err
     except (TypeError, AttributeError) as err:  # a spec of the wrong shape somewhere inside
-        msg = f"not a usable profile ({err}); name a shipped profile or fix the spec"
+        msg = f"geen bruikbaar profiel ({err}); noem een meegeleverd profiel of herstel het"
         raise ScenarioFileError(msg, field="profile", source=source) from err
     recorded = fields["profile_sha256"]
     if recorded is not None and recorded.lower() != profile_fingerprint(base):
         name = base.name if isinstance(given, dict) else given
         msg = (
-            f"the profile {name!r} is not the one this scenario was run with (its rules, "
-            "transforms or weights changed since, or were edited here); delete "
-            "profile_sha256 to run with this profile"
+            f"het profiel {name!r} is niet het profiel waarmee dit scenario draaide (eisen, "
+            "transformaties of gewichten zijn sindsdien veranderd, of hier bewerkt); haal "
+            "profile_sha256 weg om met dit profiel te rekenen"
         )
         raise ScenarioFileError(msg, field="profile_sha256", source=source)
     return base, spec
@@ -446,7 +446,7 @@ def _checked_overrides(scenario: Scenario, base: Profile, *, source: str | Path 
     for name in dict(scenario.weights):
         if name not in base.criterion_names:
             msg = (
-                f"no criterion of that name in profile {base.name!r}; valid names are "
+                f"geen criterium met die naam in profiel {base.name!r}; geldige namen: "
                 f"{', '.join(base.criterion_names)}"
             )
             raise ScenarioFileError(msg, field=f"weights.{name}", source=source)
@@ -454,8 +454,8 @@ def _checked_overrides(scenario: Scenario, base: Profile, *, source: str | Path 
     for name in dict(scenario.constraint_values):
         if name not in constraint_names:
             msg = (
-                f"no rule of that name in profile {base.name!r}; valid names are "
-                f"{', '.join(constraint_names) or '(none)'}"
+                f"geen harde eis met die naam in profiel {base.name!r}; geldige namen: "
+                f"{', '.join(constraint_names) or '(geen)'}"
             )
             raise ScenarioFileError(msg, field=f"constraints.{name}", source=source)
     typed: list[tuple[str, tuple[Any, ...]]] = []
@@ -508,16 +508,14 @@ def rerun_note(
     if record is None:
         return None
     if None not in (synthetic, record.synthetic_data) and synthetic != record.synthetic_data:
-        now, then = ("synthetic demo", "real") if synthetic else ("real", "synthetic demo")
-        return (
-            f"the scenario was run on {then} data (result.synthetic_data); this run used {now} data"
-        )
+        now, then = ("synthetische", "echte") if synthetic else ("echte", "synthetische")
+        return f"het scenario draaide op {then} data (result.synthetic_data); nu op {now} data"
     if not record.shortlist or tuple(shortlist_ids) == record.shortlist:
         return None
-    created = f" of {record.created}" if record.created else ""
+    created = f" van {record.created}" if record.created else ""
     return (
-        f"the shortlist differs from the one recorded in the scenario file{created} "
-        f"(result.shortlist {', '.join(record.shortlist[:3])}… now "
-        f"{', '.join(list(shortlist_ids)[:3])}…): the scenario was edited, or its input "
-        "files, data or Plekwijzer version differ"
+        f"de shortlist verschilt van die in het scenariobestand{created} "
+        f"(result.shortlist {', '.join(record.shortlist[:3])}… nu "
+        f"{', '.join(list(shortlist_ids)[:3])}…): het scenario is bewerkt, of de "
+        "invoerbestanden, de data of de versie van Plekwijzer verschillen"
     )

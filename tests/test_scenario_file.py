@@ -84,123 +84,131 @@ def _text_with(data: dict[str, Any], old: str, new: str) -> str:
 
 # (id, file content from the base data, part of the one-line answer)
 BAD_FILES: list[tuple[str, Any, str]] = [
-    ("sensitivity-1e9", lambda d: _with(d, "sensitivity", 10**9), "field sensitivity: 1000000000"),
-    ("sensitivity-text", lambda d: _with(d, "sensitivity", "lots"), "field sensitivity: 'lots'"),
-    ("sensitivity-bool", lambda d: _with(d, "sensitivity", True), "field sensitivity: True"),
+    (
+        "sensitivity-1e9",
+        lambda d: _with(d, "sensitivity", 10**9),
+        "veld sensitivity: 1000000000 valt buiten het bereik",
+    ),
+    ("sensitivity-text", lambda d: _with(d, "sensitivity", "lots"), "veld sensitivity: 'lots'"),
+    ("sensitivity-bool", lambda d: _with(d, "sensitivity", True), "veld sensitivity: True"),
     (
         "nan",
         lambda d: _text_with(d, '"min_spacing_m": 0.0', '"min_spacing_m": NaN'),
-        "field shortlist.min_spacing_m: NaN is not a number JSON allows",
+        "veld shortlist.min_spacing_m: NaN is geen getal dat JSON toestaat",
     ),
     (
         "infinity",
         lambda d: _text_with(d, '"evenness_weight": 0.0', '"evenness_weight": -Infinity'),
-        "field shortlist.evenness_weight: -Infinity",
+        "veld shortlist.evenness_weight: -Infinity",
     ),
     (
         "float-overflow",
         lambda d: _text_with(d, '"evenness_weight": 0.0', '"evenness_weight": 1e999'),
-        "field shortlist.evenness_weight: 1e999",
+        "veld shortlist.evenness_weight: 1e999",
     ),
-    ("deep-list", lambda _d: "[" * 10_000 + "]" * 10_000, f"nested more than {MAX_DEPTH} levels"),
+    ("deep-list", lambda _d: "[" * 10_000 + "]" * 10_000, f"dieper genest dan {MAX_DEPTH} niveaus"),
     (
         "deep-in-a-field",
         lambda d: _text_with(
             d, '"weights": {}', '"weights": ' + '{"a": ' * 10_000 + "1" + "}" * 10_000
         ),
-        f"nested more than {MAX_DEPTH} levels",
+        f"dieper genest dan {MAX_DEPTH} niveaus",
     ),
-    ("top-n-text", lambda d: _with(d, "shortlist.top_n", "5"), "field shortlist.top_n: '5'"),
-    ("top-n-zero", lambda d: _with(d, "shortlist.top_n", 0), "field shortlist.top_n: 0 is out"),
+    ("top-n-text", lambda d: _with(d, "shortlist.top_n", "5"), "veld shortlist.top_n: '5'"),
+    ("top-n-zero", lambda d: _with(d, "shortlist.top_n", 0), "veld shortlist.top_n: 0 valt buiten"),
     ("spacing-negative", lambda d: _with(d, "shortlist.min_spacing_m", -5), "min_spacing_m: -5"),
-    ("unknown-field", lambda d: _with(d, "colour", "red"), "field colour: unknown field"),
+    ("unknown-field", lambda d: _with(d, "colour", "red"), "veld colour: onbekend veld"),
     (
         "unknown-nested",
         lambda d: _with(d, "inputs.candidate", "x.csv"),
-        "field inputs.candidate: unknown field",
+        "veld inputs.candidate: onbekend veld",
     ),
-    ("newer-layout", lambda d: _with(d, "plekwijzer_scenario", 4), "written by a newer Plekwijzer"),
-    ("version-text", lambda d: _with(d, "plekwijzer_scenario", "3"), "not a layout version"),
+    (
+        "newer-layout",
+        lambda d: _with(d, "plekwijzer_scenario", 4),
+        "komt van een nieuwere Plekwijzer",
+    ),
+    ("version-text", lambda d: _with(d, "plekwijzer_scenario", "3"), "is geen opmaakversie"),
     (
         "no-version",
         lambda d: {k: v for k, v in d.items() if k != "plekwijzer_scenario"},
-        "no 'plekwijzer_scenario'",
+        "geen versie 'plekwijzer_scenario'",
     ),
-    ("too-big", lambda _d: b" " * (5 * 2**20 + 1), "more than 5 MB"),
-    ("empty", lambda _d: b"", "the file is empty"),
-    ("not-json", lambda _d: '{"plekwijzer_scenario": 3,', "not valid JSON"),
-    ("not-an-object", lambda _d: "[1, 2]", "expected a JSON object"),
-    ("not-utf8", lambda _d: b'{"profile": "\xff"}', "not UTF-8 text"),
+    ("too-big", lambda _d: b" " * (5 * 2**20 + 1), "groter dan 5 MB"),
+    ("empty", lambda _d: b"", "het bestand is leeg"),
+    ("not-json", lambda _d: '{"plekwijzer_scenario": 3,', "geen geldige JSON"),
+    ("not-an-object", lambda _d: "[1, 2]", "een JSON-object verwacht"),
+    ("not-utf8", lambda _d: b'{"profile": "\xff"}', "geen UTF-8-tekst"),
     (
         "huge-integer",
         lambda d: _text_with(d, '"sensitivity": 0', '"sensitivity": ' + "9" * 5000),
-        "not a usable JSON file",
+        "geen bruikbaar JSON-bestand",
     ),
     (
         "profile-changed",
         lambda d: _with(d, "profile_sha256", "0" * 64),
-        "field profile_sha256: the profile 'skaeve_huse' is not the one",
+        "veld profile_sha256: het profiel 'skaeve_huse' is niet het profiel",
     ),
-    ("profile-unknown", lambda d: _with(d, "profile", "mijn_huuske"), "field profile:"),
+    ("profile-unknown", lambda d: _with(d, "profile", "mijn_huuske"), "veld profile:"),
     (
         "rule-negative",
         lambda d: _with(d, "constraints", {"plot_size": [-100]}),
-        "field constraints.plot_size: constraint 'plot_size' (plot_area_m2 >= …): -100 is not "
-        "allowed: an area in m² of 0 or more",
+        "veld constraints.plot_size: harde eis 'plot_size' (plot_area_m2 >= …): −100 is niet "
+        "toegestaan: een oppervlakte in m² van 0 of meer",
     ),
     (
         "rule-unknown",
         lambda d: _with(d, "constraints", {"plot": [100]}),
-        "field constraints.plot: no rule of that name",
+        "veld constraints.plot: geen harde eis met die naam",
     ),
     (
         "rule-not-a-list",
         lambda d: _with(d, "constraints", {"plot_size": 800}),
-        "field constraints.plot_size: write one value per clause",
+        "veld constraints.plot_size: geef één waarde per voorwaarde",
     ),
     (
         "rule-clauses",
         lambda d: _with(d, "constraints", {"plot_size": [800, 900]}),
-        "has 1 clause(s), got 2 values",
+        "heeft 1 voorwaarde(n), maar er zijn 2 waarden",
     ),
     (
         "weight-unknown",
         lambda d: _with(d, "weights", {"ov_acess": 0.3}),
-        "field weights.ov_acess: no criterion of that name",
+        "veld weights.ov_acess: geen criterium met die naam",
     ),
     (
         "weight-negative",
         lambda d: _with(d, "weights", {"ov_access": -1}),
-        "field weights.ov_access: -1 is out of range",
+        "veld weights.ov_access: -1 valt buiten het bereik",
     ),
     (
         "upload-not-given",
         lambda d: _with(d, "inputs.candidates", {"file": "mijn.csv", "sha256": "ab" * 32}),
-        "field inputs.candidates: the scenario used 'mijn.csv'",
+        "veld inputs.candidates: het scenario gebruikte 'mijn.csv'",
     ),
     (
         "upload-bad-hash",
         lambda d: _with(d, "inputs.candidates", {"file": "mijn.csv", "sha256": "xyz"}),
-        "field inputs.candidates.sha256: not a sha256",
+        "veld inputs.candidates.sha256: geen sha256",
     ),
     (
         "upload-with-folder",
         lambda d: _with(d, "inputs.candidates", {"file": "../etc/x.csv", "sha256": "ab" * 32}),
-        "field inputs.candidates.file: an uploaded file is named without a folder",
+        "veld inputs.candidates.file: een geüpload bestand heeft een naam zonder map",
     ),
     (
         "profile-wrong-shape",
         lambda d: _with(d, "profile", _spec_with_transform({"kind": []})),
-        "field profile: not a usable profile",
+        "veld profile: geen bruikbaar profiel",
     ),
-    ("region-unknown", lambda d: _with(d, "region", "atlantis"), "field region: unknown region"),
+    ("region-unknown", lambda d: _with(d, "region", "atlantis"), "veld region: "),
     (
         "region-and-gemeenten",
         lambda d: _with(d, "gemeenten", ["GM9901"]),
-        "field region: give either",
+        'veld region: geef "region"',
     ),
-    ("spread-level", lambda d: _with(d, "spread_level", "provincie"), "field spread_level"),
-    ("coverage-reach", lambda d: _with(d, "coverage", {"reach_m": 0}), "field coverage.reach_m: 0"),
+    ("spread-level", lambda d: _with(d, "spread_level", "provincie"), "veld spread_level"),
+    ("coverage-reach", lambda d: _with(d, "coverage", {"reach_m": 0}), "veld coverage.reach_m: 0"),
 ]
 
 
@@ -238,18 +246,18 @@ def test_sensitivity_option_is_bounded_with_the_reason(demo_source, tmp_path, ca
     assert cli.main(args) == 2
     err = capsys.readouterr().err.strip()
     assert "argument --sensitivity: '20000' is ongeldig" in err
-    assert "≤ 10000" in err
-    assert "0.8 GB" in err  # the reason, not only the bound
+    assert "≤ 10.000" in err
+    assert "0,8 GB" in err  # the reason, not only the bound
     assert len(err.splitlines()) == 1
 
 
 @pytest.mark.parametrize(
     ("rule", "message"),
     [
-        ("plot_size=-100", "-100 is not allowed: an area in m² of 0 or more"),
-        ("distance_from_homes=-5", "-5 is not allowed: a distance in metres of 0 or more"),
-        ("plot_size=nan", "nan is not a finite number"),
-        ("site_use=,", "needs at least one value"),
+        ("plot_size=-100", "−100 is niet toegestaan: een oppervlakte in m² van 0 of meer"),
+        ("distance_from_homes=-5", "−5 is niet toegestaan: een afstand in meters van 0 of meer"),
+        ("plot_size=nan", "nan is geen eindig getal"),
+        ("site_use=,", "vraagt minstens één waarde"),
     ],
 )
 def test_constraint_option_is_checked_against_the_feature(
@@ -264,7 +272,7 @@ def test_constraint_option_is_checked_against_the_feature(
     assert cli.main(args) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1
-    assert f"constraint '{rule.split('=')[0]}'" in err[0]
+    assert f"harde eis '{rule.split('=')[0]}'" in err[0]
     assert message in err[0]
 
 
@@ -362,7 +370,7 @@ def test_hand_edited_weight_and_rule_are_applied(demo_source, tmp_path, capsys):
     assert by_edit != (tmp_path / "plain.geojson").read_bytes()
     rerun = json.loads((tmp_path / "edited.scenario.json").read_text(encoding="utf-8"))
     if rerun["result"]["shortlist"] != edited["result"]["shortlist"]:
-        assert "let op: the shortlist differs from the one recorded" in note
+        assert "let op: de shortlist verschilt van die in het scenariobestand" in note
 
 
 def test_upload_is_asked_for_and_checked_by_hash(demo_source, tmp_path, capsys):
@@ -381,7 +389,7 @@ def test_upload_is_asked_for_and_checked_by_hash(demo_source, tmp_path, capsys):
     )
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1
-    assert "ander.csv: not the file the scenario used for candidates" in err[0]
+    assert "ander.csv: niet het bestand dat het scenario voor candidates gebruikte" in err[0]
     assert digest[:16] in err[0]
     assert cli.main(["score", "--scenario", str(path), "--candidates", str(own), "--out", out]) == 0
 
@@ -477,7 +485,7 @@ def test_layout_3_fingerprint_ignores_texts_only():
 
 
 def test_bad_fields_raise_the_input_error_class():
-    with pytest.raises(PlekwijzerInputError, match="field sensitivity"):
+    with pytest.raises(PlekwijzerInputError, match="veld sensitivity"):
         scenario_from_data(
             {"plekwijzer_scenario": SCENARIO_VERSION, "region": "demo", "profile": "noaberhuuske",
              "sensitivity": -1}
@@ -516,7 +524,7 @@ def test_app_asks_for_the_uploaded_file_and_checks_its_hash(demo_source, monkeyp
     ("field", "value", "message"),
     [
         ("shortlist.top_n", 500, "veld shortlist.top_n"),
-        ("sensitivity", 10**9, "field sensitivity"),
+        ("sensitivity", 10**9, "veld sensitivity"),
         ("weights", {"ov_access": 3.0}, "veld weights.ov_access"),
         ("region", "twente", "veld region: 'twente' zit niet in de data"),
     ],
@@ -535,8 +543,8 @@ def test_rerun_note_names_other_data_or_another_shortlist():
 
     record = ResultRecord(shortlist=("A", "B"), created="2026-01-01", synthetic_data=False)
     assert rerun_note(record, ["A", "B"], synthetic=False) is None
-    assert "result.shortlist A, B… now B, A…" in rerun_note(record, ["B", "A"], synthetic=False)
-    assert "run on real data" in rerun_note(record, ["A", "B"], synthetic=True)
+    assert "result.shortlist A, B… nu B, A…" in rerun_note(record, ["B", "A"], synthetic=False)
+    assert "draaide op echte data" in rerun_note(record, ["A", "B"], synthetic=True)
     assert rerun_note(None, ["A"]) is None
 
 
