@@ -297,8 +297,14 @@ def _restore_notes(
         )
     unused = [
         field
-        for field in ("default_places", "candidates_layer", "facilities_layer", "sensitive_osm")
-        if getattr(scenario, field) is not None
+        for field in (
+            "default_places",
+            "candidates_layer",
+            "facilities_layer",
+            "sensitive_osm",
+            "plan",
+        )
+        if getattr(scenario, field, None) is not None
     ]
     if unused:
         notes.append(
