@@ -32,7 +32,7 @@ from criteria.profiles import Profile, list_profiles, load_profile
 from criteria.run import Prepared, ScenarioResult, prepare, prepare_key, run_scenario
 from criteria.scenario import CoverageOptions, Scenario, ShortlistOptions
 from criteria.scenario_file import scenario_from_bytes
-from criteria.scenario_inputs import UploadRef, expected_uploads
+from criteria.scenario_inputs import UploadRef, data_dir_name, expected_uploads
 from criteria.weights import MAX_CONSISTENCY_RATIO, ahp_weights
 from geo import mapdata, mapstyle, mapview, nlformat, presentation
 from geo._errors import PlekwijzerError
@@ -227,6 +227,13 @@ def restore(scenario: Scenario, source: DataSource) -> None:
             "plekwijzer score --scenario"
         )
         raise PlekwijzerError(msg)
+    presets = available_regions(source) or list(load_region_presets().values())
+    if scenario.region is not None and scenario.region not in {r.name for r in presets}:
+        msg = (
+            f"veld region: {scenario.region!r} zit niet in de data van deze app "
+            f"({', '.join(r.name for r in presets)})"
+        )
+        raise PlekwijzerError(msg)
     profile = load_profile(scenario.profile)
     options = scenario.shortlist
     values = {
@@ -239,6 +246,11 @@ def restore(scenario: Scenario, source: DataSource) -> None:
         "evenness": options.evenness_weight,
         "sensitivity": scenario.sensitivity,
     }
+    if scenario.coverage is not None:
+        reach = scenario.coverage
+        values["reach_km"] = _in_app_range("coverage.reach_m", reach.reach_m / 1000, 1, 15)
+        values["reach_mode"] = "Alle kernen" if reach.sites is None else "N plekken"
+        values["reach_sites"] = _in_app_range("coverage.sites", reach.sites or 5, 1, 50)
     if values["spacing"] != int(values["spacing"]):
         msg = "veld shortlist.min_spacing_m: de app neemt hele meters; draai het met de CLI"
         raise PlekwijzerError(msg)
@@ -262,23 +274,53 @@ def restore(scenario: Scenario, source: DataSource) -> None:
             state[f"c_{profile.name}_{i}_{j}"] = (
                 list(value) if isinstance(value, tuple | list) else float(value)
             )
-    state.update({key: int(v) if key != "evenness" else v for key, v in values.items()})
+    whole = {"top_n", "spacing", "per_buurt", "per_gemeente", "sensitivity", "reach_sites"}
+    state.update({key: int(v) if key in whole else v for key, v in values.items()})
+    state["level"] = scenario.spread_level
     state["_expected_uploads"] = {
         option: ref for option, ref in expected_uploads(scenario).items() if option in UPLOAD_INPUTS
     }
-    if state["_expected_uploads"]:
-        named = ", ".join(ref.file for ref in state["_expected_uploads"].values())
-        state["_restore_note"] = (
+    state["_restore_note"] = " ".join(_restore_notes(scenario, source, state["_expected_uploads"]))
+
+
+def _restore_notes(
+    scenario: Scenario, source: DataSource, uploads: dict[str, UploadRef]
+) -> list[str]:
+    """Say what of an opened scenario the user must still do, or what the app cannot apply."""
+    notes = []
+    if uploads:
+        named = ", ".join(ref.file for ref in uploads.values())
+        notes.append(
             f"Het scenario gebruikte eigen bestanden ({named}); upload dezelfde bestanden onder "
             "'Eigen bestanden'."
         )
     elif any(getattr(scenario, option) for option in UPLOAD_INPUTS):
-        state["_restore_note"] = (
+        notes.append(
             "Het scenario gebruikte eigen bestanden op de computer waar het draaide; upload "
             "ze onder 'Eigen bestanden'."
         )
+    unused = [
+        field
+        for field in (
+            "default_places",
+            "candidates_layer",
+            "facilities_layer",
+            "sensitive_osm",
+            "plan",
+        )
+        if getattr(scenario, field, None) is not None
+    ]
+    if unused:
+        notes.append(
+            f"Het scenario zet {', '.join(unused)}; de app kent die instellingen niet. Draai "
+            "het met plekwijzer score --scenario voor precies dezelfde uitkomst."
+        )
+    here = data_dir_name(scenario.replace(data_dir=None), source)
+    if scenario.data_dir not in (None, here):
+        notes.append(f"Het scenario las zijn data uit {scenario.data_dir}; de app uit {here}.")
     if source.synthetic and scenario.region not in (None, "demo"):
-        state["_restore_note"] = "Dit scenario hoort bij echte data; de app draait op de demo."
+        notes.append("Dit scenario hoort bij echte data; de app draait op de demo.")
+    return notes
 
 
 def open_scenario(source: DataSource) -> None:
@@ -586,7 +628,7 @@ def main() -> None:
     # Which gemeenten have real address points and roads is known once the region is loaded.
     layers_box = st.sidebar.container()
     open_scenario(source)
-    if note := st.session_state.pop("_restore_note", None):
+    if note := st.session_state.pop("_restore_note", ""):
         st.sidebar.info(note)
     region = pick_region(source)
     titles = {name: load_profile(name).title for name in list_profiles()}

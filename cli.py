@@ -234,12 +234,12 @@ def _scenario_from_args(args: argparse.Namespace) -> tuple[Any, Any]:
 
 
 def _cmd_score(args: argparse.Namespace) -> int:
+    read, scenario = _scenario_from_args(args)  # checked before the heavy imports
     from criteria.export_rows import geopackage_files
     from criteria.run import run_scenario
     from geo import nlformat
     from geo.export import write_export_pair
 
-    read, scenario = _scenario_from_args(args)
     if scenario.facilities is None and not scenario.use_defaults:
         _say(
             "let op: geen register (--facilities): criteria over bestaande voorzieningen "
@@ -298,7 +298,10 @@ def _rerun_notes(read: Any, result: Any) -> list[str]:
     """Say when a rerun's shortlist differs from the one its scenario file records."""
     from criteria.scenario_file import rerun_note
 
-    note = None if read is None else rerun_note(read.result, list(result.shortlist["id"]))
+    if read is None:
+        return []
+    shortlist = list(result.shortlist["id"])
+    note = rerun_note(read.result, shortlist, synthetic=result.source.synthetic)
     return [note] if note else []
 
 
@@ -555,11 +558,11 @@ def _cmd_cover(args: argparse.Namespace) -> int:
 
 def _cmd_report(args: argparse.Namespace) -> int:
     """Rerun a scenario file and print it as a council report (PDF or HTML)."""
+    read, scenario = _scenario_file(args)  # checked before WeasyPrint and the engine load
+    scenario = scenario.replace(sensitivity=args.sensitivity or scenario.sensitivity)
     from criteria.council import write_council_report
     from criteria.run import run_scenario
 
-    read, scenario = _scenario_file(args)
-    scenario = scenario.replace(sensitivity=args.sensitivity or scenario.sensitivity)
     _source(args, scenario.data_dir)
     result = run_scenario(scenario)
     _print_notes(_rerun_notes(read, result))

@@ -110,7 +110,7 @@ class ScenarioFileError(PlekwijzerInputError):
         self, message: str, *, field: str | None = None, source: str | Path | None = None
     ) -> None:
         self.field = field
-        super().__init__(f"field {field}: {message}" if field else message, source=source)
+        super().__init__(f"veld {field}: {message}" if field else message, source=source)
 
 
 class PlanError(PlekwijzerError):

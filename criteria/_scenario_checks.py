@@ -5,7 +5,8 @@ big or nests too deep before :func:`json.loads` can recurse or allocate, reads a
 mark, and keeps ``NaN``/``Infinity`` as :class:`NotFinite` so the field holding one can be
 named. The checks (:func:`number`, :func:`text`, :func:`record`, …) take ``(value, field
 path)``, return the value in its Python type and raise :class:`FieldError` naming the field;
-numbers are ranged by :mod:`criteria.limits`, as the CLI options are.
+numbers are ranged by :mod:`criteria.limits`, as the CLI options are. :data:`LAYOUT_3` is
+the whole file's schema.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from typing import Any, NoReturn
 
 from criteria import limits
 from criteria._errors import ScenarioFileError
+from criteria.scenario import SPREAD_LEVELS, ShortlistOptions
+from criteria.scenario_inputs import INPUT_FILES, UploadRef
 
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8-sig"),
@@ -62,18 +65,18 @@ def parse_bounded(raw: bytes, *, source: str | Path | None, max_bytes: int, max_
     """
     if len(raw) > max_bytes:
         msg = (
-            f"more than {max_bytes // 2**20} MB; a scenario file is a few kB: "
-            "is this the right file?"
+            f"groter dan {max_bytes // 2**20} MB; een scenariobestand is enkele kB: "
+            "is dit het goede bestand?"
         )
         raise ScenarioFileError(msg, source=source)
     if not raw.strip():
-        msg = "the file is empty; write a scenario with `plekwijzer score` or the app"
+        msg = "het bestand is leeg; maak een scenario met `plekwijzer score` of de app"
         raise ScenarioFileError(msg, source=source)
     encoding = next((enc for bom, enc in _BOMS if raw.startswith(bom)), "utf-8")
     try:
         text = raw.decode(encoding)
     except UnicodeDecodeError as err:
-        msg = f"not UTF-8 text (byte {err.start + 1}); save it as UTF-8 JSON"
+        msg = f"geen UTF-8-tekst (byte {err.start + 1}); sla het op als UTF-8-JSON"
         raise ScenarioFileError(msg, source=source) from err
     depth = 0
     for token in _STRUCTURE.finditer(text):
@@ -83,8 +86,8 @@ def parse_bounded(raw: bytes, *, source: str | Path | None, max_bytes: int, max_
             if depth > max_depth:
                 line = text.count("\n", 0, token.start()) + 1
                 msg = (
-                    f"nested more than {max_depth} levels deep (line {line}); a scenario "
-                    "nests 4 levels: is this the right file?"
+                    f"dieper genest dan {max_depth} niveaus (regel {line}); een scenario is "
+                    "4 niveaus diep: is dit het goede bestand?"
                 )
                 raise ScenarioFileError(msg, source=source)
         elif mark in "]}":
@@ -92,10 +95,10 @@ def parse_bounded(raw: bytes, *, source: str | Path | None, max_bytes: int, max_
     try:
         return json.loads(text, parse_constant=NotFinite, parse_float=_finite_float)
     except json.JSONDecodeError as err:
-        msg = f"not valid JSON: {err.msg} at line {err.lineno}, column {err.colno}; fix the syntax"
+        msg = f"geen geldige JSON ({err.msg}) op regel {err.lineno}, kolom {err.colno}; herstel dat"
         raise ScenarioFileError(msg, source=source) from err
     except (ValueError, RecursionError) as err:  # e.g. an integer of more than 4,300 digits
-        msg = f"not a usable JSON file ({str(err).split(';')[0]}); fix the value"
+        msg = f"geen bruikbaar JSON-bestand ({str(err).split(';')[0]}); herstel de waarde"
         raise ScenarioFileError(msg, source=source) from err
 
 
@@ -150,9 +153,9 @@ def text(*, nullable: bool = True, longest: int = 4096) -> Check:
         if value is None and nullable:
             return None
         if not isinstance(value, str) or not value.strip() or "\0" in value:
-            fail(field, f"{value!r} is not a text; write it between quotes")
+            fail(field, f"{value!r} is geen tekst; zet de tekst tussen aanhalingstekens")
         if len(value) > longest:
-            fail(field, f"text of {len(value):,} characters; at most {longest:,}")
+            fail(field, f"tekst van {len(value)} tekens; hoogstens {longest}")
         return value
 
     return check
@@ -160,14 +163,14 @@ def text(*, nullable: bool = True, longest: int = 4096) -> Check:
 
 def flag(value: Any, field: str) -> bool:
     if not isinstance(value, bool):
-        fail(field, f"{value!r} is not true or false")
+        fail(field, f"{value!r} is geen true of false")
     return value
 
 
 def choice(options: Sequence[str]) -> Check:
     def check(value: Any, field: str) -> Any:
         if value not in options:
-            fail(field, f"{value!r}: use one of {', '.join(options)}")
+            fail(field, f"{value!r}: kies uit {', '.join(options)}")
         return value
 
     return check
@@ -178,9 +181,9 @@ def list_of(item: Check, *, longest: int = 100_000, nullable: bool = False) -> C
         if value is None and nullable:
             return None
         if not isinstance(value, list):
-            fail(field, f"{type(value).__name__} where a list [...] belongs")
+            fail(field, f"{type(value).__name__} waar een lijst [...] hoort")
         if len(value) > longest:
-            fail(field, f"{len(value):,} items; at most {longest:,}")
+            fail(field, f"{len(value)} elementen; hoogstens {longest}")
         return [item(v, f"{field}[{i}]") for i, v in enumerate(value)]
 
     return check
@@ -189,9 +192,9 @@ def list_of(item: Check, *, longest: int = 100_000, nullable: bool = False) -> C
 def mapping_of(value_check: Check, *, longest: int = 1000) -> Check:
     def check(value: Any, field: str) -> Any:
         if not isinstance(value, dict):
-            fail(field, f"{type(value).__name__} where an object {{...}} belongs")
+            fail(field, f"{type(value).__name__} waar een object {{...}} hoort")
         if len(value) > longest:
-            fail(field, f"{len(value):,} entries; at most {longest:,}")
+            fail(field, f"{len(value)} elementen; hoogstens {longest}")
         return {key: value_check(v, f"{field}.{key}") for key, v in value.items()}
 
     return check
@@ -204,12 +207,12 @@ def record(fields: Mapping[str, tuple[Check, Any]], *, nullable: bool = False) -
         if value is None and nullable:
             return None
         if not isinstance(value, dict):
-            fail(field, f"{type(value).__name__} where an object {{...}} belongs")
+            fail(field, f"{type(value).__name__} waar een object {{...}} hoort")
         prefix = f"{field}." if field else ""
         if unknown := [key for key in value if key not in fields]:
             fail(
                 prefix + unknown[0],
-                f"unknown field; remove it (known here: {', '.join(fields)})",
+                f"onbekend veld; haal het weg (hier bekend: {', '.join(fields)})",
             )
         return {
             key: (chk(value[key], prefix + key) if key in value else default)
@@ -217,3 +220,146 @@ def record(fields: Mapping[str, tuple[Check, Any]], *, nullable: bool = False) -
         }
 
     return check
+
+
+# --- layout 3 -----------------------------------------------------------------------------
+
+_UPLOAD = record(
+    {
+        "file": (text(nullable=False, longest=255), None),
+        "sha256": (text(nullable=False, longest=64), None),
+    }
+)
+
+
+def _upload_or_path(value: Any, field: str) -> Any:
+    """Check an input: a path as the user gave it, or an upload ``{"file", "sha256"}``."""
+    if not isinstance(value, dict):
+        return text()(value, field)
+    ref = _UPLOAD(value, field)
+    if ref["file"] is None or ref["sha256"] is None:
+        fail(field, 'een upload vraagt {"file": naam, "sha256": hexcode}')
+    if Path(ref["file"]).name != ref["file"] or "\\" in ref["file"]:
+        fail(f"{field}.file", "een geüpload bestand heeft een naam zonder map")
+    if not re.fullmatch(r"[0-9a-fA-F]{16,64}", ref["sha256"]):
+        fail(f"{field}.sha256", "geen sha256-hexcode; schrijf het scenario opnieuw")
+    return UploadRef(ref["file"], ref["sha256"].lower()).label
+
+
+def _rule_values(value: Any, field: str) -> Any:
+    """Check a rule override: one value per clause, a number or (``in``) a list of texts."""
+    if not isinstance(value, list) or not value:
+        fail(field, "geef één waarde per voorwaarde van de eis, als lijst, bijv. [800]")
+    out: list[Any] = []
+    for i, item in enumerate(value):
+        if isinstance(item, list):
+            out.append(tuple(list_of(text(nullable=False, longest=200))(item, f"{field}[{i}]")))
+        elif isinstance(item, str):
+            out.append(text(nullable=False, longest=1000)(item, f"{field}[{i}]"))
+        elif isinstance(item, bool) or not isinstance(item, int | float):
+            fail(f"{field}[{i}]", f"{item!r} is geen getal of lijst van teksten")
+        else:
+            out.append(item)
+    return tuple(out)
+
+
+_SHORTLIST = record(
+    {
+        "top_n": (number(limits.TOP_N), ShortlistOptions.top_n),
+        "min_spacing_m": (number(limits.SPACING_M), ShortlistOptions.min_spacing_m),
+        "max_per_buurt": (number(limits.CAP, nullable=True), None),
+        "max_per_gemeente": (number(limits.CAP, nullable=True), None),
+        "evenness_weight": (number(limits.EVENNESS), ShortlistOptions.evenness_weight),
+    }
+)
+INPUTS = record(
+    {
+        "data_dir": (text(), None),
+        **dict.fromkeys(INPUT_FILES, (_upload_or_path, None)),
+        "candidates_layer": (text(longest=200), None),
+        "facilities_layer": (text(longest=200), None),
+        "default_places": (number(limits.DEFAULT_PLACES, nullable=True), None),
+        "use_defaults": (flag, False),
+    }
+)
+_COVERAGE = record(
+    {
+        "reach_m": (number(limits.REACH_M), None),
+        "sites": (number(limits.CAP, nullable=True), None),
+    },
+    nullable=True,
+)
+_PLAN = record(
+    {
+        "places": (number(limits.PLAN_PLACES), None),
+        "key": (text(nullable=False, longest=1000), "inwoners"),
+        "count_types": (text(nullable=False, longest=1000), "all"),
+        "evenness": (number(limits.EVENNESS), 1.0),
+        "min_spacing_m": (number(limits.SPACING_M), 0.0),
+        "max_per_buurt": (number(limits.CAP, nullable=True), None),
+        "time_limit_s": (number(limits.PLAN_TIME_S), 20.0),
+    },
+    nullable=True,
+)
+
+
+def _plan_record(value: Any, field: str) -> Any:
+    """Keep the plan's own result record as written by the run (a record, never trusted)."""
+    if value is not None and not isinstance(value, dict):
+        fail(field, f"{type(value).__name__} waar een object {{...}} hoort")
+    return value
+
+
+_RESULT = record(
+    {
+        "shortlist": (list_of(text(nullable=False, longest=200)), []),
+        "created": (text(longest=64), None),
+        "synthetic_data": (lambda v, f: None if v is None else flag(v, f), None),
+        "versions": (mapping_of(text(longest=64), longest=100), {}),
+        "warnings": (list_of(text(nullable=False), longest=1000), []),
+        "coverage": (
+            record(
+                {
+                    "model": (choice(("lscp", "mclp")), None),
+                    "reach_kind": (text(longest=200), None),
+                    "new_sites": (list_of(text(nullable=False, longest=200)), []),
+                },
+                nullable=True,
+            ),
+            None,
+        ),
+        "plan": (_plan_record, None),
+    },
+    nullable=True,
+)
+
+
+def _profile_field(value: Any, field: str) -> Any:
+    if isinstance(value, dict):
+        return value
+    return text(nullable=False, longest=4096)(value, field)
+
+
+LAYOUT_3 = record(
+    {
+        "plekwijzer_scenario": (number(limits.NumberRange(3, 3, whole=True)), 3),
+        "region": (text(longest=100), None),
+        "gemeenten": (
+            list_of(text(nullable=False, longest=20), longest=400, nullable=True),
+            None,
+        ),
+        "profile": (_profile_field, None),
+        "profile_sha256": (text(longest=64), None),
+        "weights": (mapping_of(number(limits.WEIGHT)), {}),
+        "constraints": (mapping_of(_rule_values), {}),
+        "shortlist": (_SHORTLIST, None),
+        "inputs": (INPUTS, None),
+        "spread_level": (choice(SPREAD_LEVELS), "gemeente"),
+        "sensitivity": (number(limits.SENSITIVITY), 0),
+        "coverage": (_COVERAGE, None),
+        "plan": (_PLAN, None),
+        # Raster criteria: name -> GeoTIFF, as the user gave it (--raster NAME=FILE).
+        "rasters": (mapping_of(text(nullable=False, longest=4096), longest=50), {}),
+        "result": (_RESULT, None),
+    }
+)

@@ -64,7 +64,7 @@ def from_layout_2(data: Mapping[str, Any], *, source: str | Path | None) -> dict
     """Layout 2: the scenario member, the record at the top level, the spec with overrides."""
     inner = data.get("scenario")
     if not isinstance(inner, dict):
-        msg = "a layout-2 file needs its 'scenario' object; write the scenario again"
+        msg = "een bestand in opmaak 2 heeft een object 'scenario' nodig; schrijf het opnieuw"
         raise ScenarioFileError(msg, field="scenario", source=source)
     known = {
         "profile", "region", "gemeenten", "weights", "constraint_values", "shortlist",
@@ -72,7 +72,7 @@ def from_layout_2(data: Mapping[str, Any], *, source: str | Path | None) -> dict
         "use_defaults", "spread_level", "sensitivity", "coverage", "profile_spec",
     }  # fmt: skip
     if unknown := [key for key in inner if key not in known]:
-        msg = "unknown field; remove it"
+        msg = "onbekend veld; haal het weg"
         raise ScenarioFileError(msg, field=f"scenario.{unknown[0]}", source=source)
     recorded = _object(data, "data")
     inputs: dict[str, Any] = {"data_dir": inner.get("data_dir")}
@@ -89,7 +89,7 @@ def from_layout_2(data: Mapping[str, Any], *, source: str | Path | None) -> dict
         "constraints": inner.get("constraint_values") or {},
     }
     if not isinstance(inner.get("profile"), str):
-        msg = "missing: name the profile"
+        msg = "ontbreekt: noem het profiel"
         raise ScenarioFileError(msg, field="scenario.profile", source=source)
     spec = inner.get("profile_spec")
     layout = {
@@ -124,7 +124,7 @@ def from_layout_1(data: Mapping[str, Any], *, source: str | Path | None) -> dict
     shortlist = _object(data, "shortlist")
     spec = _object(data, "profile")
     if not isinstance(spec.get("name"), str):
-        msg = "a layout-1 file needs its profile; write it again"
+        msg = "een bestand in opmaak 1 heeft zijn profiel nodig; schrijf het opnieuw"
         raise ScenarioFileError(msg, field="profile", source=source)
 
     def given(key: str) -> Any:

@@ -8,9 +8,11 @@ exactly what was shown.
 
 Examples
 --------
->>> s = Scenario(profile="noaberhuuske", region="twente", weights=(("ov_access", 0.3),))
->>> s.load_profile().weights["ov_access"] > 0
-True
+>>> s = Scenario(profile="tussenvoorziening", region="twente", weights=(("ov_access", 0.3),))
+>>> s.load_profile().weighting  # a weight override makes the weights direct
+'direct'
+>>> s.replace(weights=()).load_profile().weighting
+'ahp'
 """
 
 from __future__ import annotations
@@ -216,7 +218,7 @@ class Scenario:
             msg = f"spread level {self.spread_level!r}: use one of {', '.join(SPREAD_LEVELS)}"
             raise PlekwijzerInputError(msg)
         if problem := limits.SENSITIVITY.problem(self.sensitivity):
-            msg = f"sensitivity: {problem}"
+            msg = f"sensitivity (gewichtstrekkingen): {problem}"
             raise PlekwijzerInputError(msg)
 
     def load_profile(self) -> Profile:
@@ -302,7 +304,7 @@ def typed_constraint_values(
     Returns
     -------
     tuple
-        ``(name, (value per clause, …))``: numbers as float, lists as lists of text.
+        ``(name, (value per clause, …))``: numbers as float, lists as tuples of text.
 
     Raises
     ------
@@ -313,8 +315,8 @@ def typed_constraint_values(
     by_name = {c.name: c for c in profile.constraints}
     if unknown := [name for name in constraint_values if name not in by_name]:
         msg = (
-            f"no constraint named {', '.join(map(repr, unknown))} in profile "
-            f"{profile.name!r}; valid names are {', '.join(by_name)}"
+            f"geen harde eis {', '.join(map(repr, unknown))} in profiel {profile.name!r}; "
+            f"geldige namen: {', '.join(by_name)}"
         )
         raise PlekwijzerInputError(msg)
     typed = []
@@ -322,7 +324,10 @@ def typed_constraint_values(
         clauses = by_name[name].clauses
         if isinstance(values, str) or len(values) != len(clauses):
             count = 1 if isinstance(values, str) else len(values)
-            msg = f"constraint {name!r} has {len(clauses)} clause(s), got {count} values"
+            msg = (
+                f"harde eis {name!r} heeft {len(clauses)} voorwaarde(n), maar er zijn {count} "
+                "waarden gegeven: geef er één per voorwaarde"
+            )
             raise PlekwijzerInputError(msg)
         coerced = tuple(
             _coerce(value, clause=clause, constraint=name)
@@ -340,23 +345,23 @@ def _coerce(value: Any, *, clause: Clause, constraint: str) -> Any:
     since the rule would then silently exclude nothing or everything.
     """
     like, feature = clause.value, clause.feature
-    rule = f"constraint {constraint!r} ({feature} {clause.op} …)"
+    rule = f"harde eis {constraint!r} ({feature} {clause.op} …)"
     if isinstance(like, str):
         if not str(value).strip():
-            msg = f"{rule} needs a value, e.g. {like}"
+            msg = f"{rule} vraagt een waarde, bijv. {like}"
             raise PlekwijzerInputError(msg)
         return str(value).strip()
     if isinstance(like, list | tuple):
         items = value.split(",") if isinstance(value, str) else list(value)
         kept = [str(item).strip() for item in items if str(item).strip()]
         if not kept:
-            msg = f"{rule} needs at least one value, e.g. {','.join(map(str, like[:2]))}"
+            msg = f"{rule} vraagt minstens één waarde, bijv. {','.join(map(str, like[:2]))}"
             raise PlekwijzerInputError(msg)
-        return kept
+        return tuple(kept)  # a tuple keeps the scenario hashable (the app caches on it)
     try:
         number = float(value)
     except (TypeError, ValueError) as err:
-        msg = f"{rule} needs a number, got {value!r}"
+        msg = f"{rule} vraagt een getal, kreeg {value!r}"
         raise PlekwijzerInputError(msg) from err
     if problem := limits.rule_value_problem(feature, number):
         msg = f"{rule}: {problem}"

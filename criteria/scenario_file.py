@@ -38,20 +38,17 @@ import datetime as dt
 import importlib.metadata
 import json
 import platform
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from criteria import _scenario_checks as chk
-from criteria import limits
 from criteria._errors import ProfileError, ScenarioFileError, ShortlistOptionError
 from criteria._scenario_checks import not_finite_field, parse_bounded
 from criteria.profiles import Profile, load_profile, profile_from_dict
 from criteria.scenario import (
     SCENARIO_VERSION,
-    SPREAD_LEVELS,
     CoverageOptions,
     PlanOptions,
     Scenario,
@@ -270,10 +267,10 @@ def read_scenario_file(path: str | Path) -> ScenarioFile:
         with Path(path).open("rb") as handle:
             raw = handle.read(MAX_SCENARIO_BYTES + 1)
     except FileNotFoundError as err:
-        msg = "scenario file not found; check the path"
+        msg = "scenariobestand niet gevonden; controleer het pad"
         raise ScenarioFileError(msg, source=path) from err
     except OSError as err:
-        msg = f"cannot read the scenario file ({err.strerror}); is it a .scenario.json file?"
+        msg = f"kan het scenariobestand niet lezen ({err.strerror}); is het een .scenario.json?"
         raise ScenarioFileError(msg, source=path) from err
     return scenario_from_bytes(raw, source=path)
 
@@ -316,11 +313,11 @@ def scenario_from_data(data: Any, *, source: str | Path | None = None) -> Scenar
         For a newer layout, an unknown field, a value of the wrong type or out of range.
     """
     if not isinstance(data, dict):
-        msg = "not a Plekwijzer scenario (expected a JSON object); use a .scenario.json file"
+        msg = "geen Plekwijzer-scenario (een JSON-object verwacht); gebruik een .scenario.json"
         raise ScenarioFileError(msg, source=source)
     if found := not_finite_field(data):
         field, text = found
-        msg = f"{text} is not a number JSON allows; write a finite number"
+        msg = f"{text} is geen getal dat JSON toestaat; schrijf een eindig getal"
         raise ScenarioFileError(msg, field=field, source=source)
     version = data.get("plekwijzer_scenario")
     if version is None and isinstance(data.get("scenario"), dict):
@@ -330,17 +327,17 @@ def scenario_from_data(data: Any, *, source: str | Path | None = None) -> Scenar
         version = 2
     if version is None:
         msg = (
-            "not a Plekwijzer scenario (no 'plekwijzer_scenario' version); use a "
-            ".scenario.json written by `plekwijzer score` or the app"
+            "geen Plekwijzer-scenario (geen versie 'plekwijzer_scenario'); gebruik een "
+            ".scenario.json van `plekwijzer score` of de app"
         )
         raise ScenarioFileError(msg, source=source)
     if isinstance(version, bool) or not isinstance(version, int) or version < 1:
-        msg = f"{version!r} is not a layout version; write the scenario again"
+        msg = f"{version!r} is geen opmaakversie; schrijf het scenario opnieuw"
         raise ScenarioFileError(msg, field="plekwijzer_scenario", source=source)
     if version > SCENARIO_VERSION:
         msg = (
-            f"layout {version} was written by a newer Plekwijzer (this one reads up to "
-            f"{SCENARIO_VERSION}); update Plekwijzer to open it"
+            f"opmaak {version} komt van een nieuwere Plekwijzer (deze leest tot en met "
+            f"{SCENARIO_VERSION}); werk Plekwijzer bij om het te openen"
         )
         raise ScenarioFileError(msg, field="plekwijzer_scenario", source=source)
     if version in (1, 2):
@@ -350,150 +347,18 @@ def scenario_from_data(data: Any, *, source: str | Path | None = None) -> Scenar
     return ScenarioFile(*_from_layout_3(data, source=source), version=version)
 
 
-def _upload_or_path(value: Any, field: str) -> Any:
-    if isinstance(value, dict):
-        ref = chk.record({"file": (chk.text(nullable=False, longest=255), None), "sha256": (
-            chk.text(nullable=False, longest=64), None)})(value, field)  # fmt: skip
-        if ref["file"] is None or ref["sha256"] is None:
-            chk.fail(field, 'an upload needs {"file": name, "sha256": hex digest}')
-        if not re.fullmatch(r"[0-9a-fA-F]{16,64}", ref["sha256"]):
-            chk.fail(f"{field}.sha256", "not a sha256 hex digest; write the scenario again")
-        return UploadRef(ref["file"], ref["sha256"].lower()).label
-    return chk.text()(value, field)
-
-
-def _rule_values(value: Any, field: str) -> Any:
-    """One value per clause of a rule: a number, or a list of texts for ``in`` rules."""
-    if not isinstance(value, list) or not value:
-        chk.fail(field, "write one value per clause of the rule as a list, e.g. [800]")
-    out: list[Any] = []
-    for i, item in enumerate(value):
-        if isinstance(item, list):
-            out.append(
-                tuple(chk.list_of(chk.text(nullable=False, longest=200))(item, f"{field}[{i}]"))
-            )
-        elif isinstance(item, str):
-            out.append(chk.text(nullable=False, longest=1000)(item, f"{field}[{i}]"))
-        elif isinstance(item, bool) or not isinstance(item, int | float):
-            chk.fail(f"{field}[{i}]", f"{item!r} is not a number or a list of texts")
-        else:
-            out.append(item)
-    return tuple(out)
-
-
-_SHORTLIST = chk.record(
-    {
-        "top_n": (chk.number(limits.TOP_N), ShortlistOptions.top_n),
-        "min_spacing_m": (chk.number(limits.SPACING_M), ShortlistOptions.min_spacing_m),
-        "max_per_buurt": (chk.number(limits.CAP, nullable=True), None),
-        "max_per_gemeente": (chk.number(limits.CAP, nullable=True), None),
-        "evenness_weight": (chk.number(limits.EVENNESS), ShortlistOptions.evenness_weight),
-    }
-)
-_INPUTS = chk.record(
-    {
-        "data_dir": (chk.text(), None),
-        **dict.fromkeys(INPUT_FILES, (_upload_or_path, None)),
-        "candidates_layer": (chk.text(longest=200), None),
-        "facilities_layer": (chk.text(longest=200), None),
-        "default_places": (chk.number(limits.DEFAULT_PLACES, nullable=True), None),
-        "use_defaults": (chk.flag, False),
-    }
-)
-_COVERAGE = chk.record(
-    {
-        "reach_m": (chk.number(limits.REACH_M), None),
-        "sites": (chk.number(limits.CAP, nullable=True), None),
-    },
-    nullable=True,
-)
-_PLAN = chk.record(
-    {
-        "places": (chk.number(limits.PLAN_PLACES), None),
-        "key": (chk.text(nullable=False, longest=1000), "inwoners"),
-        "count_types": (chk.text(nullable=False, longest=1000), "all"),
-        "evenness": (chk.number(limits.EVENNESS), 1.0),
-        "min_spacing_m": (chk.number(limits.SPACING_M), 0.0),
-        "max_per_buurt": (chk.number(limits.CAP, nullable=True), None),
-        "time_limit_s": (chk.number(limits.PLAN_TIME_S), 20.0),
-    },
-    nullable=True,
-)
-
-
-def _plan_record(value: Any, field: str) -> Any:
-    """Keep the plan's own result record as written by the run (a record, never trusted)."""
-    if value is not None and not isinstance(value, dict):
-        chk.fail(field, f"{type(value).__name__} where an object {{...}} belongs")
-    return value
-
-
-_RESULT = chk.record(
-    {
-        "shortlist": (chk.list_of(chk.text(nullable=False, longest=200)), []),
-        "created": (chk.text(longest=64), None),
-        "synthetic_data": (lambda v, f: None if v is None else chk.flag(v, f), None),
-        "versions": (chk.mapping_of(chk.text(longest=64), longest=100), {}),
-        "warnings": (chk.list_of(chk.text(nullable=False), longest=1000), []),
-        "coverage": (
-            chk.record(
-                {
-                    "model": (chk.choice(("lscp", "mclp")), None),
-                    "reach_kind": (chk.text(longest=200), None),
-                    "new_sites": (chk.list_of(chk.text(nullable=False, longest=200)), []),
-                },
-                nullable=True,
-            ),
-            None,
-        ),
-        "plan": (_plan_record, None),
-    },
-    nullable=True,
-)
-
-
-def _profile_field(value: Any, field: str) -> Any:
-    if isinstance(value, dict):
-        return value
-    return chk.text(nullable=False, longest=4096)(value, field)
-
-
-_LAYOUT_3 = chk.record(
-    {
-        "plekwijzer_scenario": (chk.number(limits.NumberRange(3, 3, whole=True)), 3),
-        "region": (chk.text(longest=100), None),
-        "gemeenten": (
-            chk.list_of(chk.text(nullable=False, longest=20), longest=400, nullable=True),
-            None,
-        ),
-        "profile": (_profile_field, None),
-        "profile_sha256": (chk.text(longest=64), None),
-        "weights": (chk.mapping_of(chk.number(limits.WEIGHT)), {}),
-        "constraints": (chk.mapping_of(_rule_values), {}),
-        "shortlist": (_SHORTLIST, None),
-        "inputs": (_INPUTS, None),
-        "spread_level": (chk.choice(SPREAD_LEVELS), "gemeente"),
-        "sensitivity": (chk.number(limits.SENSITIVITY), 0),
-        "coverage": (_COVERAGE, None),
-        "plan": (_PLAN, None),
-        "rasters": (chk.mapping_of(chk.text(nullable=False, longest=4096), longest=50), {}),
-        "result": (_RESULT, None),
-    }
-)
-
-
 def _from_layout_3(
     data: Mapping[str, Any], *, source: str | Path | None
 ) -> tuple[Scenario, ResultRecord | None]:
     try:
-        fields = _LAYOUT_3(dict(data), "")
+        fields = chk.LAYOUT_3(dict(data), "")
     except chk.FieldError as bad:
         raise ScenarioFileError(bad.problem, field=bad.field, source=source) from None
     if fields["profile"] is None:
-        msg = 'missing: name a profile, e.g. "profile": "noaberhuuske"'
+        msg = 'ontbreekt: noem een profiel, bijv. "profile": "noaberhuuske"'
         raise ScenarioFileError(msg, field="profile", source=source)
     region, gemeenten = _region(fields, source=source)
-    inputs = fields["inputs"] or _INPUTS({}, "inputs")
+    inputs = fields["inputs"] or chk.INPUTS({}, "inputs")
     base, spec = _profile(fields, source=source)
     try:
         scenario = Scenario(
@@ -515,7 +380,7 @@ def _from_layout_3(
         raise ScenarioFileError(str(err), field="shortlist", source=source) from err
     except PlekwijzerError as err:
         raise ScenarioFileError(str(err), field="", source=source) from err
-    _check_overrides(scenario, base, source=source)
+    scenario = _checked_overrides(scenario, base, source=source)
     return scenario, _result_record(fields["result"])
 
 
@@ -525,7 +390,7 @@ def _plan_options(
     if fields is None:
         return None
     if fields["places"] is None:
-        msg = 'missing: give the number of new places, e.g. "places": 40'
+        msg = 'ontbreekt: geef het aantal nieuwe plaatsen, bijv. "places": 40'
         raise ScenarioFileError(msg, field="plan.places", source=source)
     cap = fields["max_per_buurt"]
     whole = {"places": int(fields["places"]), "max_per_buurt": None if cap is None else int(cap)}
@@ -537,7 +402,7 @@ def _region(fields: Mapping[str, Any], *, source: str | Path | None) -> tuple[An
 
     region, gemeenten = fields["region"], fields["gemeenten"]
     if (region is None) == (not gemeenten):
-        msg = 'give either "region": a preset name, or "gemeenten": a list of codes'
+        msg = 'geef "region": een voorinstelling, of "gemeenten": een lijst codes (niet allebei)'
         raise ScenarioFileError(msg, field="region", source=source)
     try:
         if region is not None:
@@ -560,24 +425,30 @@ def _profile(fields: Mapping[str, Any], *, source: str | Path | None) -> tuple[P
             base, spec = load_profile(given), None
     except ProfileError as err:
         raise ScenarioFileError(str(err), field="profile", source=source) from err
+    except (TypeError, AttributeError) as err:  # a spec of the wrong shape somewhere inside
+        msg = f"geen bruikbaar profiel ({err}); noem een meegeleverd profiel of herstel het"
+        raise ScenarioFileError(msg, field="profile", source=source) from err
     recorded = fields["profile_sha256"]
     if recorded is not None and recorded.lower() != profile_fingerprint(base):
         name = base.name if isinstance(given, dict) else given
         msg = (
-            f"the profile {name!r} is not the one this scenario was run with (its rules, "
-            "transforms or weights changed since, or were edited here); delete "
-            "profile_sha256 to run with this profile"
+            f"het profiel {name!r} is niet het profiel waarmee dit scenario draaide (eisen, "
+            "transformaties of gewichten zijn sindsdien veranderd, of hier bewerkt); haal "
+            "profile_sha256 weg om met dit profiel te rekenen"
         )
         raise ScenarioFileError(msg, field="profile_sha256", source=source)
     return base, spec
 
 
-def _check_overrides(scenario: Scenario, base: Profile, *, source: str | Path | None) -> None:
-    """Apply the weight and rule overrides now, so a bad one is named before any data is read."""
+def _checked_overrides(scenario: Scenario, base: Profile, *, source: str | Path | None) -> Scenario:
+    """Apply the weight and rule overrides now, so a bad one is named before any data is read.
+
+    Returns the scenario with its rule values typed as the values they replace.
+    """
     for name in dict(scenario.weights):
         if name not in base.criterion_names:
             msg = (
-                f"no criterion of that name in profile {base.name!r}; valid names are "
+                f"geen criterium met die naam in profiel {base.name!r}; geldige namen: "
                 f"{', '.join(base.criterion_names)}"
             )
             raise ScenarioFileError(msg, field=f"weights.{name}", source=source)
@@ -585,19 +456,22 @@ def _check_overrides(scenario: Scenario, base: Profile, *, source: str | Path | 
     for name in dict(scenario.constraint_values):
         if name not in constraint_names:
             msg = (
-                f"no rule of that name in profile {base.name!r}; valid names are "
-                f"{', '.join(constraint_names) or '(none)'}"
+                f"geen harde eis met die naam in profiel {base.name!r}; geldige namen: "
+                f"{', '.join(constraint_names) or '(geen)'}"
             )
             raise ScenarioFileError(msg, field=f"constraints.{name}", source=source)
+    typed: list[tuple[str, tuple[Any, ...]]] = []
     for name, values in scenario.constraint_values:
         try:
-            typed_constraint_values(base, {name: values})
+            typed += typed_constraint_values(base, {name: values})
         except PlekwijzerError as err:
             raise ScenarioFileError(str(err), field=f"constraints.{name}", source=source) from err
+    scenario = scenario.replace(constraint_values=tuple(typed))
     try:
         scenario.load_profile()
     except PlekwijzerError as err:
         raise ScenarioFileError(str(err), field="weights", source=source) from err
+    return scenario
 
 
 def _result_record(result: Mapping[str, Any] | None) -> ResultRecord | None:
@@ -614,8 +488,10 @@ def _result_record(result: Mapping[str, Any] | None) -> ResultRecord | None:
     )
 
 
-def rerun_note(record: ResultRecord | None, shortlist_ids: Sequence[str]) -> str | None:
-    """Say when a rerun's shortlist differs from the one the file records (None: same).
+def rerun_note(
+    record: ResultRecord | None, shortlist_ids: Sequence[str], *, synthetic: bool | None = None
+) -> str | None:
+    """Say how a rerun differs from the run its file records (None: the same).
 
     Parameters
     ----------
@@ -623,16 +499,25 @@ def rerun_note(record: ResultRecord | None, shortlist_ids: Sequence[str]) -> str
         The file's result record.
     shortlist_ids
         The rerun's shortlist, in rank order.
+    synthetic
+        Whether the rerun's data are the synthetic demo.
 
     Returns
     -------
     str or None
+        One line: other data (real against synthetic), or another shortlist.
     """
-    if record is None or not record.shortlist or tuple(shortlist_ids) == record.shortlist:
+    if record is None:
         return None
-    created = f" of {record.created}" if record.created else ""
+    if None not in (synthetic, record.synthetic_data) and synthetic != record.synthetic_data:
+        now, then = ("synthetische", "echte") if synthetic else ("echte", "synthetische")
+        return f"het scenario draaide op {then} data (result.synthetic_data); nu op {now} data"
+    if not record.shortlist or tuple(shortlist_ids) == record.shortlist:
+        return None
+    created = f" van {record.created}" if record.created else ""
     return (
-        f"the shortlist differs from the one recorded in the scenario file{created} "
-        f"(result.shortlist {', '.join(record.shortlist[:3])}… now "
-        f"{', '.join(list(shortlist_ids)[:3])}…): other input files, data or version"
+        f"de shortlist verschilt van die in het scenariobestand{created} "
+        f"(result.shortlist {', '.join(record.shortlist[:3])}… nu "
+        f"{', '.join(list(shortlist_ids)[:3])}…): het scenario is bewerkt, of de "
+        "invoerbestanden, de data of de versie van Plekwijzer verschillen"
     )

@@ -87,12 +87,13 @@ class UploadRef:
         try:
             digest = file_sha256(path)
         except OSError as err:
-            msg = f"cannot read it to compare with the uploaded {self.file!r} ({err.strerror})"
+            msg = f"onleesbaar ({err.strerror}); geef het bestand van de upload {self.file!r}"
             raise ScenarioFileError(msg, source=path) from err
         if not self.matches(digest):
             msg = (
-                f"not the file the scenario used for {option}: its sha256 {digest[:16]}… differs "
-                f"from {self.sha256[:16]}… recorded for the upload {self.file!r}; give that file"
+                f"niet het bestand dat het scenario voor {option} gebruikte: de sha256 "
+                f"{digest[:16]}… verschilt van {self.sha256[:16]}… van de upload "
+                f"{self.file!r}; geef dat bestand"
             )
             raise ScenarioFileError(msg, source=path)
 
@@ -129,8 +130,8 @@ def require_input_files(scenario: Scenario, *, source: str | Path | None = None)
     """
     for option, ref in expected_uploads(scenario).items():
         msg = (
-            f"the scenario used {ref.file!r} (sha256 {ref.sha256[:16]}…), uploaded in the "
-            f"app; give that file again with --{option.replace('_', '-')} FILE"
+            f"het scenario gebruikte {ref.file!r} (sha256 {ref.sha256[:16]}…), geüpload in de "
+            f"app; geef dat bestand opnieuw met --{option.replace('_', '-')} BESTAND"
         )
         raise ScenarioFileError(msg, field=f"inputs.{option}", source=source)
 

@@ -91,7 +91,7 @@ def resolve_data_dir(data_dir: str | Path | None = None) -> DataSource:
         return _demo()
     if data_dir == SHARED_DATA_NAME:
         if (shared := shared_data_dir()) is None:
-            msg = f"{SHARED_DATA_NAME} is not beside the project here: give --data-dir DIR"
+            msg = f"{SHARED_DATA_NAME} staat hier niet naast het project: geef --data-dir MAP"
             raise DataDirError(msg)
         return DataSource(path=shared, synthetic=False, origin=SHARED_DATA_NAME)
     if data_dir is not None and data_dir != env_name:
@@ -100,7 +100,7 @@ def resolve_data_dir(data_dir: str | Path | None = None) -> DataSource:
     if env:
         return _explicit(Path(env), origin=env_name)
     if data_dir == env_name:
-        msg = f"the scenario reads its data from {env_name}, which is not set here: set it"
+        msg = f"het scenario leest zijn data uit {env_name}, maar die is hier niet gezet: zet hem"
         raise DataDirError(msg)
     shared = shared_data_dir()
     if shared is not None:

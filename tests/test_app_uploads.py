@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import stat
 import sys
 import tempfile
@@ -56,6 +57,11 @@ def test_upload_label_names_the_content_not_a_path(app_module):
     label = app_module.upload_label(("register.csv", REGISTER.encode()))
     assert label.startswith("upload:register.csv#sha256:")
     assert "/" not in label
+    # The whole digest: a reopened scenario checks the file given again against it.
+    ref = app_module.UploadRef.parse(label)
+    assert ref == app_module.UploadRef(
+        "register.csv", hashlib.sha256(REGISTER.encode()).hexdigest()
+    )
 
 
 def test_too_big_upload_is_refused_with_the_cli_as_the_way(app_module):

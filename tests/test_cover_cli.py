@@ -76,8 +76,9 @@ def test_cover_all_writes_the_json_contract_and_geojson(
     assert [ranks[i] for i in payload["new_sites"]] == list(range(1, len(payload["new_sites"]) + 1))
     assert {"score", "rank", "excluded", "criteria"} <= set(collection["features"][0]["properties"])
     scenario = json.loads((tmp_path / "cover.scenario.json").read_text())
-    assert scenario["coverage"]["reach_m"] == 1500.0
-    assert scenario["coverage"]["model"] == "lscp"
+    assert scenario["coverage"] == {"reach_m": 1500.0, "sites": None}
+    assert scenario["result"]["coverage"]["model"] == "lscp"
+    assert scenario["result"]["coverage"]["new_sites"] == payload["new_sites"]
     assert "nieuwe plek" in stderr
     assert payload["new_sites"], "the demo needs at least one new site at 1.5 km"
     listed = [line.split()[1] for line in stdout.splitlines() if line.split()[0].isdigit()]

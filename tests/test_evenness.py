@@ -102,7 +102,7 @@ def test_cli_evenness_is_recorded_in_the_scenario(demo_source, tmp_path):
     _score_demo(demo_source, tmp_path, "noaberhuuske", "--top", "3", "--evenness", "0.7")
     scenario = json.loads((tmp_path / "noaberhuuske.scenario.json").read_text(encoding="utf-8"))
     assert scenario["shortlist"]["evenness_weight"] == 0.7
-    assert len(scenario["shortlist"]["ids"]) == 3
+    assert len(scenario["result"]["shortlist"]) == 3
 
 
 def test_cli_sensitivity_file(demo_source, tmp_path):

@@ -62,11 +62,11 @@ def test_scenario_round_trip_keeps_every_field(demo_source):
 @pytest.mark.parametrize(
     ("fields", "message"),
     [
-        ({"region": None}, 'field region: give either "region"'),
-        ({"spread_level": "provincie"}, "field spread_level: 'provincie': use one of"),
-        ({"shortlist": {"top_n": -1}}, "field shortlist.top_n: -1 is out of range"),
-        ({"shortlist": {"evenness_weight": 5}}, "field shortlist.evenness_weight: 5 is out"),
-        ({"colour": "red"}, "field colour: unknown field"),
+        ({"region": None}, 'veld region: geef "region"'),
+        ({"spread_level": "provincie"}, "veld spread_level: 'provincie': kies uit"),
+        ({"shortlist": {"top_n": -1}}, "veld shortlist.top_n: -1 valt buiten het bereik"),
+        ({"shortlist": {"evenness_weight": 5}}, "veld shortlist.evenness_weight: 5 valt buiten"),
+        ({"colour": "red"}, "veld colour: onbekend veld"),
     ],
 )
 def test_bad_scenario_fields_are_refused(fields, message):
