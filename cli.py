@@ -348,7 +348,10 @@ def _cmd_cover(args: argparse.Namespace) -> int:
         coverage=CoverageOptions(reach_m=args.reach_m, sites=args.sites)
     )
     if scenario.facilities is None:
-        _say(f"note: no --facilities register: no existing {scenario.profile} counts as cover")
+        from criteria.profiles import load_profile
+
+        kind = load_profile(scenario.profile).facility_type or scenario.profile
+        _say(f"note: no --facilities register: no existing {kind} counts as cover")
     _source(args, scenario.data_dir)
     result = run_scenario(scenario)
     _print_notes(result.data.notes)

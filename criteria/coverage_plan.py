@@ -45,7 +45,7 @@ def coverage_sites(
         The canonical facility register; rows of ``facility_type`` become existing sites
         (confidential ones stand at their buurt's point, as loaded).
     facility_type
-        The type being planned, e.g. ``"noaberhuuske"`` (the profile name).
+        The type being planned, e.g. ``"noaberhuuske"`` (the profile's ``facility_type``).
 
     Returns
     -------
@@ -214,7 +214,7 @@ def plan_coverage(
     facilities
         The facility register; its rows of ``facility_type`` are existing sites.
     facility_type
-        The type planned (profile name).
+        The type planned (the profile's ``facility_type``).
     reach_m
         Reach in metres (> 0).
     n_sites

@@ -379,8 +379,8 @@ def load_scenario_data(scenario: Scenario, *, source: DataSource | None = None) 
 
 
 def facility_type_of(profile: Profile) -> str:
-    """Return the facility type a profile places (its name doubles as the type for now)."""
-    return profile.name
+    """Return the facility type a profile sites (its ``facility_type``, never its name)."""
+    return profile.require_facility_type()
 
 
 def prepare_key(scenario: Scenario) -> Scenario:

@@ -83,9 +83,10 @@ def cover(report: ReportInput) -> dict[str, Any]:
     table = report.table
     indices = report.spread.get("delta", {}).get("indices", {})
     gini = indices.get("gini_pop_weighted", {})
+    kind = type_label(report.profile.facility_type or report.profile.name)
     return {
-        "title": f"{type_label(report.profile.name)} in {report.region_title}",
-        "facility_type": type_label(report.profile.name),
+        "title": f"{kind} in {report.region_title}",
+        "facility_type": kind,
         "region": report.region_title,
         "date": nlformat.date(report.created),
         "candidates": nlformat.integer(len(table)),
