@@ -25,6 +25,7 @@ import streamlit as st
 import streamlit.components.v1 as components
 from streamlit_folium import st_folium
 
+from criteria.coverage_plan import CoveragePlan
 from criteria.profiles import Profile, list_profiles, load_profile
 from criteria.run import Prepared, ScenarioResult, prepare, prepare_key
 from criteria.scenario import CoverageOptions, Scenario, ShortlistOptions
@@ -176,6 +177,19 @@ def scenario_result(
     return prepared_stage(prepare_key(scenario), source, region, *uploads).run(scenario)
 
 
+@st.cache_resource(show_spinner="Bereik plannen…", max_entries=32)
+def coverage_plan(
+    scenario: Scenario,
+    options: CoverageOptions,
+    source: DataSource,
+    region: Region,
+    *uploads: Upload | None,
+) -> CoveragePlan:
+    """Plan the Bereik tab's coverage on a run's scored sites (prepared stage, no rescoring)."""
+    run = scenario_result(scenario, source, region, *uploads)
+    return run.prepared.cover(run.scoring, options)
+
+
 @st.cache_resource(show_spinner=False, max_entries=8)
 def report_pdf(
     scenario: Scenario, source: DataSource, region: Region, *uploads: Upload | None
@@ -197,7 +211,8 @@ def restore(scenario: Scenario, source: DataSource) -> None:
     state["profile"] = profile.name
     weights = profile.weights.to_dict() | dict(scenario.weights)
     for name, weight in weights.items():
-        state[f"w_{profile.name}_{name}"] = round(float(weight), 2)
+        # Exact: a weight the scenario does not override stays the profile's own.
+        state[f"w_{profile.name}_{name}"] = float(weight)
     for i, constraint in enumerate(profile.constraints):
         values = dict(scenario.constraint_values).get(constraint.name)
         for j, clause in enumerate(constraint.clauses):
@@ -268,7 +283,12 @@ def pick_region(source: DataSource) -> Region:
 
 
 def tune_profile(profile: Profile, features: pd.DataFrame) -> dict[str, Any]:
-    """Sidebar: weight sliders and constraint values; return the scenario's overrides."""
+    """Sidebar: weight sliders and constraint values; return the scenario's overrides.
+
+    A slider starts at the profile's weight exactly (not rounded), and only the weights the
+    user moved away from it become overrides: untouched controls give the profile itself,
+    the same scenario as ``plekwijzer score`` without ``--weight``.
+    """
     defaults = profile.weights
     weights = {}
     with st.sidebar.expander("Gewichten", expanded=True):
@@ -279,15 +299,18 @@ def tune_profile(profile: Profile, features: pd.DataFrame) -> dict[str, Any]:
             weights = ahp_widgets(profile)
         for crit in profile.criteria if method == "Schuifjes" else ():
             key = f"w_{profile.name}_{crit.name}"
-            weights[crit.name] = st.slider(
+            base = float(defaults[crit.name])
+            value = st.slider(
                 crit.label,
                 0.0,
                 1.0,
-                None if key in st.session_state else round(float(defaults.get(crit.name, 0)), 2),
+                None if key in st.session_state else base,
                 0.05,
                 key=key,
                 help=crit.help,
             )
+            if value != base:
+                weights[crit.name] = float(value)
     changed: dict[str, tuple[Any, ...]] = {}
     with st.sidebar.expander("Harde eisen"):
         for i, constraint in enumerate(profile.constraints):
@@ -558,6 +581,13 @@ def _site_status(score: float, *, excluded: bool) -> str:
     return "uitgesloten" if excluded else "score " + nlformat.number(score, decimals=2)
 
 
+def site_key(run: ScenarioResult) -> str:
+    """Session key of the site chooser: one per region, inventory and profile."""
+    scope = (run.region.name, run.region.gemeenten, run.inputs.get("candidates"))
+    digest = hashlib.sha256(repr(scope).encode()).hexdigest()[:10]
+    return f"site_{run.profile.name}_{digest}"
+
+
 def site_labels(table: pd.DataFrame, ids: list[str]) -> dict[str, str]:
     """``{id: "id · name (score)"}`` of the given sites, for the site chooser."""
     rows = table.loc[ids]
@@ -591,17 +621,26 @@ def map_tab(
     table = run.table
     # A click arrives as the map's value before the map is drawn again: select the site
     # first, so the map rings it and the chooser shows it in this same run.
+    # The chooser's state belongs to one region, inventory and profile: ids repeat between
+    # regions (ILL-0001 in Twente and in Drechtsteden) and a site eligible under one profile
+    # may be excluded under another, so a switch starts at the best site, never a stale one.
+    key = site_key(run)
+    # Streamlit forgets a widget's state in a run that does not draw it (another region
+    # shown); the choice is kept beside it, so coming back shows the site chosen there.
+    kept = f"_{key}"
+    if key not in st.session_state and st.session_state.get(kept) in table.index:
+        st.session_state[key] = st.session_state[kept]
     click = st.session_state.get("kaart") or {}
     if click and click != st.session_state.get("_last_click"):
         st.session_state["_last_click"] = click
         if str(click.get("id")) in table.index:
-            st.session_state["site"] = str(click["id"])
-    if st.session_state.get("site") not in table.index:
-        st.session_state.pop("site", None)
+            st.session_state[key] = str(click["id"])
+    if st.session_state.get(key) not in table.index:
+        st.session_state.pop(key, None)
     # The chooser lists the best sites (a list of 20,000 helps nobody and costs a second on
     # every rerun); any other site is chosen by a click on the map and added.
     ids = list(table.sort_values(["excluded", "rank"]).index[:MAX_CHOOSER])
-    selected = st.session_state.get("site", ids[0] if ids else None)
+    selected = st.session_state.get(key, ids[0] if ids else None)
     if selected is not None and selected not in ids:
         ids.append(selected)
     areas: mapdata.AreaShapes = loaded["areas"]
@@ -654,9 +693,10 @@ def map_tab(
         chosen = st.selectbox(
             "Locatie (of klik op de kaart)",
             ids,
-            key="site",
+            key=key,
             format_func=labels.get,
         )
+        st.session_state[kept] = chosen
         show_explanation(run, chosen, names)
 
 
@@ -786,13 +826,10 @@ def reach_tab(run: ScenarioResult, source: DataSource, uploads: Uploads) -> None
         sites = int(cols[2].number_input("N", 1, 50, 5, key="reach_sites"))
     options = CoverageOptions(reach_m=reach_km * 1000, sites=sites)
     try:
-        plan = scenario_result(
-            run.scenario.replace(coverage=options), source, run.region, *uploads
-        ).coverage
+        plan = coverage_plan(run.scenario, options, source, run.region, *uploads)
     except PlekwijzerError as exc:
         st.error(str(exc))
         return
-    assert plan is not None  # the scenario asks for coverage
     cover = plan.result
     metrics = st.columns(3)
     metrics[0].metric("Nieuwe plekken", len(cover.sites), help=f"naast {cover.existing} bestaande")
@@ -888,8 +925,12 @@ def compare_tab(
                 f"{int((~sites['excluded']).sum())} / {int(sites['shortlisted'].sum())}",
             )
         return
-    default = run.scenario.replace(weights=(), constraint_values=())
-    default_run = scenario_result(default, source, run.region, *uploads)
+    # The profile's own weights on the same prepared stage (same rules, same inputs): with
+    # nothing moved that is this very run.
+    default = run.scenario.replace(weights=(), sensitivity=0)
+    default_run = (
+        run if not run.scenario.weights else scenario_result(default, source, run.region, *uploads)
+    )
     shared = set(run.shortlist["id"]) & set(default_run.shortlist["id"])
     st.metric("Gedeelde shortlistlocaties", f"{len(shared)} van {len(run.shortlist)}")
     for col, (title, scenario) in zip(

@@ -265,7 +265,7 @@ class Profile:
         if self.facility_type is None:
             msg = (
                 f"profile {self.name!r} names no facility type; add facility_type = "
-                f"\"noaberhuuske\" (or another of {', '.join(FACILITY_TYPES)}) to it"
+                f'"noaberhuuske" (or another of {", ".join(FACILITY_TYPES)}) to it'
             )
             raise ProfileError(msg, source=self.source)
         return self.facility_type
@@ -571,10 +571,7 @@ def profile_from_dict(data: Mapping[str, Any], *, source: str | Path | None = No
             # The shipped profiles are named after the type they site.
             facility_type = name if name in FACILITY_TYPES else None
         elif facility_type not in FACILITY_TYPES:
-            msg = (
-                f"unknown facility_type {facility_type!r}; use one of "
-                f"{', '.join(FACILITY_TYPES)}"
-            )
+            msg = f"unknown facility_type {facility_type!r}; use one of {', '.join(FACILITY_TYPES)}"
             raise ProfileError(msg, item="profile")
         aggregation = data.get("aggregation", "weighted_sum")
         if aggregation not in AGGREGATIONS:
