@@ -34,9 +34,10 @@ from geo import mapdata, mapview, nlformat, presentation
 from geo._errors import PlekwijzerError
 from geo.datadir import DataSource, resolve_data_dir
 from geo.facilities import public_view
+from geo.labels import HEADLINE_INDEX, HEADLINE_LABEL, feature_label
 from geo.labels import OPERATOR_LABELS as OPERATORS
-from geo.labels import feature_label
 from geo.neighbourhoods import kerncijfers_from_cbs
+from geo.presentation import parse_number
 from geo.regions import Region, available_regions, load_region_presets, resolve_region
 from geo.settings import DATA_DIR_ENV, FACILITY_TYPES
 from geo.spread_report import units_for_level
@@ -51,7 +52,8 @@ LEAFLET_URL = f"../{Path(__file__).stem}.leaflet_assets"
 # The Kaart tab's map: compact payloads drawn on a Leaflet canvas (geo/map_frontend).
 site_map = components.declare_component("plekwijzer_map", path=str(mapview.frontend_dir()))
 LEVELS = {"gemeente": "Gemeente", "wijk": "Wijk", "buurt": "Buurt"}
-INDICES = {"gini": "Gini", "gini_pop_weighted": "Gini (inwonergewogen)", "theil": "Theil"}
+#: The headline first, under its one name; the unweighted Gini only under its own.
+INDICES = {HEADLINE_INDEX: HEADLINE_LABEL, "gini": "Gini ongewogen", "theil": "Theil"}
 INDICES |= {"hoover": "Hoover"}
 #: Largest upload the app reads: above this the CLI is the way (it streams from disk).
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
@@ -712,11 +714,11 @@ def shortlist_tab(
         presentation.shortlist_table(short, names, buurt_names), hide_index=True, width="stretch"
     )
     eligible = int((~run.table["excluded"]).sum())
-    gini = run.spread["delta"]["indices"]["gini"]
+    gini = run.spread["delta"]["indices"][HEADLINE_INDEX]
     before, after = (nlformat.number(gini[k], decimals=3) for k in ("before", "after"))
     st.caption(
-        f"{eligible} van {len(run.table)} kandidaten voldoen aan de harde eisen. Gini van "
-        f"plaatsen per 10.000 over gemeenten: nu {before}, met deze shortlist {after}."
+        f"{eligible} van {len(run.table)} kandidaten voldoen aan de harde eisen. "
+        f"{HEADLINE_LABEL} over gemeenten: nu {before}, met deze shortlist {after}."
     )
     if run.sensitivity is not None:
         mc = run.sensitivity.monte_carlo
@@ -811,7 +813,7 @@ def spread_tab(run: ScenarioResult, source: DataSource, uploads: Uploads) -> Non
         access = shown["access"]
         st.metric(
             f"Inwoners binnen {access['within_m'] / 1000:.0f} km van een voorziening",
-            f"{access['share_within']:.0%}",
+            nlformat.share(access["share_within"], decimals=0),
         )
     st.dataframe(presentation.unit_table(units), hide_index=True, width="stretch")
 
@@ -833,16 +835,14 @@ def reach_tab(run: ScenarioResult, source: DataSource, uploads: Uploads) -> None
     cover = plan.result
     metrics = st.columns(3)
     metrics[0].metric("Nieuwe plekken", len(cover.sites), help=f"naast {cover.existing} bestaande")
-    metrics[1].metric(
-        "Inwoners binnen bereik nu", nlformat.percent(cover.covered_before, decimals=1)
-    )
+    now, then = nlformat.share(cover.covered_before), nlformat.share(cover.covered_after)
+    metrics[1].metric("Inwoners binnen bereik nu", now)
+    # The change between the two shares as shown (both rounded down), so the three agree.
+    change = parse_number(then.rstrip("%")) - parse_number(now.rstrip("%"))
     metrics[2].metric(
         "Met deze plekken",
-        nlformat.percent(cover.covered_after, decimals=1),
-        nlformat.number((cover.covered_after - cover.covered_before) * 100, signed=True).replace(
-            "−", "-"
-        )
-        + " procentpunt",
+        then,
+        nlformat.number(change, signed=True).replace("−", "-") + " procentpunt",
     )
     st.caption(plan.summary_nl())
     layers = {k: v.to_crs("EPSG:4326") for k, v in plan.map_layers(run.data.buurten).items()}

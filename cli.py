@@ -209,7 +209,9 @@ def _scenario_from_args(args: argparse.Namespace) -> Any:
 
 def _cmd_score(args: argparse.Namespace) -> int:
     from criteria.run import run_scenario
+    from geo import nlformat
     from geo.export import write_export_pair
+    from geo.labels import HEADLINE_INDEX, HEADLINE_LABEL
 
     scenario = _scenario_from_args(args)
     if scenario.facilities is None and not scenario.use_defaults:
@@ -238,9 +240,10 @@ def _cmd_score(args: argparse.Namespace) -> int:
         f"{int(table['shortlisted'].sum())} shortlisted -> {out} (+ {names})"
     )
     spread = result.spread
+    before, after = spread["indices"][HEADLINE_INDEX], spread["after"]["indices"][HEADLINE_INDEX]
     _say(
-        f"gini of places per 10,000 ({spread['level']} level): {spread['indices']['gini']:.3f} "
-        f"now, {spread['after']['indices']['gini']:.3f} with the shortlist"
+        f"{HEADLINE_LABEL}, {spread['level']}: nu {nlformat.number(before, decimals=3)}, met "
+        f"de shortlist {nlformat.number(after, decimals=3)}"
     )
     for _, row in result.shortlist.iterrows():
         print(

@@ -9,7 +9,6 @@ view and the council report: it takes a scored candidate table (:class:`criteria
 from __future__ import annotations
 
 import copy
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +20,7 @@ import pandas as pd
 from criteria._errors import CoverageError
 from criteria.coverage import CoverageProblem, solve_coverage
 from criteria.coverage_result import CoverageResult
+from geo import nlformat
 from geo.demand import demand_from_buurten
 from geo.reach import located_mask, reach_circles, straight_line_cost_m
 
@@ -163,8 +163,8 @@ class CoveragePlan:
         word = "nieuwe plek" if new == 1 else "nieuwe plekken"
         text = (
             f"Bereik {reach} m: {new} {word} naast {result.existing} bestaande; "
-            f"inwoners binnen bereik {_percent(result.covered_before)} → "
-            f"{_percent(result.covered_after)}."
+            f"inwoners binnen bereik {nlformat.share(result.covered_before)} → "
+            f"{nlformat.share(result.covered_after)}."
         )
         asked, needed = result.sites_asked, result.sites_needed
         if asked is not None and needed is not None and needed < asked:
@@ -179,11 +179,6 @@ class CoveragePlan:
                 "geschikte locatie."
             )
         return text
-
-
-def _percent(share: float) -> str:
-    """Format a share as a Dutch percentage, rounded down so that 100 % means everyone."""
-    return f"{_nl(math.floor(1000 * share + 1e-9) / 10, 1)} %"
 
 
 def _nl(value: float, decimals: int) -> str:

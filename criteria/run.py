@@ -40,6 +40,7 @@ from geo._errors import PlekwijzerInputError
 from geo.datadir import DataSource, resolve_data_dir
 from geo.export import GeoJSONStream, geojson_dict
 from geo.facilities import facilities_from_sites
+from geo.labels import HEADLINE_INDEX
 from geo.regions import Region, resolve_region
 from geo.settings import DEFAULT_PLACES
 from geo.spread_report import scenario_report, spread_report, units_for_level
@@ -289,8 +290,10 @@ class ScenarioResult:
                 "region": self.region.name,
                 "spread": {
                     "level": self.spread["level"],
-                    "gini_before": _number(self.spread["indices"]["gini"]),
-                    "gini_after": _number(self.spread["after"]["indices"]["gini"]),
+                    # The headline index (geo.labels.HEADLINE_INDEX), named.
+                    "index": HEADLINE_INDEX,
+                    "gini_before": _number(self.spread["indices"][HEADLINE_INDEX]),
+                    "gini_after": _number(self.spread["after"]["indices"][HEADLINE_INDEX]),
                 },
             }
         }

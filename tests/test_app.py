@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from geo.datadir import shared_data_dir
 from geo.datasets.demo import ensure_demo_data
+from geo.labels import HEADLINE_LABEL
 from geo.presentation import parse_number
 from geo.settings import DATA_DIR_ENV
 
@@ -117,12 +118,12 @@ def test_shortlist_table_and_downloads(app: AppTest) -> None:
 def test_spread_before_after_and_compare(app: AppTest) -> None:
     app.radio(key="level").set_value("wijk").run()
     assert not app.exception
-    gini = next(m for m in app.metric if m.label == "Gini")
+    gini = next(m for m in app.metric if m.label == HEADLINE_LABEL)
     assert 0.0 <= parse_number(gini.value) <= 1.0
     assert gini.delta is not None  # before/after with the current shortlist
     assert "shortlistlocaties" in captions(app)
     app.toggle(key="with_short").set_value(False).run()
-    assert next(m for m in app.metric if m.label == "Gini").delta in (None, "")
+    assert next(m for m in app.metric if m.label == HEADLINE_LABEL).delta in (None, "")
     app.radio(key="compare_mode").set_value("Twee scenario's").run()
     assert not app.exception
     shared = metric(app, "Gedeelde shortlistlocaties")
