@@ -27,6 +27,7 @@ import streamlit.components.v1 as components
 from streamlit_folium import st_folium
 
 from criteria.compare import IN_BOTH, ONLY_A, ONLY_B, compare_runs
+from criteria.coverage_plan import CoveragePlan
 from criteria.limits import MAX_SENSITIVITY
 from criteria.profiles import Profile, list_profiles, load_profile
 from criteria.run import Prepared, ScenarioResult, prepare, prepare_key, run_scenario
@@ -39,10 +40,11 @@ from geo._errors import PlekwijzerError
 from geo.datadir import DataSource, resolve_data_dir
 from geo.export import geojson_dict
 from geo.facilities import public_view
-from geo.labels import INDEX_LABELS, feature_label, type_label
+from geo.labels import HEADLINE_INDEX, HEADLINE_LABEL, INDEX_LABELS, feature_label, type_label
 from geo.labels import OPERATOR_LABELS as OPERATORS
 from geo.legend import shared_classes
 from geo.neighbourhoods import kerncijfers_from_cbs
+from geo.presentation import parse_number
 from geo.regions import Region, available_regions, load_region_presets, resolve_region
 from geo.settings import DATA_DIR_ENV, FACILITY_TYPES
 from geo.spread_report import units_for_level
@@ -57,7 +59,8 @@ LEAFLET_URL = f"../{Path(__file__).stem}.leaflet_assets"
 # The Kaart tab's map: compact payloads drawn on a Leaflet canvas (geo/map_frontend).
 site_map = components.declare_component("plekwijzer_map", path=str(mapview.frontend_dir()))
 LEVELS = {"gemeente": "Gemeente", "wijk": "Wijk", "buurt": "Buurt"}
-INDICES = {"gini": "Gini", "gini_pop_weighted": "Gini (inwonergewogen)", "theil": "Theil"}
+#: The headline first, under its one name; the unweighted Gini only under its own.
+INDICES = {HEADLINE_INDEX: HEADLINE_LABEL, "gini": "Gini ongewogen", "theil": "Theil"}
 INDICES |= {"hoover": "Hoover"}
 #: Largest upload the app reads: above this the CLI is the way (it streams from disk).
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
@@ -183,6 +186,19 @@ def scenario_result(
     return prepared_stage(prepare_key(scenario), source, region, *uploads).run(scenario)
 
 
+@st.cache_resource(show_spinner="Bereik plannen…", max_entries=32)
+def coverage_plan(
+    scenario: Scenario,
+    options: CoverageOptions,
+    source: DataSource,
+    region: Region,
+    *uploads: Upload | None,
+) -> CoveragePlan:
+    """Plan the Bereik tab's coverage on a run's scored sites (prepared stage, no rescoring)."""
+    run = scenario_result(scenario, source, region, *uploads)
+    return run.prepared.cover(run.scoring, options)
+
+
 @st.cache_resource(show_spinner=False, max_entries=8)
 def report_pdf(
     scenario: Scenario, source: DataSource, region: Region, *uploads: Upload | None
@@ -263,10 +279,10 @@ def restore(scenario: Scenario, source: DataSource) -> None:
     else:
         state["region_mode"], state["gemeenten"] = "Eigen keuze gemeenten", list(scenario.gemeenten)
     state["profile"] = profile.name
-    for name, weight in profile.weights.items():
-        # A weight the scenario sets is shown exactly; the others as the sliders start.
-        exact = overrides.get(name)
-        state[f"w_{profile.name}_{name}"] = float(exact if exact is not None else round(weight, 2))
+    weights = profile.weights.to_dict() | dict(scenario.weights)
+    for name, weight in weights.items():
+        # Exact: a weight the scenario does not override stays the profile's own.
+        state[f"w_{profile.name}_{name}"] = float(weight)
     for i, constraint in enumerate(profile.constraints):
         rule = dict(scenario.constraint_values).get(constraint.name)
         for j, clause in enumerate(constraint.clauses):
@@ -396,7 +412,12 @@ def pick_region(source: DataSource) -> Region:
 
 
 def tune_profile(profile: Profile, features: pd.DataFrame) -> dict[str, Any]:
-    """Sidebar: weight sliders and constraint values; return the scenario's overrides."""
+    """Sidebar: weight sliders and constraint values; return the scenario's overrides.
+
+    A slider starts at the profile's weight exactly (not rounded), and only the weights the
+    user moved away from it become overrides: untouched controls give the profile itself,
+    the same scenario as ``plekwijzer score`` without ``--weight``.
+    """
     defaults = profile.weights
     weights = {}
     with st.sidebar.expander("Gewichten", expanded=True):
@@ -407,15 +428,18 @@ def tune_profile(profile: Profile, features: pd.DataFrame) -> dict[str, Any]:
             weights = ahp_widgets(profile)
         for crit in profile.criteria if method == "Schuifjes" else ():
             key = f"w_{profile.name}_{crit.name}"
-            weights[crit.name] = st.slider(
+            base = float(defaults[crit.name])
+            value = st.slider(
                 crit.label,
                 0.0,
                 1.0,
-                None if key in st.session_state else round(float(defaults.get(crit.name, 0)), 2),
+                None if key in st.session_state else base,
                 0.05,
                 key=key,
                 help=crit.help,
             )
+            if value != base:
+                weights[crit.name] = float(value)
     changed: dict[str, tuple[Any, ...]] = {}
     with st.sidebar.expander("Harde eisen"):
         for i, constraint in enumerate(profile.constraints):
@@ -728,6 +752,13 @@ def _site_status(score: float, *, excluded: bool) -> str:
     return "uitgesloten" if excluded else "score " + nlformat.number(score, decimals=2)
 
 
+def site_key(run: ScenarioResult) -> str:
+    """Session key of the site chooser: one per region, inventory and profile."""
+    scope = (run.region.name, run.region.gemeenten, run.inputs.get("candidates"))
+    digest = hashlib.sha256(repr(scope).encode()).hexdigest()[:10]
+    return f"site_{run.profile.name}_{digest}"
+
+
 def site_labels(table: pd.DataFrame, ids: list[str]) -> dict[str, str]:
     """``{id: "id · name (score)"}`` of the given sites, for the site chooser."""
     rows = table.loc[ids]
@@ -774,17 +805,26 @@ def map_tab(
     table = run.table
     # A click arrives as the map's value before the map is drawn again: select the site
     # first, so the map rings it and the chooser shows it in this same run.
+    # The chooser's state belongs to one region, inventory and profile: ids repeat between
+    # regions (ILL-0001 in Twente and in Drechtsteden) and a site eligible under one profile
+    # may be excluded under another, so a switch starts at the best site, never a stale one.
+    key = site_key(run)
+    # Streamlit forgets a widget's state in a run that does not draw it (another region
+    # shown); the choice is kept beside it, so coming back shows the site chosen there.
+    kept = f"_{key}"
+    if key not in st.session_state and st.session_state.get(kept) in table.index:
+        st.session_state[key] = st.session_state[kept]
     click = st.session_state.get("kaart") or {}
     if click and click != st.session_state.get("_last_click"):
         st.session_state["_last_click"] = click
         if str(click.get("id")) in table.index:
-            st.session_state["site"] = str(click["id"])
-    if st.session_state.get("site") not in table.index:
-        st.session_state.pop("site", None)
+            st.session_state[key] = str(click["id"])
+    if st.session_state.get(key) not in table.index:
+        st.session_state.pop(key, None)
     # The chooser lists the best sites (a list of 20,000 helps nobody and costs a second on
     # every rerun); any other site is chosen by a click on the map and added.
     ids = list(table.sort_values(["excluded", "rank"]).index[:MAX_CHOOSER])
-    selected = st.session_state.get("site", ids[0] if ids else None)
+    selected = st.session_state.get(key, ids[0] if ids else None)
     if selected is not None and selected not in ids:
         ids.append(selected)
     areas: mapdata.AreaShapes = loaded["areas"]
@@ -844,9 +884,10 @@ def map_tab(
         chosen = st.selectbox(
             "Locatie (of klik op de kaart)",
             ids,
-            key="site",
+            key=key,
             format_func=labels.get,
         )
+        st.session_state[kept] = chosen
         show_explanation(run, chosen, names)
     # The criteria table at full width: in the side panel its "bron" column was cut off.
     st.markdown(f"**Per criterium** — {table.loc[chosen, 'name']}")
@@ -883,11 +924,11 @@ def shortlist_tab(
             )
             st.dataframe(skipped, hide_index=True, width="stretch")
     eligible = int((~run.table["excluded"]).sum())
-    gini = run.spread["delta"]["indices"]["gini"]
+    gini = run.spread["delta"]["indices"][HEADLINE_INDEX]
     before, after = (nlformat.number(gini[k], decimals=3) for k in ("before", "after"))
     st.caption(
-        f"{eligible} van {len(run.table)} kandidaten voldoen aan de harde eisen. Gini van "
-        f"plaatsen per 10.000 over gemeenten: nu {before}, met deze shortlist {after}."
+        f"{eligible} van {len(run.table)} kandidaten voldoen aan de harde eisen. "
+        f"{HEADLINE_LABEL} over gemeenten: nu {before}, met deze shortlist {after}."
     )
     if run.sensitivity is not None:
         mc = run.sensitivity.monte_carlo
@@ -1007,7 +1048,7 @@ def spread_tab(run: ScenarioResult, source: DataSource, uploads: Uploads) -> Non
         within = nlformat.distance(access["within_m"])
         st.metric(
             f"Inwoners binnen {within} van een voorziening — nu",
-            nlformat.percent(access["share_within"]),
+            nlformat.share(access["share_within"]),
         )
         if after is not None:
             change = (after["access"]["share_within"] - access["share_within"]) * 100
@@ -1098,26 +1139,21 @@ def reach_tab(run: ScenarioResult, source: DataSource, uploads: Uploads) -> None
         sites = int(cols[2].number_input("N", 1, 50, 5, key="reach_sites"))
     options = CoverageOptions(reach_m=reach_km * 1000, sites=sites)
     try:
-        plan = scenario_result(
-            run.scenario.replace(coverage=options), source, run.region, *uploads
-        ).coverage
+        plan = coverage_plan(run.scenario, options, source, run.region, *uploads)
     except PlekwijzerError as exc:
         st.error(str(exc))
         return
-    assert plan is not None  # the scenario asks for coverage
     cover = plan.result
     metrics = st.columns(3)
     metrics[0].metric("Nieuwe plekken", len(cover.sites), help=f"naast {cover.existing} bestaande")
-    metrics[1].metric(
-        "Inwoners binnen bereik nu", nlformat.percent(cover.covered_before, decimals=1)
-    )
+    now, then = nlformat.share(cover.covered_before), nlformat.share(cover.covered_after)
+    metrics[1].metric("Inwoners binnen bereik nu", now)
+    # The change between the two shares as shown (both rounded down), so the three agree.
+    change = parse_number(then.rstrip("%")) - parse_number(now.rstrip("%"))
     metrics[2].metric(
         "Met deze plekken",
-        nlformat.percent(cover.covered_after, decimals=1),
-        nlformat.number((cover.covered_after - cover.covered_before) * 100, signed=True).replace(
-            "−", "-"
-        )
-        + " procentpunt",
+        then,
+        nlformat.number(change, signed=True).replace("−", "-") + " procentpunt",
     )
     st.caption(plan.summary_nl())
     layers = {k: v.to_crs("EPSG:4326") for k, v in plan.map_layers(run.data.buurten).items()}
@@ -1205,8 +1241,16 @@ def compare_tab(
         compare_gemeenten(run, names)
         return
     if mode == "Huidig en standaardprofiel":
-        default = run.scenario.replace(weights=(), constraint_values=(), profile_spec=None)
-        default_run = scenario_result(default, source, run.region, *uploads)
+        # The profile as it is, on the same inputs: with nothing moved that is this very run.
+        default = run.scenario.replace(
+            weights=(), constraint_values=(), profile_spec=None, sensitivity=0
+        )
+        touched = run.scenario.weights or run.scenario.constraint_values
+        default_run = (
+            scenario_result(default, source, run.region, *uploads)
+            if touched or run.scenario.profile_spec
+            else run
+        )
         show_comparison(
             run, default_run, ("Huidige gewichten", "Standaardprofiel"), source, uploads
         )
@@ -1221,7 +1265,7 @@ def compare_tab(
         if upload is None:
             continue
         try:
-            scenario = Scenario.from_dict(json.loads(upload.getvalue()), source=upload.name)
+            scenario = scenario_from_bytes(upload.getvalue(), source=upload.name).scenario
             runs.append((upload.name, saved_scenario_result(scenario, source, uploads)))
         except (PlekwijzerError, json.JSONDecodeError, UnicodeDecodeError) as exc:
             col.error(f"{upload.name}: geen bruikbaar scenario ({exc})")

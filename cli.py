@@ -239,6 +239,7 @@ def _cmd_score(args: argparse.Namespace) -> int:
     from criteria.run import run_scenario
     from geo import nlformat
     from geo.export import write_export_pair
+    from geo.labels import HEADLINE_INDEX, HEADLINE_LABEL
 
     if scenario.facilities is None and not scenario.use_defaults:
         _say(
@@ -281,10 +282,10 @@ def _cmd_score(args: argparse.Namespace) -> int:
         f"({checks} te controleren) -> {out} (+ {names})"
     )
     spread = result.spread
+    before, after = spread["indices"][HEADLINE_INDEX], spread["after"]["indices"][HEADLINE_INDEX]
     _say(
-        f"Gini van plaatsen per 10.000 inwoners (niveau {spread['level']}): "
-        f"{nlformat.number(spread['indices']['gini'], decimals=3)} nu, "
-        f"{nlformat.number(spread['after']['indices']['gini'], decimals=3)} met de shortlist"
+        f"{HEADLINE_LABEL}, {spread['level']}: nu {nlformat.number(before, decimals=3)}, met "
+        f"de shortlist {nlformat.number(after, decimals=3)}"
     )
     for _, row in result.shortlist.iterrows():
         print(
@@ -519,10 +520,10 @@ def _cmd_cover(args: argparse.Namespace) -> int:
         coverage=CoverageOptions(reach_m=args.reach_m, sites=args.sites)
     )
     if scenario.facilities is None:
-        _say(
-            f"let op: geen register (--facilities): geen bestaande {scenario.profile} telt "
-            "als bereik"
-        )
+        from criteria.profiles import load_profile
+
+        kind = load_profile(scenario.profile).facility_type or scenario.profile
+        _say(f"let op: geen register (--facilities): geen bestaande {kind} telt als bereik")
     _source(args, scenario.data_dir)
     result = run_scenario(scenario)
     _print_layers(result.data)

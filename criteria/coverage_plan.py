@@ -9,7 +9,6 @@ view and the council report: it takes a scored candidate table (:class:`criteria
 from __future__ import annotations
 
 import copy
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +20,7 @@ import pandas as pd
 from criteria._errors import CoverageError
 from criteria.coverage import CoverageProblem, solve_coverage
 from criteria.coverage_result import CoverageResult
+from geo import nlformat
 from geo.demand import demand_from_buurten
 from geo.reach import located_mask, reach_circles, straight_line_cost_m
 
@@ -45,7 +45,7 @@ def coverage_sites(
         The canonical facility register; rows of ``facility_type`` become existing sites
         (confidential ones stand at their buurt's point, as loaded).
     facility_type
-        The type being planned, e.g. ``"noaberhuuske"`` (the profile name).
+        The type being planned, e.g. ``"noaberhuuske"`` (the profile's ``facility_type``).
 
     Returns
     -------
@@ -210,8 +210,8 @@ class CoveragePlan:
         word = "nieuwe plek" if new == 1 else "nieuwe plekken"
         text = (
             f"Bereik {reach} m: {new} {word} naast {result.existing} bestaande; "
-            f"inwoners binnen bereik {_percent(result.covered_before)} → "
-            f"{_percent(result.covered_after)}."
+            f"inwoners binnen bereik {nlformat.share(result.covered_before)} → "
+            f"{nlformat.share(result.covered_after)}."
         )
         asked, needed = result.sites_asked, result.sites_needed
         if asked is not None and needed is not None and needed < asked:
@@ -226,11 +226,6 @@ class CoveragePlan:
                 "geschikte locatie."
             )
         return text
-
-
-def _percent(share: float) -> str:
-    """Format a share as a Dutch percentage, rounded down so that 100 % means everyone."""
-    return f"{_nl(math.floor(1000 * share + 1e-9) / 10, 1)} %"
 
 
 def _nl(value: float, decimals: int) -> str:
@@ -261,7 +256,7 @@ def plan_coverage(
     facilities
         The facility register; its rows of ``facility_type`` are existing sites.
     facility_type
-        The type planned (profile name).
+        The type planned (the profile's ``facility_type``).
     reach_m
         Reach in metres (> 0).
     n_sites

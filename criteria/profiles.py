@@ -4,7 +4,9 @@ A profile is data, never code: it is read with :mod:`tomllib` and validated fiel
 Every error names the profile file, the criterion or constraint and the fix. The shipped
 profiles live in ``criteria/profiles/<name>.toml``; the schema::
 
-    name = "skaeve_huse"              # required; the facility type it sites
+    name = "skaeve_huse"              # required; the profile's own name
+    facility_type = "skaeve_huse"     # the facility type it sites (geo.settings.FACILITY_TYPES);
+                                      # default: name, when name is a facility type
     title = "Skaeve Huse"             # default: name
     description = "..."
     aggregation = "weighted_sum"      # or "geometric_mean"
@@ -70,6 +72,7 @@ from criteria.weights import (
     rank_reciprocal_weights,
     rank_sum_weights,
 )
+from geo.settings import FACILITY_TYPES
 
 #: Constraint operators understood in profiles.
 OPERATORS: tuple[str, ...] = (">=", "<=", ">", "<", "==", "!=", "in", "not in")
@@ -88,6 +91,7 @@ EXCLUDING_POLICIES: frozenset[str] = frozenset({"exclude"})
 
 _TOP_KEYS = {
     "name",
+    "facility_type",
     "title",
     "description",
     "aggregation",
@@ -217,7 +221,7 @@ class Profile:
     Attributes
     ----------
     name, title, description
-        Identifier (the facility type), display title and a short description.
+        Identifier, display title and a short description.
     aggregation
         ``"weighted_sum"`` or ``"geometric_mean"``.
     weighting
@@ -228,6 +232,11 @@ class Profile:
         ``(a, b, value)`` judgements when ``weighting = "ahp"``, else empty.
     source
         The file the profile was read from, if any.
+    facility_type
+        The facility type the profile sites (one of :data:`geo.settings.FACILITY_TYPES`); a
+        copied profile with a name of its own keeps its type here. None when the profile
+        names none and its name is no facility type: it scores, but a spread, evenness or
+        coverage step asks for the type (:meth:`require_facility_type`).
     """
 
     name: str
@@ -239,6 +248,27 @@ class Profile:
     criteria: tuple[Criterion, ...]
     ahp_pairwise: tuple[tuple[str, str, float], ...] = ()
     source: str | None = None
+    facility_type: str | None = None
+
+    def require_facility_type(self) -> str:
+        """Return the facility type, or say how to name it when the profile has none.
+
+        Returns
+        -------
+        str
+
+        Raises
+        ------
+        ProfileError
+            When the profile names no facility type.
+        """
+        if self.facility_type is None:
+            msg = (
+                f"profile {self.name!r} names no facility type; add facility_type = "
+                f'"noaberhuuske" (or another of {", ".join(FACILITY_TYPES)}) to it'
+            )
+            raise ProfileError(msg, source=self.source)
+        return self.facility_type
 
     @property
     def criterion_names(self) -> list[str]:
@@ -321,6 +351,7 @@ class Profile:
         """
         data: dict[str, Any] = {
             "name": self.name,
+            **({"facility_type": self.facility_type} if self.facility_type else {}),
             "title": self.title,
             "description": self.description,
             "aggregation": self.aggregation,
@@ -535,6 +566,13 @@ def profile_from_dict(data: Mapping[str, Any], *, source: str | Path | None = No
     try:
         _check_keys(data, _TOP_KEYS, item="profile")
         name = _text(data, "name", item="profile")
+        facility_type = data.get("facility_type")
+        if facility_type is None:
+            # The shipped profiles are named after the type they site.
+            facility_type = name if name in FACILITY_TYPES else None
+        elif facility_type not in FACILITY_TYPES:
+            msg = f"unknown facility_type {facility_type!r}; use one of {', '.join(FACILITY_TYPES)}"
+            raise ProfileError(msg, item="profile")
         aggregation = data.get("aggregation", "weighted_sum")
         if aggregation not in AGGREGATIONS:
             msg = f"unknown aggregation {aggregation!r}; use one of {', '.join(AGGREGATIONS)}"
@@ -579,6 +617,7 @@ def profile_from_dict(data: Mapping[str, Any], *, source: str | Path | None = No
             criteria=criteria,
             ahp_pairwise=pairs,
             source=None if source is None else str(source),
+            facility_type=facility_type,
         )
         profile.weights  # noqa: B018  # computing the weights validates them (e.g. all zero)
     except ProfileError as err:

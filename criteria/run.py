@@ -35,6 +35,7 @@ from geo._errors import PlekwijzerInputError
 from geo.datadir import DataSource, resolve_data_dir
 from geo.export import GeoJSONStream, geojson_dict
 from geo.facilities import facilities_from_sites
+from geo.labels import HEADLINE_INDEX
 from geo.regions import Region, resolve_region
 from geo.settings import DEFAULT_PLACES
 from geo.spread_report import scenario_report, spread_report, units_for_level
@@ -285,8 +286,10 @@ class ScenarioResult:
                 "region": self.region.name,
                 "spread": {
                     "level": self.spread["level"],
-                    "gini_before": _number(self.spread["indices"]["gini"]),
-                    "gini_after": _number(self.spread["after"]["indices"]["gini"]),
+                    # The headline index (geo.labels.HEADLINE_INDEX), named.
+                    "index": HEADLINE_INDEX,
+                    "gini_before": _number(self.spread["indices"][HEADLINE_INDEX]),
+                    "gini_after": _number(self.spread["after"]["indices"][HEADLINE_INDEX]),
                 },
             }
         }
@@ -372,8 +375,8 @@ def load_scenario_data(scenario: Scenario, *, source: DataSource | None = None) 
 
 
 def facility_type_of(profile: Profile) -> str:
-    """Return the facility type a profile places (its name doubles as the type for now)."""
-    return profile.name
+    """Return the facility type a profile sites (its ``facility_type``, never its name)."""
+    return profile.require_facility_type()
 
 
 def prepare_key(scenario: Scenario) -> Scenario:
@@ -401,17 +404,21 @@ def prepare_key(scenario: Scenario) -> Scenario:
     )
 
 
-def _profile_and_weights(scenario: Scenario) -> tuple[Profile, dict[str, float]]:
-    """Return the effective profile without weight overrides, and the overrides.
+def _base_profile(scenario: Scenario) -> Profile:
+    """Return the effective profile without weight overrides (constraint overrides applied).
 
     A recorded profile (``profile_spec``) already holds the weights it was run with.
     """
     if scenario.profile_spec is not None:
-        return scenario.load_profile(), {}
-    profile = apply_overrides(
+        return scenario.load_profile()
+    return apply_overrides(
         load_profile(scenario.profile), constraint_values=dict(scenario.constraint_values)
     )
-    return profile, dict(scenario.weights)
+
+
+def _weight_overrides(scenario: Scenario) -> dict[str, float]:
+    """Return the scenario's weight overrides (none for a recorded profile, which has them)."""
+    return {} if scenario.profile_spec is not None else dict(scenario.weights)
 
 
 class SpreadCache:
@@ -425,6 +432,7 @@ class SpreadCache:
     def __init__(self, data: RegionData) -> None:
         self._data = data
         self._reports: dict[tuple[str, str | None, float], dict[str, Any]] = {}
+        self._units: dict[str, pd.DataFrame] = {}
         self._lock = threading.Lock()
 
     def before(
@@ -460,8 +468,18 @@ class SpreadCache:
                     facility_type=facility_type,
                     fair_share_correction=fair_share_correction,
                     published=data.published,
+                    units=self._units_at(level),
                 )
             return self._reports[key]
+
+    def _units_at(self, level: str) -> pd.DataFrame:
+        """Return the units of a level (figures only), aggregated once; hold the lock."""
+        if level not in self._units:
+            data = self._data
+            self._units[level] = units_for_level(
+                data.buurten, level=level, published=data.published, with_geometry=False
+            )
+        return self._units[level]
 
     def after(
         self,
@@ -486,15 +504,19 @@ class SpreadCache:
             :func:`geo.spread_report.scenario_report`.
         """
         data = self._data
+        before = self.before(level, facility_type, fair_share_correction=fair_share_correction)
+        with self._lock:
+            units = self._units_at(level)
         return scenario_report(
             data.buurten,
             data.facilities,
             new,
-            before=self.before(level, facility_type, fair_share_correction=fair_share_correction),
+            before=before,
             level=level,
             facility_type=facility_type,
             fair_share_correction=fair_share_correction,
             published=data.published,
+            units=units,
         )
 
 
@@ -552,7 +574,7 @@ class Prepared:
         criteria.scoring.ScoreResult
         """
         self._check(scenario)
-        return weigh(self.matrix, _profile_and_weights(scenario)[1] or None)
+        return weigh(self.matrix, _weight_overrides(scenario) or None)
 
     def _check(self, scenario: Scenario) -> None:
         if prepare_key(scenario) != self.key:
@@ -598,7 +620,7 @@ class Prepared:
         table["shortlisted"] = picks.shortlisted
         table["pick_order"] = picks.pick_order
         table["skip_reason"] = picks.skip_reason
-        overrides = _profile_and_weights(scenario)[1]
+        overrides = _weight_overrides(scenario)
         return ScoringRun(
             # The profile as run, weights included: what the scenario file records.
             profile=self.profile.with_weights(overrides) if overrides else self.profile,
@@ -632,11 +654,13 @@ class Prepared:
             :func:`geo.spread_report.scenario_report`.
         """
         data = self.data
+        table = scoring.table
+        # Only the columns a new facility needs: a row slice of the whole table is slow.
+        columns = ["id", "name", table.geometry.name]
+        picked = table.loc[table["shortlisted"].to_numpy(bool), columns]
         new = (
-            facilities_from_sites(
-                scoring.shortlist, facility_type=self.facility_type, buurten=data.buurten
-            )
-            if len(scoring.shortlist)
+            facilities_from_sites(picked, facility_type=self.facility_type, buurten=data.buurten)
+            if len(picked)
             else data.facilities.iloc[:0]
         )
         return self.spreads.after(new, level, facility_type)
@@ -730,15 +754,20 @@ def prepare(scenario: Scenario, data: RegionData | None = None) -> Prepared:
     Prepared
     """
     data = data if data is not None else load_scenario_data(scenario)
-    profile = _profile_and_weights(scenario)[0]
+    profile = _base_profile(scenario)
     features = data.features
     spreads = SpreadCache(data)
     spreads.before(scenario.spread_level)  # the level every run shows, ready before the first
+    matrix = build_matrix(features, profile)
+    # Fill the matrix's lazy parts now: the prepared stage is shared (the app's sessions)
+    # and only read after this.
+    for part in ("base_weights", "excluded", "needs_check", "eligible_base", "missing_values"):
+        getattr(matrix, part)
     return Prepared(
         key=prepare_key(scenario),
         data=data,
         profile=profile,
-        matrix=build_matrix(features, profile),
+        matrix=matrix,
         sites=gpd.GeoDataFrame(
             features[[*_SITE_COLUMNS, features.geometry.name]],
             geometry=features.geometry.name,

@@ -107,10 +107,18 @@ OPERATOR_LABELS: dict[str, str] = {
     "not in": "is geen van",
 }
 
-#: Evenness indices shown in the report, in order, with a Dutch name.
+#: The one headline evenness index of every front end (CLI, app, report): the Gini of places
+#: per 10,000 inhabitants over the units, each unit weighted by its inhabitants — every
+#: inhabitant counts once, as in the fair share and the evenness-aware shortlist.
+HEADLINE_INDEX = "gini_pop_weighted"
+#: Its name, the same wherever it is shown.
+HEADLINE_LABEL = "Gini (plaatsen per 10.000 inwoners)"
+
+#: Evenness indices shown in the report, in order, with a Dutch name; the headline first,
+#: the unweighted Gini only under its own name.
 INDEX_LABELS: dict[str, str] = {
-    "gini": "Gini-coëfficiënt (elke gemeente telt één keer)",
-    "gini_pop_weighted": "Gini-coëfficiënt (gewogen naar inwoners)",
+    HEADLINE_INDEX: HEADLINE_LABEL,
+    "gini": "Gini ongewogen (elke gemeente telt één keer)",
     "theil": "Theil-index",
     "hoover": "Hoover-index (aandeel plaatsen dat zou moeten verschuiven)",
 }

@@ -145,6 +145,33 @@ def percent(
     return number(100 * x, decimals=decimals, signed=signed) + "%"
 
 
+def share(fraction: Any, *, decimals: int = 1, missing: str = MISSING) -> str:
+    """Format a share of a whole (inhabitants within reach …) as a Dutch percentage, rounded down.
+
+    The one rounding rule for shares, on screen and on paper: always down to the decimals
+    shown, so ``100,0%`` means all of it and never shows while anything is left out, and the
+    same share reads the same wherever it is shown.
+
+    Examples
+    --------
+    >>> share(0.99999)
+    '99,9%'
+    >>> share(1.0)
+    '100,0%'
+    >>> share(0.3489)
+    '34,8%'
+    >>> share(0.254, decimals=0)
+    '25%'
+    """
+    x = _finite(fraction)
+    if x is None:
+        return missing
+    scale = 10**decimals
+    # The tiny allowance keeps a share that is whole up to float noise (0.35 stored as
+    # 0.34999…) from dropping a digit.
+    return number(math.floor(100 * x * scale + 1e-9) / scale, decimals=decimals) + "%"
+
+
 def per_10k(value: Any, *, decimals: int = 1, missing: str = MISSING) -> str:
     """Format a rate per 10,000 inhabitants.
 

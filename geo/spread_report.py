@@ -81,6 +81,7 @@ def spread_report(
     fair_share_correction: float = 0.0,
     access_within_m: float = 2_000.0,
     published: pd.DataFrame | None = None,
+    units: pd.DataFrame | None = None,
 ) -> dict[str, Any]:
     """Describe the spread of facilities over a region's units.
 
@@ -100,6 +101,10 @@ def spread_report(
         Distance for the share of inhabitants within reach of a facility.
     published
         CBS's published figures per unit, see :func:`units_for_level`.
+    units
+        The units of ``level`` (:func:`units_for_level` without geometry) when the caller
+        already has them: they do not change with the facilities, so a before/after pair
+        aggregates the buurten once.
 
     Returns
     -------
@@ -112,7 +117,8 @@ def spread_report(
         msg = f"unknown facility type {facility_type!r}. Use one of: {', '.join(FACILITY_TYPES)}."
         raise PlekwijzerInputError(msg)
     # Figures only: the report carries no unit shapes, and dissolving them is the slow part.
-    units = units_for_level(buurten, level=level, published=published, with_geometry=False)
+    if units is None:
+        units = units_for_level(buurten, level=level, published=published, with_geometry=False)
     table = unit_table(
         units,
         facilities,

@@ -156,7 +156,7 @@ def core() -> None:
 
     print(f"{'benchmark':<58} {'what':<24} {'ours s':>9} {'baseline s':>11} {'ratio':>7}")
     for label, what, ours, baseline in rows:
-        ratio = f"{baseline / ours:7.0f}x" if baseline else ""
+        ratio = f"{baseline / ours:7.2f}x" if baseline else ""
         base = f"{baseline:11.3f}" if baseline else ""
         print(f"{label:<58} {what:<24} {ours:9.4f} {base:>11} {ratio:>7}")
     print("\n".join(bench_lines))

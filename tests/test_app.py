@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from geo.datadir import shared_data_dir
 from geo.datasets.demo import ensure_demo_data
+from geo.labels import HEADLINE_LABEL
 from geo.presentation import parse_number
 from geo.settings import DATA_DIR_ENV
 
@@ -39,6 +41,11 @@ def app(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
     return at
 
 
+def chooser(at: AppTest) -> Any:
+    """The Kaart tab's site chooser (its key belongs to the region, inventory and profile)."""
+    return next(s for s in at.selectbox if s.label == "Locatie (of klik op de kaart)")
+
+
 def metric(at: AppTest, label: str) -> str:
     return next(m.value for m in at.metric if m.label == label)
 
@@ -54,14 +61,14 @@ def test_start_shows_data_status_map_and_explanation(app: AppTest, data_dir: Pat
     assert app.title[0].value.startswith("Plekwijzer — ")
     assert "kandidaatlocaties" in captions(app)
     assert "Herberekend en kaart opgebouwd in" in captions(app)
-    chosen = app.selectbox(key="site").value
-    assert app.selectbox(key="site").options[0].startswith(chosen)
+    chosen = chooser(app).value
+    assert chooser(app).options[0].startswith(chosen)
     assert parse_number(metric(app, "Score")) > 0
     assert [s.label for s in app.sidebar.slider]  # one slider per criterion
 
 
 def test_weight_change_rescores(app: AppTest) -> None:
-    site = app.selectbox(key="site").value
+    site = chooser(app).value
     before = parse_number(metric(app, "Score"))
     sliders = app.sidebar.slider
     for slider in sliders[1:]:
@@ -69,7 +76,7 @@ def test_weight_change_rescores(app: AppTest) -> None:
     sliders[0].set_value(1.0)
     app.run()
     assert not app.exception
-    app.selectbox(key="site").set_value(site).run()
+    chooser(app).set_value(site).run()
     after = parse_number(metric(app, "Score"))
     # With one criterion left, the score is that criterion's transformed value.
     table = app.dataframe[0].value
@@ -80,11 +87,11 @@ def test_weight_change_rescores(app: AppTest) -> None:
 def test_excluded_site_shows_reasons(app: AppTest) -> None:
     app.selectbox(key="profile").set_value("skaeve_huse").run()
     assert not app.exception
-    options = app.selectbox(key="site").options
+    options = chooser(app).options
     excluded = [o for o in options if "uitgesloten" in o]
     assert excluded, "Skaeve Huse's hard rules exclude some sites in every region"
     site_id = excluded[0].split(" · ")[0]
-    app.selectbox(key="site").set_value(site_id).run()
+    chooser(app).set_value(site_id).run()
     message = app.error[0].value
     assert message.startswith("Uitgesloten door harde eis(en)")
     # Raising the plot-size rule to an absurd value excludes every site.
@@ -122,12 +129,12 @@ def test_skipped_ranks_are_explained(app: AppTest) -> None:
 def test_spread_before_after_and_compare(app: AppTest) -> None:
     app.radio(key="level").set_value("wijk").run()
     assert not app.exception
-    gini = next(m for m in app.metric if m.label == "Gini")
+    gini = next(m for m in app.metric if m.label == HEADLINE_LABEL)
     assert 0.0 <= parse_number(gini.value) <= 1.0
     assert gini.delta is not None  # before/after with the current shortlist
     assert "shortlistlocaties" in captions(app)
     app.toggle(key="with_short").set_value(False).run()
-    assert next(m for m in app.metric if m.label == "Gini").delta in (None, "")
+    assert next(m for m in app.metric if m.label == HEADLINE_LABEL).delta in (None, "")
     app.radio(key="compare_mode").set_value("Huidig en standaardprofiel").run()
     assert not app.exception
     shared = metric(app, "Gedeelde shortlistlocaties")

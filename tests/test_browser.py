@@ -264,3 +264,74 @@ def test_twenty_thousand_illustrative_sites(
     assert not any(app_url in url for url in blocked)
     assert not errors, errors
     page.close()
+
+
+def _idle(page: Any) -> None:
+    page.wait_for_timeout(400)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=90_000
+    )
+
+
+def _pick(page: Any, label: str, option: str) -> None:
+    """Choose an option of a sidebar selectbox by its label and the option's text."""
+    box = page.locator("[data-testid='stSidebar'] [data-testid='stSelectbox']").filter(
+        has_text=label
+    )
+    box.click()
+    page.get_by_role("option", name=option, exact=False).first.click()
+    _idle(page)
+
+
+def _chooser_and_panel(page: Any, *, timeout_s: float = 60) -> tuple[str, str, str]:
+    """The chooser's site (id, name, status) once the explanation panel explains that site.
+
+    Fails when the two never agree: the chooser names one site, the panel explains another.
+    """
+    deadline = time.monotonic() + timeout_s
+    while True:
+        value = page.get_by_role("combobox", name=SITE_CHOOSER).input_value()
+        site_id, rest = value.split(" · ", 1)
+        name, status = rest.rsplit(" (", 1)
+        panel = page.locator("[data-testid='stMarkdownContainer'] p").filter(
+            has_text=re.compile(f"^{re.escape(name)} — ")
+        )
+        if panel.count() == 1:
+            return site_id, name, status.rstrip(")")
+        if time.monotonic() > deadline:
+            shown = page.locator("[data-testid='stMarkdownContainer'] p").filter(has_text=" — ")
+            msg = f"chooser names {value!r}, the panel explains {shown.all_inner_texts()}"
+            raise AssertionError(msg)
+        page.wait_for_timeout(500)
+
+
+def test_site_chooser_and_panel_agree_across_regions_and_profiles(
+    app_url: str, browser: Any
+) -> None:
+    page, _, errors = offline_page(browser, app_url)
+    page.goto(app_url)
+    map_frame(page)
+    _idle(page)
+    seen: dict[tuple[str, str], tuple[str, str, str]] = {}
+    steps = [
+        ("Twente", "Noaberhuuske"),
+        ("Drechtsteden", "Noaberhuuske"),
+        ("Drechtsteden", "Skaeve Huse"),
+        ("Twente", "Skaeve Huse"),
+        ("Twente", "Tussenvoorziening"),
+    ]
+    for region, profile in steps:
+        _pick(page, "Regio-voorinstelling", region)
+        _pick(page, "Voorziening (profiel)", profile)
+        heading = page.get_by_role("heading", name=re.compile(f"Plekwijzer — {region}"))
+        heading.wait_for(timeout=90_000)
+        _idle(page)
+        site = _chooser_and_panel(page)
+        # A switch starts at the best site of that region and profile: never an excluded
+        # one, never a site left from the region or profile before.
+        assert site[2] != "uitgesloten", (region, profile, site)
+        seen[(region, profile)] = site
+    twente, drecht = seen[("Twente", "Noaberhuuske")], seen[("Drechtsteden", "Noaberhuuske")]
+    assert twente[1] != drecht[1]
+    assert not errors, errors
+    page.close()

@@ -14,6 +14,7 @@ from criteria.run import run_scenario
 from criteria.scenario import Scenario, ShortlistOptions
 from criteria.scenario_file import scenario_data, scenario_from_data
 from geo._errors import PlekwijzerError, PlekwijzerInputError
+from geo.labels import HEADLINE_LABEL
 from geo.presentation import parse_number
 from geo.settings import DATA_DIR_ENV
 
@@ -214,7 +215,7 @@ def _app_figures(
     assert not at.exception, at.exception
     shortlist = next(d.value for d in at.dataframe if "rang" in d.value and "gebruik" in d.value)
     units = next(d.value for d in at.dataframe if "inwoners" in d.value and "code" in d.value)
-    caption = next(c.value for c in at.caption if "Gini van plaatsen" in c.value)
+    caption = next(c.value for c in at.caption if f"{HEADLINE_LABEL} over gemeenten" in c.value)
     before, after = re.search(r"nu (\d,\d{3}), met deze shortlist (\d,\d{3})", caption).groups()
     before, after = parse_number(before), parse_number(after)
     return {
@@ -349,3 +350,55 @@ def test_nothing_mutable_in_the_region_data_or_the_result(demo_source):
     assert result.spread_at("wijk")["indices"] == wijk["indices"]
     assert prepared.spreads.before("wijk") is prepared.spreads.before("wijk")
     assert not [f.name for f in dataclasses.fields(result) if f.name.startswith("_")]
+
+
+# --- one headline evenness index, one rounding rule for shares ---------------------------------
+
+
+def test_one_headline_index_with_one_name_in_cli_app_and_report(
+    demo_source, tmp_path, monkeypatch, capsys
+):
+    from geo import nlformat
+    from geo.labels import HEADLINE_INDEX
+
+    scenario = _demo(demo_source, shortlist=ShortlistOptions(**APP_OPTIONS), use_defaults=True)
+    scenario = scenario.replace(candidates=None, facilities=None)
+    path = _write(scenario, tmp_path / "s.scenario.json")
+    collection = _score(tmp_path, "cli", "--scenario", str(path))
+    recorded = collection["plekwijzer"]["spread"]
+    assert recorded["index"] == HEADLINE_INDEX
+    before, after = (
+        nlformat.number(recorded[k], decimals=3) for k in ("gini_before", "gini_after")
+    )
+    line = f"{HEADLINE_LABEL}, gemeente: nu {before}, met de shortlist {after}"
+    assert line in capsys.readouterr().err
+    report = tmp_path / "report.html"
+    assert cli.main(["report", "--scenario", str(tmp_path / "cli.scenario.json"),
+                     "--out", str(report)]) == 0  # fmt: skip
+    html = report.read_text(encoding="utf-8")
+    assert f"{HEADLINE_LABEL} over de gemeenten:" in html
+    assert f"nu <strong>{before}</strong>, met de shortlist\n      <strong>{after}</strong>" in html
+    monkeypatch.setenv(DATA_DIR_ENV, str(demo_source.path))
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    caption = f"{HEADLINE_LABEL} over gemeenten: nu {before}, met deze shortlist {after}."
+    assert any(caption in c.value for c in at.caption)
+    assert any(m.label == HEADLINE_LABEL for m in at.metric)
+    # The unweighted Gini shows only under its own name.
+    assert not any(m.label == "Gini" for m in at.metric)
+
+
+def test_shares_round_down_so_100_means_everyone(demo_source, monkeypatch):
+    from geo import nlformat
+
+    assert nlformat.share(0.99999) == "99,9%"
+    assert nlformat.share(0.3489) == nlformat.share(0.3481) == "34,8%"
+    monkeypatch.setenv(DATA_DIR_ENV, str(demo_source.path))
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    at.slider(key="reach_km").set_value(1.0).run()
+    assert not at.exception, at.exception
+    metric = {m.label: m.value for m in at.metric}
+    summary = next(c.value for c in at.caption if c.value.startswith("Bereik "))
+    after = metric["Met deze plekken"]
+    assert f"→ {after}." in summary  # one rule: the sentence and the metric agree
+    if "buiten bereik" in summary:
+        assert after != "100,0%"

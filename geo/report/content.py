@@ -19,6 +19,8 @@ from geo import nlformat
 from geo.facilities import public_view
 from geo.labels import (
     AGGREGATION_LABELS,
+    HEADLINE_INDEX,
+    HEADLINE_LABEL,
     INDEX_LABELS,
     WEIGHTING_LABELS,
     feature_label,
@@ -82,15 +84,17 @@ def cover(report: ReportInput) -> dict[str, Any]:
     """Title, date, sources and the key figures of the cover page."""
     table = report.table
     indices = report.spread.get("delta", {}).get("indices", {})
-    gini = indices.get("gini_pop_weighted", {})
+    gini = indices.get(HEADLINE_INDEX, {})
+    kind = type_label(report.profile.facility_type or report.profile.name)
     return {
-        "title": f"{type_label(report.profile.name)} in {report.region_title}",
-        "facility_type": type_label(report.profile.name),
+        "title": f"{kind} in {report.region_title}",
+        "facility_type": kind,
         "region": report.region_title,
         "date": nlformat.date(report.created),
         "candidates": nlformat.integer(len(table)),
         "excluded": nlformat.integer(int(table["excluded"].astype(bool).sum())),
         "shortlisted": nlformat.integer(int(table["shortlisted"].astype(bool).sum())),
+        "headline": HEADLINE_LABEL,
         "gini_before": nlformat.number(gini.get("before"), decimals=3),
         "gini_after": nlformat.number(gini.get("after"), decimals=3),
         "sources": [
@@ -242,9 +246,9 @@ def access_text(report: ReportInput) -> str:
         return ""
     text = (
         f"Binnen {nlformat.distance(within)} van een voorziening wonen nu "
-        f"{nlformat.percent(share.get('before'))} van de inwoners, met de shortlist "
-        f"{nlformat.percent(share.get('after'))}. De gemiddelde afstand tot de dichtstbijzijnde "
-        f"voorziening gaat van {nlformat.distance(mean.get('before'))} naar "
+        f"{nlformat.share(share.get('before'), decimals=0)} van de inwoners, met de shortlist "
+        f"{nlformat.share(share.get('after'), decimals=0)}. De gemiddelde afstand tot de "
+        f"dichtstbijzijnde voorziening gaat van {nlformat.distance(mean.get('before'))} naar "
         f"{nlformat.distance(mean.get('after'))}."
     )
     return text
