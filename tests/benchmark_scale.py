@@ -398,6 +398,7 @@ GROUPS: dict[str, Callable[[], None]] = {
     "app": bench_app,
     "cli": bench_cli,
     "national": bench_national,
+    "plan": lambda: __import__("tests.benchmark_plan").benchmark_plan.bench_plan(),
 }
 
 
