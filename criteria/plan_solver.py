@@ -299,13 +299,14 @@ def candidate_pool(
 
     Any plan has at most ``K = (N + max p - 1) // min p`` sites. Within one gemeente and
     one site size, walk the sites best first and keep a greedy set ``G`` of sites pairwise
-    at least the spacing apart and within the buurt cap, up to ``L = 6 (K - 1) + 1`` sites.
-    The other ``K - 1`` sites of a plan can block at most ``5 (K - 1)`` of ``G`` by spacing
-    (at most five points pairwise ``r`` apart fit within ``r`` of a point) and at most
-    ``K - 1`` by filling buurten. So a planned site scoring below the ``L``-th of ``G`` can be
-    swapped for a free member of ``G`` of the same gemeente and size: the same places per
-    gemeente (same deviation), a higher suitability. Sites scoring below it are dropped;
-    the plan over the pool is optimal over all sites.
+    at least the spacing apart and within the buurt cap, up to ``L = (a + c) (K - 1) + 1``
+    sites. Each of the other ``K - 1`` sites of a plan blocks at most ``a`` members of ``G``:
+    itself (``a = 1`` without spacing), or with spacing at most five (``a = 5``: at most five
+    points pairwise ``r`` apart fit within ``r`` of a point); together they fill buurten
+    holding at most ``K - 1`` members (``c = 1`` with a cap, else 0). So a planned site
+    scoring below the ``L``-th of ``G`` can be swapped for a free member of ``G`` of the same
+    gemeente and size: the same places per gemeente (same deviation), a higher suitability.
+    Sites scoring below it are dropped; the plan over the pool is optimal over all sites.
 
     Parameters
     ----------
@@ -327,7 +328,8 @@ def candidate_pool(
     if n == 0:
         return np.arange(0, dtype=np.int64)
     most = (problem.total + int(problem.places.max()) - 1) // int(problem.places.min())
-    per_point = 5 if problem.min_spacing_m > 0 else 0
+    # A planned site blocks itself, or by spacing at most five of a set spaced r apart.
+    per_point = 5 if problem.min_spacing_m > 0 else 1
     per_cap = 1 if problem.max_per_buurt is not None else 0
     if length is None:
         length = (per_point + per_cap) * (most - 1) + 1
@@ -407,12 +409,12 @@ def solve_ends(
         chosen, status, gap, spent = model.solve(first)
         best = float(model.pulp.value(first) or 0.0)
         model.fix("lexicographic", first >= best - _TOL * max(1.0, abs(best)))
-        # The tie-break starts from the first stage's plan and gets a quarter of the time:
-        # stopped early, it still returns a plan as good on the first objective. The first
-        # stage's status and gap are the plan's.
-        chosen, _, _, spent2 = model.solve(
-            second, start=chosen, time_limit_s=problem.time_limit_s / 4
-        )
+        # The tie-break gets a quarter of the time; without a plan by then the first stage's
+        # plan stands. The first stage's status and gap are the plan's.
+        try:
+            chosen, _, _, spent2 = model.solve(second, time_limit_s=problem.time_limit_s / 4)
+        except PlanError:
+            spent2 = problem.time_limit_s / 4
         s, d = problem.evaluate(chosen)
         solutions.append(
             PlanSolution(chosen, s, d, evenness, status, gap, seconds + spent + spent2, required)

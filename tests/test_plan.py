@@ -15,7 +15,13 @@ from criteria._errors import PlanError
 from criteria.fair_share import key_shares, load_key, shares_from_csv
 from criteria.plan import REASON_CAP, REASON_NO_SITE, REASON_SPACING, _reason, counted_types
 from criteria.plan_result import FRONTIER_EVENNESS
-from criteria.plan_solver import PlanProblem, PlanSolution, solve_ends, solve_plan
+from criteria.plan_solver import (
+    PlanProblem,
+    PlanSolution,
+    candidate_pool,
+    solve_ends,
+    solve_plan,
+)
 from criteria.scenario import PlanOptions, Scenario
 from geo._errors import PlekwijzerInputError
 
@@ -304,3 +310,28 @@ def test_plan_without_places_exits_2(tmp_path: Path, capsys: pytest.CaptureFixtu
     ])  # fmt: skip
     assert code == 2
     assert "--places" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("seed", "spacing", "cap"), [(0, 0.0, None), (1, 0.0, 1), (2, 150.0, None), (3, 300.0, 2)]
+)
+def test_candidate_pool_keeps_an_optimal_plan(seed: int, spacing: float, cap: int | None):
+    rng = np.random.default_rng(seed)
+    n = 40
+    problem = _problem(
+        seed,
+        score=rng.random(n).round(3),
+        places=np.full(n, 2),
+        gemeente=rng.integers(0, 3, n),
+        xy=rng.random((n, 2)) * 1500,
+        buurt=rng.integers(0, 8, n).astype(object),
+        min_spacing_m=spacing,
+        max_per_buurt=cap,
+        total=4,
+    )
+    pool = candidate_pool(problem)
+    assert len(pool) < n
+    whole = solve_ends(problem)
+    pooled = solve_ends(problem.subset(pool))
+    for a, b in zip(whole, pooled, strict=True):
+        assert (a.suitability, a.deviation) == pytest.approx((b.suitability, b.deviation))
