@@ -209,35 +209,21 @@ class _Model:
             )
 
     def solve(
-        self,
-        objective: object,
-        *,
-        start: npt.NDArray[np.bool_] | None = None,
-        time_limit_s: float | None = None,
+        self, objective: object, *, time_limit_s: float | None = None
     ) -> tuple[npt.NDArray[np.bool_], str, float, float]:
-        """Solve for ``objective`` (maximised); return choice, status, gap, seconds.
-
-        ``start`` is a feasible choice CBC starts from (a warm start), so a solve stopped
-        by the time limit still returns a plan at least as good.
-        """
+        """Solve for ``objective`` (maximised); return choice, status, gap, seconds."""
         pulp = self.pulp
         self.prob.setObjective(objective)
-        if start is not None:
-            for v, value in zip(self.x, start, strict=True):
-                v.setInitialValue(1 if value else 0)
         solver = pulp.PULP_CBC_CMD(
             msg=False,
             timeLimit=time_limit_s or self.problem.time_limit_s,
             threads=1,
             gapRel=0,
-            warmStart=start is not None,
         )
         begin = time.perf_counter()
         self.prob.solve(solver)
         seconds = time.perf_counter() - begin
         if self.prob.status != pulp.LpStatusOptimal:
-            if start is not None:
-                return start, "tijdslimiet", math.nan, seconds
             msg = (
                 f"the plan's solver found no feasible plan within {self.problem.time_limit_s:g} "
                 f"s (CBC status {pulp.LpStatus[self.prob.status]}); relax spacing or caps"

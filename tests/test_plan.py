@@ -335,3 +335,51 @@ def test_candidate_pool_keeps_an_optimal_plan(seed: int, spacing: float, cap: in
     pooled = solve_ends(problem.subset(pool))
     for a, b in zip(whole, pooled, strict=True):
         assert (a.suitability, a.deviation) == pytest.approx((b.suitability, b.deviation))
+
+
+def _plan_result():
+    from criteria.plan_result import FrontierPoint, GemeentePlan, PlanResult
+
+    rows = (
+        GemeentePlan("GM0001", "Oost", 30_000, 0.6, 10, 12.0, 2.0, 2, 2, 5, 0.0, None),
+        GemeentePlan(
+            "GM0002", "West", 20_000, 0.4, 0, 8.0, 8.0, 0, 0, 0, 8.0, "geen geschikte locatie"
+        ),
+    )
+    frontier = tuple(
+        FrontierPoint(e, 0.5 - 0.1 * e, 0.8 - 0.05 * e, 2, 8) for e in FRONTIER_EVENNESS
+    )
+    return PlanResult(
+        key="inwoners", key_label="Inwoners", types_counted=("noaberhuuske",), places=10,
+        evenness=1.0, site_ids=("A", "B"), site_places=(1.0, 1.0), gemeenten=rows,
+        index_before=0.6, index_after=0.4, mean_score=0.75, mean_score_best=0.8,
+        frontier=frontier, status="optimaal", gap=0.0, solve_s=0.1,
+    )  # fmt: skip
+
+
+def test_report_page_verdeelplan_shows_table_and_frontier():
+    from types import SimpleNamespace
+
+    from geo.report.content import plan_section
+
+    section = plan_section(SimpleNamespace(plan=_plan_result()))
+    assert section is not None
+    assert [r["gemeente"] for r in section["rows"]] == ["Oost", "West"]
+    assert section["rows"][1]["reason"] == "geen geschikte locatie"
+    assert section["rows"][1]["shortfall"] == "8,0"
+    assert "0,600 naar 0,400" in section["summary"]
+    assert [f["evenness"] for f in section["frontier"]] == ["0,00", "0,25", "0,50", "0,75", "1,00"]
+    assert section["chart"].startswith("data:image/png;base64,")
+    assert plan_section(SimpleNamespace(plan=None)) is None
+
+
+def test_summary_is_json_with_the_contract_fields():
+    summary = json.loads(json.dumps(_plan_result().summary()))
+    assert summary["evenness_index"] == {
+        "name": "gini",
+        "label": "Gini van plaatsen per 10.000 inwoners over de gemeenten",
+        "before": 0.6,
+        "after": 0.4,
+    }
+    assert summary["frontier"][0] == {"evenness": 0.0, "index_after": 0.5, "mean_score": 0.8}
+    assert summary["gemeenten"][1]["shortfall"] == 8.0
