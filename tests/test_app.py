@@ -144,3 +144,16 @@ def test_bad_data_dir_shows_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Pat
     at = AppTest.from_file(APP, default_timeout=60).run()
     assert not at.exception
     assert "does not exist" in at.error[0].value
+
+
+def test_plan_tab_shows_table_and_frontier(app: AppTest) -> None:
+    tables = [df.value for df in app.dataframe]
+    plan = next(t for t in tables if "Doel" in t.columns)
+    assert {"Gemeente", "Sleutel", "Bestaand", "Doel", "Gepland", "Tekort", "Reden"} <= set(
+        plan.columns
+    )
+    assert len(plan) == len(set(plan["Gemeente"])) > 1
+    assert any(m.label == "Gini van plaatsen per 10.000 inwoners" for m in app.metric)
+    assert len(app.get("image")) >= 1  # the frontier chart
+    app.slider(key="plan_evenness").set_value(0.0).run()
+    assert not app.exception
