@@ -931,8 +931,7 @@ def plan_tab(run: ScenarioResult, source: DataSource, uploads: Uploads) -> None:
     st.image(
         frontier_chart(
             [(p.evenness, p.index_after, p.mean_score) for p in plan.frontier],
-            chosen=plan.evenness if any(p.evenness == plan.evenness for p in plan.frontier)
-            else None,
+            chosen=(plan.evenness, plan.index_after, plan.mean_score),
             index_before=plan.index_before,
         ),
         caption="De prijs van evenwichtigheid: elk punt een plan bij evenwichtigheid 0 tot 1.",

@@ -91,7 +91,7 @@ def lorenz_chart(
 def frontier_chart(
     points: Sequence[tuple[float, float, float]],
     *,
-    chosen: float | None = None,
+    chosen: tuple[float, float, float] | None = None,
     index_before: float | None = None,
     width_mm: float = 100,
     height_mm: float = 68,
@@ -103,7 +103,7 @@ def frontier_chart(
     points
         ``(evenness, index_after, mean_score)`` per plan, evenness 0 to 1.
     chosen
-        The evenness of the plan shown (marked), if any.
+        ``(evenness, index_after, mean_score)`` of the plan shown (marked), if any.
     index_before
         The index without new places (a dashed line), if known.
     width_mm, height_mm
@@ -124,9 +124,12 @@ def frontier_chart(
                 textcoords="offset points",
                 fontsize=6,
             )
-            if chosen is not None and abs(evenness - chosen) < 1e-9:
-                label = f"gekozen plan (evenwichtigheid {nlformat.number(chosen, decimals=2)})"
-                ax.plot([x], [y], "o", markersize=7, color=SITE_COLOUR, zorder=3, label=label)
+        if chosen is not None:
+            label = f"gekozen plan (evenwichtigheid {nlformat.number(chosen[0], decimals=2)})"
+            ax.plot(
+                [chosen[1]], [chosen[2]], "o", markersize=7, color=SITE_COLOUR, zorder=3,
+                label=label,
+            )  # fmt: skip
         nl_axis(ax, decimals=2)
         ax.set_xlabel("Gini van plaatsen per 10.000 inwoners na het plan (lager = evenwichtiger)")
         ax.set_ylabel("gemiddelde geschiktheid")

@@ -461,7 +461,7 @@ def plan_section(report: ReportInput) -> dict[str, Any] | None:
         "chart": data_uri(
             frontier_chart(
                 [(p.evenness, p.index_after, p.mean_score) for p in plan.frontier],
-                chosen=plan.evenness,
+                chosen=(plan.evenness, plan.index_after, plan.mean_score),
                 index_before=plan.index_before,
             )
         ),
