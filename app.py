@@ -29,9 +29,10 @@ from streamlit_folium import st_folium
 from criteria.compare import IN_BOTH, ONLY_A, ONLY_B, compare_runs
 from criteria.coverage_plan import CoveragePlan
 from criteria.limits import MAX_SENSITIVITY
+from criteria.plan_result import PlanResult
 from criteria.profiles import Profile, list_profiles, load_profile
 from criteria.run import Prepared, ScenarioResult, prepare, prepare_key, run_scenario
-from criteria.scenario import CoverageOptions, Scenario, ShortlistOptions
+from criteria.scenario import CoverageOptions, PlanOptions, Scenario, ShortlistOptions
 from criteria.scenario_file import scenario_from_bytes
 from criteria.scenario_inputs import UploadRef, data_dir_name, expected_uploads
 from criteria.weights import MAX_CONSISTENCY_RATIO, ahp_weights
@@ -46,7 +47,7 @@ from geo.legend import shared_classes
 from geo.neighbourhoods import kerncijfers_from_cbs
 from geo.presentation import parse_number
 from geo.regions import Region, available_regions, load_region_presets, resolve_region
-from geo.settings import DATA_DIR_ENV, FACILITY_TYPES
+from geo.settings import DATA_DIR_ENV, DEFAULT_PLACES, FACILITY_TYPES
 from geo.spread_report import units_for_level
 from geo.workspace import RegionData, load_region_data
 
@@ -670,8 +671,8 @@ def main() -> None:
         )
         dwellings_file = st.file_uploader(upload_label_for("dwellings"), types, key="up_dwell")
     header = st.container()  # title and summary, filled once the scenario has run
-    tab_map, tab_short, tab_spread, tab_reach, tab_compare = st.tabs(
-        ["Kaart", "Shortlist", "Spreiding", "Bereik", "Vergelijken"]
+    tab_map, tab_short, tab_spread, tab_reach, tab_compare, tab_plan = st.tabs(
+        ["Kaart", "Shortlist", "Spreiding", "Bereik", "Vergelijken", "Verdeelplan"]
     )
     options_box = tab_short.container()
     started = time.perf_counter()
@@ -732,6 +733,8 @@ def main() -> None:
         reach_tab(result, source, uploads)
     with tab_compare:
         compare_tab(result, source, uploads, names)
+    with tab_plan:
+        plan_tab(result, source, uploads)
 
 
 def map_layers(data: RegionData) -> dict[str, Any]:
@@ -1227,6 +1230,101 @@ def reach_tab(run: ScenarioResult, source: DataSource, uploads: Uploads) -> None
 
 
 COMPARE_MODES = ("Twee gemeenten", "Huidig en standaardprofiel", "Twee scenariobestanden")
+
+
+@st.cache_resource(show_spinner="Verdeelplan berekenen…", max_entries=32)
+def plan_result(
+    scenario: Scenario, source: DataSource, region: Region, *uploads: Upload | None
+) -> PlanResult:
+    """Solve a scenario's regional plan once per scenario (shared, never mutated)."""
+    from criteria.plan import plan_scenario  # PuLP loads only when a plan is asked
+
+    return plan_scenario(scenario_result(scenario, source, region, *uploads))
+
+
+def plan_tab(run: ScenarioResult, source: DataSource, uploads: Uploads) -> None:
+    """Verdeelplan: N new places over the gemeenten by a fair-share key (issue 17)."""
+    from criteria.fair_share import key_names, load_key
+    from geo.report.charts import frontier_chart
+
+    if len(run.region.gemeenten) < 2:
+        st.info("Een verdeelplan verdeelt plaatsen over gemeenten: kies een regio van meer dan "
+                "één gemeente. De shortlist staat op het tabblad Shortlist.")  # fmt: skip
+        return
+    per_site = DEFAULT_PLACES.get(run.profile.name, 1)
+    cols = st.columns([1, 2, 2, 1])
+    places = int(cols[0].number_input("Nieuwe plaatsen", 1, 5000, 10 * per_site, key="plan_n"))
+    keys = key_names()
+    key = cols[1].selectbox(
+        "Verdeelsleutel", keys, format_func=lambda k: load_key(k).label, key="plan_key"
+    )
+    evenness = cols[2].slider(
+        "Evenwichtigheid",
+        0.0,
+        1.0,
+        1.0,
+        0.05,
+        key="plan_evenness",
+        help="1 = zo dicht bij de sleutel als de geschikte locaties toelaten; 0 = alleen de "
+        "beste locaties.",
+    )
+    spacing = float(cols[3].number_input("Afstand (m)", 0, 20_000, 0, 250, key="plan_spacing"))
+    options = PlanOptions(places=places, key=key, evenness=evenness, min_spacing_m=spacing)
+    try:
+        plan = plan_result(run.scenario.replace(plan=options), source, run.region, *uploads)
+    except PlekwijzerError as exc:
+        st.error(str(exc))
+        return
+    metrics = st.columns(3)
+    metrics[0].metric(
+        HEADLINE_LABEL,
+        nlformat.number(plan.index_after, decimals=3),
+        nlformat.number(plan.index_after - plan.index_before, decimals=3, signed=True),
+        delta_color="inverse",
+        help=f"Nu {nlformat.number(plan.index_before, decimals=3)}, over de gemeenten.",
+    )
+    metrics[1].metric(
+        "Gemiddelde geschiktheid",
+        nlformat.number(plan.mean_score, decimals=3),
+        help="De beste locaties zonder sleutel: "
+        + nlformat.number(plan.mean_score_best, decimals=3),
+    )
+    metrics[2].metric(
+        "Geplande plaatsen",
+        f"{nlformat.integer(plan.planned_places)} op {len(plan.site_ids)} locaties",
+    )
+    gap = "" if plan.status == "optimaal" else f", marge {nlformat.percent(plan.gap)}"
+    st.caption(
+        f"Sleutel: {plan.key_label}. Oplossing {plan.status}{gap} (PuLP/CBC). Eerlijk aandeel = "
+        "sleutel × (bestaande + nieuwe plaatsen); doel = eerlijk aandeel − bestaand, nooit onder "
+        "0. De lijst van beste locaties staat op het tabblad Shortlist."
+    )
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "Gemeente": g.naam,
+                    "Sleutel": nlformat.percent(g.share, decimals=1),
+                    "Bestaand": nlformat.integer(g.existing),
+                    "Doel": nlformat.number(g.target),
+                    "Gepland": nlformat.integer(g.planned),
+                    "Tekort": nlformat.number(g.shortfall),
+                    "Reden": g.reason or "",
+                }
+                for g in plan.gemeenten
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+    st.image(
+        frontier_chart(
+            [(p.evenness, p.index_after, p.mean_score) for p in plan.frontier],
+            chosen=(plan.evenness, plan.index_after, plan.mean_score),
+            index_before=plan.index_before,
+        ),
+        caption="De prijs van evenwichtigheid: elk punt een plan bij evenwichtigheid 0 tot 1.",
+    )  # fmt: skip
 
 
 def compare_tab(

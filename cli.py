@@ -317,20 +317,23 @@ def _cmd_plan(args: argparse.Namespace) -> int:
     from criteria.scenario import PlanOptions
     from geo import nlformat as nl
     from geo.export import write_export_pair
+    from geo.labels import HEADLINE_LABEL
 
     if args.scenario:
         if given := [
             f"--{f.replace('_', '-')}" for f in _PLAN_FLAGS if getattr(args, f) is not None
         ]:
-            msg = f"--scenario already fixes {', '.join(given)}: drop them, or drop --scenario"
+            msg = (
+                f"--scenario legt {', '.join(given)} al vast: laat die weg, of laat --scenario weg"
+            )
             raise PlekwijzerInputError(msg)
         read, scenario = _scenario_from_args(args)
         if scenario.plan is None:
-            msg = "the scenario file holds no plan: write one with `plekwijzer plan` or the app"
+            msg = "het scenariobestand bevat geen verdeelplan: maak er een met `plekwijzer plan`"
             raise PlekwijzerInputError(msg)
     else:
         if args.places is None:
-            msg = "plan needs --places N (the number of new places to spread)"
+            msg = "plan heeft --places N nodig (het aantal nieuwe plaatsen om te verdelen)"
             raise PlekwijzerInputError(msg)
         plan = PlanOptions(
             places=args.places,
@@ -371,7 +374,7 @@ def _cmd_plan(args: argparse.Namespace) -> int:
         f"(+ {', '.join(p.name for p in list(files)[1:])})"
     )
     _say(
-        f"Gini van plaatsen per 10.000 inwoners (gemeenten): "
+        f"{HEADLINE_LABEL}, gemeenten: "
         f"{nl.number(plan_result.index_before, decimals=3)} nu, "
         f"{nl.number(plan_result.index_after, decimals=3)} met het plan; gemiddelde "
         f"geschiktheid {nl.number(plan_result.mean_score, decimals=3)} (beste locaties "

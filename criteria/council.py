@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+from criteria.plan_result import PlanResult
 from criteria.run import ScenarioResult
 from geo.report import ReportInput, data_sources, illustrative_notes, render_pdf, write_report
 
@@ -41,7 +42,17 @@ def council_report(result: ScenarioResult) -> ReportInput:
         sensitivity=result.sensitivity,
         coverage=result.coverage,
         roads=result.data.roads,
+        plan=_plan(result),
     )
+
+
+def _plan(result: ScenarioResult) -> PlanResult | None:
+    """Return the scenario's regional plan (page "Verdeelplan"), when it asks for one."""
+    if result.scenario.plan is None:
+        return None
+    from criteria.plan import plan_scenario
+
+    return plan_scenario(result)
 
 
 def write_council_report(result: ScenarioResult, out_path: str | Path) -> Path:

@@ -15,6 +15,7 @@ max(0, fair_share_g - existing_g)``. The sites are chosen by the mixed-integer p
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from typing import TYPE_CHECKING, Any
 
@@ -25,9 +26,9 @@ from scipy.spatial import cKDTree
 from criteria._errors import PlanError
 from criteria.fair_share import key_shares, load_key
 from criteria.plan_result import FRONTIER_EVENNESS, FrontierPoint, GemeentePlan, PlanResult
-from criteria.plan_solver import PlanProblem, PlanSolution, solve_ends, solve_plan
+from criteria.plan_solver import PlanProblem, PlanSolution, solve_ends_large, solve_plan
 from geo.export import GeoJSONStream
-from geo.inequality import gini
+from geo.inequality import gini_weighted
 from geo.settings import DEFAULT_PLACES, FACILITY_TYPES
 from geo.spread import PER_INHABITANTS
 from geo.spread_report import units_for_level
@@ -114,10 +115,14 @@ def site_places(table: pd.DataFrame, features: pd.DataFrame, *, facility_type: s
 
 
 def _index(existing: np.ndarray, planned: np.ndarray, inhabitants: np.ndarray) -> float:
-    """Return the headline index: Gini of places per 10,000 inhabitants over populated gemeenten."""
+    """Return the headline index: Gini of places per 10,000 inhabitants, weighted by them.
+
+    The same index as the spread figures' headline (``gini_pop_weighted``), over the
+    populated gemeenten.
+    """
     populated = inhabitants > 0
     rate = (existing + planned)[populated] / inhabitants[populated] * PER_INHABITANTS
-    return gini(rate)
+    return gini_weighted(rate, inhabitants[populated])
 
 
 def plan_scenario(result: ScenarioResult, options: PlanOptions | None = None) -> PlanResult:
@@ -182,14 +187,28 @@ def plan_scenario(result: ScenarioResult, options: PlanOptions | None = None) ->
         max_per_buurt=options.max_per_buurt,
         time_limit_s=options.time_limit_s,
     )
-    ends = solve_ends(problem)
-    chosen = solve_plan(problem, options.evenness, ends=ends)
-    points = {e: chosen if e == options.evenness else solve_plan(problem, e, ends=ends)
-              for e in FRONTIER_EVENNESS}  # fmt: skip
-    frontier = [_frontier_point(problem, p, existing, inhabitants) for p in points.values()]
-    solved = {id(s): s for s in (*ends, chosen, *points.values())}
-    seconds = sum(s.solve_s for s in solved.values())
+    pool, *pool_ends = solve_ends_large(problem)
+    sub = problem.subset(pool)
+    ends = (pool_ends[0], pool_ends[1])
 
+    def full(solution: PlanSolution) -> PlanSolution:
+        # Back from the pool to every eligible site.
+        chosen = np.zeros(problem.n_sites, dtype=bool)
+        chosen[pool[solution.chosen]] = True
+        return dataclasses.replace(solution, chosen=chosen)
+
+    points = {e: solve_plan(sub, e, ends=ends) for e in FRONTIER_EVENNESS}
+    if options.evenness not in points:
+        points[options.evenness] = solve_plan(sub, options.evenness, ends=ends)
+    seconds = sum({id(s): s.solve_s for s in (*ends, *points.values())}.values())
+    for e, point in points.items():
+        if point.status == "optimaal" and ends[0].status == "begrensd":
+            points[e] = dataclasses.replace(point, status="begrensd", gap=ends[0].gap)
+    chosen = full(points[options.evenness])
+    frontier = [
+        _frontier_point(problem, full(points[e]), existing, inhabitants) for e in FRONTIER_EVENNESS
+    ]
+    best_plan = full(ends[0])
     planned_g = _planned(problem, chosen.chosen)
     rows = []
     for k, code in enumerate(codes):
@@ -211,7 +230,7 @@ def plan_scenario(result: ScenarioResult, options: PlanOptions | None = None) ->
             )
         )
     picked = eligible.index[chosen.chosen]
-    worst = [s for s in (ends[0], ends[1], chosen) if s.status != "optimaal"]
+    worst = [s for s in (*ends, chosen) if s.status != "optimaal"]
     return PlanResult(
         key=key.name,
         key_label=key.label,
@@ -224,10 +243,10 @@ def plan_scenario(result: ScenarioResult, options: PlanOptions | None = None) ->
         index_before=_index(existing, np.zeros_like(existing), inhabitants),
         index_after=_index(existing, planned_g, inhabitants),
         mean_score=_mean_score(problem, chosen.chosen),
-        mean_score_best=_mean_score(problem, ends[0].chosen),
+        mean_score_best=_mean_score(problem, best_plan.chosen),
         frontier=tuple(frontier),
         status=worst[0].status if worst else chosen.status,
-        gap=max(s.gap for s in (ends[0], ends[1], chosen)),
+        gap=max(s.gap for s in (*ends, chosen)),
         solve_s=seconds,
     )
 

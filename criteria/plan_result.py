@@ -11,11 +11,13 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from geo.labels import HEADLINE_INDEX, HEADLINE_LABEL
+
 __all__ = ["INDEX_LABEL", "INDEX_NAME", "FrontierPoint", "GemeentePlan", "PlanResult"]
 
 #: The headline evenness index (one name in the app, the CLI and the report).
-INDEX_NAME = "gini"
-INDEX_LABEL = "Gini van plaatsen per 10.000 inwoners over de gemeenten"
+INDEX_NAME = HEADLINE_INDEX
+INDEX_LABEL = f"{HEADLINE_LABEL}, over de gemeenten"
 
 #: The evenness values of the frontier.
 FRONTIER_EVENNESS = (0.0, 0.25, 0.5, 0.75, 1.0)

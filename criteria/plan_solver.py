@@ -32,6 +32,7 @@ the limit keeps its best plan and states its optimality gap against the LP relax
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from dataclasses import dataclass, field
@@ -42,7 +43,7 @@ from scipy.spatial import cKDTree
 
 from criteria._errors import PlanError
 
-__all__ = ["PlanProblem", "PlanSolution", "solve_ends", "solve_plan"]
+__all__ = ["PlanProblem", "PlanSolution", "candidate_pool", "solve_ends", "solve_plan"]
 
 #: Objective values closer than this count as equal (ties between the lexicographic stages).
 _TOL = 1e-6
@@ -106,6 +107,17 @@ class PlanProblem:
         # query_pairs keeps distances <= r; "closer than" excludes the spacing itself.
         radius = math.nextafter(self.min_spacing_m, 0.0)
         return cKDTree(self.xy).query_pairs(radius, output_type="ndarray").astype(np.int64)
+
+    def subset(self, keep: npt.NDArray[np.int64]) -> PlanProblem:
+        """Return the problem restricted to the sites at positions ``keep``."""
+        return dataclasses.replace(
+            self,
+            score=self.score[keep],
+            places=self.places[keep],
+            gemeente=self.gemeente[keep],
+            xy=self.xy[keep],
+            buurt=self.buurt[keep],
+        )
 
     def evaluate(self, chosen: npt.NDArray[np.bool_]) -> tuple[float, float]:
         """Return ``(S, D)`` of a choice of sites: suitability and deviation from the key."""
@@ -196,20 +208,25 @@ class _Model:
                 f"gemeente{g}",
             )
 
-    def solve(self, objective: object) -> tuple[npt.NDArray[np.bool_], str, float, float]:
+    def solve(
+        self, objective: object, *, time_limit_s: float | None = None
+    ) -> tuple[npt.NDArray[np.bool_], str, float, float]:
         """Solve for ``objective`` (maximised); return choice, status, gap, seconds."""
         pulp = self.pulp
         self.prob.setObjective(objective)
         solver = pulp.PULP_CBC_CMD(
-            msg=False, timeLimit=self.problem.time_limit_s, threads=1, gapRel=0
+            msg=False,
+            timeLimit=time_limit_s or self.problem.time_limit_s,
+            threads=1,
+            gapRel=0,
         )
-        start = time.perf_counter()
+        begin = time.perf_counter()
         self.prob.solve(solver)
-        seconds = time.perf_counter() - start
+        seconds = time.perf_counter() - begin
         if self.prob.status != pulp.LpStatusOptimal:
             msg = (
-                f"the plan's solver found no feasible plan (CBC status "
-                f"{pulp.LpStatus[self.prob.status]}); relax spacing or caps"
+                f"the plan's solver found no feasible plan within {self.problem.time_limit_s:g} "
+                f"s (CBC status {pulp.LpStatus[self.prob.status]}); relax spacing or caps"
             )
             raise PlanError(msg)
         chosen = np.array([(v.varValue or 0.0) > 0.5 for v in self.x], dtype=bool)
@@ -217,11 +234,12 @@ class _Model:
         if self.prob.sol_status != pulp.LpSolutionOptimal:
             status = "tijdslimiet"
             value = float(pulp.value(objective) or 0.0)
-            bound = self._relaxation_bound()
+            bound = self.relaxation_bound()
             gap = max(0.0, bound - value) / max(abs(bound), 1e-9)
         return chosen, status, gap, seconds
 
-    def _relaxation_bound(self) -> float:
+    def relaxation_bound(self) -> float:
+        """Return the LP relaxation's optimum of the current objective (an upper bound)."""
         relaxed = self.prob.copy()
         for v in relaxed.variables():
             v.cat = self.pulp.LpContinuous
@@ -260,10 +278,84 @@ def _greedy_places(problem: PlanProblem) -> int:
     return total
 
 
-def _required_places(problem: PlanProblem, model: _Model) -> tuple[int, float]:
+def candidate_pool(
+    problem: PlanProblem, *, length: int | None = None, greedy_only: bool = False
+) -> npt.NDArray[np.int64]:
+    """Return the sites some optimal plan can be found among (exact, fewer variables).
+
+    Any plan has at most ``K = (N + max p - 1) // min p`` sites. Within one gemeente and
+    one site size, walk the sites best first and keep a greedy set ``G`` of sites pairwise
+    at least the spacing apart and within the buurt cap, up to ``L = (a + c) (K - 1) + 1``
+    sites. Each of the other ``K - 1`` sites of a plan blocks at most ``a`` members of ``G``:
+    itself (``a = 1`` without spacing), or with spacing at most five (``a = 5``: at most five
+    points pairwise ``r`` apart fit within ``r`` of a point); together they fill buurten
+    holding at most ``K - 1`` members (``c = 1`` with a cap, else 0). So a planned site
+    scoring below the ``L``-th of ``G`` can be swapped for a free member of ``G`` of the same
+    gemeente and size: the same places per gemeente (same deviation), a higher suitability.
+    Sites scoring below it are dropped; the plan over the pool is optimal over all sites.
+
+    Parameters
+    ----------
+    problem
+        The plan's numbers.
+    length
+        Walk only this many greedy sites per gemeente and size instead of ``L``: a smaller
+        pool that is no longer certain to hold an optimal plan (a heuristic).
+    greedy_only
+        Keep only the greedy sets themselves (pairwise spaced within a gemeente and size):
+        the heuristic pool for very large inventories.
+
+    Returns
+    -------
+    numpy.ndarray
+        Positions of the kept sites, ascending.
+    """
+    n = problem.n_sites
+    if n == 0:
+        return np.arange(0, dtype=np.int64)
+    most = (problem.total + int(problem.places.max()) - 1) // int(problem.places.min())
+    # A planned site blocks itself, or by spacing at most five of a set spaced r apart.
+    per_point = 5 if problem.min_spacing_m > 0 else 1
+    per_cap = 1 if problem.max_per_buurt is not None else 0
+    if length is None:
+        length = (per_point + per_cap) * (most - 1) + 1
+    radius = math.nextafter(problem.min_spacing_m, 0.0)
+    keep = np.zeros(n, dtype=bool)
+    order = np.lexsort((np.arange(n), -problem.score))
+    groups: dict[tuple[int, int], list[int]] = {}
+    for i in order:
+        groups.setdefault((int(problem.gemeente[i]), int(problem.places[i])), []).append(int(i))
+    for members in groups.values():
+        picked: list[int] = []
+        per_buurt: dict[object, int] = {}
+        threshold = None
+        for i in members:
+            b = problem.buurt[i]
+            if problem.max_per_buurt is not None and per_buurt.get(b, 0) >= problem.max_per_buurt:
+                continue
+            if per_point and picked:
+                gaps = np.hypot(*(problem.xy[picked] - problem.xy[i]).T)
+                if (gaps <= radius).any():
+                    continue
+            picked.append(i)
+            per_buurt[b] = per_buurt.get(b, 0) + 1
+            if len(picked) == length:
+                threshold = problem.score[i]
+                break
+        if threshold is None and not greedy_only:
+            keep[members] = True
+        elif greedy_only:
+            keep[picked] = True
+        else:
+            keep[[i for i in members if problem.score[i] >= threshold]] = True
+    return np.flatnonzero(keep)
+
+
+def _required_places(problem: PlanProblem) -> tuple[int, float]:
     """``R``: ``N`` when reachable, else the most places the sites can hold; CBC seconds."""
     if _greedy_places(problem) >= problem.total:
         return problem.total, 0.0
+    model = _Model(problem)
     _, _, _, seconds = model.solve(model.total)
     most = round(float(model.pulp.value(model.total) or 0.0))
     return min(problem.total, most), seconds
@@ -289,24 +381,26 @@ def solve_ends(
         s, d = problem.evaluate(empty)
         ends = [PlanSolution(empty, s, d, e, "geen locaties", 0.0, 0.0, 0) for e in (0.0, 1.0)]
         return ends[0], ends[1]
-    model = _Model(problem)
-    required, seconds = _required_places(problem, model)
-    model.fix("places_min", model.total >= required)
+    required, seconds = _required_places(problem)
     solutions = []
-    for evenness, first, second in (
-        (0.0, model.suitability, -model.deviation),
-        (1.0, -model.deviation, model.suitability),
-    ):
+    for evenness in (0.0, 1.0):
+        # A fresh model per end: CBC reads every solve from a file, and a model that went
+        # through a stopped solve must not leak its state into the next.
+        model = _Model(problem, required=required)
+        first, second = (
+            (model.suitability, -model.deviation)
+            if evenness == 0
+            else (-model.deviation, model.suitability)
+        )
         chosen, status, gap, spent = model.solve(first)
         best = float(model.pulp.value(first) or 0.0)
         model.fix("lexicographic", first >= best - _TOL * max(1.0, abs(best)))
+        # The tie-break gets a quarter of the time; without a plan by then the first stage's
+        # plan stands. The first stage's status and gap are the plan's.
         try:
-            chosen2, status2, _, spent2 = model.solve(second)
-        finally:
-            model.unfix("lexicographic")
-        if status2 == "optimaal":
-            # The tie-break keeps the first stage's status and gap: those bound the plan.
-            chosen = chosen2
+            chosen, _, _, spent2 = model.solve(second, time_limit_s=problem.time_limit_s / 4)
+        except PlanError:
+            spent2 = problem.time_limit_s / 4
         s, d = problem.evaluate(chosen)
         solutions.append(
             PlanSolution(chosen, s, d, evenness, status, gap, seconds + spent + spent2, required)
@@ -353,6 +447,71 @@ def solve_plan(
         return PlanSolution(**{**best.__dict__, "evenness": evenness, "solve_s": 0.0})
     model = _Model(problem, required=best.required_places)
     objective = (1 - evenness) / span_s * model.suitability - evenness / span_d * model.deviation
-    chosen, status, gap, seconds = model.solve(objective)
+
+    def value(end: PlanSolution) -> float:
+        return (1 - evenness) * end.suitability / span_s - evenness * end.deviation / span_d
+
+    try:
+        chosen, status, gap, seconds = model.solve(objective)
+    except PlanError:
+        # No plan found within the time limit: the better end for this evenness, with its
+        # gap against the LP relaxation.
+        start = max((best, even), key=value)
+        bound = model.relaxation_bound()
+        chosen, status, seconds = start.chosen, "tijdslimiet", problem.time_limit_s
+        gap = max(0.0, bound - value(start)) / max(abs(bound), 1e-9)
     s, d = problem.evaluate(chosen)
     return PlanSolution(chosen, s, d, evenness, status, gap, seconds, best.required_places)
+
+
+#: Above this many spacing pairs in the exact pool the plan is solved over a heuristic pool.
+MAX_EXACT_PAIRS = 20_000
+
+
+def solve_ends_large(
+    problem: PlanProblem,
+) -> tuple[npt.NDArray[np.int64], PlanSolution, PlanSolution]:
+    """Solve both ends over a pool of sites: exact when small, else heuristic with a gap.
+
+    The exact pool (:func:`candidate_pool`) holds an optimal plan. When its spacing pairs
+    exceed :data:`MAX_EXACT_PAIRS` (thousands of sites packed within the spacing), the pool
+    is the greedy spaced sets of twice the plan's size per gemeente and site size, and each
+    end states its gap against the same problem without spacing (a relaxation, so a valid
+    bound): suitability ``(S_bound - S_0) / S_bound`` and deviation
+    ``(D_1 - D_bound) / N``. Status ``begrensd`` then.
+
+    Parameters
+    ----------
+    problem
+        The plan's numbers.
+
+    Returns
+    -------
+    (numpy.ndarray, PlanSolution, PlanSolution)
+        The pool's positions and the two ends, solved over ``problem.subset(pool)``.
+    """
+    pool = candidate_pool(problem)
+    sub = problem.subset(pool)
+    if len(sub.pairs()) <= MAX_EXACT_PAIRS:
+        best, even = solve_ends(sub)
+        return pool, best, even
+    most = (problem.total + int(problem.places.max()) - 1) // int(problem.places.min())
+    pool = candidate_pool(problem, length=2 * most, greedy_only=True)
+    sub = problem.subset(pool)
+    best, even = solve_ends(sub)
+    relaxed = dataclasses.replace(problem, min_spacing_m=0.0)
+    relaxed = relaxed.subset(candidate_pool(relaxed))
+    model = _Model(relaxed, required=best.required_places)
+    _, _, gap_s, seconds_s = model.solve(model.suitability)
+    bound_s = float(model.pulp.value(model.suitability) or 0.0) * (1 + gap_s)
+    _, _, _, seconds_d = model.solve(-model.deviation)
+    bound_d = float(model.pulp.value(model.deviation) or 0.0)
+    gap_best = max(0.0, bound_s - best.suitability) / max(bound_s, 1e-9)
+    gap_even = max(0.0, even.deviation - bound_d) / max(problem.total, 1)
+    best = dataclasses.replace(
+        best, status="begrensd", gap=max(best.gap, gap_best), solve_s=best.solve_s + seconds_s
+    )
+    even = dataclasses.replace(
+        even, status="begrensd", gap=max(even.gap, gap_even), solve_s=even.solve_s + seconds_d
+    )
+    return pool, best, even

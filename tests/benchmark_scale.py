@@ -478,6 +478,7 @@ GROUPS: dict[str, Callable[[], None]] = {
     "national": bench_national,
     "report": bench_report,
     "surface": bench_surface,
+    "plan": lambda: __import__("tests.benchmark_plan").benchmark_plan.bench_plan(),
 }
 
 

@@ -176,3 +176,16 @@ def test_reach_lists_the_new_sites_with_downloads(app: AppTest) -> None:
     assert table["nr."].tolist() == list(range(1, n + 1))
     labels = {d.proto.label for d in app.get("download_button")}
     assert {"Download nieuwe plekken (GeoJSON)", "Download nieuwe plekken (CSV)"} <= labels
+
+
+def test_plan_tab_shows_table_and_frontier(app: AppTest) -> None:
+    tables = [df.value for df in app.dataframe]
+    plan = next(t for t in tables if "Doel" in t.columns)
+    assert {"Gemeente", "Sleutel", "Bestaand", "Doel", "Gepland", "Tekort", "Reden"} <= set(
+        plan.columns
+    )
+    assert len(plan) == len(set(plan["Gemeente"])) > 1
+    assert any(m.label == HEADLINE_LABEL for m in app.metric)
+    assert len(app.get("image")) >= 1  # the frontier chart
+    app.slider(key="plan_evenness").set_value(0.0).run()
+    assert not app.exception

@@ -15,7 +15,13 @@ from criteria._errors import PlanError
 from criteria.fair_share import key_shares, load_key, shares_from_csv
 from criteria.plan import REASON_CAP, REASON_NO_SITE, REASON_SPACING, _reason, counted_types
 from criteria.plan_result import FRONTIER_EVENNESS
-from criteria.plan_solver import PlanProblem, PlanSolution, solve_ends, solve_plan
+from criteria.plan_solver import (
+    PlanProblem,
+    PlanSolution,
+    candidate_pool,
+    solve_ends,
+    solve_plan,
+)
 from criteria.scenario import PlanOptions, Scenario
 from criteria.scenario_file import scenario_data, scenario_from_data
 from geo._errors import PlekwijzerInputError
@@ -255,7 +261,7 @@ def test_plan_summary_has_the_contract_fields(planned: Path):
     assert sum(g["planned"] for g in summary["gemeenten"]) == 120
     assert sum(g["share"] for g in summary["gemeenten"]) == pytest.approx(1.0)
     index = summary["evenness_index"]
-    assert index["name"] == "gini"
+    assert index["name"] == "gini_pop_weighted"
     assert index["after"] <= index["before"]
     assert [p["evenness"] for p in summary["frontier"]] == list(FRONTIER_EVENNESS)
     assert summary["frontier"][-1]["index_after"] == index["after"]
@@ -296,7 +302,7 @@ def test_plan_scenario_refuses_plan_flags(planned: Path, capsys: pytest.CaptureF
         "--out", str(planned.with_name("x.geojson")),
     ])  # fmt: skip
     assert code == 2
-    assert "--scenario already fixes --places" in capsys.readouterr().err
+    assert "--scenario legt --places al vast" in capsys.readouterr().err
 
 
 def test_plan_without_places_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture):
@@ -307,3 +313,76 @@ def test_plan_without_places_exits_2(tmp_path: Path, capsys: pytest.CaptureFixtu
     ])  # fmt: skip
     assert code == 2
     assert "--places" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("seed", "spacing", "cap"), [(0, 0.0, None), (1, 0.0, 1), (2, 150.0, None), (3, 300.0, 2)]
+)
+def test_candidate_pool_keeps_an_optimal_plan(seed: int, spacing: float, cap: int | None):
+    rng = np.random.default_rng(seed)
+    n = 40
+    problem = _problem(
+        seed,
+        score=rng.random(n).round(3),
+        places=np.full(n, 2),
+        gemeente=rng.integers(0, 3, n),
+        xy=rng.random((n, 2)) * 1500,
+        buurt=rng.integers(0, 8, n).astype(object),
+        min_spacing_m=spacing,
+        max_per_buurt=cap,
+        total=4,
+    )
+    pool = candidate_pool(problem)
+    assert len(pool) < n
+    whole = solve_ends(problem)
+    pooled = solve_ends(problem.subset(pool))
+    for a, b in zip(whole, pooled, strict=True):
+        assert (a.suitability, a.deviation) == pytest.approx((b.suitability, b.deviation))
+
+
+def _plan_result():
+    from criteria.plan_result import FrontierPoint, GemeentePlan, PlanResult
+
+    rows = (
+        GemeentePlan("GM0001", "Oost", 30_000, 0.6, 10, 12.0, 2.0, 2, 2, 5, 0.0, None),
+        GemeentePlan(
+            "GM0002", "West", 20_000, 0.4, 0, 8.0, 8.0, 0, 0, 0, 8.0, "geen geschikte locatie"
+        ),
+    )
+    frontier = tuple(
+        FrontierPoint(e, 0.5 - 0.1 * e, 0.8 - 0.05 * e, 2, 8) for e in FRONTIER_EVENNESS
+    )
+    return PlanResult(
+        key="inwoners", key_label="Inwoners", types_counted=("noaberhuuske",), places=10,
+        evenness=1.0, site_ids=("A", "B"), site_places=(1.0, 1.0), gemeenten=rows,
+        index_before=0.6, index_after=0.4, mean_score=0.75, mean_score_best=0.8,
+        frontier=frontier, status="optimaal", gap=0.0, solve_s=0.1,
+    )  # fmt: skip
+
+
+def test_report_page_verdeelplan_shows_table_and_frontier():
+    from types import SimpleNamespace
+
+    from geo.report.content import plan_section
+
+    section = plan_section(SimpleNamespace(plan=_plan_result()))
+    assert section is not None
+    assert [r["gemeente"] for r in section["rows"]] == ["Oost", "West"]
+    assert section["rows"][1]["reason"] == "geen geschikte locatie"
+    assert section["rows"][1]["shortfall"] == "8,0"
+    assert "0,600 naar 0,400" in section["summary"]
+    assert [f["evenness"] for f in section["frontier"]] == ["0,00", "0,25", "0,50", "0,75", "1,00"]
+    assert section["chart"].startswith("data:image/png;base64,")
+    assert plan_section(SimpleNamespace(plan=None)) is None
+
+
+def test_summary_is_json_with_the_contract_fields():
+    summary = json.loads(json.dumps(_plan_result().summary()))
+    assert summary["evenness_index"] == {
+        "name": "gini_pop_weighted",
+        "label": "Gini (plaatsen per 10.000 inwoners), over de gemeenten",
+        "before": 0.6,
+        "after": 0.4,
+    }
+    assert summary["frontier"][0] == {"evenness": 0.0, "index_after": 0.5, "mean_score": 0.8}
+    assert summary["gemeenten"][1]["shortfall"] == 8.0

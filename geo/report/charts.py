@@ -1,4 +1,4 @@
-"""The report's charts: what each criterion adds to a site's score, and the Lorenz curve."""
+"""The report's charts: criterion contributions, the Lorenz curve, the plan's frontier."""
 
 from __future__ import annotations
 
@@ -7,7 +7,17 @@ from collections.abc import Sequence
 import numpy as np
 from matplotlib import rc_context
 
-from geo.report.style import BEFORE_COLOUR, SITE_COLOUR, STYLE_RC, figure, nl_axis, png, wrap
+from geo import nlformat
+from geo.labels import HEADLINE_LABEL
+from geo.report.style import (
+    BEFORE_COLOUR,
+    SITE_COLOUR,
+    STYLE_RC,
+    figure,
+    nl_axis,
+    png,
+    wrap,
+)
 
 
 def contributions_chart(
@@ -84,4 +94,54 @@ def lorenz_chart(
         ax.set_ylabel("aandeel plaatsen (cumulatief)")
         ax.grid(color="#e5e7eb", linewidth=0.5)
         ax.legend(loc="upper left", fontsize=6, frameon=False)
+        return png(fig)
+
+
+def frontier_chart(
+    points: Sequence[tuple[float, float, float]],
+    *,
+    chosen: tuple[float, float, float] | None = None,
+    index_before: float | None = None,
+    width_mm: float = 100,
+    height_mm: float = 68,
+) -> bytes:
+    """Draw the price of evenness: mean suitability against the evenness index after a plan.
+
+    Parameters
+    ----------
+    points
+        ``(evenness, index_after, mean_score)`` per plan, evenness 0 to 1.
+    chosen
+        ``(evenness, index_after, mean_score)`` of the plan shown (marked), if any.
+    index_before
+        The index without new places (a dashed line), if known.
+    width_mm, height_mm
+        Size of the figure on the page, in millimetres.
+    """
+    xy = np.asarray([(p[1], p[2]) for p in points], dtype=float)
+    with rc_context(STYLE_RC):
+        fig = figure(width_mm, height_mm)
+        ax = fig.add_subplot()
+        if index_before is not None and np.isfinite(index_before):
+            ax.axvline(index_before, color="#9ca3af", linewidth=0.8, linestyle="--", label="nu")
+        ax.plot(xy[:, 0], xy[:, 1], color=BEFORE_COLOUR, linewidth=1.2, marker="o", markersize=3)
+        for (evenness, _, _), (x, y) in zip(points, xy, strict=True):
+            ax.annotate(
+                nlformat.number(evenness, decimals=2),
+                (x, y),
+                xytext=(4, 3),
+                textcoords="offset points",
+                fontsize=6,
+            )
+        if chosen is not None:
+            label = f"gekozen plan (evenwichtigheid {nlformat.number(chosen[0], decimals=2)})"
+            ax.plot(
+                [chosen[1]], [chosen[2]], "o", markersize=7, color=SITE_COLOUR, zorder=3,
+                label=label,
+            )  # fmt: skip
+        nl_axis(ax, decimals=2)
+        ax.set_xlabel(f"{HEADLINE_LABEL} na het plan (lager = evenwichtiger)")
+        ax.set_ylabel("gemiddelde geschiktheid")
+        ax.grid(color="#e5e7eb", linewidth=0.5)
+        ax.legend(loc="lower right", fontsize=6, frameon=False)
         return png(fig)

@@ -28,7 +28,7 @@ from geo.labels import (
     type_label,
 )
 from geo.report.cartography import outlines
-from geo.report.charts import contributions_chart, lorenz_chart
+from geo.report.charts import contributions_chart, frontier_chart, lorenz_chart
 from geo.report.maps import gemeente_maps, location_map, region_map
 from geo.report.model import ReportInput
 
@@ -429,6 +429,73 @@ def coverage_section(report: ReportInput) -> dict[str, Any] | None:
             }
             for b in result.unreachable
         ],
+    }
+
+
+def plan_section(report: ReportInput) -> dict[str, Any] | None:
+    """Return the page "Verdeelplan": the plan per gemeente and the frontier, or None.
+
+    Parameters
+    ----------
+    report
+        The report input; ``plan`` is a :class:`criteria.plan_result.PlanResult` or None.
+
+    Returns
+    -------
+    dict or None
+        ``{"summary", "key", "types", "rows": [{"gemeente", "share", "existing", "fair",
+        "target", "planned", "shortfall", "reason"}], "frontier": [{"evenness", "index",
+        "mean"}], "chart"}`` with every number written the Dutch way.
+    """
+    plan = report.plan
+    if plan is None:
+        return None
+    gap = (
+        ""
+        if plan.status == "optimaal"
+        else f" (oplossing {plan.status}, marge {nlformat.percent(plan.gap)})"
+    )
+    summary = (
+        f"{nlformat.integer(plan.planned_places)} nieuwe plaatsen op {len(plan.site_ids)} "
+        f"locaties, verdeeld naar de sleutel {plan.key_label.lower()} met evenwichtigheid "
+        f"{nlformat.number(plan.evenness, decimals=2)}{gap}. De Gini van plaatsen per 10.000 "
+        f"inwoners over de gemeenten gaat van {nlformat.number(plan.index_before, decimals=3)} "
+        f"naar {nlformat.number(plan.index_after, decimals=3)}; de gemiddelde geschiktheid is "
+        f"{nlformat.number(plan.mean_score, decimals=3)} tegen "
+        f"{nlformat.number(plan.mean_score_best, decimals=3)} voor de beste locaties zonder "
+        "sleutel."
+    )
+    return {
+        "summary": summary,
+        "types": "alle typen" if len(plan.types_counted) > 3 else ", ".join(plan.types_counted),
+        "rows": [
+            {
+                "gemeente": g.naam,
+                "share": nlformat.percent(g.share, decimals=1),
+                "existing": nlformat.integer(g.existing),
+                "fair": nlformat.number(g.fair_share),
+                "target": nlformat.number(g.target),
+                "planned": nlformat.integer(g.planned),
+                "shortfall": nlformat.number(g.shortfall) if g.shortfall >= 0.05 else "–",
+                "reason": g.reason or "",
+            }
+            for g in plan.gemeenten
+        ],
+        "frontier": [
+            {
+                "evenness": nlformat.number(p.evenness, decimals=2),
+                "index": nlformat.number(p.index_after, decimals=3),
+                "mean": nlformat.number(p.mean_score, decimals=3),
+            }
+            for p in plan.frontier
+        ],
+        "chart": data_uri(
+            frontier_chart(
+                [(p.evenness, p.index_after, p.mean_score) for p in plan.frontier],
+                chosen=(plan.evenness, plan.index_after, plan.mean_score),
+                index_before=plan.index_before,
+            )
+        ),
     }
 
 

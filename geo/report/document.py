@@ -61,6 +61,7 @@ def render_html(report: ReportInput) -> str:
         sites=content.site_sections(report, sites),
         annex=content.annex(report),
         coverage=content.coverage_section(report),
+        plan=content.plan_section(report),
     )
 
 

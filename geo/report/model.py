@@ -87,6 +87,10 @@ class ReportInput:
     coverage
         A coverage plan (:class:`criteria.coverage_plan.CoveragePlan`: ``result`` and
         ``summary_nl()``), if one was asked for.
+    plan
+        A regional plan (:class:`criteria.plan_result.PlanResult`: ``gemeenten``,
+        ``frontier``, ``index_before``/``index_after``, ``mean_score``…), if one was asked
+        for: the page "Verdeelplan".
     created
         When the scenario ran.
     roads
@@ -106,6 +110,7 @@ class ReportInput:
     shortlist_options: Mapping[str, Any] = field(default_factory=dict)
     sensitivity: SensitivityReport | None = None
     coverage: Any | None = None
+    plan: Any | None = None
     created: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
     roads: gpd.GeoDataFrame | None = None
 
