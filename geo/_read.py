@@ -116,9 +116,10 @@ def read_csv(path: str | Path, *, numeric: Iterable[str] = ()) -> pd.DataFrame:
         header, _ = _header_line(path, encoding, skip=skip)
     else:
         separator = max(_SEPARATORS, key=lambda s: _count_outside_quotes(header, s))
-    names = [fold_name(n) for n in next(csv.reader([header], delimiter=separator), [])]
-    _refuse_wide(names, source=path)
-    _refuse_duplicates(names, source=path)
+    written = next(csv.reader([header], delimiter=separator), [])
+    _refuse_wide(written, source=path)
+    _refuse_duplicates(written, source=path)
+    names = [fold_name(n) for n in written]
     frame = _parse_csv(path, separator=separator, encoding=encoding, skip=skip)
     frame.columns = [fold_name(str(c)) for c in frame.columns]
     frame = _drop_unnamed(frame, names, source=path)
@@ -221,9 +222,8 @@ def read_vector(
         _refuse_features_without_properties(path, count=len(frame))
     if fold_names:
         geometry = frame.geometry.name
-        names = [c if c == geometry else fold_name(str(c)) for c in frame.columns]
-        _refuse_duplicates(names, source=path)
-        frame.columns = names
+        _refuse_duplicates([str(c) for c in frame.columns if c != geometry], source=path)
+        frame.columns = [c if c == geometry else fold_name(str(c)) for c in frame.columns]
         frame = frame.set_geometry(geometry)
     notes: list[str] = []
     if path.suffix.lower() in _SHAPEFILE_SUFFIXES:
@@ -387,18 +387,24 @@ def _count_outside_quotes(line: str, separator: str) -> int:
 
 
 def _refuse_duplicates(names: list[str], *, source: Path) -> None:
-    seen: dict[str, int] = {}
+    """Refuse two columns whose names are equal once trimmed and case-folded, naming both."""
+    seen: dict[str, tuple[int, str]] = {}
     for position, name in enumerate(names, start=1):
-        if not name:
-            continue
         key = fold_name(name)
+        if not key:
+            continue
         if key in seen:
+            first, other = seen[key]
+            alike = (
+                "" if other.strip() == name.strip() else ", alike once case and spaces are ignored"
+            )
             msg = (
-                f"duplicate column name {name!r} (columns {seen[key]} and {position}): rename "
-                "or remove one, Plekwijzer cannot tell which to use."
+                f"duplicate column name {key!r} (column {first} {other.strip()!r} and column "
+                f"{position} {name.strip()!r}{alike}): rename or remove one, Plekwijzer cannot "
+                "tell which to use."
             )
             raise PlekwijzerInputError(msg, source=source)
-        seen[key] = position
+        seen[key] = (position, name)
 
 
 def _parse_csv(path: Path, *, separator: str, encoding: str, skip: int = 0) -> pd.DataFrame:
