@@ -65,6 +65,10 @@ INDICES = {HEADLINE_INDEX: HEADLINE_LABEL, "gini": "Gini ongewogen", "theil": "T
 INDICES |= {"hoover": "Hoover"}
 #: Largest upload the app reads: above this the CLI is the way (it streams from disk).
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+#: Most sites an uploaded inventory may hold. The map draws every site in the browser and
+#: redraws on each change: 200,000 sites took minutes per change on the shared server, while
+#: the CLI scores 1,000,000 in under 2 GB (`make bench`, BENCH score_1m_peak_rss).
+MAX_UPLOAD_SITES = 50_000
 #: Most sites the site chooser lists (the best ones); the map reaches every site.
 MAX_CHOOSER = 1_000
 Upload = tuple[str, bytes]
@@ -84,8 +88,12 @@ def gemeente_names(source: DataSource) -> dict[str, str]:
     return dict(zip(rows["gemeentecode"], rows["name"], strict=True))
 
 
-def read_upload(upload: Any) -> Upload | None:
-    """Return an upload as ``(file name, bytes)``, refusing files too big for the app."""
+def read_upload(upload: Any, *, max_sites: int | None = None) -> Upload | None:
+    """Return an upload as ``(file name, bytes)``, refusing files too big for the app.
+
+    ``max_sites`` bounds the rows of a CSV inventory before anything is parsed (a line
+    count; other formats are counted once read, see :func:`refuse_too_many_sites`).
+    """
     if upload is None:
         return None
     data = upload.getvalue()
@@ -95,7 +103,21 @@ def read_upload(upload: Any) -> Upload | None:
             f"({MAX_UPLOAD_BYTES // 2**20} MiB); use the command line (plekwijzer score)"
         )
         raise PlekwijzerError(msg)
+    if max_sites is not None and Path(upload.name).suffix.lower() in {".csv", ".txt"}:
+        refuse_too_many_sites(upload.name, max(data.count(b"\n") - 1, 0), max_sites)
     return Path(upload.name).name, data
+
+
+def refuse_too_many_sites(name: str, sites: int, max_sites: int = MAX_UPLOAD_SITES) -> None:
+    """Refuse an inventory with more sites than the app draws, pointing to the CLI."""
+    if sites > max_sites:
+        msg = (
+            f"{name}: {nlformat.integer(sites)} locaties is meer dan de app toont "
+            f"({nlformat.integer(max_sites)}: de kaart tekent elke locatie opnieuw bij elke "
+            "wijziging). Verklein de lijst, of gebruik de opdrachtregel: plekwijzer score "
+            "--candidates BESTAND (1 miljoen locaties past)."
+        )
+        raise PlekwijzerError(msg)
 
 
 def upload_label(upload: Upload | None) -> str | None:
@@ -677,9 +699,14 @@ def main() -> None:
     options_box = tab_short.container()
     started = time.perf_counter()
     try:
-        uploads = tuple(read_upload(f) for f in (cand_file, fac_file, roads_file, dwellings_file))
+        uploads = (
+            read_upload(cand_file, max_sites=MAX_UPLOAD_SITES),
+            *(read_upload(f) for f in (fac_file, roads_file, dwellings_file)),
+        )
         check_uploads(uploads)
         loaded = region_data(source, region, *uploads)
+        if uploads[0] is not None:  # GeoJSON and GeoPackage inventories are counted once read
+            refuse_too_many_sites(uploads[0][0], len(loaded["data"].candidates))
         overrides = tune_profile(load_profile(profile_name), loaded["data"].features)
         scenario = Scenario(
             profile=profile_name,

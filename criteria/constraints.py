@@ -31,6 +31,7 @@ the profile and its ``missing`` policies say.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -291,22 +292,34 @@ def _rule_nl(clause: Clause, *, named: bool) -> str:
 
 
 def _reasons(constraint: Constraint, features: pd.DataFrame, rows: np.ndarray) -> list[str]:
-    """Exclusion reason of one failed constraint for the rows (positions) given."""
+    """Exclusion reason of one failed constraint for the rows (positions) given.
+
+    Rows with the same values share one text object: a million excluded sites hold a few
+    thousand distinct reasons, not a million copies.
+    """
     parts = []
     for clause in constraint.clauses:
         rule = _rule_nl(clause, named=False)
         label = _label(clause.feature)
         values = features[clause.feature].to_numpy()[rows]
-        parts.append(
-            [
-                f"{label} onbekend, eis {rule}"
-                if pd.isna(value)
-                else f"{label} {format_nl(value, clause.feature)}, eis {rule}"
-                for value in values
-            ]
-        )
+        known: dict[Any, str] = {}
+        unknown = f"{label} onbekend, eis {rule}"
+        texts = []
+        for value in values:
+            if pd.isna(value):
+                texts.append(unknown)
+                continue
+            text = known.get(value)
+            if text is None:
+                text = known[value] = f"{label} {format_nl(value, clause.feature)}, eis {rule}"
+            texts.append(text)
+        parts.append(texts)
     title = constraint.label or constraint.name
-    return [f"{title}: {' of '.join(texts)}" for texts in zip(*parts, strict=True)]
+    joined: dict[tuple[str, ...], str] = {}
+    return [
+        joined.get(texts) or joined.setdefault(texts, f"{title}: {' of '.join(texts)}")
+        for texts in zip(*parts, strict=True)
+    ]
 
 
 def exclusion_reasons(
@@ -333,17 +346,34 @@ def exclusion_reasons(
         ``"Minstens 100 m van woningen: afstand tot woningen 66 m, eis ≥ 100 m"``.
     """
     rows = np.asarray(rows, dtype=np.intp)
-    texts: list[list[str]] = [[] for _ in range(len(rows))]
+    texts: list[tuple[str, ...]] = [()] * len(rows)
     outside = np.flatnonzero(masks.outside_region[rows])
     if outside.size:
         reasons = features[OUTSIDE_REGION].to_numpy()[rows[outside]]
         for row, reason in zip(outside, reasons, strict=True):
-            texts[row].append(str(reason))
+            texts[row] = (str(reason),)
     for number, constraint in enumerate(profile.constraints):
         at = np.flatnonzero(masks.failed[rows, number])
         for row, text in zip(at, _reasons(constraint, features, rows[at]), strict=True):
-            texts[row].append(text)
-    return texts
+            texts[row] = (*texts[row], text)
+    return _shared_lists(texts, list)
+
+
+def _shared_lists(keys: list[tuple[Any, ...]], make: Callable[[tuple[Any, ...]], list]) -> list:
+    """Return ``make(key)`` per row, one list object for all rows with an equal key.
+
+    A million candidates have a few thousand distinct reason lists: sharing them keeps the
+    scoring table hundreds of MB smaller. The lists are read-only by convention (nothing
+    changes a row's reasons after scoring).
+    """
+    made: dict[tuple[Any, ...], list] = {}
+    out = []
+    for key in keys:
+        value = made.get(key)
+        if value is None:
+            value = made[key] = make(key)
+        out.append(value)
+    return out
 
 
 def _clause_status(clause: Clause, value: Any, source: str) -> str | None:
@@ -385,7 +415,7 @@ def check_entries(
         rows that are excluded or have no unverified constraint.
     """
     rows = np.asarray(rows, dtype=np.intp)
-    entries: list[list[dict[str, str]]] = [[] for _ in range(len(rows))]
+    entries: list[tuple[tuple[str, str], ...]] = [()] * len(rows)
     flagged = masks.needs_check[rows]
     for number, constraint in enumerate(profile.constraints):
         at = np.flatnonzero(flagged & masks.unverified[rows, number])
@@ -402,9 +432,20 @@ def check_entries(
                 if column in features.columns
                 else np.full(len(at), "measured", dtype=object)
             )
-            statuses = [_clause_status(clause, v, s) for v, s in zip(values, labels, strict=True)]
+            # One call per distinct (value, source): equal rows share the text object.
+            status: dict[tuple[Any, Any], str | None] = {}
+            statuses = [
+                status[key]
+                if (key := (v, s)) in status
+                else status.setdefault(key, _clause_status(clause, v, s))
+                for v, s in zip(values, labels, strict=True)
+            ]
             columns.append(statuses)
+        reasons: dict[tuple[str | None, ...], str] = {}
         for row, row_statuses in zip(at, zip(*columns, strict=True), strict=True):
-            why = " en ".join(s for s in row_statuses if s is not None)
-            entries[row].append({"rule": constraint.name, "reason": f"{why}; regel: {rule}"})
-    return entries
+            reason = reasons.get(row_statuses)
+            if reason is None:
+                why = " en ".join(s for s in row_statuses if s is not None)
+                reason = reasons[row_statuses] = f"{why}; regel: {rule}"
+            entries[row] = (*entries[row], (constraint.name, reason))
+    return _shared_lists(entries, lambda key: [{"rule": n, "reason": r} for n, r in key])

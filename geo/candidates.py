@@ -211,7 +211,9 @@ def _canonical(
         )
     rest = [c for c in out.columns if c not in COLUMNS and c != out.geometry.name]
     out = out[[*COLUMNS, *rest, out.geometry.name]]
-    # An Arrow-backed string index: no Python string object per site.
-    out = out.set_index(pd.Index(out["id"]).rename(None))
+    # An object index: every join, reindex or loc builds an index engine, which for an
+    # Arrow-backed index makes a fresh Python string per site each time (80 MB a million);
+    # object ids are made once and shared by every index taken from this one.
+    out = out.set_index(pd.Index(out["id"].to_numpy(dtype=object), dtype=object))
     out.attrs["notes"] = list(notes or [])
     return out

@@ -49,6 +49,7 @@ from shapely.geometry import box
 from shapely.geometry.base import BaseGeometry
 
 from geo import _locate, _read, _validate
+from geo._compact import choice_column, source_column
 from geo._errors import PlekwijzerInputError
 from geo.amenities import OsmTagFilter, amenities_from_osm_xml
 from geo.home_estimate import (
@@ -382,18 +383,24 @@ def _put(
     name: str,
     values: np.ndarray,
     measured: np.ndarray,
-    notes: np.ndarray,
+    notes: pd.Categorical,
     *,
     far: np.ndarray | None = None,
 ) -> None:
-    """Add a feature with its ``source__`` and ``note__`` columns to ``out`` in place."""
+    """Add a feature with its ``source__`` and ``note__`` columns to ``out`` in place.
+
+    Both are categoricals (:mod:`geo._compact`): a million sites share a few hundred notes.
+    """
     out[name] = values
-    out[f"source__{name}"] = np.where(measured, "measured", "estimate")
-    note = np.array(notes, dtype=object)  # a copy: ``notes`` is shared between features
-    note[measured] = None
-    if far is not None:
-        note[far] = np.char.add(notes[far].astype(str), "; geen woningen binnen 1 km verwacht")
-    out[f"note__{name}"] = pd.Series(note, index=out.index).where(~measured, np.nan)
+    out[f"source__{name}"] = source_column(np.where(measured, "measured", "estimate"))
+    texts = list(notes.categories)
+    codes = notes.codes.astype(np.int32)  # a copy: ``notes`` is shared between features
+    if far is not None and far.any():
+        suffixed = far & (codes >= 0)
+        codes[suffixed] += len(texts)
+        texts += [f"{t}; geen woningen binnen 1 km verwacht" for t in texts]
+    codes[measured] = -1
+    out[f"note__{name}"] = pd.Series(choice_column(codes, texts), index=out.index)
 
 
 def _nl(value: float) -> str:
@@ -406,43 +413,30 @@ def _estimate_notes(
     covered: set[str],
     *,
     has_points: bool,
-) -> np.ndarray:
-    """Dutch explanation per site of where its estimate comes from (vectorised).
+) -> pd.Categorical:
+    """Dutch explanation per site of where its estimate comes from.
 
-    The text depends on the site's buurt and gemeente only: it is built once per pair and
-    spread to the sites (a surface has hundreds of thousands of cells in a few buurten).
+    The text depends only on the buurt and whether its gemeente is covered, so it is made
+    once per such pair and shared by the sites (a categorical), not once per site.
     """
-    keys = pd.DataFrame(
-        {
-            "buurtcode": sites["buurtcode"].to_numpy(dtype=object),
-            "gemeentecode": sites["gemeentecode"].to_numpy(dtype=object),
-        }
+    outside = (
+        ~sites["gemeentecode"].isin(covered).to_numpy(bool)
+        if has_points
+        else np.zeros(len(sites), bool)
     )
-    group = keys.groupby(["buurtcode", "gemeentecode"], dropna=False, sort=False).ngroup()
-    _, first, inverse = np.unique(group.to_numpy(), return_index=True, return_inverse=True)
-    texts = _estimate_note_texts(keys.iloc[first], by_code, covered, has_points=has_points)
-    return texts[inverse.ravel()]
-
-
-def _estimate_note_texts(
-    sites: pd.DataFrame,
-    by_code: pd.DataFrame,
-    covered: set[str],
-    *,
-    has_points: bool,
-) -> np.ndarray:
-    """Return the note of each row of ``sites`` (``buurtcode``, ``gemeentecode``)."""
-    codes = sites["buurtcode"].to_numpy()
+    buurt, codes = pd.factorize(sites["buurtcode"], use_na_sentinel=False)
+    pair, inverse = np.unique(buurt.astype(np.int64) * 2 + outside, return_inverse=True)
+    codes = np.asarray(codes, dtype=object)[pair // 2]
+    outside = (pair % 2).astype(bool)
     own = by_code["home_density_per_km2"].reindex(codes).to_numpy()
     urbanity = by_code["urbanity"].reindex(codes).to_numpy()
     names = by_code["gemeentenaam"].reindex(codes).fillna("onbekend").astype(str).to_numpy()
     if not has_points:
-        why = np.full(len(sites), "geen adrespunten geladen", dtype=object)
+        why = np.full(len(pair), "geen adrespunten geladen", dtype=object)
     else:
-        outside = ~sites["gemeentecode"].isin(covered).to_numpy()
         why = np.where(
             outside,
-            "adrespunten dekken gemeente " + names + " niet",
+            "adrespunten dekken gemeente " + names.astype(object) + " niet",
             "adrespunten dekken een buurgemeente vlakbij niet",
         ).astype(object)
     known = np.isfinite(own)
@@ -456,7 +450,8 @@ def _estimate_note_texts(
         + classes
         + (" wijst op een stedelijke omgeving: controleer ter plaatse")
     )
-    return np.where(urban, text + warning, text).astype(object)
+    texts = np.where(urban, text + warning, text).astype(object)
+    return choice_column(inverse.reshape(-1), [str(t) for t in texts])
 
 
 def _sensitive_feature(
@@ -493,7 +488,7 @@ def _sensitive_feature(
         if loaded
         else "geen gevoelige functies geladen (adrespunten met gebruiksdoel of OSM)"
     )
-    notes = np.full(n, why + "; afstand onbekend", dtype=object)
+    notes = choice_column(np.zeros(n, np.int32), [why + "; afstand onbekend"])
     _put(out, "distance_to_sensitive_m", values, covered & np.isfinite(value), notes)
     return out
 
@@ -521,10 +516,12 @@ def _separation(
         known = inside | crossed
         value[np.flatnonzero(usable)[known]] = crossed[known].astype(float)
     out = pd.DataFrame(index=sites.index)
-    notes = np.where(
-        usable,
-        "wegennet dekt de lijn naar de dichtstbijzijnde woning niet",
-        "afstand tot woningen niet gemeten; scheiding onbekend",
-    ).astype(object)
+    notes = choice_column(
+        np.where(usable, 0, 1),
+        [
+            "wegennet dekt de lijn naar de dichtstbijzijnde woning niet",
+            "afstand tot woningen niet gemeten; scheiding onbekend",
+        ],
+    )
     _put(out, "separated_by_main_road", value, np.isfinite(value), notes)
     return out

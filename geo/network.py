@@ -48,6 +48,7 @@ from scipy.spatial import cKDTree
 from shapely.geometry.base import BaseGeometry
 
 from geo import _validate
+from geo._compact import source_column, text_column
 from geo._errors import PlekwijzerInputError
 from geo.amenities import MAIN_ROAD_CLASSES, roads_from_gpkg
 from geo.settings import CRS_RD
@@ -450,6 +451,9 @@ def walking_distance_m(
 def _frame(
     name: str, values: np.ndarray, source: np.ndarray, note: np.ndarray, index: pd.Index
 ) -> pd.DataFrame:
+    # Categoricals: a million sites share two sources and a few notes (geo._compact).
+    notes = text_column(note)
     return pd.DataFrame(
-        {name: values, f"source__{name}": source, f"note__{name}": note}, index=index
+        {name: values, f"source__{name}": source_column(source), f"note__{name}": notes},
+        index=index,
     )

@@ -10,13 +10,17 @@ Run as separate steps, each in its own process so that the peak RSS is that step
 repeated with points jittered by up to 200 m, so some land outside the region as real
 inventories do). ``load`` reads it and builds the feature table as the CLI does; ``score``
 also scores it and streams the GeoJSON export (:class:`geo.export.GeoJSONStream`). Both print
-the peak RSS after each stage (``ru_maxrss``) and the wall time. Needs ../shared/data.
+the peak RSS after each stage (``ru_maxrss``) and the wall time. ``peak`` runs the real
+``plekwijzer score`` in a fresh process and prints its peak RSS (the ``make bench`` figure
+``BENCH score_1m_peak_rss_gib``). Needs ../shared/data.
 """
 
 from __future__ import annotations
 
 import argparse
 import resource
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -42,6 +46,37 @@ def make_inventory(path: Path, *, rows: int, seed: int = 12) -> None:
     frame["y"] = (frame["y"] + rng.uniform(-200, 200, rows)).round(1)
     frame = frame.drop(columns=["buurtcode"])
     frame.to_csv(path, sep=";", decimal=",", index=False)
+
+
+#: Runs ``plekwijzer score`` in a child process and prints its own peak RSS in KiB.
+_MEASURED_SCORE = """
+import contextlib, io, resource, sys
+import cli
+with contextlib.redirect_stdout(io.StringIO()):
+    code = cli.main(sys.argv[1:])
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+sys.exit(code)
+"""
+
+
+def peak_rss_of_score(path: Path, out: Path) -> float:
+    """Run ``plekwijzer score`` (skaeve_huse, Twente) on ``path`` in a fresh process.
+
+    Returns
+    -------
+    float
+        The child's peak resident set size in GiB (``ru_maxrss``).
+    """
+    argv = ["score", "--region", "twente", "--profile", "skaeve_huse"]
+    argv += ["--candidates", str(path), "--out", str(out)]
+    done = subprocess.run(
+        [sys.executable, "-c", _MEASURED_SCORE, *argv],
+        cwd=Path(__file__).resolve().parents[1],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return int(done.stdout.split()[-1]) / 2**20
 
 
 def _peak_mib() -> float:
@@ -123,7 +158,7 @@ def score_and_export(path: Path, out: Path) -> None:
 def main() -> None:
     """Command line: ``make PATH --rows N``, ``load PATH`` or ``score PATH --out FILE``."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("step", choices=["make", "load", "score"])
+    parser.add_argument("step", choices=["make", "load", "score", "peak"])
     parser.add_argument("path", type=Path)
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--out", type=Path, default=Path("/tmp/plekwijzer_big.geojson"))
@@ -133,6 +168,8 @@ def main() -> None:
         print(f"wrote {args.path} ({args.path.stat().st_size / 2**20:,.0f} MiB)")
     elif args.step == "load":
         load(args.path)
+    elif args.step == "peak":
+        print(f"plekwijzer score peak RSS: {peak_rss_of_score(args.path, args.out):.3f} GiB")
     else:
         score_and_export(args.path, args.out)
 

@@ -1,6 +1,6 @@
 """Benchmarks at real inventory sizes and national scale, each against a baseline.
 
-Groups (``python -m tests.benchmark_pipeline map spread app cli national report``; all by
+Groups (``python -m tests.benchmark_pipeline map spread app cli memory national report``; all by
 default):
 
 * ``map``: weight change -> map payload for 20,000 sites (ours: :func:`geo.mapdata.site_payload`;
@@ -16,6 +16,9 @@ default):
   matrix rebuilt, as before the one door.
 * ``cli``: ``plekwijzer --help`` as a subprocess (baseline: ``python -c "import geopandas"``,
   what a CLI importing its libraries up front pays).
+* ``memory``: peak resident memory of ``plekwijzer score`` on a 1,000,000-row inventory in
+  Twente (:mod:`tests.benchmark_memory`), in a fresh process; printed in GiB (the aim is
+  under 2 GB), with the wall time beside it.
 * ``national``: screening of a SYNTHETIC national candidate table (random features, points
   in each gemeente's bounding box, as many per gemeente as its share of inhabitants),
   partitioned by gemeente, on a local dask.distributed cluster (started inside the timed
@@ -314,6 +317,30 @@ def bench_cli() -> None:
     report("cli_start", "plekwijzer --help (subprocess)", fast, slow)
 
 
+# --- memory -----------------------------------------------------------------------------
+
+
+def bench_memory(rows: int = 1_000_000) -> None:
+    """Peak RSS of ``plekwijzer score`` on ``rows`` sites, in its own process."""
+    from tests.benchmark_memory import make_inventory, peak_rss_of_score
+
+    if _source().synthetic:
+        print("memory: skipped, ../shared/data is absent (the inventory lies in Twente)")
+        return
+    with tempfile.TemporaryDirectory(prefix="plekwijzer-bench-") as folder:
+        inventory = Path(folder) / "inventory.csv"
+        make_inventory(inventory, rows=rows)
+        start = time.perf_counter()
+        peak_gib = peak_rss_of_score(inventory, Path(folder) / "out.geojson")
+        seconds = time.perf_counter() - start
+    print(
+        f"{'score_1m_peak_rss':<18} {f'plekwijzer score, {rows:,} rows: peak RSS (GiB)':<62} "
+        f"{peak_gib:8.3f} GiB in {seconds:.0f} s",
+        flush=True,
+    )
+    print(f"BENCH score_1m_peak_rss_gib {peak_gib:.3f} - -", flush=True)
+
+
 # --- national ---------------------------------------------------------------------------
 
 
@@ -475,6 +502,7 @@ GROUPS: dict[str, Callable[[], None]] = {
     "spread": bench_spread,
     "app": bench_app,
     "cli": bench_cli,
+    "memory": bench_memory,
     "national": bench_national,
     "report": bench_report,
     "surface": bench_surface,

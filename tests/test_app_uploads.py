@@ -73,3 +73,21 @@ def test_too_big_upload_is_refused_with_the_cli_as_the_way(app_module):
 
     with pytest.raises(app_module.PlekwijzerError, match="use the command line"):
         app_module.read_upload(Big())
+
+
+def test_inventory_with_more_sites_than_the_map_draws_points_to_the_cli(app_module):
+    rows = app_module.MAX_UPLOAD_SITES + 1
+    text = "id,x,y\n" + "".join(f"S{i},61500,391500\n" for i in range(rows))
+
+    class Upload:
+        name = "groot.csv"
+
+        def getvalue(self) -> bytes:
+            return text.encode()
+
+    with pytest.raises(app_module.PlekwijzerError, match=r"50\.001 locaties .* plekwijzer score"):
+        app_module.read_upload(Upload(), max_sites=app_module.MAX_UPLOAD_SITES)
+    assert app_module.read_upload(Upload()) is not None  # other uploads (addresses) may be big
+    with pytest.raises(app_module.PlekwijzerError, match="de kaart tekent elke locatie"):
+        app_module.refuse_too_many_sites("sites.geojson", rows)
+    app_module.refuse_too_many_sites("sites.geojson", rows - 1)

@@ -130,7 +130,8 @@ def test_duplicate_headers_are_refused_naming_them(tmp_path, header):
     path = _write(tmp_path, f"{header}\na;1;{X};{Y};2\n")
     with pytest.raises(
         PlekwijzerInputError,
-        match=r"duplicate column name 'floor_area_m2' \(columns 2 and 5\): rename or remove one",
+        match=r"duplicate column name 'floor_area_m2' \(column 2 '(FLOOR_AREA_M2|floor_area_m2)' "
+        r"and column 5 'floor_area_m2'.*\): rename or remove one",
     ):
         candidates_from_file(path)
 
@@ -374,7 +375,8 @@ def test_headers_are_trimmed_and_case_folded(tmp_path):
 def test_headers_differing_only_in_case_are_refused(tmp_path):
     path = _write(tmp_path, f"id;X;x;y\na;{X};{X};{Y}\n")
     with pytest.raises(
-        PlekwijzerInputError, match=r"duplicate column name 'x' \(columns 2 and 3\)"
+        PlekwijzerInputError,
+        match=r"duplicate column name 'x' \(column 2 'X' and column 3 'x', alike once case and",
     ):
         read_csv(path)
 
