@@ -30,7 +30,7 @@ from criteria.profiles import Profile, list_profiles, load_profile
 from criteria.run import ScenarioResult, run_scenario
 from criteria.scenario import CoverageOptions, Scenario, ShortlistOptions
 from criteria.weights import MAX_CONSISTENCY_RATIO, ahp_weights
-from geo import mapdata, mapview, nlformat, presentation
+from geo import chartspecs, mapdata, mapview, nlformat, presentation
 from geo._errors import PlekwijzerError
 from geo.datadir import DataSource, resolve_data_dir
 from geo.facilities import public_view
@@ -57,6 +57,18 @@ INDICES |= {"hoover": "Hoover"}
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 #: Most sites the site chooser lists (the best ones); the map reaches every site.
 MAX_CHOOSER = 1_000
+#: Slider positions. Streamlit's st.slider formats numbers with sprintf ("0.30"): the app's
+#: sliders are select_sliders over these positions, labelled by geo.nlformat ("0,30").
+WEIGHT_STEPS = chartspecs.slider_steps(0.0, 1.0, 0.01)
+EVENNESS_STEPS = chartspecs.slider_steps(0.0, 1.0, 0.1)
+REACH_KM_STEPS = chartspecs.slider_steps(1.0, 15.0, 0.5)
+
+
+def _dutch(decimals: int, unit: str = "") -> Any:
+    """Return a slider label function: the number in nl-NL notation, with a unit."""
+    return lambda value: nlformat.number(value, decimals=decimals) + unit
+
+
 Upload = tuple[str, bytes]
 Uploads = tuple[Upload | None, ...]
 
@@ -81,8 +93,9 @@ def read_upload(upload: Any) -> Upload | None:
     data = upload.getvalue()
     if len(data) > MAX_UPLOAD_BYTES:
         msg = (
-            f"{upload.name}: {len(data) / 2**20:.0f} MiB is more than the app reads "
-            f"({MAX_UPLOAD_BYTES // 2**20} MiB); use the command line (plekwijzer score)"
+            f"{upload.name}: {nlformat.integer(len(data) / 2**20)} MiB is meer dan de app "
+            f"leest ({MAX_UPLOAD_BYTES // 2**20} MiB); gebruik de opdrachtregel "
+            "(plekwijzer score)"
         )
         raise PlekwijzerError(msg)
     return Path(upload.name).name, data
@@ -187,7 +200,7 @@ def restore(scenario: Scenario, source: DataSource) -> None:
     state["profile"] = profile.name
     weights = profile.weights.to_dict() | dict(scenario.weights)
     for name, weight in weights.items():
-        state[f"w_{profile.name}_{name}"] = round(float(weight), 2)
+        state[f"w_{profile.name}_{name}"] = chartspecs.nearest_step(float(weight), WEIGHT_STEPS)
     for i, constraint in enumerate(profile.constraints):
         values = dict(scenario.constraint_values).get(constraint.name)
         for j, clause in enumerate(constraint.clauses):
@@ -201,7 +214,7 @@ def restore(scenario: Scenario, source: DataSource) -> None:
         options.max_per_buurt or 0,
         options.max_per_gemeente or 0,
     )
-    state["evenness"] = options.evenness_weight
+    state["evenness"] = chartspecs.nearest_step(options.evenness_weight, EVENNESS_STEPS)
     state["sensitivity"] = scenario.sensitivity
     if scenario.candidates or scenario.facilities:
         state["_restore_note"] = (
@@ -269,12 +282,12 @@ def tune_profile(profile: Profile, features: pd.DataFrame) -> dict[str, Any]:
             weights = ahp_widgets(profile)
         for crit in profile.criteria if method == "Schuifjes" else ():
             key = f"w_{profile.name}_{crit.name}"
-            weights[crit.name] = st.slider(
+            start = chartspecs.nearest_step(float(defaults.get(crit.name, 0)), WEIGHT_STEPS)
+            weights[crit.name] = st.select_slider(
                 crit.label,
-                0.0,
-                1.0,
-                None if key in st.session_state else round(float(defaults.get(crit.name, 0)), 2),
-                0.05,
+                WEIGHT_STEPS,
+                value=None if key in st.session_state else start,
+                format_func=_dutch(2),
                 key=key,
                 help=crit.help,
             )
@@ -350,12 +363,11 @@ def shortlist_options(container: Any) -> ShortlistOptions:
     spacing = cols[1].number_input("Minimale afstand (m)", 0, 20_000, 1_000, 250, key="spacing")
     per_buurt = cols[2].number_input("Max per buurt (0 = geen)", 0, 50, 1, key="per_buurt")
     per_gm = cols[3].number_input("Max per gemeente (0 = geen)", 0, 50, 0, key="per_gemeente")
-    evenness = cols[4].slider(
+    evenness = cols[4].select_slider(
         "Gelijkmatige spreiding",
-        0.0,
-        1.0,
-        0.0,
-        0.1,
+        EVENNESS_STEPS,
+        value=None if "evenness" in st.session_state else 0.0,
+        format_func=_dutch(1),
         key="evenness",
         help="0 = alleen score; hoger = voorkeur voor gemeenten met weinig plaatsen per "
         "10.000 inwoners (verlaagt de Gini).",
@@ -409,13 +421,7 @@ def show_explanation(run: ScenarioResult, site_id: str, names: dict[str, str]) -
             f"in de top {run.scenario.shortlist.top_n}."
         )
     frame = presentation.explanation_table(run.scoring.explanation(site_id), run.profile.labels)
-    st.bar_chart(
-        frame.set_index("criterium")[["bijdrage_getal"]].rename(
-            columns={"bijdrage_getal": "bijdrage"}
-        ),
-        horizontal=True,
-        height=220,
-    )
+    st.vega_lite_chart(chartspecs.contribution_spec(frame), width="stretch")
     st.dataframe(frame.drop(columns="bijdrage_getal"), hide_index=True, width="stretch")
 
 
@@ -759,9 +765,7 @@ def spread_tab(run: ScenarioResult, source: DataSource, uploads: Uploads) -> Non
         st_folium(fmap, height=420, width=None, key="spreidingskaart", returned_objects=[])
         legend(mapview.legend_items(shapes["per_10k"], "per_10k"), "Plaatsen per 10.000")
     with right:
-        curve = pd.DataFrame(shown["lorenz"], columns=["aandeel inwoners", "Lorenz"])
-        curve["gelijke spreiding"] = curve["aandeel inwoners"]
-        st.line_chart(curve.set_index("aandeel inwoners"), height=300)
+        st.vega_lite_chart(chartspecs.lorenz_spec(shown["lorenz"]), width="stretch")
         access = shown["access"]
         st.metric(
             f"Inwoners binnen {access['within_m'] / 1000:.0f} km van een voorziening",
@@ -773,7 +777,13 @@ def spread_tab(run: ScenarioResult, source: DataSource, uploads: Uploads) -> Non
 def reach_tab(run: ScenarioResult, source: DataSource, uploads: Uploads) -> None:
     """Bereik: how many new places, and where, so that every inhabited buurt has one in reach."""
     cols = st.columns([2, 2, 1])
-    reach_km = cols[0].slider("Bereik (km, hemelsbreed)", 1.0, 15.0, 3.0, 0.5, key="reach_km")
+    reach_km = cols[0].select_slider(
+        "Bereik (km, hemelsbreed)",
+        REACH_KM_STEPS,
+        value=None if "reach_km" in st.session_state else 3.0,
+        format_func=_dutch(1, " km"),
+        key="reach_km",
+    )
     mode = cols[1].radio("Doel", ["Alle kernen", "N plekken"], horizontal=True, key="reach_mode")
     sites = None
     if mode == "N plekken":

@@ -101,7 +101,7 @@ def _cmd_regions(args: argparse.Namespace) -> int:
 def _cmd_profiles(args: argparse.Namespace) -> int:
     from criteria.profiles import list_profiles, load_profile
     from geo import nlformat
-    from geo.labels import AGGREGATION_LABELS
+    from geo.labels import AGGREGATION_LABELS, rule_text
 
     profiles = [load_profile(n) for n in list_profiles()]
     if args.json:
@@ -113,12 +113,13 @@ def _cmd_profiles(args: argparse.Namespace) -> int:
         print(f"{profile.name}  ({profile.title}; {aggregation})")
         print(f"  {profile.description}")
         for constraint in profile.constraints:
-            rule = " of ".join(c.describe() for c in constraint.clauses)
+            rule = " of ".join(rule_text(c.feature, c.op, c.value) for c in constraint.clauses)
             print(f"  eis    {rule:<48} {constraint.rationale}")
         for criterion in profile.criteria:
             weight = nlformat.number(profile.weights[criterion.name], decimals=2)
+            # The name is what --weight takes; the label is what the app and report show.
             print(
-                f"  {weight:>5}  {criterion.name:<30} {criterion.feature:<34} {criterion.rationale}"
+                f"  {weight:>5}  {criterion.name:<30} {criterion.label:<34} {criterion.rationale}"
             )
         print()
     return 0

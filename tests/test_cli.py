@@ -28,6 +28,7 @@ from pyproj import Transformer
 import cli
 from criteria.profiles import list_profiles, load_profile, profile_from_dict
 from criteria.run import EXPORT_PROPERTIES, ShortlistOptions, run_scoring
+from geo import nlformat
 from geo.datadir import DataSource
 from geo.datasets.demo import DEMO_CANDIDATES, DEMO_FACILITIES
 from geo.datasets.illustrative import illustrative_paths
@@ -654,7 +655,8 @@ def test_profiles_lists_the_three_with_weights(capsys: pytest.CaptureFixture):
         profile = load_profile(name)
         assert re.search(rf"^{name}  \(", out, flags=re.MULTILINE)
         for criterion, weight in profile.weights.items():
-            assert re.search(rf"^\s+{weight:5.2f}\s+{criterion}\s", out, flags=re.MULTILINE)
+            shown = nlformat.number(weight, decimals=2)
+            assert re.search(rf"^\s+{shown}\s+{criterion}\s", out, flags=re.MULTILINE)
 
 
 def test_profiles_json(capsys: pytest.CaptureFixture):
