@@ -35,7 +35,7 @@ from geo._errors import PlekwijzerError
 from geo.datadir import DataSource, resolve_data_dir
 from geo.facilities import public_view
 from geo.labels import OPERATOR_LABELS as OPERATORS
-from geo.labels import feature_label
+from geo.labels import feature_label, type_label
 from geo.neighbourhoods import kerncijfers_from_cbs
 from geo.regions import Region, available_regions, load_region_presets, resolve_region
 from geo.settings import DATA_DIR_ENV, FACILITY_TYPES
@@ -727,7 +727,7 @@ def spread_tab(run: ScenarioResult, source: DataSource, uploads: Uploads) -> Non
     kind = cols[1].selectbox(
         "Type voorziening",
         ["", *FACILITY_TYPES],
-        format_func=lambda t: t or "alle typen",
+        format_func=lambda t: type_label(t) if t else "alle typen",
         key="spread_type",
     )
     with_short = cols[2].toggle("Met huidige shortlist (voor/na)", value=True, key="with_short")
