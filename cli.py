@@ -426,10 +426,10 @@ def _cmd_cover(args: argparse.Namespace) -> int:
     _say(f"{plan.summary_nl()} -> {out} (+ {', '.join(p.name for p in list(files)[1:])})")
     names = result.table["name"]
     for site in cover.sites:
-        print(
-            f"{site.cover_rank:>4}  {site.id:<14} +{nlformat.integer(site.adds_inhabitants):>8} "
-            f"inw  score {nlformat.number(site.score, decimals=3)}  {names.get(site.id, '')}"
-        )
+        adds = "+" + nlformat.integer(site.adds_inhabitants)
+        score = nlformat.number(site.score, decimals=3)
+        name = names.get(site.id, "")
+        print(f"{site.cover_rank:>4}  {site.id:<14} {adds:>9} inw  score {score}  {name}")
     for buurt in cover.unreachable:
         print(f"  onbereikbaar  {buurt.buurtcode}  {nlformat.integer(buurt.inhabitants):>8} inw")
     return 0

@@ -158,6 +158,18 @@ _ENGLISH = re.compile(
 _NOT_PROSE = re.compile(r"\S+\.(?:gpkg|csv|geojson|json|osm|pdf)\b|--[a-z][a-z-]*|\S*/\S*")
 
 
+def unread_words(text: str) -> set[str]:
+    """Return the ids and English words in a text meant for people (file names, flags aside).
+
+    Examples
+    --------
+    >>> sorted(unread_words("criterion 'physical_separation' dropped; see x_y.gpkg, --roads"))
+    ['criterion', 'dropped', 'physical_separation']
+    """
+    prose = _NOT_PROSE.sub(" ", text)
+    return {m.group(0) for pattern in (_ID, _ENGLISH) for m in pattern.finditer(prose)}
+
+
 _MESSAGES = ("title", "header", "subheader", "markdown", "caption", "info", "warning", "error")
 
 
@@ -184,9 +196,7 @@ def test_every_tab_and_level_reads_dutch(data_dir: Path, monkeypatch: pytest.Mon
         at.radio(key="level").set_value(level).run()
         assert not at.exception, at.exception
         for text in visible_texts(at):
-            prose = _NOT_PROSE.sub(" ", text)
-            found |= {f"{m.group(0)!r} in {text[:80]!r}" for m in _ID.finditer(prose)}
-            found |= {f"{m.group(0)!r} in {text[:80]!r}" for m in _ENGLISH.finditer(prose)}
+            found |= {f"{word!r} in {text[:80]!r}" for word in unread_words(text)}
     assert not found, sorted(found)[:20]
     # A dropped criterion, if any, is said in Dutch with what to add.
     for warning in at.warning:

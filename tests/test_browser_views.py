@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from tests.test_app import unread_words
 from tests.test_browser import (
     map_frame,
     offline_page,
@@ -117,6 +118,11 @@ def test_every_tab_at_every_level_shows_the_whole_region(
             shot = folder / f"{level.lower()}_{tab.lower()}.png"
             page.screenshot(path=str(shot), full_page=True)
             assert shot.stat().st_size > 30_000
+            # What the browser shows a person: Dutch, no ids (issue 19).
+            shown = (
+                panel.inner_text() + "\n" + page.locator("[data-testid='stSidebar']").inner_text()
+            )
+            assert not unread_words(shown), (level, tab, sorted(unread_words(shown)))
     assert not errors, errors
     page.close()
 
