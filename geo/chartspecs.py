@@ -88,7 +88,7 @@ def contribution_spec(frame: pd.DataFrame, *, height: int = 220) -> dict[str, An
     }
 
 
-def lorenz_spec(points: Sequence[Sequence[float]], *, height: int = 300) -> dict[str, Any]:
+def lorenz_spec(points: Sequence[Sequence[float]], *, height: int = 340) -> dict[str, Any]:
     """Return the Lorenz curve with the line of equal spread, axes in Dutch percentages.
 
     Parameters
@@ -124,14 +124,15 @@ def lorenz_spec(points: Sequence[Sequence[float]], *, height: int = 300) -> dict
             "x": {
                 "field": "inwoners",
                 "type": "quantitative",
-                "title": "aandeel inwoners (cumulatief)",
+                "title": "inwoners (cumulatief)",
                 "scale": {"domain": [0, 1]},
                 "axis": percent,
             },
             "y": {
                 "field": "plaatsen",
                 "type": "quantitative",
-                "title": "aandeel plaatsen (cumulatief)",
+                # Short: Vega cuts an axis title longer than the axis.
+                "title": "plaatsen (cumulatief)",
                 "scale": {"domain": [0, 1]},
                 "axis": percent,
             },
@@ -140,7 +141,7 @@ def lorenz_spec(points: Sequence[Sequence[float]], *, height: int = 300) -> dict
                 "type": "nominal",
                 "title": None,
                 "scale": {"range": ["#c2410c", "#9ca3af"]},
-                "legend": {"orient": "bottom"},
+                "legend": {"orient": "top"},
             },
             "strokeDash": {
                 "field": "lijn",
