@@ -1,10 +1,11 @@
 # Two commands do all their own set-up on a fresh clone:
-#   make app    start the Streamlit app
+#   make app    start the Streamlit app (another port: make app PORT=8502)
 #   make test   run the test suite
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+PORT ?= 8501
 
 .PHONY: app test lint bench clean
 
@@ -15,7 +16,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 app: $(STAMP)
-	$(BIN)/streamlit run app.py
+	$(BIN)/streamlit run app.py --server.port $(PORT)
 
 test: $(STAMP)
 	$(BIN)/ruff check .

@@ -36,7 +36,7 @@ from criteria.scenario import CoverageOptions, PlanOptions, Scenario, ShortlistO
 from criteria.scenario_file import scenario_from_bytes
 from criteria.scenario_inputs import UploadRef, data_dir_name, expected_uploads
 from criteria.weights import MAX_CONSISTENCY_RATIO, ahp_weights
-from geo import mapdata, mapstyle, mapview, nlformat, presentation
+from geo import chartspecs, mapdata, mapstyle, mapview, nlformat, presentation
 from geo._errors import PlekwijzerError
 from geo.datadir import DataSource, resolve_data_dir
 from geo.export import geojson_dict
@@ -71,6 +71,23 @@ MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 MAX_UPLOAD_SITES = 50_000
 #: Most sites the site chooser lists (the best ones); the map reaches every site.
 MAX_CHOOSER = 1_000
+#: Slider positions. Streamlit's st.slider formats numbers with sprintf ("0.30"): the app's
+#: sliders are select_sliders over these positions, labelled by geo.nlformat ("0,30").
+WEIGHT_STEPS = chartspecs.slider_steps(0.0, 1.0, 0.01)
+EVENNESS_STEPS = chartspecs.slider_steps(0.0, 1.0, 0.1)
+REACH_KM_STEPS = chartspecs.slider_steps(1.0, 15.0, 0.5)
+
+
+def weight_steps(base: float) -> list[float]:
+    """Return a weight slider's positions: every 0,01 and the profile's own weight exactly."""
+    return sorted({*WEIGHT_STEPS, base})
+
+
+def _dutch(decimals: int, unit: str = "") -> Any:
+    """Return a slider label function: the number in nl-NL notation, with a unit."""
+    return lambda value: nlformat.number(value, decimals=decimals) + unit
+
+
 Upload = tuple[str, bytes]
 Uploads = tuple[Upload | None, ...]
 
@@ -99,8 +116,9 @@ def read_upload(upload: Any, *, max_sites: int | None = None) -> Upload | None:
     data = upload.getvalue()
     if len(data) > MAX_UPLOAD_BYTES:
         msg = (
-            f"{upload.name}: {len(data) / 2**20:.0f} MiB is more than the app reads "
-            f"({MAX_UPLOAD_BYTES // 2**20} MiB); use the command line (plekwijzer score)"
+            f"{upload.name}: {nlformat.integer(len(data) / 2**20)} MiB is meer dan de app "
+            f"leest ({MAX_UPLOAD_BYTES // 2**20} MiB); gebruik de opdrachtregel "
+            "(plekwijzer score)"
         )
         raise PlekwijzerError(msg)
     if max_sites is not None and Path(upload.name).suffix.lower() in {".csv", ".txt"}:
@@ -282,13 +300,15 @@ def restore(scenario: Scenario, source: DataSource) -> None:
         "per_gemeente": _in_app_range(
             "shortlist.max_per_gemeente", options.max_per_gemeente or 0, 0, 50
         ),
-        "evenness": options.evenness_weight,
+        "evenness": chartspecs.nearest_step(options.evenness_weight, EVENNESS_STEPS),
         "sensitivity": scenario.sensitivity,
     }
     if scenario.coverage is not None:
         reach = scenario.coverage
-        values["reach_km"] = _in_app_range("coverage.reach_m", reach.reach_m / 1000, 1, 15)
-        values["reach_mode"] = "Alle kernen" if reach.sites is None else "N plekken"
+        values["reach_km"] = chartspecs.nearest_step(
+            _in_app_range("coverage.reach_m", reach.reach_m / 1000, 1, 15), REACH_KM_STEPS
+        )
+        values["reach_mode"] = "Alle bewoonde buurten" if reach.sites is None else "N plekken"
         values["reach_sites"] = _in_app_range("coverage.sites", reach.sites or 5, 1, 50)
     if values["spacing"] != int(values["spacing"]):
         msg = "veld shortlist.min_spacing_m: de app neemt hele meters; draai het met de CLI"
@@ -304,8 +324,11 @@ def restore(scenario: Scenario, source: DataSource) -> None:
     state["profile"] = profile.name
     weights = profile.weights.to_dict() | dict(scenario.weights)
     for name, weight in weights.items():
-        # Exact: a weight the scenario does not override stays the profile's own.
-        state[f"w_{profile.name}_{name}"] = float(weight)
+        # Exact: a weight the scenario does not override stays the profile's own position.
+        base = float(profile.weights.get(name, 0.0))
+        state[f"w_{profile.name}_{name}"] = chartspecs.nearest_step(
+            float(weight), weight_steps(base)
+        )
     for i, constraint in enumerate(profile.constraints):
         rule = dict(scenario.constraint_values).get(constraint.name)
         for j, clause in enumerate(constraint.clauses):
@@ -452,12 +475,13 @@ def tune_profile(profile: Profile, features: pd.DataFrame) -> dict[str, Any]:
         for crit in profile.criteria if method == "Schuifjes" else ():
             key = f"w_{profile.name}_{crit.name}"
             base = float(defaults[crit.name])
-            value = st.slider(
+            # The profile's own weight is a position of the slider, so an untouched slider
+            # is the profile exactly; the other positions step by 0,01.
+            value = st.select_slider(
                 crit.label,
-                0.0,
-                1.0,
-                None if key in st.session_state else base,
-                0.05,
+                weight_steps(base),
+                value=None if key in st.session_state else base,
+                format_func=_dutch(2),
                 key=key,
                 help=crit.help,
             )
@@ -535,12 +559,11 @@ def shortlist_options(container: Any) -> ShortlistOptions:
     spacing = cols[1].number_input("Minimale afstand (m)", 0, 20_000, 1_000, 250, key="spacing")
     per_buurt = cols[2].number_input("Max per buurt (0 = geen)", 0, 50, 1, key="per_buurt")
     per_gm = cols[3].number_input("Max per gemeente (0 = geen)", 0, 50, 0, key="per_gemeente")
-    evenness = cols[4].slider(
+    evenness = cols[4].select_slider(
         "Gelijkmatige spreiding",
-        0.0,
-        1.0,
-        0.0,
-        0.1,
+        EVENNESS_STEPS,
+        value=None if "evenness" in st.session_state else 0.0,
+        format_func=_dutch(1),
         key="evenness",
         help="0 = alleen score; hoger = voorkeur voor gemeenten met weinig plaatsen per "
         "10.000 inwoners (verlaagt de Gini).",
@@ -1159,7 +1182,13 @@ def lorenz_chart(versions: list[tuple[str, dict[str, Any]]]) -> Any:
 def reach_tab(run: ScenarioResult, source: DataSource, uploads: Uploads) -> None:
     """Bereik: how many new places, and where, so that every inhabited buurt has one in reach."""
     cols = st.columns([2, 2, 1])
-    reach_km = cols[0].slider("Bereik (km, hemelsbreed)", 1.0, 15.0, 3.0, 0.5, key="reach_km")
+    reach_km = cols[0].select_slider(
+        "Bereik (km, hemelsbreed)",
+        REACH_KM_STEPS,
+        value=None if "reach_km" in st.session_state else 3.0,
+        format_func=_dutch(1, " km"),
+        key="reach_km",
+    )
     # The plan covers every buurt with inhabitants (CBS), not kernen as such.
     mode = cols[1].radio(
         "Doel", ["Alle bewoonde buurten", "N plekken"], horizontal=True, key="reach_mode"

@@ -104,7 +104,7 @@ def _cmd_regions(args: argparse.Namespace) -> int:
 def _cmd_profiles(args: argparse.Namespace) -> int:
     from criteria.profiles import list_profiles, load_profile
     from geo import nlformat
-    from geo.labels import AGGREGATION_LABELS
+    from geo.labels import AGGREGATION_LABELS, rule_text
 
     profiles = [load_profile(n) for n in list_profiles()]
     if args.json:
@@ -116,12 +116,13 @@ def _cmd_profiles(args: argparse.Namespace) -> int:
         print(f"{profile.name}  ({profile.title}; {aggregation})")
         print(f"  {profile.description}")
         for constraint in profile.constraints:
-            rule = " of ".join(c.describe() for c in constraint.clauses)
+            rule = " of ".join(rule_text(c.feature, c.op, c.value) for c in constraint.clauses)
             print(f"  eis    {rule:<48} {constraint.rationale}")
         for criterion in profile.criteria:
             weight = nlformat.number(profile.weights[criterion.name], decimals=2)
+            # The name is what --weight takes; the label is what the app and report show.
             print(
-                f"  {weight:>5}  {criterion.name:<30} {criterion.feature:<34} {criterion.rationale}"
+                f"  {weight:>5}  {criterion.name:<30} {criterion.label:<34} {criterion.rationale}"
             )
         print()
     return 0
@@ -551,10 +552,10 @@ def _cmd_cover(args: argparse.Namespace) -> int:
     _say(f"{plan.summary_nl()} -> {out} (+ {', '.join(p.name for p in list(files)[1:])})")
     names = result.table["name"]
     for site in cover.sites:
-        print(
-            f"{site.cover_rank:>4}  {site.id:<14} +{nlformat.integer(site.adds_inhabitants):>8} "
-            f"inw  score {nlformat.number(site.score, decimals=3)}  {names.get(site.id, '')}"
-        )
+        adds = "+" + nlformat.integer(site.adds_inhabitants)
+        score = nlformat.number(site.score, decimals=3)
+        name = names.get(site.id, "")
+        print(f"{site.cover_rank:>4}  {site.id:<14} {adds:>9} inw  score {score}  {name}")
     for buurt in cover.unreachable:
         print(f"  onbereikbaar  {buurt.buurtcode}  {nlformat.integer(buurt.inhabitants):>8} inw")
     return 0

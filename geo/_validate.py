@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo import _numbers
+from geo import _numbers, nlformat
 from geo._errors import (
     CRSError,
     EmptyInputError,
@@ -46,10 +46,10 @@ def check_file(path: str | Path, *, max_bytes: int = MAX_FILE_BYTES) -> Path:
     """
     path = Path(path)
     if not path.exists():
-        msg = f"file not found: {path}. Check the path, or the data directory setting."
+        msg = f"bestand niet gevonden: {path}. Controleer het pad, of de instelling van de datamap."
         raise PlekwijzerInputError(msg, source=path)
     if path.is_dir():
-        msg = f"{path} is a directory, expected a file."
+        msg = f"{path} is een map; geef een bestand."
         raise PlekwijzerInputError(msg, source=path)
     if not path.is_file():
         # A device (/dev/zero), pipe or socket reports size 0 and may never end: refuse it
@@ -61,12 +61,13 @@ def check_file(path: str | Path, *, max_bytes: int = MAX_FILE_BYTES) -> Path:
         raise PlekwijzerInputError(msg, source=path)
     size = path.stat().st_size
     if size == 0:
-        msg = "the file is empty (0 bytes). Export it again from its source."
+        msg = "het bestand is leeg (0 bytes). Exporteer het opnieuw uit de bron."
         raise EmptyInputError(msg, source=path)
     if size > max_bytes:
         msg = (
-            f"the file is {size / 2**20:,.1f} MiB, more than the limit of "
-            f"{max_bytes / 2**20:,.0f} MiB. Clip it to the region first (e.g. in QGIS)."
+            f"het bestand is {nlformat.number(size / 2**20)} MiB, meer dan de grens van "
+            f"{nlformat.integer(max_bytes / 2**20)} MiB. Knip het eerst bij tot de regio "
+            "(bijvoorbeeld in QGIS)."
         )
         raise PlekwijzerInputError(msg, source=path)
     return path
@@ -90,8 +91,8 @@ def to_rd(frame: gpd.GeoDataFrame, *, source: str | Path | None) -> gpd.GeoDataF
     """Return the layer in EPSG:28992; refuse a layer without a CRS rather than guess."""
     if frame.crs is None:
         msg = (
-            "the layer has no CRS. Save it with its CRS (EPSG:28992 for RD New, "
-            "EPSG:4326 for lon/lat); Plekwijzer never guesses one."
+            "de laag heeft geen CRS. Sla haar op met haar CRS (EPSG:28992 voor RD New, "
+            "EPSG:4326 voor lon/lat); Plekwijzer raadt er nooit een."
         )
         raise CRSError(msg, source=source)
     if frame.crs.equals(CRS_RD) or frame.crs.to_epsg() == 28992:

@@ -272,7 +272,7 @@ start = time.perf_counter()
 at.run()
 cold = time.perf_counter() - start
 assert not at.exception, at.exception
-slider = at.sidebar.slider[0]
+slider = at.sidebar.select_slider[0]
 rescore = []
 for step in (0.05, 0.10, 0.15):
     slider.set_value(round(min(1.0, slider.value + step), 2))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -64,13 +65,13 @@ def test_start_shows_data_status_map_and_explanation(app: AppTest, data_dir: Pat
     chosen = chooser(app).value
     assert chooser(app).options[0].startswith(chosen)
     assert parse_number(metric(app, "Score")) > 0
-    assert [s.label for s in app.sidebar.slider]  # one slider per criterion
+    assert [s.label for s in app.sidebar.select_slider]  # one slider per criterion
 
 
 def test_weight_change_rescores(app: AppTest) -> None:
     site = chooser(app).value
     before = parse_number(metric(app, "Score"))
-    sliders = app.sidebar.slider
+    sliders = app.sidebar.select_slider
     for slider in sliders[1:]:
         slider.set_value(0.0)
     sliders[0].set_value(1.0)
@@ -189,3 +190,60 @@ def test_plan_tab_shows_table_and_frontier(app: AppTest) -> None:
     assert len(app.get("image")) >= 1  # the frontier chart
     app.slider(key="plan_evenness").set_value(0.0).run()
     assert not app.exception
+
+
+#: Feature and criterion ids (snake_case) and English words that must not reach a reader.
+_ID = re.compile(r"\b[a-z]+(?:_[a-z0-9]+)+\b")
+_ENGLISH = re.compile(
+    r"\b(criterion|dropped|renormali[sz]ed|not available|candidates|excluded|shortlisted|"
+    r"warning|note:)\b",
+    re.IGNORECASE,
+)
+#: Not prose: file names (the data banner names the data directory's files) and CLI flags.
+_NOT_PROSE = re.compile(r"\S+\.(?:gpkg|csv|geojson|json|osm|pdf)\b|--[a-z][a-z-]*|\S*/\S*")
+
+
+def unread_words(text: str) -> set[str]:
+    """Return the ids and English words in a text meant for people (file names, flags aside).
+
+    Examples
+    --------
+    >>> sorted(unread_words("criterion 'physical_separation' dropped; see x_y.gpkg, --roads"))
+    ['criterion', 'dropped', 'physical_separation']
+    """
+    prose = _NOT_PROSE.sub(" ", text)
+    return {m.group(0) for pattern in (_ID, _ENGLISH) for m in pattern.finditer(prose)}
+
+
+_MESSAGES = ("title", "header", "subheader", "markdown", "caption", "info", "warning", "error")
+
+
+def visible_texts(at: AppTest) -> list[str]:
+    """Every text of the page a person reads: messages, captions, metrics, tables, choices."""
+    texts = [str(e.value) for kind in (*_MESSAGES, "success") for e in getattr(at, kind)]
+    texts += [f"{m.label} {m.value}" for m in at.metric]
+    for frame in at.dataframe:
+        table = frame.value
+        texts += [str(c) for c in table.columns]
+        texts += [str(v) for v in table.select_dtypes(exclude="number").to_numpy().ravel()]
+    for kind in ("selectbox", "radio", "select_slider", "multiselect"):
+        for widget in getattr(at, kind):
+            texts += [str(widget.label), *map(str, widget.options)]
+    return texts
+
+
+def test_every_tab_and_level_reads_dutch(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(DATA_DIR_ENV, str(data_dir))
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    at.selectbox(key="profile").set_value("skaeve_huse").run()
+    found: set[str] = set()
+    for level in ("gemeente", "wijk", "buurt"):
+        at.radio(key="level").set_value(level).run()
+        assert not at.exception, at.exception
+        for text in visible_texts(at):
+            found |= {f"{word!r} in {text[:80]!r}" for word in unread_words(text)}
+    assert not found, sorted(found)[:20]
+    # A dropped criterion, if any, is said in Dutch with what to add.
+    for warning in at.warning:
+        if "valt weg" in str(warning.value):
+            assert "Om het mee te wegen" in str(warning.value)

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from tests.test_app import unread_words
 from tests.test_browser import (
     map_frame,
     offline_page,
@@ -56,6 +57,23 @@ def region_bounds(name: str) -> tuple[float, float, float, float]:
     )
     minx, miny, maxx, maxy = buurten.to_crs("EPSG:4326").total_bounds
     return float(minx), float(miny), float(maxx), float(maxy)
+
+
+#: The text of the visible tab and the sidebar as a person reads it: Material icon glyphs
+#: (their ligature names, e.g. keyboard_arrow_down) are drawn as icons, not read.
+READ_TEXT = """() => {
+  const parts = [...document.querySelectorAll("[role='tabpanel'], [data-testid='stSidebar']")]
+    .filter(el => el.offsetParent !== null);
+  return parts.map(el => {
+    const copy = el.cloneNode(true);
+    copy.querySelectorAll("[data-testid='stIconMaterial'], .material-icons")
+      .forEach(icon => icon.remove());
+    document.body.appendChild(copy);
+    const text = copy.innerText;
+    copy.remove();
+    return text;
+  }).join(" | ");
+}"""
 
 
 def covers(view: list[float], region: tuple[float, float, float, float]) -> bool:
@@ -117,6 +135,9 @@ def test_every_tab_at_every_level_shows_the_whole_region(
             shot = folder / f"{level.lower()}_{tab.lower()}.png"
             page.screenshot(path=str(shot), full_page=True)
             assert shot.stat().st_size > 30_000
+            # What the browser shows a person: Dutch, no ids (issue 19).
+            shown = page.evaluate(READ_TEXT)
+            assert not unread_words(shown), (level, tab, sorted(unread_words(shown)))
     assert not errors, errors
     page.close()
 

@@ -109,7 +109,7 @@ def test_vector_invalid_geometry(tmp_path):
 def test_vector_without_crs(tmp_path):
     path = tmp_path / "nocrs.gpkg"
     gpd.GeoDataFrame({"id": ["x"]}, geometry=[Point(100000, 400000)]).to_file(path)
-    with pytest.raises(CRSError, match="has no CRS"):
+    with pytest.raises(CRSError, match="heeft geen CRS"):
         candidates_from_file(path)
 
 

@@ -31,6 +31,7 @@ from criteria.run import EXPORT_PROPERTIES, run_scenario
 from criteria.scenario import SCENARIO_VERSION
 from criteria.scenario_file import scenario_from_data
 from criteria.scenario_inputs import profile_fingerprint
+from geo import nlformat
 from geo.datadir import DataSource
 from geo.datasets.demo import DEMO_CANDIDATES, DEMO_FACILITIES
 from geo.datasets.illustrative import illustrative_paths
@@ -671,7 +672,8 @@ def test_profiles_lists_the_three_with_weights(capsys: pytest.CaptureFixture):
         profile = load_profile(name)
         assert re.search(rf"^{name}  \(", out, flags=re.MULTILINE)
         for criterion, weight in profile.weights.items():
-            assert re.search(rf"^\s+{weight:5.2f}\s+{criterion}\s", out, flags=re.MULTILINE)
+            shown = nlformat.number(weight, decimals=2)
+            assert re.search(rf"^\s+{shown}\s+{criterion}\s", out, flags=re.MULTILINE)
 
 
 def test_profiles_json(capsys: pytest.CaptureFixture):

@@ -226,7 +226,7 @@ def test_config_file_errors(tmp_path):
     broken.write_text("scaling = [minmax\n", encoding="utf-8")
     with pytest.raises(PlekwijzerInputError, match=r"kapot\.toml: cannot parse as TOML"):
         load_draagkracht_config(broken)
-    with pytest.raises(PlekwijzerInputError, match="file not found"):
+    with pytest.raises(PlekwijzerInputError, match="bestand niet gevonden"):
         load_draagkracht_config(tmp_path / "weg.toml")
     wrong = tmp_path / "fout.toml"
     wrong.write_text('[[indicators]]\ncolumn = "a"\ndirection = 0\n', encoding="utf-8")

@@ -307,7 +307,7 @@ def test_facilities_from_shortlist_bad_files(tiny_buurten, tmp_path: Path):
     listed.write_text("[]", encoding="utf-8")
     with pytest.raises(PlekwijzerInputError, match=r"listed\.json: not a GeoJSON"):
         facilities_from_shortlist(listed, buurten=tiny_buurten)
-    with pytest.raises(PlekwijzerInputError, match=r"file not found"):
+    with pytest.raises(PlekwijzerInputError, match=r"bestand niet gevonden"):
         facilities_from_shortlist(tmp_path / "absent.geojson", buurten=tiny_buurten)
 
 

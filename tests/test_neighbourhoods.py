@@ -83,7 +83,7 @@ def test_kwb_without_crs_refused(tmp_path):
         {"bu_code": ["BU1"], "gm_code": ["GM0001"], "aant_inw": [1]},
         geometry=[box(0, 0, 1, 1)],
     ).to_file(path)
-    with pytest.raises(CRSError, match="has no CRS"):
+    with pytest.raises(CRSError, match="heeft geen CRS"):
         neighbourhoods_from_kwb_gpkg(path)
 
 
@@ -114,7 +114,7 @@ def test_kwb_invalid_geometry_named(tmp_path):
 def test_empty_file_refused(tmp_path):
     path = tmp_path / "empty.gpkg"
     path.write_bytes(b"")
-    with pytest.raises(EmptyInputError, match=r"empty\.gpkg: the file is empty"):
+    with pytest.raises(EmptyInputError, match=r"empty\.gpkg: het bestand is leeg"):
         neighbourhoods_from_kwb_gpkg(path)
 
 

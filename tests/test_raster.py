@@ -113,5 +113,5 @@ def test_non_raster_file(tmp_path):
 
 
 def test_missing_raster_file(tmp_path):
-    with pytest.raises(PlekwijzerInputError, match="file not found"):
+    with pytest.raises(PlekwijzerInputError, match="bestand niet gevonden"):
         zonal_mean(_points((100_015, 400_035)), tmp_path / "absent.tif", name="v")

@@ -158,7 +158,7 @@ def test_ragged_line_is_named(tmp_path):
 def test_size_limit_is_stated_in_mib(tmp_path):
     path = _write(tmp_path, "id;x;y\n" + f"a;{X};{Y}\n" * 100_000)
     with pytest.raises(
-        PlekwijzerInputError, match=r"the file is 1\.5 MiB, more than the limit of 1 MiB"
+        PlekwijzerInputError, match=r"het bestand is 1,5 MiB, meer dan de grens van 1 MiB"
     ):
         check_file(path, max_bytes=2**20)
 

@@ -211,7 +211,7 @@ def _app_figures(
         at.multiselect(key="gemeenten").set_value(gemeenten).run()
     at.selectbox(key="profile").set_value("noaberhuuske").run()
     if evenness:
-        at.slider(key="evenness").set_value(evenness).run()
+        at.select_slider(key="evenness").set_value(evenness).run()
     assert not at.exception, at.exception
     shortlist = next(d.value for d in at.dataframe if "rang" in d.value and "gebruik" in d.value)
     units = next(d.value for d in at.dataframe if "inwoners" in d.value and "code" in d.value)

@@ -50,7 +50,10 @@ def contributions_chart(
         ax = fig.add_subplot()
         ax.barh(y, possible, color="#e5e7eb", height=0.7, label="hoogst mogelijk")
         ax.barh(y, achieved, color="#2f6f8f", height=0.7, label="deze locatie")
-        ax.set_yticks(y, [wrap(label, 30) for label in labels])
+        # A long label goes over two balanced lines rather than being cut.
+        ax.set_yticks(
+            y, [wrap(label, 30 if len(label) <= 30 else len(label) // 2 + 5) for label in labels]
+        )
         ax.set_xlim(0, max(max(possible, default=0), 1e-9) * 1.05)
         nl_axis(ax, decimals=2, axes="x")
         ax.set_xlabel(axis_title)

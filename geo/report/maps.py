@@ -218,8 +218,10 @@ def location_map(
             streets = roads.cx[box[0] : box[2], box[1] : box[3]]
             if len(streets):
                 main = streets["main_road"].astype(bool).to_numpy()
-                streets[~main].plot(ax=ax, color="#9ca3af", linewidth=0.35, zorder=2)
-                streets[main].plot(ax=ax, color="#6b7280", linewidth=0.9, zorder=2)
+                for part, width in ((streets[~main], 0.35), (streets[main], 0.9)):
+                    if len(part):  # geopandas warns on plotting nothing
+                        part.plot(ax=ax, color="#6b7280" if width > 0.5 else "#9ca3af",
+                                  linewidth=width, zorder=2)  # fmt: skip
                 source_text = f"{source_text}; wegen © OpenStreetMap-bijdragers"
         _buurt_labels(ax, near, own_code=site.get("buurtcode"), view=view, site=point)
         if facilities is not None and len(facilities):
