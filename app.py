@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import math
 import os
 import tempfile
 import textwrap
@@ -892,6 +893,11 @@ def spread_tab(run: ScenarioResult, source: DataSource, uploads: Uploads) -> Non
         ),
         hide_index=True,
         width="stretch",
+        # Codes and names in full (auto-sizing cut "BU01470000" to "BU0147…").
+        column_config={
+            "code": st.column_config.TextColumn(width="small"),
+            "naam": st.column_config.TextColumn(width="medium"),
+        },
     )
 
 
@@ -967,16 +973,14 @@ def reach_tab(run: ScenarioResult, source: DataSource, uploads: Uploads) -> None
     cover = plan.result
     metrics = st.columns(3)
     metrics[0].metric("Nieuwe plekken", len(cover.sites), help=f"naast {cover.existing} bestaande")
-    metrics[1].metric(
-        "Inwoners binnen bereik nu", nlformat.percent(cover.covered_before, decimals=1)
-    )
+    # Shares rounded down, as the summary below: 100,0 % only when everyone is in reach.
+    shares = (cover.covered_before, cover.covered_after)
+    before, after = (math.floor(share * 1000 + 1e-9) / 1000 for share in shares)
+    metrics[1].metric("Inwoners binnen bereik nu", nlformat.percent(before, decimals=1))
     metrics[2].metric(
         "Met deze plekken",
-        nlformat.percent(cover.covered_after, decimals=1),
-        nlformat.number((cover.covered_after - cover.covered_before) * 100, signed=True).replace(
-            "−", "-"
-        )
-        + " procentpunt",
+        nlformat.percent(after, decimals=1),
+        nlformat.number((after - before) * 100, signed=True).replace("−", "-") + " procentpunt",
     )
     st.caption(plan.summary_nl())
     layers = {k: v.to_crs("EPSG:4326") for k, v in plan.map_layers(run.data.buurten).items()}
