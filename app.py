@@ -1127,6 +1127,11 @@ def spread_tab(run: ScenarioResult, source: DataSource, uploads: Uploads) -> Non
         ),
         hide_index=True,
         width="stretch",
+        # Codes and names in full (auto-sizing cut "BU01470000" to "BU0147…").
+        column_config={
+            "code": st.column_config.TextColumn(width="small"),
+            "naam": st.column_config.TextColumn(width="medium"),
+        },
     )
 
 

@@ -133,10 +133,22 @@ def _readable(labels: list[str]) -> bool:
 
 
 def _clean(values: np.ndarray, bins: npt.ArrayLike, decimals: int) -> np.ndarray:
-    """Round bounds to the shown precision, merge repeats, drop empty classes."""
-    rounded = np.unique(np.round(np.asarray(bins, dtype=float), decimals))
-    # A bound that shows as the maximum would make a class the labels cannot tell apart.
-    rounded = rounded[rounded < np.round(values.max(), decimals)]
+    """Put bounds halfway between shown values, merge repeats, drop empty classes.
+
+    A bound at ``0,625`` (two decimals shown) puts every value that reads ``0,62`` or less
+    below it and every value that reads ``0,63`` or more above it, so the label of one class
+    never ends where the next begins ("… – 0,63" and "0,63 – …"), also for dense values.
+    Only a value within rounding error of the half (``0,625`` itself) may still read alike;
+    :func:`_readable` catches that.
+    """
+    unit = 10.0**-decimals
+    given = np.asarray(bins, dtype=float)
+    # Half a unit above the shown value of each bound: the values the bound held stay below.
+    rounded = np.unique((np.floor(given / unit + 0.5) + 0.5) * unit)
+    # The top bound (the maximum) would land just below it and split off a class of values
+    # that all read as the maximum; the maximum closes the last class instead.
+    top = (np.floor(values.max() / unit + 0.5) + 0.5) * unit
+    rounded = rounded[rounded < top]
     bins = np.append(rounded, values.max())
     counts = np.array([m.size for m in _members(values, bins)])
     return bins[counts > 0]

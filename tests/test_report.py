@@ -232,19 +232,21 @@ def test_checks_and_stability_are_shown(demo_input: ReportInput):
 def test_skipped_ranks_explain_themselves(demo_input: ReportInput):
     table = demo_input.table.copy()
     ranked = table[table["shortlisted"]].sort_values("rank")
-    passed_over = ranked.index[1]
-    table.loc[passed_over, "shortlisted"] = False
+    table.loc[ranked.index[1:3], "shortlisted"] = False
     table["skip_reason"] = None
-    table.loc[passed_over, "skip_reason"] = "overgeslagen: binnen 2 km van #1 (op 850 m)"
+    table.loc[ranked.index[1], "skip_reason"] = "overgeslagen: binnen 2 km van #1 (op 850 m)"
+    table.loc[ranked.index[2], "skip_reason"] = "overgeslagen: binnen 2 km van #1 (op 1,2 km)"
     html = render_html(ReportInput(**{**demo_input.__dict__, "table": table}))
-    assert "Overgeslagen locaties" in html
-    cells = r"<tr><td class=\"num\">2</td><td>([^<]+)</td><td>[^<]+</td><td>([^<]+)</td>"
-    row = re.search(cells, html)
-    assert row is not None
-    assert row.groups() == (str(table.loc[passed_over, "name"]), "binnen 2 km van #1 (op 850 m)")
-    # Without skipped sites the section is left out.
+    assert "Overgeslagen rangen" in html
+    assert "rang 2 en 3: binnen 2 km van #1." in html
+    table.loc[ranked.index[2], "skip_reason"] = "overgeslagen: max. per gemeente bereikt"
+    html = render_html(ReportInput(**{**demo_input.__dict__, "table": table}))
+    assert "rang 2: binnen 2 km van #1; rang 3: max. per gemeente bereikt." in html
+    # The shortlist table gives each site's rank beside its number.
+    assert '<th class="num">Rang</th>' in html
+    # Without skipped sites the line is left out.
     table["skip_reason"] = None
-    assert "Overgeslagen locaties" not in render_html(
+    assert "Overgeslagen rangen" not in render_html(
         ReportInput(**{**demo_input.__dict__, "table": table})
     )
 

@@ -59,7 +59,9 @@ function decodeSites(bytes, n) {
 }
 
 function createMap(args) {
-  const map = L.map("map", { preferCanvas: true, zoomControl: true });
+  // Quarter zoom steps: the region fills the map instead of the next whole level down.
+  const map = L.map("map", { preferCanvas: true, zoomControl: true, zoomSnap: 0.25,
+                             zoomDelta: 0.5 });
   L.control.scale({ imperial: false }).addTo(map);
   for (const [pane, z] of [["areas", 400], ["selected", 640]]) {
     map.createPane(pane).style.zIndex = z;

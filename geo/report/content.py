@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import math
+import re
 from typing import Any
 
 import geopandas as gpd
@@ -120,25 +121,28 @@ def shortlist_rows(report: ReportInput, sites: gpd.GeoDataFrame) -> list[dict[st
 
 
 def skipped_rows(report: ReportInput) -> list[dict[str, str]]:
-    """One row per site ranked above the last pick but skipped, saying why, in rank order.
+    """Say why each rank missing from the shortlist was skipped, one line per reason.
 
-    The reason (``skip_reason`` of :func:`criteria.shortlist.pick_sites`) names a pick by its
-    number in the shortlist table (``#3``); tables without the column have no rows.
+    Ranks skipped for the same reason share a line ("rang 2, 6 en 7: binnen 1,5 km van
+    #1"), so the explanation fits under the shortlist table however many were skipped; the
+    distance of each to its pick is in the app and the GeoJSON (``skip_reason``). Tables
+    without the column give no lines.
     """
     table = report.table
     if "skip_reason" not in table.columns:
         return []
-    gemeenten, _ = unit_names(report)
     skipped = table[table["skip_reason"].notna()].sort_values(["rank", "id"])
-    return [
-        {
-            "rank": nlformat.integer(site["rank"]),
-            "name": str(site["name"]),
-            "gemeente": gemeenten.get(site["gemeentecode"], str(site["gemeentecode"])),
-            "reason": str(site["skip_reason"]).removeprefix("overgeslagen: "),
-        }
-        for _, site in skipped.iterrows()
-    ]
+    groups: dict[str, list[int]] = {}
+    for rank, reason in zip(skipped["rank"], skipped["skip_reason"], strict=True):
+        # "overgeslagen: binnen 1,5 km van #1 (op 70 m)" -> "binnen 1,5 km van #1"
+        short = re.sub(r"\s*\(op [^)]*\)$", "", str(reason).removeprefix("overgeslagen: "))
+        groups.setdefault(short, []).append(int(rank))
+    lines = []
+    for reason, ranks in sorted(groups.items(), key=lambda item: item[1][0]):
+        listed = [nlformat.integer(r) for r in ranks]
+        text = listed[0] if len(listed) == 1 else f"{', '.join(listed[:-1])} en {listed[-1]}"
+        lines.append({"ranks": f"rang {text}", "reason": reason})
+    return lines
 
 
 def _site_facts(
