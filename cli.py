@@ -485,6 +485,8 @@ def _cmd_surface(args: argparse.Namespace) -> int:
         areas = surface_zoekgebieden(surface, layers.buurten, options=options)
         files[args.areas] = geojson_with_members(areas, AREA_PROPERTIES, surface, options)
     write_export_pair(files)
+    for warning in surface.warnings:
+        _say(f"waarschuwing: {warning}")
     summary = surface.summary()
     cells = summary["cells"]
     _say(

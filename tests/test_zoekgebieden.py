@@ -69,7 +69,7 @@ def test_areas_are_edge_connected_cells_above_the_threshold() -> None:
     # Polygons trace the cells exactly.
     assert np.allclose(areas.geometry.area, areas["area_m2"])
     assert list(areas["rank"]) == [1, 2, 3, 4]
-    assert areas["mean_score"].is_monotonic_decreasing
+    assert areas["best_score"].is_monotonic_decreasing
 
 
 def test_minimum_area_and_excluded_cells() -> None:
