@@ -56,7 +56,7 @@ def _two_blobs() -> np.ndarray:
 
 def test_areas_are_edge_connected_cells_above_the_threshold() -> None:
     areas = _areas(_two_blobs(), min_score=0.6)
-    assert list(areas.columns) == [*AREA_PROPERTIES, "geometry"]
+    assert list(areas.columns) == [*AREA_PROPERTIES, "best_x", "best_y", "geometry"]
     assert sorted(areas["cells"]) == [1, 1, 12, 32]
     north = areas[areas["cells"] == 12].iloc[0]
     assert north["area_m2"] == 12 * CELL * CELL
@@ -64,6 +64,7 @@ def test_areas_are_edge_connected_cells_above_the_threshold() -> None:
     assert north["mean_score"] == pytest.approx((11 * 0.9 + 0.95) / 12)
     assert north["buurtnaam"] == "Noord"
     assert north["buurten"] == ["Noord"]
+    assert (north["best_x"], north["best_y"]) == (25.0, 975.0)  # the centre of cell (2, 2)
     south = areas[areas["cells"] == 32].iloc[0]
     assert south["buurtnaam"] == "Zuid"
     # Polygons trace the cells exactly.
@@ -83,8 +84,8 @@ def test_minimum_area_and_excluded_cells() -> None:
 
 def test_top_keeps_the_best_areas_spread_apart() -> None:
     areas = _areas(_two_blobs(), min_score=0.6, top=2, min_distance_m=50)
-    # The two single cells are best but lie 1.4 cells apart: the second is skipped; the
-    # north area lies 60 m from the first pick, more than the 50 m asked.
+    # The two single cells are best but their centres lie 14 m apart: the second is
+    # skipped; the north area's best cell lies 82 m from the first pick, more than 50 m.
     assert list(areas["cells"]) == [1, 12]
     assert list(areas["id"]) == ["zoekgebied_1", "zoekgebied_2"]
     everything = _areas(_two_blobs(), min_score=0.6, top=2, min_distance_m=0)
