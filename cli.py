@@ -451,7 +451,7 @@ def _cmd_surface(args: argparse.Namespace) -> int:
     from geo.raster import parse_raster_options
     from geo.regions import resolve_region
     from geo.surface import surface_layers
-    from geo.zoekgebieden import AREA_PROPERTIES, AreaOptions, surface_zoekgebieden
+    from geo.zoekgebieden import AreaOptions, surface_zoekgebieden, zoekgebieden_geojson
 
     options = AreaOptions(
         min_score=args.min_score,
@@ -483,7 +483,25 @@ def _cmd_surface(args: argparse.Namespace) -> int:
     areas = None
     if args.areas is not None:
         areas = surface_zoekgebieden(surface, layers.buurten, options=options)
-        files[args.areas] = geojson_with_members(areas, AREA_PROPERTIES, surface, options)
+        files[args.areas] = zoekgebieden_geojson(
+            areas,
+            members={
+                "plekwijzer": {
+                    "profile": surface.place.profile.name,
+                    "region": region.name,
+                    "gemeenten": list(region.gemeenten),
+                    "cell_m": surface.grid.cell_m,
+                    "min_score": options.min_score,
+                    "min_area_m2": options.min_area_m2,
+                    "top": options.top,
+                    "min_distance_m": options.min_distance_m,
+                    "not_applied_per_cell": [
+                        *surface.place.dropped_rules,
+                        *surface.place.dropped_criteria,
+                    ],
+                }
+            },
+        )
     write_export_pair(files)
     for warning in surface.warnings:
         _say(f"waarschuwing: {warning}")
@@ -510,25 +528,6 @@ def _cmd_surface(args: argparse.Namespace) -> int:
                 f"{row.buurtnaam} ({row.gemeentenaam})"
             )
     return 0
-
-
-def geojson_with_members(
-    areas: Any, properties: Sequence[str], surface: Any, options: Any
-) -> dict[str, Any]:
-    """Return the zoekgebieden as RFC 7946 GeoJSON with the run's own record."""
-    from geo.export import geojson_dict
-
-    collection = geojson_dict(areas, properties=list(properties))
-    collection["plekwijzer"] = {
-        "profile": surface.place.profile.name,
-        "cell_m": surface.grid.cell_m,
-        "min_score": options.min_score,
-        "min_area_m2": options.min_area_m2,
-        "top": options.top,
-        "min_distance_m": options.min_distance_m,
-        "not_applied_per_cell": list(surface.place.dropped_rules + surface.place.dropped_criteria),
-    }
-    return collection
 
 
 def build_parser() -> argparse.ArgumentParser:

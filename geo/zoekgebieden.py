@@ -309,3 +309,32 @@ def surface_zoekgebieden(
         cell_m=surface.grid.cell_m,
         options=options,
     )
+
+
+def zoekgebieden_geojson(
+    areas: gpd.GeoDataFrame, *, members: dict[str, object] | None = None
+) -> dict[str, object]:
+    """Return the zoekgebieden as an RFC 7946 FeatureCollection (EPSG:4326).
+
+    Properties: :data:`AREA_PROPERTIES` and ``best_cell`` (``[lon, lat]`` of the best cell's
+    centre: where in the area a site would score best).
+
+    Parameters
+    ----------
+    areas
+        From :func:`find_zoekgebieden`.
+    members
+        Extra top-level members, e.g. ``{"plekwijzer": {...}}``.
+
+    Returns
+    -------
+    dict
+    """
+    from geo.export import geojson_dict
+
+    best = gpd.GeoSeries(
+        gpd.points_from_xy(areas["best_x"], areas["best_y"]), crs=CRS_RD, index=areas.index
+    ).to_crs("EPSG:4326")
+    with_best = areas.assign(best_cell=[[round(p.x, 7), round(p.y, 7)] for p in best.to_numpy()])
+    collection = geojson_dict(with_best, properties=[*AREA_PROPERTIES, "best_cell"])
+    return collection | dict(members or {})

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 import rasterio
 from affine import Affine
+from shapely.geometry import Point, shape
 
 from cli import main
 from geo._errors import PlekwijzerInputError
@@ -129,7 +130,11 @@ def test_cli_writes_the_geotiff_and_the_zoekgebieden(
     features = collection["features"]
     assert 1 <= len(features) <= 3
     first = features[0]
-    assert list(first["properties"]) == list(AREA_PROPERTIES)
+    assert list(first["properties"]) == [*AREA_PROPERTIES, "best_cell"]
+    best_lon, best_lat = first["properties"]["best_cell"]
+    assert 3 < best_lon < 8
+    assert 50 < best_lat < 54
+    assert shape(first["geometry"]).contains(Point(best_lon, best_lat))
     assert first["properties"]["area_m2"] >= 40_000
     lon, lat = first["geometry"]["coordinates"][0][0]
     assert 3 < lon < 8
