@@ -557,15 +557,31 @@ def site_labels(table: pd.DataFrame, ids: list[str]) -> dict[str, str]:
 
 
 @st.cache_resource(show_spinner="Zoekgebieden berekenen…", max_entries=4)
-def gemeente_surface(source: DataSource, gemeente: str, profile_json: str, cell_m: float) -> Any:
-    """Return the layers and surface of one gemeente (effective profile), once per choice."""
+def gemeente_surface(
+    key: str,  # noqa: ARG001 - the cache key of the region's run (_data is not hashed)
+    gemeente: str,
+    profile_json: str,
+    cell_m: float,
+    _data: RegionData,
+) -> Any:
+    """Return the surface of one gemeente, scored in the region's run (``key``: its inputs)."""
     from criteria.profiles import profile_from_dict
     from criteria.surface import compute_surface
-    from geo.surface import surface_layers
+    from geo.boundary import gemeente_borders_from_cbs
+    from geo.surface import SurfaceLayers
 
-    layers = surface_layers(resolve_region(None, gemeenten=[gemeente], source=source), source)
+    layers = SurfaceLayers(
+        region=_data.region,
+        source=_data.source,
+        buurten=_data.buurten,
+        stops=_data.stops,
+        stations=_data.stations,
+        facilities=_data.facilities,
+        borders=gemeente_borders_from_cbs(_data.source),
+    )
+    area = _data.buurten[_data.buurten["gemeentecode"] == gemeente]
     profile = profile_from_dict(json.loads(profile_json))
-    return layers, compute_surface(layers, profile, cell_m=cell_m)
+    return compute_surface(layers, profile, cell_m=cell_m, area=area)
 
 
 def zoekgebieden_layer(run: ScenarioResult, source: DataSource) -> None:
@@ -592,12 +608,15 @@ def zoekgebieden_layer(run: ScenarioResult, source: DataSource) -> None:
                 "een locatie op die plek; regels over het gebouw of perceel gelden niet per cel."
             )
             return
+        key = json.dumps(
+            [str(source.path), run.region.name, *run.region.gemeenten, run.data.inputs]
+        )
         try:
-            layers, surface = gemeente_surface(
-                source, gemeente, profile_spec_json(run.profile), float(cell_m)
+            surface = gemeente_surface(
+                key, gemeente, profile_spec_json(run.profile), float(cell_m), run.data
             )
             options = AreaOptions(min_score=min_score, min_area_m2=float(min_area), top=top)
-            areas = surface_zoekgebieden(surface, layers.buurten, options=options)
+            areas = surface_zoekgebieden(surface, run.data.buurten, options=options)
         except PlekwijzerError as exc:
             st.error(str(exc))
             return
@@ -630,9 +649,10 @@ def zoekgebieden_layer(run: ScenarioResult, source: DataSource) -> None:
         st.caption(
             f"{nlformat.integer(summary['cells'])} cellen van {cell_m} m; "
             f"{nlformat.integer(summary['excluded'])} uitgesloten, "
-            f"{nlformat.integer(summary['te_controleren'])} te controleren (zonder adrespunten "
-            "is de afstand tot woningen een schatting). Niet per cel toegepast: "
-            f"{not_applied or 'geen'}."
+            f"{nlformat.integer(summary['te_controleren'])} te controleren. Gescoord zoals een "
+            "locatie op die plek in deze regio (zonder geüploade wegen of adrespunten: "
+            "loopafstand hemelsbreed × 1,3, afstand tot woningen geschat). Niet per cel "
+            f"toegepast: {not_applied or 'geen'}."
         )
         table = pd.DataFrame(
             {

@@ -476,7 +476,10 @@ def _cmd_surface(args: argparse.Namespace) -> int:
         sensitive_osm_path=args.sensitive_osm,
         default_places=args.default_places,
         rasters=parse_raster_options(args.raster or ()),
+        use_defaults=False,
     )
+    if args.facilities is None:
+        _say("note: no --facilities register: criteria on existing facilities score as unknown")
     _print_notes(layers.notes)
     surface = compute_surface(layers, profile, cell_m=args.cell_m)
     files: dict[Path, Any] = {args.out: surface.geotiff}
@@ -772,9 +775,7 @@ def build_parser() -> argparse.ArgumentParser:
     surface.add_argument(
         "--weight", action="append", metavar="CRITERION=W", help="override a weight (repeatable)"
     )
-    surface.add_argument(
-        "--facilities", help="facility register (default: the region's illustrative one)"
-    )
+    surface.add_argument("--facilities", help="facility register CSV/GeoJSON/GPKG")
     surface.add_argument("--dwellings", help="address points: measured distance to homes")
     surface.add_argument("--roads", help="OSM roads (GPKG or .osm)")
     surface.add_argument("--sensitive-osm", help="local .osm file: schools, childcare")

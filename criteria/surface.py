@@ -262,6 +262,7 @@ def compute_surface(
     *,
     cell_m: float = 25.0,
     block_cells: int | None = None,
+    area: gpd.GeoDataFrame | None = None,
 ) -> Surface:
     """Score every cell of a region, block by block, and write the GeoTIFF.
 
@@ -275,6 +276,10 @@ def compute_surface(
         Cell size in metres.
     block_cells
         Region cells per block (default :data:`geo.surface.BLOCK_CELLS`).
+    area
+        The buurten to lay the cells over, when only part of the region is wanted (the app:
+        one gemeente of the region); the cells are still measured and scored in the whole
+        region, so each scores as a site there would in the region's run.
 
     Returns
     -------
@@ -283,7 +288,7 @@ def compute_surface(
     from geo.surface import BLOCK_CELLS
 
     place = surface_profile(profile)
-    grid = SurfaceGrid.from_buurten(layers.buurten, cell_m=cell_m)
+    grid = SurfaceGrid.from_buurten(layers.buurten if area is None else area, cell_m=cell_m)
     shape = (grid.height, grid.width)
     score_grid = np.full(shape, NODATA, dtype="float32")
     needs_check = np.zeros(shape, dtype=bool)
