@@ -775,6 +775,7 @@ def main() -> None:
         header.info(note)
     with tab_map:
         map_tab(result, loaded, names, started)
+        zoekgebieden_layer(result, source)
     with tab_short:
         shortlist_tab(result, names, source, uploads)
     with tab_spread:
@@ -819,6 +820,126 @@ def site_labels(table: pd.DataFrame, ids: list[str]) -> dict[str, str]:
     return {
         i: f"{i} · {name} ({_site_status(score, excluded=out)})" for i, name, score, out in texts
     }
+
+
+@st.cache_resource(show_spinner="Zoekgebieden berekenen…", max_entries=4)
+def gemeente_surface(
+    key: str,  # noqa: ARG001 - the cache key of the region's run (_data is not hashed)
+    gemeente: str,
+    profile_json: str,
+    cell_m: float,
+    _data: RegionData,
+) -> Any:
+    """Return the surface of one gemeente, scored in the region's run (``key``: its inputs)."""
+    from criteria.profiles import profile_from_dict
+    from criteria.surface import compute_surface
+    from geo.boundary import gemeente_borders_from_cbs
+    from geo.surface import SurfaceLayers
+
+    layers = SurfaceLayers(
+        region=_data.region,
+        source=_data.source,
+        buurten=_data.buurten,
+        stops=_data.stops,
+        stations=_data.stations,
+        facilities=_data.facilities,
+        borders=gemeente_borders_from_cbs(_data.source),
+    )
+    area = _data.buurten[_data.buurten["gemeentecode"] == gemeente]
+    profile = profile_from_dict(json.loads(profile_json))
+    return compute_surface(layers, profile, cell_m=cell_m, area=area)
+
+
+def zoekgebieden_layer(run: ScenarioResult, source: DataSource) -> None:
+    """Zoekgebieden: where a facility could go at all in one gemeente, without an inventory."""
+    from criteria.scenario import profile_spec_json
+    from geo.surface import score_overlay
+    from geo.zoekgebieden import AreaOptions, surface_zoekgebieden, zoekgebieden_geojson
+
+    with st.expander("Zoekgebieden: geschiktheid per cel, zonder inventaris"):
+        names = dict(
+            zip(run.data.buurten["gemeentecode"], run.data.buurten["gemeentenaam"], strict=False)
+        )
+        cols = st.columns(5)
+        gemeente = cols[0].selectbox("Gemeente", sorted(names), format_func=names.get, key="zg_gm")
+        cell_m = cols[1].selectbox("Cel (m)", [100, 50, 25], index=1, key="zg_cel")
+        min_score = cols[2].slider("Score minstens", 0.0, 1.0, 0.6, 0.05, key="zg_score")
+        min_area = cols[3].number_input(
+            "Oppervlak minstens (m²)", 0, 10**7, 5000, 1000, key="zg_m2"
+        )
+        top = int(cols[4].number_input("Beste K", 1, 50, 8, key="zg_top"))
+        if not st.toggle("Zoekgebieden berekenen en tonen", key="zg_aan"):
+            st.caption(
+                "Scoort elke cel van de gemeente met hetzelfde profiel en dezelfde regels als "
+                "een locatie op die plek; regels over het gebouw of perceel gelden niet per cel."
+            )
+            return
+        key = json.dumps(
+            [str(source.path), run.region.name, *run.region.gemeenten, run.data.inputs]
+        )
+        try:
+            surface = gemeente_surface(
+                key, gemeente, profile_spec_json(run.profile), float(cell_m), run.data
+            )
+            options = AreaOptions(min_score=min_score, min_area_m2=float(min_area), top=top)
+            areas = surface_zoekgebieden(surface, run.data.buurten, options=options)
+        except PlekwijzerError as exc:
+            st.error(str(exc))
+            return
+        summary = surface.summary()
+        image, bounds = score_overlay(surface.geotiff)
+        (south, west), (north, east) = bounds
+        fmap = mapview.base_map((west, south, east, north), tiles=False)
+        folium.raster_layers.ImageOverlay(image, bounds=bounds, interactive=False).add_to(fmap)
+        if len(areas):
+            shown = areas.to_crs("EPSG:4326").assign(
+                opp=[f"{nlformat.integer(a)} m²" for a in areas["area_m2"]],
+                beste=[nlformat.number(b, decimals=2) for b in areas["best_score"]],
+            )
+            folium.GeoJson(
+                shown[["rank", "opp", "beste", "buurtnaam", "geometry"]],
+                style_function=lambda _: {"color": "#3b1f8f", "weight": 2, "fillOpacity": 0},
+                tooltip=folium.GeoJsonTooltip(
+                    ["rank", "opp", "beste", "buurtnaam"],
+                    ["Zoekgebied", "Oppervlak", "Beste score", "Buurt"],
+                ),
+            ).add_to(fmap)
+        mapview.use_local_assets(fmap, base_url=LEAFLET_URL)
+        st_folium(fmap, height=480, width=None, key="zoekkaart", returned_objects=[])
+        legend(
+            [("#238443", "geschikt (hoge score)"), ("#f7fcb9", "minder geschikt"),
+             ("#c8c8c8", "uitgesloten door een harde regel"), ("#3b1f8f", "zoekgebied")],
+            "Zoekgebieden",
+        )  # fmt: skip
+        not_applied = ", ".join(run.profile.labels.get(n, n) for n in summary["dropped_rules"])
+        st.caption(
+            f"{nlformat.integer(summary['cells'])} cellen van {cell_m} m; "
+            f"{nlformat.integer(summary['excluded'])} uitgesloten, "
+            f"{nlformat.integer(summary['te_controleren'])} te controleren. Gescoord zoals een "
+            "locatie op die plek in deze regio (zonder geüploade wegen of adrespunten: "
+            "loopafstand hemelsbreed × 1,3, afstand tot woningen geschat). Niet per cel "
+            f"toegepast: {not_applied or 'geen'}."
+        )
+        table = pd.DataFrame(
+            {
+                "Zoekgebied": areas["rank"],
+                "Oppervlak (m²)": [nlformat.integer(a) for a in areas["area_m2"]],
+                "Gemiddelde score": [nlformat.number(v, decimals=2) for v in areas["mean_score"]],
+                "Beste score": [nlformat.number(v, decimals=2) for v in areas["best_score"]],
+                "Buurt (beste cel)": areas["buurtnaam"],
+            }
+        )
+        st.dataframe(table, hide_index=True, width="stretch")
+        left, right = st.columns(2)
+        left.download_button(
+            "Geschiktheidskaart (GeoTIFF)", surface.geotiff, "zoekgebieden.tif", "image/tiff"
+        )
+        right.download_button(
+            "Zoekgebieden (GeoJSON)",
+            json.dumps(zoekgebieden_geojson(areas), ensure_ascii=False),
+            "zoekgebieden.geojson",
+            "application/geo+json",
+        )
 
 
 def map_tab(

@@ -619,7 +619,7 @@ def _cmd_surface(args: argparse.Namespace) -> int:
     from geo.raster import parse_raster_options
     from geo.regions import resolve_region
     from geo.surface import surface_layers
-    from geo.zoekgebieden import AREA_PROPERTIES, AreaOptions, surface_zoekgebieden
+    from geo.zoekgebieden import AreaOptions, surface_zoekgebieden, zoekgebieden_geojson
 
     options = AreaOptions(
         min_score=args.min_score,
@@ -644,15 +644,38 @@ def _cmd_surface(args: argparse.Namespace) -> int:
         sensitive_osm_path=args.sensitive_osm,
         default_places=args.default_places,
         rasters=parse_raster_options(args.raster or ()),
+        use_defaults=False,
     )
+    if args.facilities is None:
+        _say("note: no --facilities register: criteria on existing facilities score as unknown")
     _print_notes(layers.notes)
     surface = compute_surface(layers, profile, cell_m=args.cell_m)
     files: dict[Path, Any] = {args.out: surface.geotiff}
     areas = None
     if args.areas is not None:
         areas = surface_zoekgebieden(surface, layers.buurten, options=options)
-        files[args.areas] = geojson_with_members(areas, AREA_PROPERTIES, surface, options)
+        files[args.areas] = zoekgebieden_geojson(
+            areas,
+            members={
+                "plekwijzer": {
+                    "profile": surface.place.profile.name,
+                    "region": region.name,
+                    "gemeenten": list(region.gemeenten),
+                    "cell_m": surface.grid.cell_m,
+                    "min_score": options.min_score,
+                    "min_area_m2": options.min_area_m2,
+                    "top": options.top,
+                    "min_distance_m": options.min_distance_m,
+                    "not_applied_per_cell": [
+                        *surface.place.dropped_rules,
+                        *surface.place.dropped_criteria,
+                    ],
+                }
+            },
+        )
     write_export_pair(files)
+    for warning in surface.warnings:
+        _say(f"waarschuwing: {warning}")
     summary = surface.summary()
     cells = summary["cells"]
     _say(
@@ -676,25 +699,6 @@ def _cmd_surface(args: argparse.Namespace) -> int:
                 f"{row.buurtnaam} ({row.gemeentenaam})"
             )
     return 0
-
-
-def geojson_with_members(
-    areas: Any, properties: Sequence[str], surface: Any, options: Any
-) -> dict[str, Any]:
-    """Return the zoekgebieden as RFC 7946 GeoJSON with the run's own record."""
-    from geo.export import geojson_dict
-
-    collection = geojson_dict(areas, properties=list(properties))
-    collection["plekwijzer"] = {
-        "profile": surface.place.profile.name,
-        "cell_m": surface.grid.cell_m,
-        "min_score": options.min_score,
-        "min_area_m2": options.min_area_m2,
-        "top": options.top,
-        "min_distance_m": options.min_distance_m,
-        "not_applied_per_cell": list(surface.place.dropped_rules + surface.place.dropped_criteria),
-    }
-    return collection
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -1010,9 +1014,7 @@ def build_parser() -> argparse.ArgumentParser:
     surface.add_argument(
         "--weight", action="append", metavar="CRITERION=W", help="override a weight (repeatable)"
     )
-    surface.add_argument(
-        "--facilities", help="facility register (default: the region's illustrative one)"
-    )
+    surface.add_argument("--facilities", help="facility register CSV/GeoJSON/GPKG")
     surface.add_argument("--dwellings", help="address points: measured distance to homes")
     surface.add_argument("--roads", help="OSM roads (GPKG or .osm)")
     surface.add_argument("--sensitive-osm", help="local .osm file: schools, childcare")

@@ -129,6 +129,8 @@ class BlockScores:
         The cell's centre lies outside the chosen gemeenten (by the rule used for sites).
     buurtcode
         The buurt of each cell (None outside).
+    warnings
+        The scoring engine's messages for the block.
     """
 
     score: np.ndarray
@@ -136,6 +138,7 @@ class BlockScores:
     excluded_by: np.ndarray
     outside: np.ndarray
     buurtcode: np.ndarray
+    warnings: tuple[str, ...] = ()
 
     def bands(self) -> dict[str, np.ndarray]:
         """Values per band of :data:`geo.surface.BANDS` (nodata outside the region)."""
@@ -175,6 +178,7 @@ def score_cells(features: gpd.GeoDataFrame, place: SurfaceProfile) -> BlockScore
         excluded_by=(excluded_by if excluded_by is not None else np.zeros(len(features), np.int64)),
         outside=outside,
         buurtcode=features["buurtcode"].to_numpy(dtype=object),
+        warnings=tuple(result.warnings),
     )
 
 
@@ -198,6 +202,8 @@ class Surface:
         The buurt codes the cells lie in.
     geotiff
         The Cloud-Optimized GeoTIFF as bytes.
+    warnings
+        The scoring engine's messages (e.g. an optional criterion dropped for lack of data).
     """
 
     grid: SurfaceGrid
@@ -208,6 +214,7 @@ class Surface:
     buurt: np.ndarray
     buurtcodes: np.ndarray
     geotiff: bytes
+    warnings: tuple[str, ...] = ()
 
     @property
     def n_cells(self) -> int:
@@ -255,6 +262,7 @@ def compute_surface(
     *,
     cell_m: float = 25.0,
     block_cells: int | None = None,
+    area: gpd.GeoDataFrame | None = None,
 ) -> Surface:
     """Score every cell of a region, block by block, and write the GeoTIFF.
 
@@ -268,6 +276,10 @@ def compute_surface(
         Cell size in metres.
     block_cells
         Region cells per block (default :data:`geo.surface.BLOCK_CELLS`).
+    area
+        The buurten to lay the cells over, when only part of the region is wanted (the app:
+        one gemeente of the region); the cells are still measured and scored in the whole
+        region, so each scores as a site there would in the region's run.
 
     Returns
     -------
@@ -276,12 +288,13 @@ def compute_surface(
     from geo.surface import BLOCK_CELLS
 
     place = surface_profile(profile)
-    grid = SurfaceGrid.from_buurten(layers.buurten, cell_m=cell_m)
+    grid = SurfaceGrid.from_buurten(layers.buurten if area is None else area, cell_m=cell_m)
     shape = (grid.height, grid.width)
     score_grid = np.full(shape, NODATA, dtype="float32")
     needs_check = np.zeros(shape, dtype=bool)
     excluded = np.zeros(shape, dtype=bool)
     buurt = np.full(shape, -1, dtype="int32")
+    messages: dict[str, None] = {}
     codes = layers.buurten["buurtcode"].drop_duplicates().to_numpy(dtype=object)
     position = pd.Index(codes)
     options = layers.feature_options()
@@ -303,6 +316,7 @@ def compute_surface(
             )
             scored = score_cells(features, place)
             writer.write(block, scored.bands())
+            messages.update(dict.fromkeys(scored.warnings))
             inside = ~scored.outside
             rows, cols = block.rows[inside], block.cols[inside]
             score_grid[rows, cols] = scored.score[inside]
@@ -319,4 +333,5 @@ def compute_surface(
         buurt=buurt,
         buurtcodes=codes,
         geotiff=geotiff,
+        warnings=tuple(messages),
     )

@@ -442,3 +442,65 @@ def surface_layers(
         ),
         rasters=raster_layers,
     )
+
+
+def score_overlay(
+    geotiff: bytes, *, max_pixels: int = 1_500_000
+) -> tuple[np.ndarray, list[list[float]]]:
+    """Return band 1 of a surface as an RGBA image in Web Mercator, for a web map overlay.
+
+    A web map stretches an image linearly in Web Mercator, so the score is reprojected to
+    EPSG:3857 (nearest cell, nothing invented) rather than laid on its RD bounds, which are
+    turned by about a degree against the map's grid.
+
+    Parameters
+    ----------
+    geotiff
+        The surface's GeoTIFF.
+    max_pixels
+        Upper bound on the image size; larger surfaces are shown coarser.
+
+    Returns
+    -------
+    tuple of (numpy.ndarray, list)
+        The image (height, width, 4) uint8 — excluded cells grey, scores on a yellow-green
+        ramp, outside transparent — and its ``[[south, west], [north, east]]`` in degrees.
+    """
+    from matplotlib import colormaps
+    from rasterio.warp import Resampling, calculate_default_transform, reproject, transform_bounds
+
+    with (
+        warnings.catch_warnings(),
+        MemoryFile(geotiff) as memory,
+        memory.open() as dataset,
+    ):
+        # rasterio multiplies affine transforms with `*`, which affine 3 flags as pending
+        # deprecation: the library's own call, not ours.
+        warnings.simplefilter("ignore", PendingDeprecationWarning)
+        transform, width, height = calculate_default_transform(
+            dataset.crs, "EPSG:3857", dataset.width, dataset.height, *dataset.bounds
+        )
+        scale = max(1.0, math.sqrt(width * height / max_pixels))
+        width, height = max(1, int(width / scale)), max(1, int(height / scale))
+        transform = transform @ Affine.scale(scale, scale)
+        out = np.full((2, height, width), NODATA, dtype="float32")
+        for band in (1, 3):
+            reproject(
+                rasterio.band(dataset, band),
+                out[0 if band == 1 else 1],
+                dst_transform=transform,
+                dst_crs="EPSG:3857",
+                dst_nodata=NODATA,
+                resampling=Resampling.nearest,
+            )
+        left, top = transform.c, transform.f
+        right, bottom = left + width * transform.a, top + height * transform.e
+        west, south, east, north = transform_bounds(
+            "EPSG:3857", "EPSG:4326", left, bottom, right, top
+        )
+    score, rules = out
+    rgba = (colormaps["YlGn"](np.clip((score - 0.3) / 0.7, 0, 1)) * 255).astype("uint8")
+    rgba[..., 3] = 200
+    rgba[rules > 0] = (200, 200, 200, 170)
+    rgba[score == NODATA] = (0, 0, 0, 0)
+    return rgba, [[south, west], [north, east]]

@@ -7,10 +7,16 @@ of at least ``min_score`` and not excluded by a hard rule, together covering at 
 data: it must be checked on site); the share of such cells is reported per area.
 
 Each area gets its area in m², its mean and best score, the gemeente and buurt of its best
-cell (ties: the first cell in row order), and the buurten it covers, most cells first. With
-``top``, areas are ranked by mean score (then best score, then area) and picked greedily,
-each at least ``min_distance_m`` from every area already picked (edge to edge), as the region
-finders of suitability tools spread their results.
+cell (ties: the first cell in row order), and the buurten it covers, most cells first. Areas
+are ranked by their best score (then mean score, then area): the best cell is where a site
+would go, and ranking by the mean let small uniform patches push aside large areas holding
+better places (Enschede, Skaeve Huse: a 6,875 m² patch of mean 0.725 ranked above a
+37.6 km² area whose best cell scores 0.949). With ``top``, areas are picked greedily in that
+order, the best cell of each at least ``min_distance_m`` from the best cell of every area
+already picked, as the region finders of suitability tools spread their results (measured
+between best cells, not edges: a zoekgebied of many km² lies within a kilometre of almost
+everything, and would push every other area out). ``best_x`` and ``best_y`` (RD metres) give
+the best cell's centre.
 
 Defaults: :data:`DEFAULT_MIN_SCORE` (0.6: clearly better than an average place, on a 0–1
 score) and :data:`DEFAULT_MIN_DISTANCE_M` (1 km: two picks are not one neighbourhood).
@@ -27,6 +33,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from affine import Affine
 from rasterio import features as rio_features
 from scipy import ndimage
 
@@ -129,7 +136,7 @@ def find_zoekgebieden(
     needs_check: np.ndarray,
     buurt: np.ndarray,
     buurten: pd.DataFrame,
-    transform: object,
+    transform: Affine,
     cell_m: float,
     options: AreaOptions | None = None,
 ) -> gpd.GeoDataFrame:
@@ -158,12 +165,15 @@ def find_zoekgebieden(
     Returns
     -------
     geopandas.GeoDataFrame
-        One row per zoekgebied with :data:`AREA_PROPERTIES`, best first (``rank`` 1, 2, …).
+        One row per zoekgebied with :data:`AREA_PROPERTIES`, ``best_x`` and ``best_y``,
+        best first (``rank`` 1, 2, …).
     """
     options = options or AreaOptions()
     suitable = eligible & (score >= options.min_score)
     labels, n = ndimage.label(suitable, structure=_EDGE)
-    empty = gpd.GeoDataFrame({name: [] for name in AREA_PROPERTIES}, geometry=[], crs=CRS_RD)
+    empty = gpd.GeoDataFrame(
+        {name: [] for name in (*AREA_PROPERTIES, "best_x", "best_y")}, geometry=[], crs=CRS_RD
+    )
     if n == 0:
         return empty
     flat = labels.ravel()
@@ -178,6 +188,10 @@ def find_zoekgebieden(
     best = np.asarray(ndimage.maximum(score, labels, ids), dtype=float)
     best_at = ndimage.maximum_position(score, labels, ids)
     best_buurt = np.array([buurt[r, c] for r, c in best_at], dtype=np.int64)
+    best_rc = np.array(best_at, dtype=float).reshape(-1, 2)
+    t = transform
+    best_x = t.c + (best_rc[:, 1] + 0.5) * t.a + (best_rc[:, 0] + 0.5) * t.b
+    best_y = t.f + (best_rc[:, 1] + 0.5) * t.d + (best_rc[:, 0] + 0.5) * t.e
     table = pd.DataFrame(
         {
             "label": ids,
@@ -186,6 +200,8 @@ def find_zoekgebieden(
             "mean_score": sums[ids - 1] / cells[ids - 1],
             "best_score": best,
             "te_controleren_share": checks[ids - 1] / cells[ids - 1],
+            "best_x": best_x,
+            "best_y": best_y,
         }
     )
     names = buurten.reset_index(drop=True)
@@ -200,7 +216,7 @@ def find_zoekgebieden(
     table["buurten"] = _buurten_by_cells(flat, buurt.ravel(), ids, names["name"])
     table["geometry"] = _polygons(labels, ids, transform)
     table = table.sort_values(
-        ["mean_score", "best_score", "area_m2", "label"],
+        ["best_score", "mean_score", "area_m2", "label"],
         ascending=[False, False, False, True],
         kind="stable",
     )
@@ -210,7 +226,7 @@ def find_zoekgebieden(
     frame = frame.reset_index(drop=True)
     frame["rank"] = np.arange(1, len(frame) + 1)
     frame["id"] = [f"zoekgebied_{r}" for r in frame["rank"]]
-    return frame[[*AREA_PROPERTIES, "geometry"]]
+    return frame[[*AREA_PROPERTIES, "best_x", "best_y", "geometry"]]
 
 
 def _buurten_by_cells(
@@ -226,7 +242,7 @@ def _buurten_by_cells(
     return [grouped.get(label, []) for label in ids]
 
 
-def _polygons(labels: np.ndarray, ids: np.ndarray, transform: object) -> list[object]:
+def _polygons(labels: np.ndarray, ids: np.ndarray, transform: Affine) -> list[object]:
     """One (multi)polygon per label, traced along cell edges (rasterio.features.shapes)."""
     mask = np.isin(labels, ids)
     pieces: dict[int, list[object]] = {}
@@ -242,14 +258,14 @@ def _polygons(labels: np.ndarray, ids: np.ndarray, transform: object) -> list[ob
 
 
 def _spread_pick(frame: gpd.GeoDataFrame, *, top: int, min_distance_m: float) -> gpd.GeoDataFrame:
-    """Return the ``top`` best areas, each ``min_distance_m`` or more from every earlier pick."""
+    """Return the ``top`` best areas whose best cells lie ``min_distance_m`` or more apart."""
     picked: list[int] = []
-    geometries = frame.geometry.to_numpy()
+    xy = frame[["best_x", "best_y"]].to_numpy()
     for position in range(len(frame)):
         if len(picked) == top:
             break
         if picked and min_distance_m > 0:
-            gaps = shapely.distance(geometries[position], geometries[picked])
+            gaps = np.hypot(*(xy[picked] - xy[position]).T)
             if (gaps < min_distance_m).any():
                 continue
         picked.append(position)
@@ -293,3 +309,32 @@ def surface_zoekgebieden(
         cell_m=surface.grid.cell_m,
         options=options,
     )
+
+
+def zoekgebieden_geojson(
+    areas: gpd.GeoDataFrame, *, members: dict[str, object] | None = None
+) -> dict[str, object]:
+    """Return the zoekgebieden as an RFC 7946 FeatureCollection (EPSG:4326).
+
+    Properties: :data:`AREA_PROPERTIES` and ``best_cell`` (``[lon, lat]`` of the best cell's
+    centre: where in the area a site would score best).
+
+    Parameters
+    ----------
+    areas
+        From :func:`find_zoekgebieden`.
+    members
+        Extra top-level members, e.g. ``{"plekwijzer": {...}}``.
+
+    Returns
+    -------
+    dict
+    """
+    from geo.export import geojson_dict
+
+    best = gpd.GeoSeries(
+        gpd.points_from_xy(areas["best_x"], areas["best_y"]), crs=CRS_RD, index=areas.index
+    ).to_crs("EPSG:4326")
+    with_best = areas.assign(best_cell=[[round(p.x, 7), round(p.y, 7)] for p in best.to_numpy()])
+    collection = geojson_dict(with_best, properties=[*AREA_PROPERTIES, "best_cell"])
+    return collection | dict(members or {})

@@ -212,3 +212,18 @@ def test_enschede_cells_are_measured_not_estimated(
     summary = surface.summary()
     assert summary["te_controleren"] == 0  # addresses cover Enschede: every rule is decided
     assert 0 < summary["excluded"] < summary["cells"]
+
+
+def test_part_of_the_region_scores_as_in_the_whole_region(
+    demo_surface: tuple[SurfaceLayers, Surface],
+) -> None:
+    layers, whole = demo_surface
+    gemeente = sorted(layers.buurten["gemeentecode"].unique())[0]
+    area = layers.buurten[layers.buurten["gemeentecode"] == gemeente]
+    part = compute_surface(layers, load_profile("skaeve_huse"), cell_m=250, area=area)
+    rows, cols = np.nonzero(part.score != NODATA)
+    assert 0 < len(rows) < whole.n_cells
+    x, y = part.grid.centres(rows, cols)
+    # Grids snap to multiples of the cell size: the same cells, the same values.
+    whole_rows, whole_cols = whole.grid.cell_of(x, y)
+    assert np.array_equal(part.score[rows, cols], whole.score[whole_rows, whole_cols])

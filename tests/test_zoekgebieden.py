@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 import rasterio
 from affine import Affine
+from shapely.geometry import Point, shape
 
 from cli import main
 from geo._errors import PlekwijzerInputError
@@ -56,7 +57,7 @@ def _two_blobs() -> np.ndarray:
 
 def test_areas_are_edge_connected_cells_above_the_threshold() -> None:
     areas = _areas(_two_blobs(), min_score=0.6)
-    assert list(areas.columns) == [*AREA_PROPERTIES, "geometry"]
+    assert list(areas.columns) == [*AREA_PROPERTIES, "best_x", "best_y", "geometry"]
     assert sorted(areas["cells"]) == [1, 1, 12, 32]
     north = areas[areas["cells"] == 12].iloc[0]
     assert north["area_m2"] == 12 * CELL * CELL
@@ -64,12 +65,13 @@ def test_areas_are_edge_connected_cells_above_the_threshold() -> None:
     assert north["mean_score"] == pytest.approx((11 * 0.9 + 0.95) / 12)
     assert north["buurtnaam"] == "Noord"
     assert north["buurten"] == ["Noord"]
+    assert (north["best_x"], north["best_y"]) == (25.0, 975.0)  # the centre of cell (2, 2)
     south = areas[areas["cells"] == 32].iloc[0]
     assert south["buurtnaam"] == "Zuid"
     # Polygons trace the cells exactly.
     assert np.allclose(areas.geometry.area, areas["area_m2"])
     assert list(areas["rank"]) == [1, 2, 3, 4]
-    assert areas["mean_score"].is_monotonic_decreasing
+    assert areas["best_score"].is_monotonic_decreasing
 
 
 def test_minimum_area_and_excluded_cells() -> None:
@@ -83,8 +85,8 @@ def test_minimum_area_and_excluded_cells() -> None:
 
 def test_top_keeps_the_best_areas_spread_apart() -> None:
     areas = _areas(_two_blobs(), min_score=0.6, top=2, min_distance_m=50)
-    # The two single cells are best but lie 1.4 cells apart: the second is skipped; the
-    # north area lies 60 m from the first pick, more than the 50 m asked.
+    # The two single cells are best but their centres lie 14 m apart: the second is
+    # skipped; the north area's best cell lies 82 m from the first pick, more than 50 m.
     assert list(areas["cells"]) == [1, 12]
     assert list(areas["id"]) == ["zoekgebied_1", "zoekgebied_2"]
     everything = _areas(_two_blobs(), min_score=0.6, top=2, min_distance_m=0)
@@ -128,7 +130,11 @@ def test_cli_writes_the_geotiff_and_the_zoekgebieden(
     features = collection["features"]
     assert 1 <= len(features) <= 3
     first = features[0]
-    assert list(first["properties"]) == list(AREA_PROPERTIES)
+    assert list(first["properties"]) == [*AREA_PROPERTIES, "best_cell"]
+    best_lon, best_lat = first["properties"]["best_cell"]
+    assert 3 < best_lon < 8
+    assert 50 < best_lat < 54
+    assert shape(first["geometry"]).contains(Point(best_lon, best_lat))
     assert first["properties"]["area_m2"] >= 40_000
     lon, lat = first["geometry"]["coordinates"][0][0]
     assert 3 < lon < 8
