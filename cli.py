@@ -183,9 +183,6 @@ def _scenario_file(args: argparse.Namespace) -> Any:
 
 def _scenario_from_args(args: argparse.Namespace) -> tuple[Any, Any]:
     """Return ``(scenario file read or None, scenario)`` from ``--scenario`` or the flags."""
-    from criteria.scenario import Scenario, ShortlistOptions
-    from geo.regions import parse_gemeente_codes
-
     if args.scenario:
         if given := [f"--{f}" for f in _SCENARIO_FLAGS if getattr(args, f) is not None]:
             msg = (
@@ -194,6 +191,9 @@ def _scenario_from_args(args: argparse.Namespace) -> tuple[Any, Any]:
             )
             raise PlekwijzerInputError(msg)
         return _scenario_file(args)
+    from criteria.scenario import Scenario, ShortlistOptions
+    from geo.regions import parse_gemeente_codes
+
     missing = [f for f in ("--profile", "--candidates") if not getattr(args, f[2:])]
     if args.region is None and args.gemeenten is None:
         missing.append("--region of --gemeenten")
