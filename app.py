@@ -852,7 +852,6 @@ def gemeente_surface(
 
 def zoekgebieden_layer(run: ScenarioResult, source: DataSource) -> None:
     """Zoekgebieden: where a facility could go at all in one gemeente, without an inventory."""
-    from criteria.scenario import profile_spec_json
     from geo.surface import score_overlay
     from geo.zoekgebieden import AreaOptions, surface_zoekgebieden, zoekgebieden_geojson
 
@@ -879,7 +878,11 @@ def zoekgebieden_layer(run: ScenarioResult, source: DataSource) -> None:
         )
         try:
             surface = gemeente_surface(
-                key, gemeente, profile_spec_json(run.profile), float(cell_m), run.data
+                key,
+                gemeente,
+                json.dumps(run.profile.to_dict(), sort_keys=True),
+                float(cell_m),
+                run.data,
             )
             options = AreaOptions(min_score=min_score, min_area_m2=float(min_area), top=top)
             areas = surface_zoekgebieden(surface, run.data.buurten, options=options)

@@ -184,10 +184,6 @@ def _scenario_file(args: argparse.Namespace) -> Any:
 
 def _scenario_from_args(args: argparse.Namespace) -> tuple[Any, Any]:
     """Return ``(scenario file read or None, scenario)`` from ``--scenario`` or the flags."""
-    from criteria.scenario import Scenario, ShortlistOptions
-    from geo.raster import parse_raster_options
-    from geo.regions import parse_gemeente_codes
-
     if args.scenario:
         if given := [f"--{f}" for f in _SCENARIO_FLAGS if getattr(args, f) is not None]:
             msg = (
@@ -197,8 +193,14 @@ def _scenario_from_args(args: argparse.Namespace) -> tuple[Any, Any]:
             raise PlekwijzerInputError(msg)
         read, scenario = _scenario_file(args)
         if getattr(args, "raster", None):
+            from geo.raster import parse_raster_options  # rasterio loads only when asked
+
             scenario = scenario.replace(rasters=parse_raster_options(args.raster))
         return read, scenario
+    from criteria.scenario import Scenario, ShortlistOptions
+    from geo.raster import parse_raster_options
+    from geo.regions import parse_gemeente_codes
+
     missing = [f for f in ("--profile", "--candidates") if not getattr(args, f[2:])]
     if args.region is None and args.gemeenten is None:
         missing.append("--region of --gemeenten")

@@ -86,6 +86,8 @@ __all__ = [
 MAX_SCENARIO_BYTES = 5 * 1024 * 1024
 #: Deepest nesting of objects and lists read (a written file nests 4 deep).
 MAX_DEPTH = 32
+#: Most objects and lists read (a written file has a few dozen; a plan record a few hundred).
+MAX_CONTAINERS = 100_000
 _VERSIONED = ("plekwijzer", "geopandas", "shapely", "pyproj", "pandas", "numpy")
 
 
@@ -289,7 +291,13 @@ def scenario_from_bytes(raw: bytes, *, source: str | Path | None = None) -> Scen
     -------
     ScenarioFile
     """
-    data = parse_bounded(raw, source=source, max_bytes=MAX_SCENARIO_BYTES, max_depth=MAX_DEPTH)
+    data = parse_bounded(
+        raw,
+        source=source,
+        max_bytes=MAX_SCENARIO_BYTES,
+        max_depth=MAX_DEPTH,
+        max_containers=MAX_CONTAINERS,
+    )
     return scenario_from_data(data, source=source)
 
 

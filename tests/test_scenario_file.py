@@ -76,6 +76,14 @@ def _spec_with_transform(transform: dict[str, Any]) -> dict[str, Any]:
     return spec
 
 
+def _nested(depth: int, *, alternate: bool = False) -> Any:
+    """Lists (or lists and objects in turn) nested ``depth`` deep."""
+    value: Any = 1
+    for level in range(depth):
+        value = {"a": value} if alternate and level % 2 else [value]
+    return value
+
+
 def _text_with(data: dict[str, Any], old: str, new: str) -> str:
     text = json.dumps(data)
     assert old in text
@@ -106,7 +114,23 @@ BAD_FILES: list[tuple[str, Any, str]] = [
         lambda d: _text_with(d, '"evenness_weight": 0.0', '"evenness_weight": 1e999'),
         "veld shortlist.evenness_weight: 1e999",
     ),
-    ("deep-list", lambda _d: "[" * 10_000 + "]" * 10_000, f"dieper genest dan {MAX_DEPTH} niveaus"),
+    (
+        "deep-list",
+        lambda _d: '{"a": ' + "[" * 10_000 + "]" * 10_000 + "}",
+        f"dieper genest dan {MAX_DEPTH} niveaus",
+    ),
+    ("depth-at-the-limit", lambda d: _with(d, "weights", _nested(MAX_DEPTH - 1)), "veld weights"),
+    (
+        "depth-one-over",
+        lambda d: _with(d, "weights", _nested(MAX_DEPTH)),
+        f"dieper genest dan {MAX_DEPTH} niveaus",
+    ),
+    (
+        "depth-alternating",
+        lambda d: _with(d, "weights", _nested(MAX_DEPTH, alternate=True)),
+        f"dieper genest dan {MAX_DEPTH} niveaus",
+    ),
+    ("top-level-list", lambda _d: "[" * 10_000 + "]" * 10_000, "een JSON-object verwacht"),
     (
         "deep-in-a-field",
         lambda d: _text_with(
@@ -135,6 +159,11 @@ BAD_FILES: list[tuple[str, Any, str]] = [
         "geen versie 'plekwijzer_scenario'",
     ),
     ("too-big", lambda _d: b" " * (5 * 2**20 + 1), "groter dan 5 MB"),
+    (
+        "many-lists",
+        lambda d: _text_with(d, '"weights": {}', '"weights": {"a": [' + "[]," * 200_000 + "[]]}"),
+        "objecten en lijsten, meer dan de 100.000 die een scenariobestand",
+    ),
     ("empty", lambda _d: b"", "het bestand is leeg"),
     ("not-json", lambda _d: '{"plekwijzer_scenario": 3,', "geen geldige JSON"),
     ("not-an-object", lambda _d: "[1, 2]", "een JSON-object verwacht"),
