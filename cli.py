@@ -182,6 +182,15 @@ def _scenario_file(args: argparse.Namespace) -> Any:
     return read, scenario
 
 
+def _rasters(given: Sequence[str] | None) -> tuple[tuple[str, str], ...]:
+    """Parse ``--raster NAME=FILE`` options; rasterio loads only when one is given."""
+    if not given:
+        return ()
+    from geo.raster import parse_raster_options
+
+    return tuple(parse_raster_options(given))
+
+
 def _scenario_from_args(args: argparse.Namespace) -> tuple[Any, Any]:
     """Return ``(scenario file read or None, scenario)`` from ``--scenario`` or the flags."""
     if args.scenario:
@@ -198,7 +207,6 @@ def _scenario_from_args(args: argparse.Namespace) -> tuple[Any, Any]:
             scenario = scenario.replace(rasters=parse_raster_options(args.raster))
         return read, scenario
     from criteria.scenario import Scenario, ShortlistOptions
-    from geo.raster import parse_raster_options
     from geo.regions import parse_gemeente_codes
 
     missing = [f for f in ("--profile", "--candidates") if not getattr(args, f[2:])]
@@ -230,7 +238,7 @@ def _scenario_from_args(args: argparse.Namespace) -> tuple[Any, Any]:
         default_places=args.default_places,
         data_dir=args.data_dir,
         sensitivity=args.sensitivity,
-        rasters=parse_raster_options(getattr(args, "raster", None) or ()),
+        rasters=_rasters(getattr(args, "raster", None)),
     )
     scenario.load_profile()  # a bad --weight or --constraint is refused before any reading
     return None, scenario
