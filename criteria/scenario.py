@@ -268,7 +268,7 @@ class Scenario:
         try:
             data = json.loads(Path(path).read_text(encoding="utf-8"))
         except FileNotFoundError as err:
-            msg = "scenario file not found; check the path"
+            msg = "scenariobestand niet gevonden; controleer het pad"
             raise PlekwijzerInputError(msg, source=path) from err
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
             msg = f"cannot read the scenario file ({type(err).__name__}); is it a .scenario.json?"

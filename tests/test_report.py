@@ -187,7 +187,7 @@ def test_demo_report_says_it_is_synthetic(demo: Made):
 def test_report_refuses_bad_output(tmp_path):
     result = run_cli(["report", "--scenario", tmp_path / "none.scenario.json", "--out", "x.pdf"])
     assert result.code == 2
-    assert "scenario file not found; check the path" in result.stderr
+    assert "scenariobestand niet gevonden; controleer het pad" in result.stderr
     with pytest.raises(PlekwijzerInputError, match=r"use a \.pdf or \.html"):
         write_report(None, tmp_path / "report.docx")
     with pytest.raises(PlekwijzerInputError, match="does not exist"):
