@@ -353,8 +353,8 @@ def load_scenario_data(scenario: Scenario, *, source: DataSource | None = None) 
         if given.startswith("upload:"):
             name = given.removeprefix("upload:").split("#")[0]
             msg = (
-                f"the scenario used {name!r}, uploaded in the app; give that file again with "
-                f"--{option.replace('_', '-')} FILE"
+                f"het scenario gebruikte {name!r}, geüpload in de app; geef dat bestand "
+                f"opnieuw met --{option.replace('_', '-')} FILE"
             )
             raise PlekwijzerInputError(msg)
     source = source or resolve_data_dir(scenario.data_dir)

@@ -234,8 +234,8 @@ def load_region_data(
         return without_candidates
     if candidates_path is None:
         msg = (
-            "no candidate inventory: give one (--candidates FILE, or upload it in the app); "
-            f"region {region.name!r} has no illustrative inventory."
+            "geen kandidatenlijst: geef er een (--candidates FILE, of upload hem in de app); "
+            f"regio {region.name!r} heeft geen illustratieve lijst."
         )
         raise PlekwijzerInputError(msg)
     candidates = candidates_from_file(candidates_path, buurten=buurten, layer=candidates_layer)

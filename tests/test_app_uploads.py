@@ -71,7 +71,7 @@ def test_too_big_upload_is_refused_with_the_cli_as_the_way(app_module):
         def getvalue(self) -> bytes:
             return b"x" * (app_module.MAX_UPLOAD_BYTES + 1)
 
-    with pytest.raises(app_module.PlekwijzerError, match="use the command line"):
+    with pytest.raises(app_module.PlekwijzerError, match="gebruik de opdrachtregel"):
         app_module.read_upload(Big())
 
 

@@ -33,7 +33,7 @@ def test_cli_regions_json_on_real_data(shared_source, capsys):
 def test_cli_regions_on_demo_says_synthetic(demo_source, capsys):
     assert cli.main(["regions", "--data-dir", str(demo_source.path)]) == 0
     captured = capsys.readouterr()
-    assert "SYNTHETIC" in captured.err
+    assert "SYNTHETISCHE" in captured.err
     assert captured.out.startswith("demo")
 
 

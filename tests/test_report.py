@@ -356,3 +356,15 @@ def test_site_maps_draw_roads_where_they_reach(demo_input: ReportInput):
     far = location_map(demo_input.buurten, site, roads=roads.translate(50_000), **options)
     assert with_roads != plain
     assert far == plain
+
+
+def test_data_directory_layers_are_listed_with_their_own_dates(shared_source):
+    inputs = {
+        "dwellings": str(
+            shared_source.path / "enschede_addresses/address_points_enschede_2012.gpkg"
+        ),
+        "roads": str(shared_source.path / "osm_enschede/osm_highways_enschede_2023-12.gpkg"),
+    }
+    notes = {n.name: n for n in data_sources(shared_source, inputs)}
+    assert notes["Adrespunten (gemeten afstand tot woningen)"].date == "november 2012"
+    assert notes["Wegen (OpenStreetMap)"].date == "24 december 2023"

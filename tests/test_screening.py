@@ -152,8 +152,8 @@ def test_cli_screen(features: gpd.GeoDataFrame, tmp_path, capsys) -> None:
             "tussenvoorziening", "--scheduler", "synchronous", "--top", "2"]  # fmt: skip
     assert main([*args, "--out", str(tmp_path / "out")]) == 0
     captured = capsys.readouterr()
-    assert f"{len(features)} candidates in 1 partition(s)" in captured.err
+    assert f"{len(features)} kandidaten in 1 partitie(s)" in captured.err
     assert len(captured.out.splitlines()) == 2
     # The output folder now exists: a second run refuses to mix its files in.
     assert main([*args, "--out", str(tmp_path / "out")]) == 2
-    assert "already exists" in capsys.readouterr().err
+    assert "bestaat al" in capsys.readouterr().err

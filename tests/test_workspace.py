@@ -104,7 +104,7 @@ def test_no_register_gives_an_empty_one(demo_source: DataSource):
 
 
 def test_missing_inventory(demo_source: DataSource):
-    with pytest.raises(PlekwijzerInputError, match=r"no candidate inventory.*--candidates"):
+    with pytest.raises(PlekwijzerInputError, match=r"geen kandidatenlijst.*--candidates"):
         load_region_data(resolve_region("demo"), demo_source, use_defaults=False)
 
 

@@ -27,7 +27,7 @@ def contributions_chart(
     *,
     axis_title: str,
     width_mm: float = 110,
-    height_mm: float = 62,
+    height_mm: float = 58,
 ) -> bytes:
     """Horizontal bars: what each criterion adds to the score, against what it could add.
 

@@ -179,8 +179,8 @@ def location_map(
     source_text: str,
     roads: gpd.GeoDataFrame | None = None,
     radius_m: float = 900.0,
-    width_mm: float = 62,
-    height_mm: float = 62,
+    width_mm: float = 58,
+    height_mm: float = 58,
 ) -> bytes:
     """Draw a close-up of one site: its buurt, the buurten around, listed sites, facilities.
 

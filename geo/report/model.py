@@ -190,8 +190,18 @@ def data_sources(source: DataSource, inputs: Mapping[str, Any]) -> list[SourceNo
                 continue
             illustrative = source.synthetic or _is_illustrative(path)
             note = "illustratief: geen echte locaties" if illustrative else Path(path).name
-            notes.append(SourceNote(name, _file_date(path), note, illustrative=illustrative))
+            # Files of the shared data directory carry their data's own date, not the copy's.
+            date = KNOWN_DATES.get(Path(path).name) or _file_date(path)
+            notes.append(SourceNote(name, date, note, illustrative=illustrative))
     return notes
+
+
+#: Dates of the data (not of the copy on disk) of files that ../shared/data holds (its
+#: SOURCES.md).
+KNOWN_DATES = {
+    "address_points_enschede_2012.gpkg": "november 2012",
+    "osm_highways_enschede_2023-12.gpkg": "24 december 2023",
+}
 
 
 def _upload_note(name: str, label: str) -> SourceNote:
