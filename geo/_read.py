@@ -460,7 +460,14 @@ def _parse_csv(path: Path, *, separator: str, encoding: str, skip: int = 0) -> p
         return pd.read_csv(path, engine="c", **options)
     except pd.errors.ParserError as exc:
         found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
-        if found:
+        quote = re.search(r"EOF inside string starting at row (\d+)", str(exc))
+        if quote:
+            line = int(quote.group(1)) + 1  # rows count from 0, skipped lines included
+            msg = (
+                f'a quote (") opened in line {line} is never closed, so the rest of the file '
+                "reads as one value: close or remove that quote."
+            )
+        elif found:
             expected, line, saw = found.groups()
             msg = (
                 f"line {line} has {saw} fields where the header has {expected}: check the "

@@ -430,3 +430,11 @@ def test_geojson_feature_without_a_properties_member_is_refused_naming_it(tmp_pa
         PlekwijzerInputError, match=r'feature 1 has no properties \(no "properties"'
     ):
         candidates_from_file(path)
+
+
+def test_quote_left_open_is_refused_naming_its_line(tmp_path):
+    path = _write(tmp_path, f'id,name,x,y\nS1,ok,{X},{Y}\nS2,"Site,{X},{Y}\nS3,c,{X},{Y}\n')
+    with pytest.raises(
+        PlekwijzerInputError, match=r"quote \(\"\) opened in line 3 is never closed"
+    ):
+        read_csv(path)
