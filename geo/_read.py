@@ -462,9 +462,9 @@ def _parse_csv(path: Path, *, separator: str, encoding: str, skip: int = 0) -> p
         found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
         quote = re.search(r"EOF inside string starting at row (\d+)", str(exc))
         if quote:
-            line = int(quote.group(1)) + 1  # rows count from 0, skipped lines included
+            opened = int(quote.group(1)) + 1  # rows count from 0, skipped lines included
             msg = (
-                f'a quote (") opened in line {line} is never closed, so the rest of the file '
+                f'a quote (") opened in line {opened} is never closed, so the rest of the file '
                 "reads as one value: close or remove that quote."
             )
         elif found:
