@@ -82,6 +82,8 @@ MAX_COLUMNS = 1_000
 MAX_LINE_BYTES = 1_000_000
 #: Longest value of one field in characters: names and addresses are far shorter.
 MAX_FIELD_CHARS = 10_000
+#: GeoJSON files up to this size are parsed to check every feature has properties.
+_PARSE_GEOJSON_BYTES = 20 * 2**20
 
 
 def read_csv(path: str | Path, *, numeric: Iterable[str] = ()) -> pd.DataFrame:
@@ -113,6 +115,12 @@ def read_csv(path: str | Path, *, numeric: Iterable[str] = ()) -> pd.DataFrame:
             "gelezen als Windows-1252-tekst (geen UTF-8); sla op als 'CSV UTF-8' voor zekerheid."
         )
     header, skip = _header_line(path, encoding)
+    if header.lstrip("\ufeff \t").startswith(("{", "[")):
+        msg = (
+            "this looks like JSON (GeoJSON?), not a CSV. Give a GeoJSON file the .geojson "
+            "suffix, or save the table as CSV."
+        )
+        raise PlekwijzerInputError(msg, source=path)
     named = _EXCEL_SEP.match(header)
     if named:
         skip += 1
@@ -378,13 +386,15 @@ def _refuse_long_fields(frame: pd.DataFrame, *, source: Path) -> None:
 def _refuse_features_without_properties(path: Path, *, count: int) -> None:
     """Refuse a GeoJSON feature whose ``properties`` is null or absent, naming it.
 
-    A byte scan decides whether to look closer: the file is parsed only when a
-    ``"properties": null`` occurs, or fewer ``"properties"`` members than features.
+    Files up to :data:`_PARSE_GEOJSON_BYTES` are parsed again to look (a fraction of a
+    second); in larger ones a byte scan decides whether to: a ``"properties": null``, or
+    fewer ``"properties"`` members than features.
     """
     data = path.read_bytes()
-    suspicious = re.search(rb'"properties"\s*:\s*null', data) is not None
-    if not suspicious and data.count(b'"properties"') >= count:
-        return
+    if len(data) > _PARSE_GEOJSON_BYTES:
+        suspicious = re.search(rb'"properties"\s*:\s*null', data) is not None
+        if not suspicious and data.count(b'"properties"') >= count:
+            return
     try:
         collection = json.loads(data)
     except (ValueError, RecursionError):
@@ -394,10 +404,14 @@ def _refuse_features_without_properties(path: Path, *, count: int) -> None:
         if isinstance(feature, dict) and not isinstance(feature.get("properties"), dict):
             ident = feature.get("id")
             named = f" (id {ident!r})" if isinstance(ident, str | int) else ""
+            written = (
+                f'"properties": {json.dumps(feature["properties"])}'
+                if "properties" in feature
+                else 'no "properties" member'
+            )
             msg = (
-                f'feature {number}{named} has no properties ("properties": '
-                f"{json.dumps(feature.get('properties'))}): give it its attributes (at least "
-                "id), or remove it."
+                f"feature {number}{named} has no properties ({written}): give it its "
+                "attributes (at least id), or remove it."
             )
             raise PlekwijzerInputError(msg, source=path)
 
@@ -448,7 +462,14 @@ def _parse_csv(path: Path, *, separator: str, encoding: str, skip: int = 0) -> p
         return pd.read_csv(path, engine="c", **options)
     except pd.errors.ParserError as exc:
         found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
-        if found:
+        quote = re.search(r"EOF inside string starting at row (\d+)", str(exc))
+        if quote:
+            opened = int(quote.group(1)) + 1  # rows count from 0, skipped lines included
+            msg = (
+                f'a quote (") opened in line {opened} is never closed, so the rest of the file '
+                "reads as one value: close or remove that quote."
+            )
+        elif found:
             expected, line, saw = found.groups()
             msg = (
                 f"line {line} has {saw} fields where the header has {expected}: check the "

@@ -369,3 +369,27 @@ def test_no_original_coordinate_of_a_confidential_row_survives(tmp_path, tiny_bu
     assert register.loc["v"].geometry.equals(anchor)
     # The open row keeps its own columns: the check above would see them.
     assert "100123" in " ".join(map(str, register.loc["d"].tolist()))
+
+
+def test_confidential_geojson_loses_its_coordinate_properties(tmp_path, tiny_buurten):
+    lat, _ = _lat_lon(100_123.4, 400_877.6)
+    register = gpd.GeoDataFrame(
+        {
+            "ID": ["v", "d"],
+            "Type": ["vrouwenopvang", "dagopvang"],
+            "Places": [8, 5],
+            "Latitude": [float(lat), float(lat)],
+            "X": [100_123.4, 100_123.4],
+            "RD_Y": [400_877.6, 400_877.6],
+            "Adres": ["Geheimstraat 7", "Open straat 1"],
+        },
+        geometry=[Point(100_123.4, 400_877.6), Point(101_500, 400_500)],
+        crs=CRS_RD,
+    ).to_crs(4326)
+    path = tmp_path / "register.geojson"
+    register.to_file(path, driver="GeoJSON")
+    loaded = facilities_from_file(path, buurten=tiny_buurten)
+    secret = " ".join(map(str, loaded.drop(columns=loaded.geometry.name).loc["v"].tolist()))
+    for original in ("100123", "400877", lat[:7], "Geheim"):
+        assert original not in secret, (original, secret)
+    assert loaded.loc["d", "adres"] == "Open straat 1"

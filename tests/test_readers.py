@@ -413,3 +413,29 @@ def test_device_or_pipe_is_refused_as_not_a_regular_file(tmp_path, special):
         os.mkfifo(special)
     with pytest.raises(PlekwijzerInputError, match="not a regular file"):
         check_file(special)
+
+
+def test_json_saved_as_csv_is_named_as_json(tmp_path):
+    path = _write(tmp_path, '{"type": "FeatureCollection", "features": []}\n')
+    with pytest.raises(PlekwijzerInputError, match=r"looks like JSON \(GeoJSON\?\), not a CSV"):
+        read_csv(path)
+
+
+def test_geojson_feature_without_a_properties_member_is_refused_naming_it(tmp_path):
+    path = tmp_path / "sites.geojson"
+    _sites(use=["kantoor", "school"]).to_crs(4326).to_file(path, driver="GeoJSON")
+    collection = json.loads(path.read_text())
+    del collection["features"][0]["properties"]
+    path.write_text(json.dumps(collection))
+    with pytest.raises(
+        PlekwijzerInputError, match=r'feature 1 has no properties \(no "properties"'
+    ):
+        candidates_from_file(path)
+
+
+def test_quote_left_open_is_refused_naming_its_line(tmp_path):
+    path = _write(tmp_path, f'id,name,x,y\nS1,ok,{X},{Y}\nS2,"Site,{X},{Y}\nS3,c,{X},{Y}\n')
+    with pytest.raises(
+        PlekwijzerInputError, match=r"quote \(\"\) opened in line 3 is never closed"
+    ):
+        read_csv(path)
