@@ -136,17 +136,7 @@ def test_every_tab_at_every_level_reads_dutch(app: str, browser: Any, region: st
     page.close()
 
 
-#: The scoring warning "criterion … dropped: feature … is not available" is worded in Dutch by
-#: issue 19 item 1 (criteria's warnings, another branch); remove this mark when it is merged.
-ENGLISH_WARNING = pytest.mark.xfail(
-    strict=True, reason="the dropped-criterion warning is still English until item 1 is merged"
-)
-
-
-@pytest.mark.parametrize(
-    "profile",
-    ["Noaberhuuske", "Tussenvoorziening", pytest.param("Skaeve Huse", marks=ENGLISH_WARNING)],
-)
+@pytest.mark.parametrize("profile", ["Noaberhuuske", "Tussenvoorziening", "Skaeve Huse"])
 def test_every_profile_reads_dutch(app: str, browser: Any, profile: str) -> None:
     """The header's messages (a criterion left out for lack of data) and the Kaart tab."""
     page, _, errors = offline_page(browser, app)

@@ -9,6 +9,7 @@ import pytest
 from criteria.compare import IN_BOTH, INDICES, ONLY_A, ONLY_B, compare_runs
 from criteria.run import ScenarioResult, run_scenario
 from criteria.scenario import Scenario, ShortlistOptions
+from criteria.scenario_file import read_scenario_file
 from geo.datadir import DataSource
 from geo.labels import INDEX_LABELS
 from geo.presentation import comparison_tables
@@ -78,5 +79,5 @@ def test_a_saved_scenario_file_runs_to_the_same_shortlist(runs, tmp_path) -> Non
     a, _ = runs
     path = tmp_path / "a.scenario.json"
     path.write_text(json.dumps(a.scenario_file()), encoding="utf-8")
-    again = run_scenario(Scenario.from_file(path))
+    again = run_scenario(read_scenario_file(path).scenario)
     assert compare_runs(a, again).shared == len(a.shortlist)

@@ -394,7 +394,7 @@ def test_shares_round_down_so_100_means_everyone(demo_source, monkeypatch):
     assert nlformat.share(0.3489) == nlformat.share(0.3481) == "34,8%"
     monkeypatch.setenv(DATA_DIR_ENV, str(demo_source.path))
     at = AppTest.from_file(APP, default_timeout=120).run()
-    at.slider(key="reach_km").set_value(1.0).run()
+    at.select_slider(key="reach_km").set_value(1.0).run()
     assert not at.exception, at.exception
     metric = {m.label: m.value for m in at.metric}
     summary = next(c.value for c in at.caption if c.value.startswith("Bereik "))
