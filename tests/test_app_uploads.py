@@ -67,3 +67,21 @@ def test_too_big_upload_is_refused_with_the_cli_as_the_way(app_module):
 
     with pytest.raises(app_module.PlekwijzerError, match="use the command line"):
         app_module.read_upload(Big())
+
+
+def test_a_saved_scenario_asks_for_the_file_it_was_made_with(app_module):
+    from criteria.scenario import Scenario
+    from geo.datadir import DataSource
+
+    upload = ("register.csv", REGISTER.encode())
+    scenario = Scenario(
+        profile="noaberhuuske",
+        region="twente",
+        use_defaults=True,
+        facilities=app_module.upload_label(upload),
+    )
+    source = DataSource(path=ROOT / "data" / "demo", synthetic=True, origin="test")
+    other = ("register.csv", REGISTER.replace("Inloop", "Andere inloop").encode())
+    for uploads in ((None, None, None, None), (None, other, None, None)):
+        with pytest.raises(app_module.PlekwijzerError, match="upload hetzelfde bestand"):
+            app_module.saved_scenario_result(scenario, source, uploads)
