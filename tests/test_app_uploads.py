@@ -91,3 +91,21 @@ def test_inventory_with_more_sites_than_the_map_draws_points_to_the_cli(app_modu
     with pytest.raises(app_module.PlekwijzerError, match="de kaart tekent elke locatie"):
         app_module.refuse_too_many_sites("sites.geojson", rows)
     app_module.refuse_too_many_sites("sites.geojson", rows - 1)
+
+
+def test_a_saved_scenario_asks_for_the_file_it_was_made_with(app_module):
+    from criteria.scenario import Scenario
+    from geo.datadir import DataSource
+
+    upload = ("register.csv", REGISTER.encode())
+    scenario = Scenario(
+        profile="noaberhuuske",
+        region="twente",
+        use_defaults=True,
+        facilities=app_module.upload_label(upload),
+    )
+    source = DataSource(path=ROOT / "data" / "demo", synthetic=True, origin="test")
+    other = ("register.csv", REGISTER.replace("Inloop", "Andere inloop").encode())
+    for uploads in ((None, None, None, None), (None, other, None, None)):
+        with pytest.raises(app_module.PlekwijzerError, match="upload hetzelfde bestand"):
+            app_module.saved_scenario_result(scenario, source, uploads)
