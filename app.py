@@ -265,7 +265,7 @@ def pick_region(source: DataSource) -> Region:
     if mode == "Voorinstelling":
         titles = {r.name: r.title for r in presets}
         name = st.sidebar.selectbox(
-            "Regio-voorinstelling", list(titles), format_func=titles.get, key="region"
+            "Regio-voorinstelling", list(titles), format_func=titles.__getitem__, key="region"
         )
         return next(r for r in presets if r.name == name)
     names = gemeente_names(source)
@@ -273,7 +273,7 @@ def pick_region(source: DataSource) -> Region:
     last = next((r for r in presets if r.name == st.session_state.get("region")), presets[0])
     chosen = st.sidebar.multiselect(
         "Gemeenten",
-        sorted(names, key=names.get),
+        sorted(names, key=names.__getitem__),
         default=None if "gemeenten" in st.session_state else list(last.gemeenten),
         format_func=lambda c: f"{names.get(c, c)} ({c})",
         key="gemeenten",
@@ -317,7 +317,7 @@ def tune_profile(profile: Profile, features: pd.DataFrame) -> dict[str, Any]:
     with st.sidebar.expander("Harde eisen"):
         for i, constraint in enumerate(profile.constraints):
             st.caption(f"**{constraint.label}** — {constraint.help}")
-            values = []
+            values: list[Any] = []
             for j, clause in enumerate(constraint.clauses):
                 key = f"c_{profile.name}_{i}_{j}"
                 label = f"{feature_label(clause.feature)} {OPERATORS.get(clause.op, clause.op)}"
@@ -327,8 +327,8 @@ def tune_profile(profile: Profile, features: pd.DataFrame) -> dict[str, Any]:
                     default = None if key in st.session_state else list(clause.value)
                     values.append(tuple(st.multiselect(label, options, default=default, key=key)))
                 else:
-                    default = None if key in st.session_state else float(clause.value)
-                    values.append(st.number_input(label, value=default, step=10.0, key=key))
+                    start = None if key in st.session_state else float(clause.value)
+                    values.append(st.number_input(label, value=start, step=10.0, key=key))
             original = tuple(
                 tuple(c.value) if isinstance(c.value, tuple | list) else float(c.value)
                 for c in constraint.clauses
@@ -339,6 +339,11 @@ def tune_profile(profile: Profile, features: pd.DataFrame) -> dict[str, Any]:
 
 
 SAATY = (1 / 9, 1 / 7, 1 / 5, 1 / 3, 1.0, 3.0, 5.0, 7.0, 9.0)
+
+
+def _nearest_saaty(ratio: float) -> float:
+    """Return the Saaty value nearest to a weight ratio (on a log scale)."""
+    return min(SAATY, key=lambda v: abs(np.log(v) - np.log(max(ratio, 1e-9))))
 
 
 def _saaty_label(value: float) -> str:
@@ -357,7 +362,7 @@ def ahp_widgets(profile: Profile) -> dict[str, float]:
     for i, a in enumerate(names):
         for b in names[i + 1 :]:
             ratio = float(base[a] / base[b]) if base[b] > 0 else 9.0
-            start = min(SAATY, key=lambda v, r=ratio: abs(np.log(v) - np.log(max(r, 1e-9))))
+            start = _nearest_saaty(ratio)
             pairs[(a, b)] = st.select_slider(
                 f"{labels[a]} ↔ {labels[b]}",
                 SAATY,
@@ -366,15 +371,15 @@ def ahp_widgets(profile: Profile) -> dict[str, float]:
                 key=f"ahp_{profile.name}_{a}_{b}",
             )
     result = ahp_weights(names, pairs, max_consistency_ratio=float("inf"))
-    ratio = nlformat.number(result.consistency_ratio, decimals=3)
+    ratio_text = nlformat.number(result.consistency_ratio, decimals=3)
     if result.consistency_ratio > MAX_CONSISTENCY_RATIO:
         worst = " ↔ ".join(labels[n] for n in result.worst_pair or ())
         st.error(
-            f"Consistentieratio {ratio} is hoger dan 0,1: pas eerst het oordeel {worst} aan. "
+            f"Consistentieratio {ratio_text} is hoger dan 0,1: pas eerst het oordeel {worst} aan. "
             "Tot dan gelden de standaardgewichten."
         )
         return {}
-    st.success(f"Consistentieratio {ratio} (≤ 0,1: consistent).")
+    st.success(f"Consistentieratio {ratio_text} (≤ 0,1: consistent).")
     return {name: round(float(w), 4) for name, w in result.weights.items()}
 
 
@@ -491,8 +496,11 @@ def main() -> None:
     region = pick_region(source)
     titles = {name: load_profile(name).title for name in list_profiles()}
     profile_name = st.sidebar.selectbox(
-        "Voorziening (profiel)", list(titles), format_func=titles.get, key="profile"
+        "Voorziening (profiel)", list(titles), format_func=titles.__getitem__, key="profile"
     )
+    if profile_name is None:  # no profile shipped: nothing to score
+        st.error("Geen profielen gevonden in criteria/profiles.")
+        st.stop()
     with st.sidebar.expander("Eigen bestanden"):
         types = ["csv", "geojson", "json", "gpkg"]
         cand_file = st.file_uploader("Kandidatenlijst (vastgoed)", types, key="up_cand")
@@ -616,7 +624,7 @@ def map_tab(
     }
     cols = st.columns([2, 1, 1])
     layer = cols[0].selectbox(
-        "Kleurvlak buurten", list(layers), format_func=layers.get, key="choropleth"
+        "Kleurvlak buurten", list(layers), format_func=layers.__getitem__, key="choropleth"
     )
     tiles = cols[1].toggle("PDOK-achtergrondkaart", value=True, key="tiles")
     show_facilities = cols[2].toggle("Bestaande voorzieningen", value=True, key="show_fac")
@@ -696,8 +704,10 @@ def map_tab(
             "Locatie (of klik op de kaart)",
             ids,
             key=key,
-            format_func=labels.get,
+            format_func=labels.__getitem__,
         )
+        if chosen is None:  # no candidates at all
+            return
         st.session_state[kept] = chosen
         show_explanation(run, chosen, names)
 
@@ -900,13 +910,19 @@ def compare_tab(
         "Vergelijk", ["Twee gemeenten", "Twee scenario's"], horizontal=True, key="compare_mode"
     )
     if mode == "Twee gemeenten":
-        codes = sorted(names, key=names.get)
+        codes = sorted(names, key=names.__getitem__)
         units = run.spread_at("gemeente")["units"].set_index("code")
         pairs = zip(st.columns(2), (0, min(1, len(codes) - 1)), "ab", strict=True)
         for col, default, side in pairs:
             code = col.selectbox(
-                "Gemeente", codes, index=default, format_func=names.get, key=f"cmp_gm_{side}"
+                "Gemeente",
+                codes,
+                index=default,
+                format_func=names.__getitem__,
+                key=f"cmp_gm_{side}",
             )
+            if code is None:
+                continue
             unit = units.loc[code]
             sites = run.table[run.table["gemeentecode"] == code]
             col.subheader(names[code])
@@ -927,9 +943,9 @@ def compare_tab(
         return
     # The profile's own weights on the same prepared stage (same rules, same inputs): with
     # nothing moved that is this very run.
-    default = run.scenario.replace(weights=(), sensitivity=0)
+    standard = run.scenario.replace(weights=(), sensitivity=0)
     default_run = (
-        run if not run.scenario.weights else scenario_result(default, source, run.region, *uploads)
+        run if not run.scenario.weights else scenario_result(standard, source, run.region, *uploads)
     )
     shared = set(run.shortlist["id"]) & set(default_run.shortlist["id"])
     st.metric("Gedeelde shortlistlocaties", f"{len(shared)} van {len(run.shortlist)}")

@@ -185,7 +185,8 @@ def outside_region(features: pd.DataFrame) -> np.ndarray:
     if OUTSIDE_REGION not in features.columns:
         return np.zeros(len(features), dtype=bool)
     reasons = features[OUTSIDE_REGION]
-    return (reasons.notna() & reasons.astype(object).ne("")).to_numpy(dtype=bool)
+    outside: np.ndarray = (reasons.notna() & reasons.astype(object).ne("")).to_numpy(dtype=bool)
+    return outside
 
 
 def evaluate_constraints(features: pd.DataFrame, profile: Profile) -> ConstraintMasks:
