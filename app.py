@@ -293,7 +293,7 @@ def restore(scenario: Scenario, source: DataSource) -> None:
         raise PlekwijzerError(msg)
     profile = load_profile(scenario.profile)
     options = scenario.shortlist
-    values = {
+    values: dict[str, Any] = {
         "top_n": _in_app_range("shortlist.top_n", options.top_n, 1, 100),
         "spacing": _in_app_range("shortlist.min_spacing_m", options.min_spacing_m, 0, 20_000),
         "per_buurt": _in_app_range("shortlist.max_per_buurt", options.max_per_buurt or 0, 0, 50),
@@ -438,7 +438,7 @@ def pick_region(source: DataSource) -> Region:
     if mode == "Voorinstelling":
         titles = {r.name: r.title for r in presets}
         name = st.sidebar.selectbox(
-            "Regio-voorinstelling", list(titles), format_func=titles.get, key="region"
+            "Regio-voorinstelling", list(titles), format_func=titles.__getitem__, key="region"
         )
         return next(r for r in presets if r.name == name)
     names = gemeente_names(source)
@@ -446,7 +446,7 @@ def pick_region(source: DataSource) -> Region:
     last = next((r for r in presets if r.name == st.session_state.get("region")), presets[0])
     chosen = st.sidebar.multiselect(
         "Gemeenten",
-        sorted(names, key=names.get),
+        sorted(names, key=names.__getitem__),
         default=None if "gemeenten" in st.session_state else list(last.gemeenten),
         format_func=lambda c: f"{names.get(c, c)} ({c})",
         key="gemeenten",
@@ -491,7 +491,7 @@ def tune_profile(profile: Profile, features: pd.DataFrame) -> dict[str, Any]:
     with st.sidebar.expander("Harde eisen"):
         for i, constraint in enumerate(profile.constraints):
             st.caption(f"**{constraint.label}** — {constraint.help}")
-            values = []
+            values: list[Any] = []
             for j, clause in enumerate(constraint.clauses):
                 key = f"c_{profile.name}_{i}_{j}"
                 label = f"{feature_label(clause.feature)} {OPERATORS.get(clause.op, clause.op)}"
@@ -501,8 +501,8 @@ def tune_profile(profile: Profile, features: pd.DataFrame) -> dict[str, Any]:
                     default = None if key in st.session_state else list(clause.value)
                     values.append(tuple(st.multiselect(label, options, default=default, key=key)))
                 else:
-                    default = None if key in st.session_state else float(clause.value)
-                    values.append(st.number_input(label, value=default, step=10.0, key=key))
+                    start = None if key in st.session_state else float(clause.value)
+                    values.append(st.number_input(label, value=start, step=10.0, key=key))
             original = tuple(
                 tuple(c.value) if isinstance(c.value, tuple | list) else float(c.value)
                 for c in constraint.clauses
@@ -513,6 +513,11 @@ def tune_profile(profile: Profile, features: pd.DataFrame) -> dict[str, Any]:
 
 
 SAATY = (1 / 9, 1 / 7, 1 / 5, 1 / 3, 1.0, 3.0, 5.0, 7.0, 9.0)
+
+
+def _nearest_saaty(ratio: float) -> float:
+    """Return the Saaty value nearest to a weight ratio (on a log scale)."""
+    return min(SAATY, key=lambda v: abs(np.log(v) - np.log(max(ratio, 1e-9))))
 
 
 def _saaty_label(value: float) -> str:
@@ -531,7 +536,7 @@ def ahp_widgets(profile: Profile) -> dict[str, float]:
     for i, a in enumerate(names):
         for b in names[i + 1 :]:
             ratio = float(base[a] / base[b]) if base[b] > 0 else 9.0
-            start = min(SAATY, key=lambda v, r=ratio: abs(np.log(v) - np.log(max(r, 1e-9))))
+            start = _nearest_saaty(ratio)
             pairs[(a, b)] = st.select_slider(
                 f"{labels[a]} ↔ {labels[b]}",
                 SAATY,
@@ -540,15 +545,15 @@ def ahp_widgets(profile: Profile) -> dict[str, float]:
                 key=f"ahp_{profile.name}_{a}_{b}",
             )
     result = ahp_weights(names, pairs, max_consistency_ratio=float("inf"))
-    ratio = nlformat.number(result.consistency_ratio, decimals=3)
+    ratio_text = nlformat.number(result.consistency_ratio, decimals=3)
     if result.consistency_ratio > MAX_CONSISTENCY_RATIO:
         worst = " ↔ ".join(labels[n] for n in result.worst_pair or ())
         st.error(
-            f"Consistentieratio {ratio} is hoger dan 0,1: pas eerst het oordeel {worst} aan. "
+            f"Consistentieratio {ratio_text} is hoger dan 0,1: pas eerst het oordeel {worst} aan. "
             "Tot dan gelden de standaardgewichten."
         )
         return {}
-    st.success(f"Consistentieratio {ratio} (≤ 0,1: consistent).")
+    st.success(f"Consistentieratio {ratio_text} (≤ 0,1: consistent).")
     return {name: round(float(w), 4) for name, w in result.weights.items()}
 
 
@@ -703,8 +708,11 @@ def main() -> None:
     region = pick_region(source)
     titles = {name: load_profile(name).title for name in list_profiles()}
     profile_name = st.sidebar.selectbox(
-        "Voorziening (profiel)", list(titles), format_func=titles.get, key="profile"
+        "Voorziening (profiel)", list(titles), format_func=titles.__getitem__, key="profile"
     )
+    if profile_name is None:  # no profile shipped: nothing to score
+        st.error("Geen profielen gevonden in criteria/profiles.")
+        st.stop()
     with st.sidebar.expander(
         "Eigen bestanden", expanded=bool(st.session_state.get("_expected_uploads"))
     ):
@@ -860,7 +868,9 @@ def zoekgebieden_layer(run: ScenarioResult, source: DataSource) -> None:
             zip(run.data.buurten["gemeentecode"], run.data.buurten["gemeentenaam"], strict=False)
         )
         cols = st.columns(5)
-        gemeente = cols[0].selectbox("Gemeente", sorted(names), format_func=names.get, key="zg_gm")
+        gemeente = cols[0].selectbox(
+            "Gemeente", sorted(names), format_func=names.__getitem__, key="zg_gm"
+        )
         cell_m = cols[1].selectbox("Cel (m)", [100, 50, 25], index=1, key="zg_cel")
         min_score = cols[2].slider("Score minstens", 0.0, 1.0, 0.6, 0.05, key="zg_score")
         min_area = cols[3].number_input(
@@ -962,7 +972,7 @@ def map_tab(
     }
     cols = st.columns([3, 3, 2, 2])
     layer = cols[0].selectbox(
-        "Kleurvlak buurten", list(layers), format_func=layers.get, key="choropleth"
+        "Kleurvlak buurten", list(layers), format_func=layers.__getitem__, key="choropleth"
     )
     # Colour the sites by score or by one criterion's transformed value (0–1), as
     # suitability tools show each criterion layer beside the combined one.
@@ -974,7 +984,7 @@ def map_tab(
     colour_by = cols[1].selectbox(
         "Kleur locaties",
         list(criterion_labels),
-        format_func=criterion_labels.get,
+        format_func=criterion_labels.__getitem__,
         key="site_colour",
     )
     tiles = cols[2].toggle("PDOK-achtergrondkaart", value=True, key="tiles")
@@ -1008,7 +1018,7 @@ def map_tab(
     sites = mapdata.site_payload(
         table,
         colour_by=colour_by or None,
-        label=run.profile.labels.get(colour_by, colour_by),
+        label=run.profile.labels.get(colour_by, colour_by) if colour_by else "",
     )
     left, right = st.columns([3, 2])
     with left:
@@ -1062,8 +1072,10 @@ def map_tab(
             "Locatie (of klik op de kaart)",
             ids,
             key=key,
-            format_func=labels.get,
+            format_func=labels.__getitem__,
         )
+        if chosen is None:  # no candidates at all
+            return
         st.session_state[kept] = chosen
         show_explanation(run, chosen, names)
     # The criteria table at full width: in the side panel its "bron" column was cut off.
@@ -1595,13 +1607,15 @@ def file_scenario_result(scenario: Scenario) -> ScenarioResult:
 
 def compare_gemeenten(run: ScenarioResult, names: dict[str, str]) -> None:
     """Two gemeenten side by side: inhabitants, places now, fair share, candidates."""
-    codes = sorted(names, key=names.get)
+    codes = sorted(names, key=names.__getitem__)
     units = run.spread_at("gemeente")["units"].set_index("code")
     pairs = zip(st.columns(2), (0, min(1, len(codes) - 1)), "ab", strict=True)
     for col, default, side in pairs:
         code = col.selectbox(
-            "Gemeente", codes, index=default, format_func=names.get, key=f"cmp_gm_{side}"
+            "Gemeente", codes, index=default, format_func=names.__getitem__, key=f"cmp_gm_{side}"
         )
+        if code is None:
+            continue
         unit = units.loc[code]
         sites = run.table[run.table["gemeentecode"] == code]
         col.subheader(names[code])

@@ -94,8 +94,9 @@ def _cmd_regions(args: argparse.Namespace) -> int:
         print(json.dumps([{k: s[k] for k in keys} for s in summaries], indent=2))
         return 0
     for s in summaries:
+        gemeenten: Sequence[str] = s["gemeenten"]  # type: ignore[assignment]
         print(
-            f"{s['name']:<20} {len(s['gemeenten']):>2} gemeenten {s['buurten']:>5} buurten "
+            f"{s['name']:<20} {len(gemeenten):>2} gemeenten {s['buurten']:>5} buurten "
             f"{nlformat.integer(s['inhabitants']):>10} inwoners  {s['title']}"
         )
     return 0
@@ -271,11 +272,11 @@ def _cmd_score(args: argparse.Namespace) -> int:
     out: Path = args.out
     # Everything is computed before anything is written, and the files are written as one
     # unit: a failure or Ctrl-C leaves the old GeoJSON and scenario as they were.
-    files: dict[Path, Any] = (
-        geopackage_files(result, out)
-        if out.suffix.lower() == ".gpkg"
-        else {out: result.geojson_stream()}
-    )
+    files: dict[str | Path, Any] = {}
+    if out.suffix.lower() == ".gpkg":
+        files.update(geopackage_files(result, out))
+    else:
+        files[out] = result.geojson_stream()
     files[out.with_name(out.stem + ".scenario.json")] = result.scenario_file()
     if result.sensitivity is not None:
         files[out.with_name(out.stem + ".sensitivity.json")] = result.sensitivity.to_dict()
@@ -285,7 +286,7 @@ def _cmd_score(args: argparse.Namespace) -> int:
     for warning in result.scoring.warnings:
         _say(f"waarschuwing: {warning}")
     table = result.table
-    names = ", ".join(p.name for p in list(files)[1:])
+    names = ", ".join(Path(p).name for p in list(files)[1:])
     checks = int(table.loc[table["shortlisted"], "checks"].map(bool).sum())
     _say(
         f"{nlformat.integer(len(table))} kandidaten, {nlformat.integer(table['excluded'].sum())} "
@@ -552,14 +553,14 @@ def _cmd_cover(args: argparse.Namespace) -> int:
         "reach_kind": plan.reach_kind,
         "demand_point": "representative point of the buurt (CBS 2024 inhabitants)",
     }
-    files = {
+    files: dict[str | Path, Any] = {
         out: cover.to_dict() | context,
         out.with_name(out.stem + ".scenario.json"): result.scenario_file(),
     }
     if args.geojson:
         files[args.geojson] = add_cover_rank(result.feature_collection(), cover)
     write_export_pair(files)
-    _say(f"{plan.summary_nl()} -> {out} (+ {', '.join(p.name for p in list(files)[1:])})")
+    _say(f"{plan.summary_nl()} -> {out} (+ {', '.join(Path(p).name for p in list(files)[1:])})")
     names = result.table["name"]
     for site in cover.sites:
         adds = "+" + nlformat.integer(site.adds_inhabitants)

@@ -158,7 +158,7 @@ def with_weight(weights: np.ndarray, index: int, new: np.ndarray | float) -> np.
     rest = 1.0 - weights[index]
     if rest <= 0.0:
         return np.tile(weights, (len(new), 1))
-    out = weights[None, :] * ((1.0 - new) / rest)[:, None]
+    out: np.ndarray = weights[None, :] * ((1.0 - new) / rest)[:, None]
     out[:, index] = new
     return out
 

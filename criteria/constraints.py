@@ -186,7 +186,8 @@ def outside_region(features: pd.DataFrame) -> np.ndarray:
     if OUTSIDE_REGION not in features.columns:
         return np.zeros(len(features), dtype=bool)
     reasons = features[OUTSIDE_REGION]
-    return (reasons.notna() & reasons.astype(object).ne("")).to_numpy(dtype=bool)
+    outside: np.ndarray = (reasons.notna() & reasons.astype(object).ne("")).to_numpy(dtype=bool)
+    return outside
 
 
 def evaluate_constraints(features: pd.DataFrame, profile: Profile) -> ConstraintMasks:
@@ -359,14 +360,16 @@ def exclusion_reasons(
     return _shared_lists(texts, list)
 
 
-def _shared_lists(keys: list[tuple[Any, ...]], make: Callable[[tuple[Any, ...]], list]) -> list:
+def _shared_lists(
+    keys: list[tuple[Any, ...]], make: Callable[[tuple[Any, ...]], list[Any]]
+) -> list[Any]:
     """Return ``make(key)`` per row, one list object for all rows with an equal key.
 
     A million candidates have a few thousand distinct reason lists: sharing them keeps the
     scoring table hundreds of MB smaller. The lists are read-only by convention (nothing
     changes a row's reasons after scoring).
     """
-    made: dict[tuple[Any, ...], list] = {}
+    made: dict[tuple[Any, ...], list[Any]] = {}
     out = []
     for key in keys:
         value = made.get(key)

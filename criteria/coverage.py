@@ -280,7 +280,8 @@ def _lscp(
         model.problem += pulp.lpSum(model.fac_vars) == count, "tie_break_count"
         _maximise_score(model, problem.scores[columns], solver)
         open_sites = _open(model.fac_vars)
-    return open_sites & ~existing
+    chosen: np.ndarray = open_sites & ~existing
+    return chosen
 
 
 def _mclp(

@@ -226,7 +226,7 @@ def gemeente_summary(result: ScenarioResult) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(summary, geometry=shapes.geometry.to_numpy(), crs=buurten.crs)
 
 
-def geopackage_files(result: ScenarioResult, out: Path) -> dict[Path, bytes | str]:
+def geopackage_files(result: ScenarioResult, out: Path) -> dict[str | Path, bytes | str]:
     """Return the GeoPackage export and its QGIS style file, for ``write_export_pair``.
 
     Parameters

@@ -293,7 +293,8 @@ class CriteriaMatrix:
                 score[zero.any(axis=0)] = 0.0
             else:
                 score[((w > 0).astype(np.float64) @ zero) > 0] = 0.0
-        return np.clip(score, 0.0, 1.0, out=score)
+        clipped: np.ndarray = np.clip(score, 0.0, 1.0, out=score)
+        return clipped
 
 
 def _missing_feature(

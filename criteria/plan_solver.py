@@ -106,7 +106,8 @@ class PlanProblem:
             return np.empty((0, 2), dtype=np.int64)
         # query_pairs keeps distances <= r; "closer than" excludes the spacing itself.
         radius = math.nextafter(self.min_spacing_m, 0.0)
-        return cKDTree(self.xy).query_pairs(radius, output_type="ndarray").astype(np.int64)
+        pairs: np.ndarray = cKDTree(self.xy).query_pairs(radius, output_type="ndarray")
+        return pairs.astype(np.int64)
 
     def subset(self, keep: npt.NDArray[np.int64]) -> PlanProblem:
         """Return the problem restricted to the sites at positions ``keep``."""

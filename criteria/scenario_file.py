@@ -405,7 +405,7 @@ def _plan_options(
     return PlanOptions(**{**fields, **whole})
 
 
-def _region(fields: Mapping[str, Any], *, source: str | Path | None) -> tuple[Any, tuple]:
+def _region(fields: Mapping[str, Any], *, source: str | Path | None) -> tuple[Any, tuple[str, ...]]:
     from geo.regions import parse_gemeente_codes, resolve_region
 
     region, gemeenten = fields["region"], fields["gemeenten"]

@@ -97,7 +97,7 @@ class ScoreResult:
     def _positions(self, labels: Sequence[Any] | pd.Index | None) -> np.ndarray:
         if labels is None:
             return np.arange(self.matrix.n_sites)
-        positions = self.index.get_indexer(pd.Index(labels))
+        positions: np.ndarray = self.index.get_indexer(pd.Index(labels))
         if (positions < 0).any():
             unknown = pd.Index(labels)[positions < 0][:5].tolist()
             msg = f"no candidate with id {unknown} in this result"

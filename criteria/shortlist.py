@@ -175,7 +175,7 @@ def _metric_geometry(scored: gpd.GeoDataFrame, ranked: np.ndarray) -> np.ndarray
             "use to_crs('EPSG:28992') first"
         )
         raise CRSError(msg)
-    geometry = scored.geometry.to_numpy()
+    geometry: np.ndarray = scored.geometry.to_numpy()
     bad = ranked & (shapely.is_missing(geometry) | shapely.is_empty(geometry))
     if bad.any():
         empty = list(scored.index[bad][:5])

@@ -160,7 +160,7 @@ def write_text_atomic(path: str | Path, text: str) -> Path:
     return write_export_pair({path: text})[0]
 
 
-def write_export_pair(payloads: Mapping[str | Path, Any]) -> list[Path]:
+def write_export_pair(payloads: Mapping[Any, Any]) -> list[Path]:
     """Write several files as one unit: all new, or (on any failure) all as they were.
 
     Parameters

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 import cli
@@ -35,7 +36,12 @@ def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def spies(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[Any]]:
-    """Record every criteria-matrix build and every scenario run (the app runs in-process)."""
+    """Record every criteria-matrix build and every scenario run (the app runs in-process).
+
+    The app's caches are process-wide: they are emptied first, so that what the app computes
+    in this test is seen here.
+    """
+    st.cache_resource.clear()
     calls: dict[str, list[Any]] = {"builds": [], "runs": []}
     build, run = run_module.build_matrix, run_module.Prepared.run
 

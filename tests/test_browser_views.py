@@ -7,6 +7,7 @@ at them). Needs ../shared/data (four regions to switch between).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from collections.abc import Iterator
@@ -157,11 +158,22 @@ def test_quick_region_switches_end_with_the_right_sites(app: str, browser: Any) 
         chooser.click()
         page.get_by_role("option", name=titles[name], exact=False).first.click()
         page.wait_for_timeout(150)  # the next switch comes before this one has drawn
+    # The last switch's rerun may start a moment after the page looks idle: wait for its
+    # title, then give the map its time to draw the sites it was sent (the end state is
+    # what counts; stale sites that stay are the failure).
+    page.get_by_role("heading", name=re.compile("Plekwijzer — Drechtsteden")).wait_for(
+        timeout=90_000
+    )
     _idle(page)
     frame = map_frame(page)
     frame.wait_for_function("() => window.plekwijzerMap.siteIds().length > 0", timeout=60_000)
-    page.wait_for_timeout(1_000)
     minx, miny, maxx, maxy = region_bounds("drechtsteden")
+    inside = (
+        f"() => ({SITE_LATLONS})().every(([x, y]) => {minx - 0.01} <= x && "
+        f"x <= {maxx + 0.01} && {miny - 0.01} <= y && y <= {maxy + 0.01})"
+    )
+    with contextlib.suppress(Exception):  # the assertion below says what is wrong
+        frame.wait_for_function(inside, timeout=30_000)
     sites = frame.evaluate(SITE_LATLONS)
     assert sites
     outside = [
