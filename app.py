@@ -869,7 +869,10 @@ def zoekgebieden_layer(run: ScenarioResult, source: DataSource) -> None:
         )
         cols = st.columns(5)
         gemeente = cols[0].selectbox(
-            "Gemeente", sorted(names), format_func=names.__getitem__, key="zg_gm"
+            "Gemeente van de zoekgebieden",
+            sorted(names),
+            format_func=names.__getitem__,
+            key="zg_gm",
         )
         cell_m = cols[1].selectbox("Cel (m)", [100, 50, 25], index=1, key="zg_cel")
         min_score = cols[2].slider("Score minstens", 0.0, 1.0, 0.6, 0.05, key="zg_score")
