@@ -76,6 +76,7 @@ MAX_CHOOSER = 1_000
 WEIGHT_STEPS = chartspecs.slider_steps(0.0, 1.0, 0.01)
 EVENNESS_STEPS = chartspecs.slider_steps(0.0, 1.0, 0.1)
 REACH_KM_STEPS = chartspecs.slider_steps(1.0, 15.0, 0.5)
+PLAN_EVENNESS_STEPS = chartspecs.slider_steps(0.0, 1.0, 0.05)
 
 
 def weight_steps(base: float) -> list[float]:
@@ -1248,7 +1249,7 @@ def spread_tab(run: ScenarioResult, source: DataSource, uploads: Uploads) -> Non
             zero = presentation.parse_number(shown_change) == 0
             st.metric(
                 f"Inwoners binnen {within} van een voorziening — met shortlist",
-                nlformat.percent(after["access"]["share_within"]),
+                nlformat.share(after["access"]["share_within"]),
                 ("0,0" if zero else shown_change.replace("−", "-")) + " procentpunt",
                 delta_color="off" if zero else "normal",
                 delta_arrow="off" if zero else "auto",
@@ -1458,12 +1459,11 @@ def plan_tab(run: ScenarioResult, source: DataSource, uploads: Uploads) -> None:
     key = cols[1].selectbox(
         "Verdeelsleutel", keys, format_func=lambda k: load_key(k).label, key="plan_key"
     )
-    evenness = cols[2].slider(
+    evenness = cols[2].select_slider(
         "Evenwichtigheid",
-        0.0,
-        1.0,
-        1.0,
-        0.05,
+        PLAN_EVENNESS_STEPS,
+        value=None if "plan_evenness" in st.session_state else 1.0,
+        format_func=_dutch(2),
         key="plan_evenness",
         help="1 = zo dicht bij de sleutel als de geschikte locaties toelaten; 0 = alleen de "
         "beste locaties.",
@@ -1479,7 +1479,10 @@ def plan_tab(run: ScenarioResult, source: DataSource, uploads: Uploads) -> None:
     metrics[0].metric(
         HEADLINE_LABEL,
         nlformat.number(plan.index_after, decimals=3),
-        nlformat.number(plan.index_after - plan.index_before, decimals=3, signed=True),
+        # Streamlit reads the arrow from an ASCII minus; lower is more even (green).
+        nlformat.number(plan.index_after - plan.index_before, decimals=3, signed=True).replace(
+            "−", "-"
+        ),
         delta_color="inverse",
         help=f"Nu {nlformat.number(plan.index_before, decimals=3)}, over de gemeenten.",
     )

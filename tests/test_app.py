@@ -188,7 +188,7 @@ def test_plan_tab_shows_table_and_frontier(app: AppTest) -> None:
     assert len(plan) == len(set(plan["Gemeente"])) > 1
     assert any(m.label == HEADLINE_LABEL for m in app.metric)
     assert len(app.get("image")) >= 1  # the frontier chart
-    app.slider(key="plan_evenness").set_value(0.0).run()
+    app.select_slider(key="plan_evenness").set_value(0.0).run()
     assert not app.exception
 
 

@@ -142,7 +142,7 @@ def frontier_chart(
                 [chosen[1]], [chosen[2]], "o", markersize=7, color=SITE_COLOUR, zorder=3,
                 label=label,
             )  # fmt: skip
-        nl_axis(ax, decimals=2)
+        nl_axis(ax, decimals=3)
         ax.set_xlabel(f"{HEADLINE_LABEL} na het plan (lager = evenwichtiger)")
         ax.set_ylabel("gemiddelde geschiktheid")
         ax.grid(color="#e5e7eb", linewidth=0.5)
