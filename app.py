@@ -1452,7 +1452,7 @@ def plan_tab(run: ScenarioResult, source: DataSource, uploads: Uploads) -> None:
         st.info("Een verdeelplan verdeelt plaatsen over gemeenten: kies een regio van meer dan "
                 "één gemeente. De shortlist staat op het tabblad Shortlist.")  # fmt: skip
         return
-    per_site = DEFAULT_PLACES.get(run.profile.name, 1)
+    per_site = DEFAULT_PLACES.get(run.prepared.facility_type, 1)
     cols = st.columns([1, 2, 2, 1])
     places = int(cols[0].number_input("Nieuwe plaatsen", 1, 5000, 10 * per_site, key="plan_n"))
     keys = key_names()

@@ -382,8 +382,9 @@ def facility_type_of(profile: Profile) -> str:
 def prepare_key(scenario: Scenario) -> Scenario:
     """Return the part of a scenario that decides the prepared stage (all but the weighing).
 
-    Weights, shortlist options, sensitivity draws, coverage and the spread level only enter
-    :meth:`Prepared.run`; two scenarios with the same key share one :class:`Prepared`.
+    Weights, shortlist options, sensitivity draws, coverage, the spread level and the
+    regional plan (solved on a run's scores) only enter after stage 1; two scenarios with
+    the same key share one :class:`Prepared`.
 
     Parameters
     ----------
@@ -401,6 +402,7 @@ def prepare_key(scenario: Scenario) -> Scenario:
         sensitivity=0,
         coverage=None,
         spread_level="gemeente",
+        plan=None,
     )
 
 
