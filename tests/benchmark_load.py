@@ -30,8 +30,11 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-#: Weight changes per session; odd rounds step back, so the slider never hits its end.
+#: Simultaneous weight changes per session of five; odd rounds step back, so the slider never
+#: hits its end. The one session makes five times as many, so both medians rest on as many
+#: changes.
 ROUNDS = 3
+SESSIONS = 5
 CHANGE_TIMEOUT_MS = 120_000
 FIRST_MAP_TIMEOUT_MS = 240_000
 #: The whole measurement (app start, both figures) is abandoned after this.
@@ -92,10 +95,10 @@ async def _change_weight(page: Any, frame: Any, session: Session, *, key: str) -
     session.draw_ms.append(int(await frame.evaluate("() => Number(document.body.dataset.drawMs)")))
 
 
-async def _sessions(browser: Any, url: str, *, n: int) -> list[Session]:
-    """Open ``n`` sessions, then let all change a weight at once, ``ROUNDS`` times."""
+async def _sessions(browser: Any, url: str, *, n: int, rounds: int) -> list[Session]:
+    """Open ``n`` sessions, then let all change a weight at once, ``rounds`` times."""
     opened = await asyncio.gather(*(_open(browser, url) for _ in range(n)))
-    for i in range(ROUNDS):
+    for i in range(rounds):
         key = "ArrowRight" if i % 2 == 0 else "ArrowLeft"
         await asyncio.gather(*(_change_weight(p, f, s, key=key) for p, f, s in opened))
         # Let the last rerun's caption and map settle before the next simultaneous press.
@@ -115,8 +118,8 @@ async def _measure(url: str) -> tuple[list[Session], list[Session]]:
             executable_path=str(flow.CHROMIUM), args=flow.CHROMIUM_ARGS
         )
         try:
-            one = await _sessions(browser, url, n=1)
-            five = await _sessions(browser, url, n=5)
+            one = await _sessions(browser, url, n=1, rounds=ROUNDS * SESSIONS)
+            five = await _sessions(browser, url, n=SESSIONS, rounds=ROUNDS)
         finally:
             await browser.close()
     return one, five
