@@ -19,6 +19,10 @@ both figures; the first map of each session is reported but not part of either f
 Every wait is bounded (``CHANGE_TIMEOUT_MS``, ``FIRST_MAP_TIMEOUT_MS``, ``TOTAL_TIMEOUT_S``),
 every request that does not go to the app is aborted, and the app process is stopped at the
 end (terminate, then kill) by :func:`tests.test_browser.running_app`.
+
+The suite keeps a quick counterpart (``test_two_sessions_each_see_only_their_own_weight_change``
+in ``tests/test_browser.py``): two sessions on one app, each weight change redraws only its
+own session's map. It asserts behaviour, not time.
 """
 
 from __future__ import annotations
