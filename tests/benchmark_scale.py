@@ -1,7 +1,7 @@
 """Benchmarks at real inventory sizes and national scale, each against a baseline.
 
-Groups (``python -m tests.benchmark_pipeline map spread app cli memory national report``; all by
-default):
+Groups (``python -m tests.benchmark_pipeline map spread app cli memory national report
+load``; all by default):
 
 * ``map``: weight change -> map payload for 20,000 sites (ours: :func:`geo.mapdata.site_payload`;
   baseline: one folium ``GeoJson`` layer of circle markers on a ``prefer_canvas`` map,
@@ -26,6 +26,9 @@ default):
   1,000,000 rows and scaled by 10. The curve covers 10k, 100k, 1M and 10M candidates.
 * ``report``: the Drechtsteden example report (README) with ``plekwijzer report`` to PDF, in
   a fresh process, imports included (target: 15 s).
+* ``load``: one running app, a weight change to the redrawn map in one headless Chromium
+  session and in five concurrent ones (``app_1_session``, ``app_5_sessions``; median
+  seconds), :mod:`tests.benchmark_load`.
 
 Each figure is printed as ``BENCH <name> <ours_s> <baseline_s or -> <ratio or ->`` (ratio =
 baseline / ours), besides a readable line.
@@ -524,6 +527,7 @@ GROUPS: dict[str, Callable[[], None]] = {
     "report": bench_report,
     "surface": bench_surface,
     "plan": lambda: __import__("tests.benchmark_plan").benchmark_plan.bench_plan(),
+    "load": lambda: __import__("tests.benchmark_load").benchmark_load.bench_load(),
 }
 
 

@@ -335,3 +335,32 @@ def test_site_chooser_and_panel_agree_across_regions_and_profiles(
     assert twente[1] != drecht[1]
     assert not errors, errors
     page.close()
+
+
+def test_two_sessions_each_see_only_their_own_weight_change(app_url: str, browser: Any) -> None:
+    # The smoke test of the load benchmark (tests.benchmark_load): two users on one app,
+    # each in a separate browser context, so two Streamlit sessions with their own state.
+    pages, frames, errors = [], [], []
+    for _ in range(2):
+        page, _, page_errors = offline_page(browser, app_url)
+        page.goto(app_url)
+        pages.append(page)
+        errors.append(page_errors)
+        frames.append(map_frame(page))
+        page.get_by_text("Herberekend en kaart opgebouwd in").wait_for(timeout=60_000)
+    thumb = "[data-testid='stSidebar'] [data-testid='stSlider'] input[type='range']"
+    values = [page.locator(thumb).first.get_attribute("aria-valuetext") for page in pages]
+    keys = [frame.evaluate("() => document.body.dataset.sitesKey") for frame in frames]
+
+    assert change_weight(pages[0], frames[0]) < 60
+    pages[1].wait_for_timeout(1_000)
+    # The first user's slider moved one step (0,01) and their map redrew; the second
+    # user's slider and map are untouched.
+    assert pages[0].locator(thumb).first.get_attribute("aria-valuetext") != values[0]
+    assert pages[1].locator(thumb).first.get_attribute("aria-valuetext") == values[1]
+    assert frames[1].evaluate("() => document.body.dataset.sitesKey") == keys[1]
+    assert change_weight(pages[1], frames[1]) < 60
+    assert frames[1].evaluate("() => document.body.dataset.sitesKey") != keys[1]
+    assert errors == [[], []]
+    for page in pages:
+        page.context.close()
