@@ -155,7 +155,7 @@ def _clean(values: np.ndarray, bins: npt.ArrayLike, decimals: int) -> np.ndarray
 
 
 def _quantile_bins(values: np.ndarray, k: int) -> np.ndarray:
-    """The bounds ``mapclassify.Quantiles(values, k=k).bins`` gives, computed here.
+    """Return the bounds ``mapclassify.Quantiles(values, k=k).bins`` gives, computed here.
 
     The same arithmetic as mapclassify's ``quantile`` over scipy's ``scoreatpercentile``
     (linear "fraction" interpolation, weights divided by their sum), so the bounds are equal
