@@ -28,8 +28,8 @@ from geo._errors import PlekwijzerInputError
 from geo.nlformat import value_range
 
 #: Classification schemes: name -> mapclassify class name. Fisher-Jenks is exact but slow in
-#: pure Python above about 1,000 values; quantiles is the default. mapclassify is imported
-#: when classes are cut: it brings scipy.stats, a second and a half at every start.
+#: pure Python above about 1,000 values; quantiles is the default and is cut here without
+#: mapclassify (see _quantile_bins); mapclassify is imported only for the other schemes.
 SCHEMES = {
     "quantiles": "Quantiles",
     "equal_interval": "EqualInterval",
@@ -154,9 +154,36 @@ def _clean(values: np.ndarray, bins: npt.ArrayLike, decimals: int) -> np.ndarray
     return bins[counts > 0]
 
 
+def _quantile_bins(values: np.ndarray, k: int) -> np.ndarray:
+    """Return the bounds ``mapclassify.Quantiles(values, k=k).bins`` gives, computed here.
+
+    The same arithmetic as mapclassify's ``quantile`` over scipy's ``scoreatpercentile``
+    (linear "fraction" interpolation, weights divided by their sum), so the bounds are equal
+    to the last bit (tests/test_legend.py checks). Importing mapclassify brings scikit-learn,
+    scipy.stats and matplotlib, about a second at every report start, for these few lines.
+    """
+    step = 100.0 / k
+    shares = np.arange(step, 100 + step, step)
+    if shares[-1] > 100.0:
+        shares[-1] = 100.0
+    ordered = np.sort(np.asarray(values).flatten())
+    bounds = []
+    for share in shares:
+        index = share / 100.0 * (ordered.size - 1)
+        low = int(index)
+        if low == index:
+            bounds.append(np.add.reduce(ordered[low : low + 1] * np.array(1)) / 1.0)
+        else:
+            weights = np.array([(low + 1 - index), (index - low)], float)
+            bounds.append(np.add.reduce(ordered[low : low + 2] * weights) / weights.sum())
+    return np.unique(np.array(bounds, dtype=float))
+
+
 def _cut(values: np.ndarray, scheme: str, k: int) -> np.ndarray:
     if k <= 1 or np.unique(values).size <= k:
         return np.unique(values)[-k:] if k > 1 else values[-1:]
+    if scheme == "quantiles":
+        return _quantile_bins(values, k)
     with warnings.catch_warnings():
         # mapclassify warns when it lowers k itself or lacks numba; both are handled here.
         warnings.simplefilter("ignore", UserWarning)

@@ -128,3 +128,42 @@ def test_never_empty_or_repeated(values, k):
     classes = legend_classes(values, k=k)
     assert classes.k <= k
     check(classes, values)
+
+
+@pytest.mark.parametrize("k", [2, 3, 4, 5, 6, 7, 9])
+@pytest.mark.parametrize("seed", range(6))
+def test_quantile_bins_equal_mapclassify_to_the_last_bit(k, seed):
+    # mapclassify is the oracle: the bounds are cut here only to spare its import.
+    import warnings
+
+    import mapclassify
+
+    rng = np.random.default_rng(seed)
+    samples = [
+        rng.lognormal(size=37 + seed * 101),
+        rng.integers(0, 12, size=200).astype(float),
+        np.round(rng.normal(size=1000), 2),
+        np.concatenate([np.zeros(50), rng.random(13)]),
+    ]
+    for values in samples:
+        with warnings.catch_warnings():
+            # It warns when ties leave fewer than k bounds; the bounds are still compared.
+            warnings.simplefilter("ignore", UserWarning)
+            expected = mapclassify.Quantiles(values, k=k).bins
+        assert np.array_equal(legend._quantile_bins(values, k), expected)
+
+
+@given(
+    st.lists(st.floats(-1e6, 1e6, allow_nan=False), min_size=2, max_size=60),
+    st.integers(2, 9),
+)
+def test_quantile_bins_equal_mapclassify_on_any_values(values, k):
+    import warnings
+
+    import mapclassify
+
+    array = np.asarray(values, dtype=float)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        expected = mapclassify.Quantiles(array, k=k).bins
+    assert np.array_equal(legend._quantile_bins(array, k), expected)
