@@ -3,7 +3,8 @@
 Both front ends write and read scenarios here. Layout 3 is the :class:`Scenario` itself —
 region or gemeenten, the profile (a shipped name, a TOML path as given, or an inline spec)
 with its weight and rule overrides, shortlist options, inputs, spread level, sensitivity,
-coverage — plus one ``result`` record (shortlist ids, when, which versions, warnings)::
+coverage, plan, raster criteria, surface (zoekgebieden) — plus one ``result`` record
+(shortlist ids, when, which versions, warnings)::
 
     {"plekwijzer_scenario": 3, "region": "twente", "gemeenten": null,
      "profile": "skaeve_huse", "profile_sha256": "…", "weights": {"ov_access": 0.3},
@@ -11,7 +12,8 @@ coverage — plus one ``result`` record (shortlist ids, when, which versions, wa
      "shortlist": {"top_n": 8, "min_spacing_m": 2000.0, …},
      "inputs": {"data_dir": "../shared/data", "candidates": "twente.csv",
                 "facilities": {"file": "register.csv", "sha256": "…"}, …},
-     "spread_level": "gemeente", "sensitivity": 0, "coverage": null,
+     "spread_level": "gemeente", "sensitivity": 0, "coverage": null, "plan": null,
+     "rasters": {}, "surface": {"gemeenten": null, "cell_m": 25.0, "min_score": 0.6, …},
      "result": {"shortlist": ["A1", …], "created": "…", "versions": {…}, "warnings": []}}
 
 One truth: the effective profile is always the named (or inline) profile with the
