@@ -370,6 +370,7 @@ def _restore_notes(
             "facilities_layer",
             "sensitive_osm",
             "plan",
+            "surface",
         )
         if getattr(scenario, field, None) is not None
     ]

@@ -622,49 +622,64 @@ def _cmd_screen(args: argparse.Namespace) -> int:
 
 
 def _cmd_surface(args: argparse.Namespace) -> int:
-    """Score every cell of a region (GeoTIFF) and, with --areas, write its zoekgebieden."""
-    from criteria.profiles import load_profile
-    from criteria.surface import compute_surface
+    """Score every cell of a region (GeoTIFF) and, with --areas, write its zoekgebieden.
+
+    The options become a scenario with ``surface`` set, written beside the GeoTIFF as
+    ``<out>.scenario.json``; ``plekwijzer report --scenario`` computes the same surface from it
+    (:func:`criteria.surface.scenario_surface`, the one path) for the page "Zoekgebieden".
+    """
+    from criteria.scenario import Scenario, SurfaceOptions
+    from criteria.scenario_file import scenario_file_dict
+    from criteria.surface import scenario_surface
     from geo import nlformat
     from geo.export import write_export_pair
     from geo.raster import parse_raster_options
-    from geo.regions import resolve_region
-    from geo.surface import surface_layers
-    from geo.zoekgebieden import AreaOptions, surface_zoekgebieden, zoekgebieden_geojson
+    from geo.regions import parse_gemeente_codes
+    from geo.zoekgebieden import zoekgebieden_geojson
 
-    options = AreaOptions(
+    if args.areas is not None and args.areas.resolve() == args.out.resolve():
+        msg = "--areas and --out name the same file: give the zoekgebieden a .geojson name"
+        raise PlekwijzerInputError(msg)
+    source = _source(args)
+    options = SurfaceOptions(
+        cell_m=args.cell_m,
         min_score=args.min_score,
         min_area_m2=args.min_area_m2,
         top=args.top,
         min_distance_m=args.min_distance_m,
     )
-    if args.areas is not None and args.areas.resolve() == args.out.resolve():
-        msg = "--areas and --out name the same file: give the zoekgebieden a .geojson name"
-        raise PlekwijzerInputError(msg)
-    profile = load_profile(args.profile)
-    if weights := _parse_weights(args.weight):
-        profile = profile.with_weights(dict(weights))
-    source = _source(args)
-    region = resolve_region(args.region, gemeenten=args.gemeenten, source=source)
-    layers = surface_layers(
-        region,
-        source,
-        facilities_path=args.facilities,
-        dwellings_path=args.dwellings,
-        roads_path=args.roads,
-        sensitive_osm_path=args.sensitive_osm,
+    scenario = Scenario(
+        profile=args.profile,
+        region=args.region,
+        gemeenten=()
+        if args.gemeenten is None
+        else tuple(parse_gemeente_codes(args.gemeenten, data_source=source)),
+        weights=tuple(_parse_weights(args.weight)),
+        facilities=args.facilities,
+        dwellings=args.dwellings,
+        roads=args.roads,
+        sensitive_osm=args.sensitive_osm,
         default_places=args.default_places,
         rasters=parse_raster_options(args.raster or ()),
-        use_defaults=False,
+        data_dir=args.data_dir,
+        surface=options,
     )
+    run = scenario_surface(scenario, source=source)
+    surface, areas, region = run.surface, run.areas, run.layers.region
     if args.facilities is None:
         _say("note: no --facilities register: criteria on existing facilities score as unknown")
-    _print_notes(layers.notes)
-    surface = compute_surface(layers, profile, cell_m=args.cell_m)
-    files: dict[Path, Any] = {args.out: surface.geotiff}
-    areas = None
+    _print_notes(run.layers.notes)
+    files: dict[Path, Any] = {
+        args.out: surface.geotiff,
+        args.out.with_name(args.out.stem + ".scenario.json"): scenario_file_dict(
+            scenario,
+            source=source,
+            inputs=run.layers.inputs,
+            shortlist_ids=(),
+            warnings=surface.warnings,
+        ),
+    }
     if args.areas is not None:
-        areas = surface_zoekgebieden(surface, layers.buurten, options=options)
         files[args.areas] = zoekgebieden_geojson(
             areas,
             members={
@@ -697,7 +712,7 @@ def _cmd_surface(args: argparse.Namespace) -> int:
     if summary["dropped_rules"] or summary["dropped_criteria"]:
         names = ", ".join(summary["dropped_rules"] + summary["dropped_criteria"])
         _say(f"niet per cel toegepast (gaat over gebouw of perceel, controleer per plek): {names}")
-    if areas is not None:
+    if args.areas is not None:
         _say(
             f"{len(areas)} zoekgebieden (score ≥ {nlformat.number(options.min_score, decimals=2)}, "
             f"minstens {nlformat.integer(options.min_area_m2)} m²) -> {args.areas}"

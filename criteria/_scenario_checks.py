@@ -337,6 +337,21 @@ _PLAN = record(
     nullable=True,
 )
 
+_SURFACE = record(
+    {
+        "gemeenten": (
+            list_of(text(nullable=False, longest=20), longest=400, nullable=True),
+            None,
+        ),
+        "cell_m": (number(limits.SURFACE_CELL_M), 25.0),
+        "min_score": (number(limits.SURFACE_MIN_SCORE), 0.6),
+        "min_area_m2": (number(limits.SURFACE_AREA_M2), 0.0),
+        "top": (number(limits.CAP, nullable=True), None),
+        "min_distance_m": (number(limits.SURFACE_DISTANCE_M), 1000.0),
+    },
+    nullable=True,
+)
+
 
 def _plan_record(value: Any, field: str) -> Any:
     """Keep the plan's own result record as written by the run (a record, never trusted)."""
@@ -395,6 +410,8 @@ LAYOUT_3 = record(
         "plan": (_PLAN, None),
         # Raster criteria: name -> GeoTIFF, as the user gave it (--raster NAME=FILE).
         "rasters": (mapping_of(text(nullable=False, longest=4096), longest=50), {}),
+        # A surface and its zoekgebieden (plekwijzer surface; the report page).
+        "surface": (_SURFACE, None),
         "result": (_RESULT, None),
     }
 )

@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from criteria.plan_result import PlanResult
 from criteria.run import ScenarioResult
 from geo.report import ReportInput, data_sources, illustrative_notes, render_pdf, write_report
+
+if TYPE_CHECKING:
+    from criteria.surface import ScenarioSurface
 
 
 def council_report(result: ScenarioResult) -> ReportInput:
@@ -43,6 +47,7 @@ def council_report(result: ScenarioResult) -> ReportInput:
         coverage=result.coverage,
         roads=result.data.roads,
         plan=_plan(result),
+        zoekgebieden=_zoekgebieden(result),
     )
 
 
@@ -53,6 +58,18 @@ def _plan(result: ScenarioResult) -> PlanResult | None:
     from criteria.plan import plan_scenario
 
     return plan_scenario(result)
+
+
+def _zoekgebieden(result: ScenarioResult) -> ScenarioSurface | None:
+    """Return the scenario's surface and zoekgebieden (page "Zoekgebieden"), when it asks.
+
+    Computed by :func:`criteria.surface.scenario_surface`, the path of ``plekwijzer surface``.
+    """
+    if result.scenario.surface is None:
+        return None
+    from criteria.surface import scenario_surface
+
+    return scenario_surface(result.scenario, source=result.source)
 
 
 def write_council_report(result: ScenarioResult, out_path: str | Path) -> Path:

@@ -109,6 +109,14 @@ PLAN_PLACES = NumberRange(1, 100_000, whole=True, what="een heel aantal plaatsen
 PLAN_TIME_S = NumberRange(0.1, 3600, what="seconden")
 #: Fair-share correction by draagkracht.
 SHARE = NumberRange(0, 1, what="een aandeel")
+#: Cell size of a surface (``plekwijzer surface --cell-m``).
+SURFACE_CELL_M = NumberRange(5, 1000, what="meters")
+#: Lowest cell score of a zoekgebied (``--min-score``).
+SURFACE_MIN_SCORE = NumberRange(0, 1, what="een score")
+#: Least area of a zoekgebied (``--min-area-m2``).
+SURFACE_AREA_M2 = NumberRange(0, 1e9, what="een oppervlakte in m²")
+#: Least distance between zoekgebieden kept with ``--top`` (``--min-distance-m``).
+SURFACE_DISTANCE_M = NumberRange(0, 1e6, what="meters")
 
 # Domains of the features hard rules compare, by the unit in the feature's name
 # (STYLE: units in names). Longest suffix first: "_m2" before "_m".

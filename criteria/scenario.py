@@ -127,6 +127,39 @@ class PlanOptions:
             raise PlanError(msg)
 
 
+@dataclass(frozen=True)
+class SurfaceOptions:
+    """A surface and its zoekgebieden (``plekwijzer surface``; the report page "Zoekgebieden").
+
+    ``gemeenten`` lays the cells over those gemeenten of the scenario's region (None: the
+    whole region); the other fields are the options of ``plekwijzer surface``, ranged by
+    :mod:`criteria.limits` as the CLI ranges them.
+    """
+
+    gemeenten: tuple[str, ...] | None = None
+    cell_m: float = 25.0
+    min_score: float = 0.6
+    min_area_m2: float = 0.0
+    top: int | None = None
+    min_distance_m: float = 1000.0
+
+    def __post_init__(self) -> None:
+        checks = (
+            ("cell_m", self.cell_m, limits.SURFACE_CELL_M),
+            ("min_score", self.min_score, limits.SURFACE_MIN_SCORE),
+            ("min_area_m2", self.min_area_m2, limits.SURFACE_AREA_M2),
+            ("min_distance_m", self.min_distance_m, limits.SURFACE_DISTANCE_M),
+            ("top", self.top, limits.CAP),
+        )
+        for name, value, allowed in checks:
+            if value is not None and (problem := allowed.problem(value)):
+                msg = f"surface.{name}: {problem}"
+                raise PlekwijzerInputError(msg)
+        if self.gemeenten is not None and not self.gemeenten:
+            msg = "surface.gemeenten: noem minstens één gemeentecode, of laat het weg (de regio)"
+            raise PlekwijzerInputError(msg)
+
+
 def _frozen(value: Any) -> Any:
     """Turn lists (JSON arrays) into tuples so scenario fields stay hashable."""
     if isinstance(value, list | tuple):
@@ -178,6 +211,8 @@ class Scenario:
         A regional plan (places, fair-share key, evenness), or None.
     rasters
         Raster criteria as ``(name, GeoTIFF)`` pairs (``--raster NAME=FILE``).
+    surface
+        A surface with its zoekgebieden (cell size, thresholds), or None.
     profile_spec
         An inline profile (canonical JSON, without the overrides) used instead of the named
         one, e.g. from an older scenario file whose profile has changed since. Either way
@@ -209,6 +244,9 @@ class Scenario:
     #: Raster criteria ``(name, file)``: features ``raster_<name>`` and ``buurt_raster_<name>``
     #: (issue 20); a profile's criterion or rule on them reads these files.
     rasters: tuple[tuple[str, str], ...] = ()
+    #: A surface and its zoekgebieden (``plekwijzer surface``): the report's page
+    #: "Zoekgebieden" when set.
+    surface: SurfaceOptions | None = None
 
     def __post_init__(self) -> None:
         if (self.region is None) == (not self.gemeenten):

@@ -3,7 +3,8 @@
 Both front ends write and read scenarios here. Layout 3 is the :class:`Scenario` itself —
 region or gemeenten, the profile (a shipped name, a TOML path as given, or an inline spec)
 with its weight and rule overrides, shortlist options, inputs, spread level, sensitivity,
-coverage — plus one ``result`` record (shortlist ids, when, which versions, warnings)::
+coverage, plan, raster criteria, surface (zoekgebieden) — plus one ``result`` record
+(shortlist ids, when, which versions, warnings)::
 
     {"plekwijzer_scenario": 3, "region": "twente", "gemeenten": null,
      "profile": "skaeve_huse", "profile_sha256": "…", "weights": {"ov_access": 0.3},
@@ -11,7 +12,8 @@ coverage — plus one ``result`` record (shortlist ids, when, which versions, wa
      "shortlist": {"top_n": 8, "min_spacing_m": 2000.0, …},
      "inputs": {"data_dir": "../shared/data", "candidates": "twente.csv",
                 "facilities": {"file": "register.csv", "sha256": "…"}, …},
-     "spread_level": "gemeente", "sensitivity": 0, "coverage": null,
+     "spread_level": "gemeente", "sensitivity": 0, "coverage": null, "plan": null,
+     "rasters": {}, "surface": {"gemeenten": null, "cell_m": 25.0, "min_score": 0.6, …},
      "result": {"shortlist": ["A1", …], "created": "…", "versions": {…}, "warnings": []}}
 
 One truth: the effective profile is always the named (or inline) profile with the
@@ -53,6 +55,7 @@ from criteria.scenario import (
     PlanOptions,
     Scenario,
     ShortlistOptions,
+    SurfaceOptions,
     typed_constraint_values,
 )
 from criteria.scenario_inputs import (
@@ -152,7 +155,16 @@ def scenario_data(
         "coverage": None if scenario.coverage is None else dataclasses.asdict(scenario.coverage),
         "plan": None if scenario.plan is None else dataclasses.asdict(scenario.plan),
         "rasters": dict(scenario.rasters),
+        "surface": _surface_out(scenario.surface),
     }
+
+
+def _surface_out(options: SurfaceOptions | None) -> dict[str, Any] | None:
+    if options is None:
+        return None
+    data = dataclasses.asdict(options)
+    data["gemeenten"] = None if options.gemeenten is None else list(options.gemeenten)
+    return data
 
 
 def _rule_values_out(scenario: Scenario) -> dict[str, list[Any]]:
@@ -380,6 +392,7 @@ def _from_layout_3(
             coverage=None if fields["coverage"] is None else CoverageOptions(**fields["coverage"]),
             plan=_plan_options(fields["plan"], source=source),
             rasters=tuple(fields["rasters"].items()),
+            surface=_surface_options(fields["surface"], source=source),
             spread_level=fields["spread_level"],
             sensitivity=fields["sensitivity"],
             **inputs,
@@ -403,6 +416,28 @@ def _plan_options(
     cap = fields["max_per_buurt"]
     whole = {"places": int(fields["places"]), "max_per_buurt": None if cap is None else int(cap)}
     return PlanOptions(**{**fields, **whole})
+
+
+def _surface_options(
+    fields: Mapping[str, Any] | None, *, source: str | Path | None
+) -> SurfaceOptions | None:
+    from geo.regions import parse_gemeente_codes
+
+    if fields is None:
+        return None
+    gemeenten = fields["gemeenten"]
+    try:
+        if gemeenten is not None:
+            gemeenten = tuple(parse_gemeente_codes(gemeenten))
+    except PlekwijzerError as err:
+        raise ScenarioFileError(str(err), field="surface.gemeenten", source=source) from err
+    top = fields["top"]
+    try:
+        return SurfaceOptions(
+            **{**fields, "gemeenten": gemeenten, "top": None if top is None else int(top)}
+        )
+    except PlekwijzerError as err:
+        raise ScenarioFileError(str(err), field="surface", source=source) from err
 
 
 def _region(fields: Mapping[str, Any], *, source: str | Path | None) -> tuple[Any, tuple[str, ...]]:

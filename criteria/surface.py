@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -28,10 +28,16 @@ import pandas as pd
 from criteria._errors import ProfileError
 from criteria.profiles import Profile
 from criteria.scoring import score
+from geo._errors import PlekwijzerInputError
 from geo.features import candidate_features
 from geo.raster import add_raster_features, buurt_raster_means
 from geo.settings import CRS_RD
 from geo.surface import BANDS, NODATA, Block, SurfaceGrid, SurfaceLayers, SurfaceWriter
+from geo.zoekgebieden import AreaOptions
+
+if TYPE_CHECKING:
+    from criteria.scenario import Scenario, SurfaceOptions
+    from geo.datadir import DataSource
 
 #: Features of a building or plot, recorded in an inventory: no grid cell has them.
 SITE_ATTRIBUTES = frozenset(
@@ -334,4 +340,103 @@ def compute_surface(
         buurtcodes=codes,
         geotiff=geotiff,
         warnings=tuple(messages),
+    )
+
+
+@dataclass(frozen=True)
+class ScenarioSurface:
+    """A scenario's surface and zoekgebieden: ``plekwijzer surface`` and the report page.
+
+    Attributes
+    ----------
+    options
+        The scenario's surface options.
+    layers
+        The layers read (region, buurten, inputs, notes).
+    surface
+        The computed surface.
+    areas
+        The zoekgebieden (:func:`geo.zoekgebieden.find_zoekgebieden`), best first.
+    area_options
+        The thresholds the areas were found with.
+    """
+
+    options: SurfaceOptions
+    layers: SurfaceLayers
+    surface: Surface
+    areas: gpd.GeoDataFrame
+    area_options: AreaOptions
+
+
+def scenario_surface(scenario: Scenario, *, source: DataSource | None = None) -> ScenarioSurface:
+    """Compute the surface and zoekgebieden a scenario asks for (``scenario.surface``).
+
+    The one path of ``plekwijzer surface`` and of the report: the scenario's profile (with its
+    overrides), region, register, address points, roads, OSM sensitive functions and raster
+    criteria, as :func:`geo.surface.surface_layers` reads them for the whole region; the
+    cells laid over ``surface.gemeenten`` (default the region).
+
+    Parameters
+    ----------
+    scenario
+        A scenario with ``surface`` set.
+    source
+        The data directory, when already resolved.
+
+    Returns
+    -------
+    ScenarioSurface
+
+    Raises
+    ------
+    PlekwijzerInputError
+        When the scenario has no surface, or names gemeenten outside its region.
+    """
+    from geo.datadir import resolve_data_dir
+    from geo.regions import resolve_region
+    from geo.surface import surface_layers
+    from geo.zoekgebieden import surface_zoekgebieden
+
+    options = scenario.surface
+    if options is None:
+        msg = 'het scenario vraagt geen zoekgebieden; voeg "surface": {} toe'
+        raise PlekwijzerInputError(msg)
+    source = source or resolve_data_dir(scenario.data_dir)
+    region = resolve_region(scenario.region, gemeenten=scenario.gemeenten or None, source=source)
+    if options.gemeenten is not None and (
+        outside := [code for code in options.gemeenten if code not in region.gemeenten]
+    ):
+        msg = (
+            f"surface.gemeenten {', '.join(outside)} ligt niet in de regio {region.name!r}; "
+            f"kies uit {', '.join(region.gemeenten)} of laat het veld weg"
+        )
+        raise PlekwijzerInputError(msg)
+    layers = surface_layers(
+        region,
+        source,
+        facilities_path=scenario.facilities,
+        dwellings_path=scenario.dwellings,
+        roads_path=scenario.roads,
+        sensitive_osm_path=scenario.sensitive_osm,
+        default_places=scenario.default_places,
+        rasters=scenario.rasters,
+        use_defaults=scenario.use_defaults,
+    )
+    area = None
+    if options.gemeenten is not None:
+        area = layers.buurten[layers.buurten["gemeentecode"].isin(options.gemeenten)]
+    surface = compute_surface(layers, scenario.load_profile(), cell_m=options.cell_m, area=area)
+    area_options = AreaOptions(
+        min_score=options.min_score,
+        min_area_m2=options.min_area_m2,
+        top=options.top,
+        min_distance_m=options.min_distance_m,
+    )
+    areas = surface_zoekgebieden(surface, layers.buurten, options=area_options)
+    return ScenarioSurface(
+        options=options,
+        layers=layers,
+        surface=surface,
+        areas=areas,
+        area_options=area_options,
     )

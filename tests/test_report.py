@@ -368,3 +368,58 @@ def test_data_directory_layers_are_listed_with_their_own_dates(shared_source):
     notes = {n.name: n for n in data_sources(shared_source, inputs)}
     assert notes["Adrespunten (gemeten afstand tot woningen)"].date == "november 2012"
     assert notes["Wegen (OpenStreetMap)"].date == "24 december 2023"
+
+
+def test_surface_scenario_gets_the_zoekgebieden_page(demo_source, tmp_path, capsys):
+    # The scenario `plekwijzer surface` writes, reported: the page shows the areas the
+    # command found (one path), each with its area in nl-NL, scores, gemeente and buurt.
+    import cli
+
+    demo_dir = demo_source.path
+    assert (
+        cli.main(
+            [
+                "surface", "--data-dir", str(demo_source.path), "--region", "demo",
+                "--profile", "skaeve_huse", "--cell-m", "100", "--min-score", "0.3",
+                "--top", "4", "--facilities", str(demo_dir / DEMO_FACILITIES),
+                "--out", str(tmp_path / "zoek.tif"), "--areas", str(tmp_path / "zoek.geojson"),
+            ]
+        )
+        == 0
+    )  # fmt: skip
+    written = json.loads((tmp_path / "zoek.scenario.json").read_text(encoding="utf-8"))
+    assert written["surface"]["cell_m"] == 100
+    assert written["surface"]["top"] == 4
+    areas = json.loads((tmp_path / "zoek.geojson").read_text(encoding="utf-8"))["features"]
+    assert areas
+    out = tmp_path / "rapport.pdf"
+    assert (
+        cli.main(
+            [
+                "report", "--scenario", str(tmp_path / "zoek.scenario.json"),
+                "--candidates", str(demo_dir / DEMO_CANDIDATES), "--out", str(out),
+            ]
+        )
+        == 0
+    )  # fmt: skip
+    capsys.readouterr()
+    reader = PdfReader(out)
+    pages = [p.extract_text() for p in reader.pages]
+    page = next(t for t in pages if "Zoekgebieden: waar zou een voorziening" in t)
+    assert f"{len(areas)} zoekgebieden" in page
+    assert "Oppervlakte" in page
+    assert "Gemiddelde score" in page
+    for feature in areas:
+        area = feature["properties"]
+        hectares = nlformat.number(area["area_m2"] / 10_000, decimals=1)
+        size = f"{hectares} ha" if area["area_m2"] >= 10_000 else nlformat.integer(area["area_m2"])
+        row = (
+            f"{area['rank']} {size} {nlformat.number(area['mean_score'], decimals=3)} "
+            f"{nlformat.number(area['best_score'], decimals=3)} {area['gemeentenaam']} "
+            f"{area['buurtnaam']}"
+        )
+        assert row in page, row
+
+
+def test_no_zoekgebieden_page_without_a_surface(demo_input: ReportInput):
+    assert "Zoekgebieden" not in render_html(demo_input)

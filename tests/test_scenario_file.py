@@ -20,7 +20,7 @@ from streamlit.testing.v1 import AppTest
 
 import cli
 from criteria.profiles import load_profile
-from criteria.scenario import SCENARIO_VERSION, Scenario, ShortlistOptions
+from criteria.scenario import SCENARIO_VERSION, Scenario, ShortlistOptions, SurfaceOptions
 from criteria.scenario_file import (
     MAX_DEPTH,
     read_scenario_file,
@@ -238,6 +238,22 @@ BAD_FILES: list[tuple[str, Any, str]] = [
     ),
     ("spread-level", lambda d: _with(d, "spread_level", "provincie"), "veld spread_level"),
     ("coverage-reach", lambda d: _with(d, "coverage", {"reach_m": 0}), "veld coverage.reach_m: 0"),
+    ("surface-cell", lambda d: _with(d, "surface", {"cell_m": 1}), "veld surface.cell_m: 1"),
+    (
+        "surface-unknown",
+        lambda d: _with(d, "surface", {"cel_m": 25}),
+        "veld surface.cel_m: onbekend veld",
+    ),
+    (
+        "surface-gemeente",
+        lambda d: _with(d, "surface", {"gemeenten": ["Enschede"]}),
+        "veld surface.gemeenten: 'ENSCHEDE' is not a CBS gemeente code",
+    ),
+    (
+        "surface-top",
+        lambda d: _with(d, "surface", {"top": 0}),
+        "veld surface.top: 0",
+    ),
 ]
 
 
@@ -327,6 +343,31 @@ def test_round_trip_keeps_every_field(demo_source):
     hash(scenario)  # the app caches on it
 
 
+@pytest.mark.parametrize(
+    "options",
+    [
+        SurfaceOptions(),
+        SurfaceOptions(
+            gemeenten=("GM9902",), cell_m=50, min_score=0.4, min_area_m2=2500, top=3,
+            min_distance_m=500,
+        ),
+    ],
+    ids=["defaults", "every-field"],
+)  # fmt: skip
+def test_surface_round_trips(demo_source, options):
+    data = json.loads(json.dumps(_base(demo_source, surface=options)))
+    assert data["surface"]["cell_m"] == options.cell_m
+    scenario = scenario_from_data(data).scenario
+    assert scenario.surface == options
+    assert scenario_data(scenario, fingerprint=True) == data
+    hash(scenario)
+    # Without the member the scenario asks for no surface.
+    assert (
+        scenario_from_data({k: v for k, v in data.items() if k != "surface"}).scenario.surface
+        is None
+    )
+
+
 # --- runs ---------------------------------------------------------------------------------
 
 
@@ -368,7 +409,7 @@ def test_written_file_holds_no_server_path_and_reruns_byte_identical(
         [
             "plekwijzer_scenario", "region", "gemeenten", "profile", "profile_sha256",
             "weights", "constraints", "shortlist", "inputs", "spread_level", "sensitivity",
-            "coverage", "plan", "rasters", "result",
+            "coverage", "plan", "rasters", "surface", "result",
         ]
     )  # fmt: skip
     _score("--scenario", str(path), "--out", str(tmp_path / "again.geojson"))

@@ -30,7 +30,7 @@ from geo.labels import (
 )
 from geo.report.cartography import outlines
 from geo.report.charts import contributions_chart, frontier_chart, lorenz_chart
-from geo.report.maps import gemeente_maps, location_map, region_map
+from geo.report.maps import gemeente_maps, location_map, region_map, zoekgebieden_map
 from geo.report.model import ReportInput
 
 #: Map attribution for real data and for the demo region.
@@ -572,3 +572,106 @@ def maps(report: ReportInput, sites: gpd.GeoDataFrame) -> dict[str, str]:
             lorenz_chart(report.spread["lorenz"], report.spread["after"]["lorenz"])
         )
     return result
+
+
+#: Zoekgebieden listed and numbered on the page (the rest are counted in the note).
+MAX_ZOEKGEBIEDEN_ROWS = 25
+
+
+def _area_text(area_m2: float) -> str:
+    """Write an area as a council reads it: m² below a hectare, else hectares."""
+    if area_m2 < 10_000:
+        return f"{nlformat.integer(area_m2)} m²"
+    return f"{nlformat.number(area_m2 / 10_000, decimals=1)} ha"
+
+
+def zoekgebieden_section(report: ReportInput) -> dict[str, Any] | None:
+    """Return the page "Zoekgebieden": the surface map, a summary and the areas, or None.
+
+    Parameters
+    ----------
+    report
+        The report input; ``zoekgebieden`` is a :class:`criteria.surface.ScenarioSurface`
+        or None.
+
+    Returns
+    -------
+    dict or None
+        ``{"summary", "note", "map", "rows": [{"rank", "area", "mean", "best", "gemeente",
+        "buurt"}]}``; None when the scenario asked for no surface.
+    """
+    found = report.zoekgebieden
+    if found is None:
+        return None
+    from geo.surface import NODATA  # rasterio loads only for a report with a surface
+
+    surface, areas, options = found.surface, found.areas, found.area_options
+    areas = areas.sort_values("rank")
+    shown = areas.head(MAX_ZOEKGEBIEDEN_ROWS)
+    summary = surface.summary()
+    cell_m = float(surface.grid.cell_m)
+    area_total = float(areas["area_m2"].sum()) if len(areas) else 0.0
+    top = (
+        ""
+        if options.top is None
+        else f", de {options.top} beste op minstens "
+        + (f"{nlformat.distance(options.min_distance_m)} van elkaar")
+    )
+    text = (
+        f"Elke cel van {nlformat.integer(cell_m)} bij {nlformat.integer(cell_m)} m is gescoord "
+        f"met het profiel {report.profile.title}, zoals een locatie op die plek: "
+        f"{nlformat.integer(summary['cells'])} cellen, waarvan "
+        f"{nlformat.integer(summary['excluded'])} uitgesloten door een harde eis. "
+        f"Een zoekgebied is een aaneengesloten gebied van cellen met score ≥ "
+        f"{nlformat.number(options.min_score, decimals=2)} en minstens "
+        f"{_area_text(options.min_area_m2)}{top}: {len(areas)} zoekgebieden, samen "
+        f"{_area_text(area_total)}."
+    )
+    labels = {c.name: c.label for c in report.profile.constraints} | {
+        c.name: c.label for c in report.profile.criteria
+    }
+    dropped = [
+        labels.get(name, name) for name in (*summary["dropped_rules"], *summary["dropped_criteria"])
+    ]
+    note = (
+        "Een zoekgebied is geen locatie: eigendom, bestemmingsplan en het gebouw of perceel "
+        "moeten per plek worden bekeken."
+    )
+    if dropped:
+        note += (
+            " Niet per cel toegepast (gaat over gebouw of perceel, controleer per plek): "
+            f"{', '.join(dropped)}."
+        )
+    if summary["te_controleren"]:
+        note += (
+            f" {nlformat.integer(summary['te_controleren'])} cellen zijn te controleren: een "
+            "eis is daar niet op gemeten gegevens beslist."
+        )
+    if len(areas) > len(shown):
+        note += f" De kaart en de tabel tonen de {len(shown)} beste van {len(areas)}."
+    gemeente_names, _ = unit_names(report)
+    borders = outlines(report.buurten)
+    image = zoekgebieden_map(
+        surface.score,
+        bounds=surface.grid.bounds,
+        nodata=NODATA,
+        excluded=surface.excluded,
+        areas=shown,
+        gemeenten=borders,
+        gemeente_names=gemeente_names,
+        min_score=options.min_score,
+        source_text=ATTRIBUTION_DEMO if _is_demo(report) else ATTRIBUTION_SHORT,
+        height_mm=140,
+    )
+    rows = [
+        {
+            "rank": int(row.rank),
+            "area": _area_text(float(row.area_m2)),
+            "mean": nlformat.number(row.mean_score, decimals=3),
+            "best": nlformat.number(row.best_score, decimals=3),
+            "gemeente": str(row.gemeentenaam),
+            "buurt": str(row.buurtnaam),
+        }
+        for row in shown.itertuples(index=False)
+    ]
+    return {"summary": text, "note": note, "map": data_uri(image), "rows": rows}

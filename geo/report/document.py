@@ -62,6 +62,7 @@ def render_html(report: ReportInput) -> str:
         annex=content.annex(report),
         coverage=content.coverage_section(report),
         plan=content.plan_section(report),
+        zoekgebieden=content.zoekgebieden_section(report),
     )
 
 

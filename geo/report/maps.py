@@ -13,10 +13,12 @@ import numpy as np
 import pandas as pd
 from matplotlib import rc_context
 from matplotlib.axes import Axes
+from matplotlib.patches import Patch
 from shapely.geometry import Point
 from shapely.geometry import box as shapely_box
 from shapely.geometry.base import BaseGeometry
 
+from geo import nlformat
 from geo.legend import legend_classes
 from geo.report.cartography import (
     attribution,
@@ -271,3 +273,107 @@ def _buurt_labels(
             path_effects=HALO,
             clip_on=True,
         )
+
+
+def zoekgebieden_map(
+    score: np.ndarray,
+    *,
+    bounds: tuple[float, float, float, float],
+    nodata: float,
+    excluded: np.ndarray,
+    areas: gpd.GeoDataFrame,
+    gemeenten: gpd.GeoSeries,
+    gemeente_names: Mapping[str, str],
+    min_score: float,
+    source_text: str,
+    width_mm: float = 180,
+    height_mm: float = 170,
+) -> bytes:
+    """Draw the suitability surface with the zoekgebieden outlined and numbered.
+
+    Parameters
+    ----------
+    score
+        Shape (height, width): the cell scores 0–1, ``nodata`` outside the region.
+    bounds
+        ``(left, bottom, right, top)`` of the grid in metres (EPSG:28992).
+    nodata
+        The score outside the region (drawn blank).
+    excluded
+        Shape (height, width), bool: excluded by a hard rule (drawn grey, not as score 0).
+    areas
+        The zoekgebieden (EPSG:28992) with ``rank``, best first.
+    gemeenten
+        Gemeente outlines indexed by gemeentecode.
+    gemeente_names
+        Gemeentecode -> name, for the labels.
+    min_score
+        The zoekgebieden's lowest cell score (marked on the colour bar).
+    source_text
+        Attribution line.
+    width_mm, height_mm
+        Size of the figure on the page (the height is at most this), in millimetres.
+    """
+    inside = score != nodata
+    shown = np.ma.masked_where(~inside | excluded, score)
+    blocked = np.ma.masked_where(~(inside & excluded), np.ones_like(score))
+    left, bottom, right, top = bounds
+    extent = (left, right, bottom, top)
+    with rc_context(STYLE_RC):
+        map_mm = map_height_mm(bounds, width_mm, most_mm=height_mm)
+        # The colour bar and the legend go in a strip below the map: inside, they would
+        # hide the cells a council is looking for.
+        below_mm = 20.0
+        fig = figure(width_mm, map_mm + below_mm, layout=None)
+        share = below_mm / (map_mm + below_mm)
+        ax = fig.add_axes((0.002, share + 0.002, 0.996, 0.996 - share))
+        ax.imshow(
+            blocked, extent=extent, cmap="Greys", vmin=0, vmax=4, interpolation="nearest", zorder=1
+        )
+        image = ax.imshow(
+            shown, extent=extent, cmap="YlGn", vmin=0, vmax=1, interpolation="nearest", zorder=2
+        )
+        gemeenten.boundary.plot(ax=ax, color="#1f2937", linewidth=0.8, zorder=5)
+        if len(areas):
+            areas.boundary.plot(ax=ax, color=SITE_COLOUR, linewidth=1.0, zorder=6)
+        frame_map(ax, bounds)
+        for row in areas.itertuples(index=False):
+            spot = row.geometry.representative_point()
+            ax.text(
+                spot.x,
+                spot.y,
+                str(row.rank),
+                ha="center",
+                va="center",
+                fontsize=6.5,
+                fontweight="bold",
+                color=SITE_COLOUR,
+                path_effects=HALO,
+                zorder=9,
+            )
+        bar = fig.colorbar(
+            image,
+            cax=fig.add_axes((0.03, share * 0.62, 0.32, share * 0.14)),
+            orientation="horizontal",
+        )
+        bar.set_label("Geschiktheid per cel (0–1); streep: ondergrens zoekgebied", fontsize=6)
+        bar.ax.tick_params(labelsize=5.5)
+        bar.ax.xaxis.set_major_formatter(lambda value, _pos: nlformat.number(value, decimals=1))
+        bar.ax.axvline(min_score, color=SITE_COLOUR, linewidth=1.4)
+        handles = [
+            Patch(facecolor="#bfbfbf", edgecolor="none", label="uitgesloten door een harde eis"),
+            Patch(facecolor="none", edgecolor=SITE_COLOUR, label="zoekgebied (nummer)"),
+        ]
+        fig.legend(
+            handles=handles,
+            loc="center left",
+            bbox_to_anchor=(0.45, share * 0.69),
+            ncols=2,
+            frameon=False,
+            fontsize=6,
+        )
+        scale_bar(ax)
+        north_arrow(ax)
+        attribution(ax, source_text)
+        gemeente_labels(ax, gemeenten, gemeente_names, fontsize=6.5, color="#111827")
+        return png(fig)

@@ -91,6 +91,10 @@ class ReportInput:
         A regional plan (:class:`criteria.plan_result.PlanResult`: ``gemeenten``,
         ``frontier``, ``index_before``/``index_after``, ``mean_score``…), if one was asked
         for: the page "Verdeelplan".
+    zoekgebieden
+        A surface with its zoekgebieden (:class:`criteria.surface.ScenarioSurface`:
+        ``surface`` with ``score``, ``excluded``, ``grid``; ``areas``; ``area_options``), if
+        the scenario asked for one: the page "Zoekgebieden".
     created
         When the scenario ran.
     roads
@@ -111,6 +115,7 @@ class ReportInput:
     sensitivity: SensitivityReport | None = None
     coverage: Any | None = None
     plan: Any | None = None
+    zoekgebieden: Any | None = None
     created: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
     roads: gpd.GeoDataFrame | None = None
 
