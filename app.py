@@ -79,9 +79,13 @@ REACH_KM_STEPS = chartspecs.slider_steps(1.0, 15.0, 0.5)
 PLAN_EVENNESS_STEPS = chartspecs.slider_steps(0.0, 1.0, 0.05)
 
 
-def weight_steps(base: float) -> list[float]:
-    """Return a weight slider's positions: every 0,01 and the profile's own weight exactly."""
-    return sorted({*WEIGHT_STEPS, base})
+def weight_steps(base: float, restored: float | None = None) -> list[float]:
+    """Return a weight slider's positions.
+
+    Every 0,01, the profile's own weight exactly, and the weight an opened scenario set (so
+    a hand-edited 0,372 runs as 0,372, not 0,37).
+    """
+    return sorted({*WEIGHT_STEPS, base, *(() if restored is None else (restored,))})
 
 
 def _dutch(decimals: int, unit: str = "") -> Any:
@@ -325,11 +329,10 @@ def restore(scenario: Scenario, source: DataSource) -> None:
     state["profile"] = profile.name
     weights = profile.weights.to_dict() | dict(scenario.weights)
     for name, weight in weights.items():
-        # Exact: a weight the scenario does not override stays the profile's own position.
-        base = float(profile.weights.get(name, 0.0))
-        state[f"w_{profile.name}_{name}"] = chartspecs.nearest_step(
-            float(weight), weight_steps(base)
-        )
+        # Exact: the profile's weight and the scenario's own are positions of the slider;
+        # the restored one stays a position for the session, so the options do not change.
+        state[f"w_{profile.name}_{name}"] = float(weight)
+        state[f"_restored_w_{profile.name}_{name}"] = float(weight)
     for i, constraint in enumerate(profile.constraints):
         rule = dict(scenario.constraint_values).get(constraint.name)
         for j, clause in enumerate(constraint.clauses):
@@ -481,7 +484,7 @@ def tune_profile(profile: Profile, features: pd.DataFrame) -> dict[str, Any]:
             # is the profile exactly; the other positions step by 0,01.
             value = st.select_slider(
                 crit.label,
-                weight_steps(base),
+                weight_steps(base, st.session_state.get(f"_restored_{key}")),
                 value=None if key in st.session_state else base,
                 format_func=_dutch(2),
                 key=key,

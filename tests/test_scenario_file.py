@@ -582,7 +582,7 @@ def test_app_asks_for_the_uploaded_file_and_checks_its_hash(demo_source, monkeyp
     at.file_uploader(key="up_scn").upload("s.scenario.json", json.dumps(data).encode()).run()
     assert not at.exception, at.exception
     assert "het scenario vraagt: mijn_vastgoed.csv" in at.file_uploader(key="up_cand").label
-    assert at.slider(key="w_skaeve_huse_ov_access").value == 0.372  # exactly, not rounded
+    assert at.select_slider(key="w_skaeve_huse_ov_access").value == 0.372  # exactly, not rounded
     at.file_uploader(key="up_cand").upload("ander.csv", own.replace(b"\n", b"\r\n")).run()
     assert any("niet hetzelfde bestand" in e.value for e in at.error), [e.value for e in at.error]
     at.file_uploader(key="up_cand").upload("mijn_vastgoed.csv", own).run()
@@ -627,7 +627,7 @@ def test_app_restores_spread_level_and_coverage_and_names_what_it_cannot_apply(
     at.file_uploader(key="up_scn").upload("s.scenario.json", json.dumps(data).encode()).run()
     assert not at.exception, at.exception
     assert at.radio(key="level").value == "wijk"
-    assert at.slider(key="reach_km").value == 2.5
+    assert at.select_slider(key="reach_km").value == 2.5
     assert at.radio(key="reach_mode").value == "N plekken"
     assert at.number_input(key="reach_sites").value == 3
     notes = " ".join(i.value for i in at.sidebar.info)
