@@ -385,6 +385,8 @@ def surface_layers(
         ``use_defaults``, as ``plekwijzer score`` does.
     dwellings_path, roads_path, sensitive_osm_path
         Optional address points, OSM roads and OSM sensitive functions (as for ``score``).
+        Without a file, the data directory's address points and roads are used where they
+        meet the region, as :func:`geo.workspace.load_region_data` does for sites.
     use_defaults
         Fall back to the demo or illustrative register.
     default_places
@@ -396,6 +398,7 @@ def surface_layers(
     -------
     SurfaceLayers
     """
+    from geo.datalayers import local_layers
     from geo.workspace import default_inputs, load_region_data
 
     raster_layers = tuple(raster_layer_from_file(name, path) for name, path in rasters)
@@ -410,7 +413,20 @@ def surface_layers(
         default_places=default_places,
     )
     area = shapely.box(*data.buurten.geometry.dropna().total_bounds)
-    roads = roads_from_file(roads_path) if roads_path is not None else None
+    # The same layers a site there would see: the user's files, else the data directory's.
+    wanted = [
+        kind
+        for kind, given in (("addresses", dwellings_path), ("roads", roads_path))
+        if given is None
+    ]
+    local = local_layers(source, data.buurten, kinds=wanted)
+    roads = roads_from_file(roads_path) if roads_path is not None else local.roads
+    network = network_from_roads(roads) if roads_path is not None and roads is not None else None
+    if roads_path is None:
+        network = local.network
+    dwellings = (
+        dwellings_from_file(dwellings_path) if dwellings_path is not None else local.dwellings
+    )
     sensitive, coverage = (
         sensitive_from_osm_xml(sensitive_osm_path)
         if sensitive_osm_path is not None
@@ -424,15 +440,17 @@ def surface_layers(
         stations=stations_from_chb(source, area=area),
         facilities=data.facilities,
         borders=gemeente_borders_from_cbs(source),
-        dwellings=dwellings_from_file(dwellings_path) if dwellings_path is not None else None,
+        dwellings=dwellings,
         sensitive=sensitive,
         sensitive_coverage=coverage,
         roads=roads,
-        network=network_from_roads(roads) if roads is not None else None,
+        network=network,
         inputs={
             "facilities": str(facilities_path) if facilities_path else "none",
-            "dwellings": str(dwellings_path) if dwellings_path else "none",
-            "roads": str(roads_path) if roads_path else "none",
+            "dwellings": str(dwellings_path)
+            if dwellings_path
+            else ", ".join(local.dwellings_files) or "none",
+            "roads": str(roads_path) if roads_path else ", ".join(local.roads_files) or "none",
             "sensitive_osm": str(sensitive_osm_path) if sensitive_osm_path else "none",
             **{f"raster_{r.name}": str(r.path) for r in raster_layers},
         },
