@@ -780,23 +780,29 @@ def build_parser() -> argparse.ArgumentParser:
         type=_number(limits.DEFAULT_PLACES),
         help="places for register rows that give none (default: such rows are refused)",
     )
-    score = sub.add_parser("score", parents=[common, area, layers], help="score candidate sites")
-    score.add_argument(
+    # The question score and plan share: a scenario file, or the profile and its inputs.
+    question = _Parser(add_help=False)
+    question.add_argument(
         "--scenario",
-        help="rerun a .scenario.json written by score or the app (instead of the "
+        help="rerun a .scenario.json written by this command or the app (instead of the "
         "options that describe a run)",
     )
-    score.add_argument("--profile", help="profile name or TOML file")
-    score.add_argument("--candidates", help="inventory CSV/GeoJSON/GPKG/BAG")
-    score.add_argument("--facilities", help="facility register CSV/GeoJSON/GPKG")
-    score.add_argument(
+    question.add_argument("--profile", help="profile name or TOML file")
+    question.add_argument(
+        "--candidates", help="inventory CSV/GeoJSON/GPKG/BAG (plan: column places)"
+    )
+    question.add_argument("--facilities", help="facility register CSV/GeoJSON/GPKG")
+    question.add_argument(
         "--weight", action="append", metavar="CRITERION=W", help="override a weight (repeatable)"
     )
-    score.add_argument(
+    question.add_argument(
         "--constraint",
         action="append",
         metavar="NAME=VALUE",
         help="change a hard rule's value, e.g. plot_size=800 or site_use=grond,bedrijf",
+    )
+    score = sub.add_parser(
+        "score", parents=[common, area, layers, question], help="score candidate sites"
     )
     score.add_argument(
         "--top", type=_number(limits.TOP_N), default=10, help="shortlist size (default 10)"
@@ -841,20 +847,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     plan = sub.add_parser(
         "plan",
-        parents=[common, area, layers],
+        parents=[common, area, layers, question],
         help="spread N new places over the gemeenten by a fair-share key",
-    )
-    plan.add_argument(
-        "--scenario", help="rerun a .scenario.json written by plan (instead of the options)"
-    )
-    plan.add_argument("--profile", help="profile name or TOML file")
-    plan.add_argument("--candidates", help="inventory CSV/GeoJSON/GPKG/BAG (column places)")
-    plan.add_argument("--facilities", help="facility register CSV/GeoJSON/GPKG")
-    plan.add_argument(
-        "--weight", action="append", metavar="CRITERION=W", help="override a weight (repeatable)"
-    )
-    plan.add_argument(
-        "--constraint", action="append", metavar="NAME=VALUE", help="change a hard rule's value"
     )
     plan.add_argument(
         "--places",

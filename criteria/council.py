@@ -69,7 +69,7 @@ def _zoekgebieden(result: ScenarioResult) -> ScenarioSurface | None:
         return None
     from criteria.surface import scenario_surface
 
-    return scenario_surface(result.scenario, source=result.source)
+    return scenario_surface(result.scenario, source=result.source, data=result.data)
 
 
 def write_council_report(result: ScenarioResult, out_path: str | Path) -> Path:

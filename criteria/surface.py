@@ -38,6 +38,7 @@ from geo.zoekgebieden import AreaOptions
 if TYPE_CHECKING:
     from criteria.scenario import Scenario, SurfaceOptions
     from geo.datadir import DataSource
+    from geo.workspace import RegionData
 
 #: Features of a building or plot, recorded in an inventory: no grid cell has them.
 SITE_ATTRIBUTES = frozenset(
@@ -368,7 +369,9 @@ class ScenarioSurface:
     area_options: AreaOptions
 
 
-def scenario_surface(scenario: Scenario, *, source: DataSource | None = None) -> ScenarioSurface:
+def scenario_surface(
+    scenario: Scenario, *, source: DataSource | None = None, data: RegionData | None = None
+) -> ScenarioSurface:
     """Compute the surface and zoekgebieden a scenario asks for (``scenario.surface``).
 
     The one path of ``plekwijzer surface`` and of the report: the scenario's profile (with its
@@ -382,6 +385,9 @@ def scenario_surface(scenario: Scenario, *, source: DataSource | None = None) ->
         A scenario with ``surface`` set.
     source
         The data directory, when already resolved.
+    data
+        The region as a run of this scenario loaded it (the report has it), reused by
+        :func:`geo.surface.surface_layers` instead of reading the files again.
 
     Returns
     -------
@@ -421,6 +427,7 @@ def scenario_surface(scenario: Scenario, *, source: DataSource | None = None) ->
         default_places=scenario.default_places,
         rasters=scenario.rasters,
         use_defaults=scenario.use_defaults,
+        data=data,
     )
     area = None
     if options.gemeenten is not None:

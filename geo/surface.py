@@ -29,7 +29,7 @@ import warnings
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -51,6 +51,9 @@ from geo.network import WalkNetwork, network_from_roads, roads_from_file
 from geo.raster import RasterLayer, raster_layer_from_file
 from geo.regions import Region
 from geo.settings import CRS_RD
+
+if TYPE_CHECKING:
+    from geo.workspace import RegionData
 
 #: Nodata of every band: cells outside the region.
 NODATA = -1.0
@@ -369,6 +372,7 @@ def surface_layers(
     use_defaults: bool = True,
     default_places: float | None = None,
     rasters: Iterable[tuple[str, str]] = (),
+    data: RegionData | None = None,
 ) -> SurfaceLayers:
     """Read the layers of a region as :func:`geo.workspace.load_region_data` does for sites.
 
@@ -393,6 +397,9 @@ def surface_layers(
         Places for register rows without any.
     rasters
         Raster criteria as ``(name, file)`` pairs (:func:`geo.raster.raster_layer_from_file`).
+    data
+        The region as a run of the same scenario loaded it (buurten, register, stops and
+        stations), e.g. for the report: reused rather than read again. None reads them.
 
     Returns
     -------
@@ -404,15 +411,19 @@ def surface_layers(
     raster_layers = tuple(raster_layer_from_file(name, path) for name, path in rasters)
     if facilities_path is None and use_defaults:
         facilities_path = default_inputs(region, source).get("facilities")
-    data = load_region_data(
-        region,
-        source,
-        facilities_path=facilities_path,
-        use_defaults=False,
-        with_candidates=False,
-        default_places=default_places,
-    )
-    area = shapely.box(*data.buurten.geometry.dropna().total_bounds)
+    if data is None:
+        data = load_region_data(
+            region,
+            source,
+            facilities_path=facilities_path,
+            use_defaults=False,
+            with_candidates=False,
+            default_places=default_places,
+        )
+        area = shapely.box(*data.buurten.geometry.dropna().total_bounds)
+        stops, stations = stops_from_ovapi(source, area=area), stations_from_chb(source, area=area)
+    else:  # a run's region holds the stops and stations of the same box already
+        stops, stations = data.stops, data.stations
     # The same layers a site there would see: the user's files, else the data directory's.
     wanted = [
         kind
@@ -436,8 +447,8 @@ def surface_layers(
         region=region,
         source=source,
         buurten=data.buurten,
-        stops=stops_from_ovapi(source, area=area),
-        stations=stations_from_chb(source, area=area),
+        stops=stops,
+        stations=stations,
         facilities=data.facilities,
         borders=gemeente_borders_from_cbs(source),
         dwellings=dwellings,
