@@ -34,10 +34,16 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from geo import nlformat
+from geo import layer_cache, nlformat
 from geo.datadir import DataSource
-from geo.dwellings import covered_gemeenten, dwellings_from_file
-from geo.network import WalkNetwork, network_from_roads, roads_from_file
+from geo.dwellings import DEFAULT_SENSITIVE_USES, covered_gemeenten, dwellings_from_file
+from geo.network import (
+    BRIDGE_GAPS_M,
+    WalkNetwork,
+    convex_hull_xy,
+    network_from_roads,
+    roads_from_file,
+)
 from geo.paths import (
     BUS_TRAM_STOPS,
     DORDRECHT_BUURTEN,
@@ -248,19 +254,36 @@ def _meets(layer: FoundLayer, area: tuple[float, float, float, float]) -> bool:
 
 @functools.lru_cache(maxsize=4)
 def _read_addresses(path: str, layer: str, stamp: int) -> gpd.GeoDataFrame:  # noqa: ARG001
-    # ``stamp`` (the file's change time) is the cache key only: a changed file is read again.
-    return dwellings_from_file(path, layer=layer)
+    # ``stamp`` (the file's change time) is the key of this in-process memo only: a changed
+    # file is read again. Across processes the disk cache keys on the file itself.
+    return layer_cache.cached_frame(
+        "addresses",
+        Path(path),
+        (layer, *DEFAULT_SENSITIVE_USES),
+        lambda: dwellings_from_file(path, layer=layer),
+    )
 
 
 @functools.lru_cache(maxsize=4)
 def _read_roads(path: str, layer: str, stamp: int) -> gpd.GeoDataFrame:  # noqa: ARG001
-    return roads_from_file(path, layer=layer)
+    return layer_cache.cached_frame(
+        "roads", Path(path), (layer,), lambda: roads_from_file(path, layer=layer)
+    )
 
 
 @functools.lru_cache(maxsize=4)
 def _network(path: str, layer: str, stamp: int) -> WalkNetwork:
-    # Building the graph costs more than reading the lines: cached the same way.
-    return network_from_roads(_read_roads(path, layer, stamp))
+    # Building the graph costs more than reading the lines: cached the same way, and a
+    # cached graph never needs the lines read at all.
+    return layer_cache.cached(
+        "network",
+        Path(path),
+        (layer, BRIDGE_GAPS_M),
+        build=lambda: network_from_roads(_read_roads(path, layer, stamp)),
+        dump=WalkNetwork.to_npz_bytes,
+        load=WalkNetwork.from_npz,
+        suffix=".npz",
+    )
 
 
 def _shown(path: Path, source: DataSource) -> str:
@@ -363,9 +386,7 @@ def road_cover_shares(roads: gpd.GeoDataFrame, buurten: gpd.GeoDataFrame) -> pd.
     shaped = buurten[buurten.geometry.notna() & ~buurten.geometry.is_empty]
     if roads.empty or shaped.empty:
         return pd.Series(dtype=float, name="share")
-    hull = shapely.convex_hull(
-        shapely.multipoints(shapely.get_coordinates(roads.geometry.to_numpy()))
-    )
+    hull = convex_hull_xy(shapely.get_coordinates(roads.geometry.to_numpy()))
     geoms = shaped.geometry.to_numpy()
     area = (
         pd.DataFrame(

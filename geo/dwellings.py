@@ -36,7 +36,7 @@ layer and are not seen).
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from pathlib import Path
 
 import geopandas as gpd
@@ -59,6 +59,7 @@ from geo.home_estimate import (
     home_density_per_km2,
     median_nearest_m,
 )
+from geo.network import convex_hull_xy
 from geo.settings import CRS_RD, CRS_WGS84
 
 #: BAG gebruiksdoelen that count as sensitive functions by default.
@@ -257,6 +258,7 @@ def dwelling_features(
     sensitive: gpd.GeoDataFrame | None = None,
     sensitive_coverage: BaseGeometry | None = None,
     roads: gpd.GeoDataFrame | None = None,
+    covered: Collection[str] | None = None,
 ) -> pd.DataFrame:
     """Distance to homes and sensitive functions and address counts, measured or estimated.
 
@@ -274,6 +276,9 @@ def dwelling_features(
         Further sensitive functions (:func:`sensitive_from_osm_xml`) and the area they cover.
     roads
         Road lines with a boolean ``main_road`` column: adds ``separated_by_main_road``.
+    covered
+        The GM codes ``dwellings`` covers (:func:`covered_gemeenten` of it and ``buurten``)
+        when the caller has them already; None works them out here.
 
     Returns
     -------
@@ -294,8 +299,13 @@ def dwelling_features(
     )
     # An empty address layer measures nothing: treated as no layer.
     points = dwellings if dwellings is not None and not dwellings.empty else None
-    covered = covered_gemeenten(points, buurten) if points is not None else set()
-    uncovered = buurten[~buurten["gemeentecode"].isin(covered)]
+    if points is None:
+        known: set[str] = set()
+    elif covered is not None:
+        known = set(covered)
+    else:
+        known = covered_gemeenten(points, buurten)
+    uncovered = buurten[~buurten["gemeentecode"].isin(known)]
     margin = _distance_to_polygons(sites.geometry, uncovered.geometry)
     homes = points[points["home"]] if points is not None else None
     d_meas, nearest_xy, counts = address_proximity(xy, homes, _RADII_COUNTED)
@@ -315,7 +325,7 @@ def dwelling_features(
     measured = margin > d_meas
     distance = np.where(measured, d_meas, np.minimum(d_meas, d_est))
     distance = np.where(np.isfinite(distance), distance, 1_000.0)
-    notes = _estimate_notes(sites, by_code, covered, has_points=points is not None)
+    notes = _estimate_notes(sites, by_code, known, has_points=points is not None)
     far = ~measured & ~np.isfinite(np.minimum(d_meas, d_est))
     _put(out, "distance_to_dwelling_m", distance, measured, notes, far=far)
     for radius, count in zip(_RADII_COUNTED, counts, strict=True):
@@ -500,7 +510,7 @@ def _separation(
     n = len(sites)
     xy = shapely.get_coordinates(sites.geometry.to_numpy())
     value = np.full(n, np.nan)
-    area = shapely.convex_hull(shapely.union_all(roads.geometry.to_numpy()))
+    area = convex_hull_xy(shapely.get_coordinates(roads.geometry.to_numpy()))
     usable = measured & np.isfinite(nearest_xy[:, 0])
     if usable.any():
         segments = shapely.linestrings(

@@ -11,7 +11,7 @@ columns.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 import geopandas as gpd
 import numpy as np
@@ -223,6 +223,7 @@ def candidate_features(
     network: WalkNetwork | None = None,
     borders: gpd.GeoDataFrame | None = None,
     gemeenten: Iterable[str] | None = None,
+    dwellings_covered: Collection[str] | None = None,
     radius_m: float = DEFAULT_COUNT_RADIUS_M,
     facility_radius_m: float = FACILITY_RADIUS_M,
 ) -> gpd.GeoDataFrame:
@@ -263,6 +264,9 @@ def candidate_features(
         region's border which side a site is on; None decides by the buurten alone.
     gemeenten
         The chosen gemeente codes; default: those of ``buurten``.
+    dwellings_covered
+        The gemeenten ``dwellings`` covers, when known already
+        (:func:`geo.datalayers.layer_use`); None works them out.
     radius_m
         Radius for counts of stops around a site.
     facility_radius_m
@@ -314,6 +318,7 @@ def candidate_features(
             sensitive=sensitive,
             sensitive_coverage=sensitive_coverage,
             roads=roads,
+            covered=dwellings_covered,
         )
     )
     indicators = _buurt_indicators(out, buurten)

@@ -12,6 +12,7 @@ Two sources are read into one canonical layer (columns in
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -129,15 +130,25 @@ def kerncijfers_from_cbs(
         indicator columns; CBS-suppressed values are NaN.
     """
     path = source.file(KWB_TABLE)
+    stat = path.stat()
+    # One run asks for the table four or five times (region check, borders, buurten, the
+    # published figures): read and canonicalise it once per file state.
+    table = _canonical_kerncijfers(str(path), stat.st_size, stat.st_mtime_ns)
+    if gemeenten is not None:
+        table = table[table["gemeentecode"].isin(list(gemeenten))]
+    return table.reset_index(drop=True)
+
+
+@functools.lru_cache(maxsize=2)
+def _canonical_kerncijfers(path: str, size: int, mtime_ns: int) -> pd.DataFrame:  # noqa: ARG001
+    # ``size`` and ``mtime_ns`` are the cache key only: a changed file is read again.
     table = pd.read_parquet(path)
     _validate.require_columns(
         table,
         ["level", "code", "naam", "gemeentecode", "inwoners"],
-        source=path,
+        source=Path(path),
         what="the CBS kerncijfers table",
     )
-    if gemeenten is not None:
-        table = table[table["gemeentecode"].isin(list(gemeenten))]
     table = table.rename(columns={"naam": "name", **_KERNCIJFERS_NAMES})
     for column in INDICATOR_COLUMNS:
         if column not in table.columns:
@@ -147,7 +158,7 @@ def kerncijfers_from_cbs(
     if "wijkcode" not in table.columns:
         table["wijkcode"] = None
     table["wijkcode"] = table["wijkcode"].where(table["level"] != "gemeente")
-    return table[[*_KEY_COLUMNS, *INDICATOR_COLUMNS]].reset_index(drop=True)
+    return table[[*_KEY_COLUMNS, *INDICATOR_COLUMNS]]
 
 
 def neighbourhoods_from_kwb_gpkg(

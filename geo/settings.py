@@ -15,6 +15,9 @@ CRS_WGS84: Final[str] = "EPSG:4326"
 
 #: Environment variable naming the data directory.
 DATA_DIR_ENV: Final[str] = "PLEKWIJZER_DATA"
+#: Environment variable naming the folder of derived open-data layers (:mod:`geo.layer_cache`);
+#: ``off`` switches that cache off.
+CACHE_DIR_ENV: Final[str] = "PLEKWIJZER_CACHE_DIR"
 
 #: The controlled vocabulary of facility types (DESIGN §2), Dutch names kept.
 FACILITY_TYPES: Final[tuple[str, ...]] = (

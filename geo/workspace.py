@@ -284,6 +284,8 @@ def load_region_data(
         network=network,
         borders=borders,
         gemeenten=region.gemeenten,
+        # Worked out once for the data banner; counting 70,000 addresses again costs more.
+        dwellings_covered=layers.dwellings_gemeenten,
     )
     if cut_defaults and candidates_path == defaults.get("candidates"):
         # An own choice takes its preset's illustrative inventory: keep the sites inside.

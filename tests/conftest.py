@@ -13,13 +13,31 @@ from shapely.geometry import Point, box
 
 from geo.datadir import DataSource, shared_data_dir
 from geo.datasets.demo import ensure_demo_data
-from geo.settings import CRS_RD
+from geo.settings import CACHE_DIR_ENV, CRS_RD
 
 # Timing deadlines make property tests flaky on a busy 2-core CI machine; speed is measured
 # in the benchmark instead. In CI the examples are fixed (derandomize) so a landing never
 # hangs on a new random draw; local runs keep exploring.
 settings.register_profile("plekwijzer", deadline=None, derandomize=bool(os.environ.get("CI")))
 settings.load_profile("plekwijzer")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _layer_cache_in_a_temporary_folder(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[None]:
+    """Keep the derived-layer cache (geo.layer_cache) of test runs out of the user's cache.
+
+    Commands run as subprocesses inherit it through the environment.
+    """
+    before = os.environ.get(CACHE_DIR_ENV)
+    os.environ[CACHE_DIR_ENV] = str(tmp_path_factory.mktemp("layer-cache"))
+    yield
+    if before is None:
+        os.environ.pop(CACHE_DIR_ENV, None)
+    else:
+        os.environ[CACHE_DIR_ENV] = before
+
 
 TWENTE = ("GM0147", "GM1774", "GM0153", "GM0158", "GM0164", "GM1735", "GM0168", "GM0173")
 

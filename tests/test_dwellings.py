@@ -163,6 +163,16 @@ def test_coverage_decides_measured_or_estimate():
     assert table.loc["s2", "distance_to_dwelling_m"] < 360
     assert "buurgemeente" in table.loc["s2", "note__distance_to_dwelling_m"]
     assert table["source__addresses_within_250m"].tolist() == ["measured", "estimate", "estimate"]
+    # The coverage a caller worked out already (the data banner's) gives the same table.
+    given = dwelling_features(sites, buurten, dwellings=homes, covered=("GM0001",))
+    pd.testing.assert_frame_equal(given, table)
+    # And it is what decides: told nothing is covered, s0 is no longer measured.
+    assert (
+        dwelling_features(sites, buurten, dwellings=homes, covered=())[
+            "source__distance_to_dwelling_m"
+        ]["s0"]
+        == "estimate"
+    )
 
 
 def test_no_points_and_nothing_sensitive_loaded():

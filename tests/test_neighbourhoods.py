@@ -1,16 +1,22 @@
+import os
+import shutil
+
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 from shapely.geometry import box
 
 from geo._errors import CRSError, EmptyInputError, MissingColumnError, PlekwijzerInputError
+from geo.datadir import DataSource
 from geo.neighbourhoods import (
     aggregate_neighbourhoods,
+    kerncijfers_from_cbs,
     neighbourhood_units,
     neighbourhoods_from_cbs,
     neighbourhoods_from_kwb_gpkg,
 )
-from geo.paths import DORDRECHT_BUURTEN
+from geo.paths import DORDRECHT_BUURTEN, KWB_TABLE
 from tests.conftest import TWENTE
 
 
@@ -145,3 +151,25 @@ def test_demo_units(demo_source):
     gemeenten = neighbourhood_units(demo_source, level="gemeente")
     assert list(gemeenten.index) == ["GM9901", "GM9902", "GM9903"]
     assert not gemeenten["geometry_approximate"].any()
+
+
+def test_kerncijfers_read_once_per_file_state(tmp_path, demo_source):
+    folder = tmp_path / "data"
+    shutil.copytree(demo_source.path, folder)
+    source = DataSource(path=folder, synthetic=True, origin="--data-dir")
+    first = kerncijfers_from_cbs(source)
+    code = first.loc[first["level"] == "gemeente", "code"].iloc[0]
+    one = kerncijfers_from_cbs(source, gemeenten=[code])
+    assert (one["gemeentecode"] == code).all()
+    assert list(one.index) == list(range(len(one)))
+    # A caller changing its copy leaves the next caller's table as read.
+    first.loc[0, "name"] = "veranderd"
+    assert kerncijfers_from_cbs(source).loc[0, "name"] != "veranderd"
+    # A changed file is read again.
+    table = pd.read_parquet(folder / KWB_TABLE)
+    table.loc[table["code"] == code, "naam"] = "Nieuwe naam"
+    table.to_parquet(folder / KWB_TABLE)
+    stat = (folder / KWB_TABLE).stat()
+    os.utime(folder / KWB_TABLE, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    again = kerncijfers_from_cbs(source, gemeenten=[code])
+    assert (again.loc[again["level"] == "gemeente", "name"] == "Nieuwe naam").all()

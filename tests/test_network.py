@@ -4,6 +4,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+import shapely
 from shapely.geometry import LineString, Point
 
 from geo._errors import PlekwijzerInputError
@@ -11,6 +12,7 @@ from geo.amenities import stops_from_ovapi
 from geo.features import nearest_distance_m
 from geo.network import (
     WalkNetwork,
+    convex_hull_xy,
     network_from_gpkg,
     network_from_roads,
     roads_from_osm_xml,
@@ -160,3 +162,14 @@ def test_enschede_network_distances_exceed_straight_line(shared_source):
     assert (walk.loc[on, "w"] >= straight[on] - 1e-6).all()
     # Straight-line rows (nearest stop off the network) are × 1.3, never below the line.
     assert (walk.loc[~on, "w"] >= 1.3 * straight[~on] - 1e-6).all()
+
+
+def test_convex_hull_xy_is_the_hull_of_the_union():
+    lines = _lines(STREET, CROSS, BRIDGE, [(900, 900), (950, 870), (1_000, 1_000)]).to_numpy()
+    hull = convex_hull_xy(shapely.get_coordinates(lines))
+    assert hull.equals(shapely.convex_hull(shapely.union_all(lines)))
+    # Degenerate inputs give shapely's degenerate hulls, not a qhull error.
+    on_a_line = np.array([[0.0, 0.0], [1.0, 1.0], [2.0, 2.0]])
+    assert convex_hull_xy(on_a_line).equals(LineString([(0, 0), (2, 2)]))
+    assert convex_hull_xy(np.array([[5.0, 5.0]])).equals(Point(5, 5))
+    assert convex_hull_xy(np.empty((0, 2))).is_empty
