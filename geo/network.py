@@ -292,11 +292,11 @@ def convex_hull_xy(xy: np.ndarray) -> BaseGeometry:
     >>> convex_hull_xy(shapely.get_coordinates(lines)).area
     50.0
     """
-    if len(np.unique(xy, axis=0)) >= 3:
+    if len(xy) >= 3:
         try:
             return shapely.Polygon(xy[ConvexHull(xy).vertices])
         except QhullError:
-            pass  # all on one line: shapely gives the degenerate hull (a line) below
+            pass  # all on one line or one point: shapely gives the degenerate hull below
     return shapely.convex_hull(shapely.multipoints(xy))
 
 
