@@ -5,7 +5,7 @@ import geopandas as gpd
 import numpy as np
 import pytest
 from geopandas.testing import assert_geodataframe_equal
-from shapely.geometry import LineString, Point
+from shapely.geometry import LineString, MultiLineString, Point
 
 from geo import datalayers, layer_cache
 from geo.datadir import DataSource
@@ -67,6 +67,25 @@ def test_cache_hit_equals_cache_miss(tmp_path: Path, cache_dir: Path):
     assert_geodataframe_equal(hit, missed, check_dtype=True, check_index_type=True)
     assert hit.attrs == missed.attrs
     assert list(hit.dtypes) == list(missed.dtypes)
+
+
+def test_mixed_geometries_come_back_as_they_were(tmp_path: Path, cache_dir: Path):
+    frame = gpd.GeoDataFrame(
+        {"name": ["a", "b", "c"]},
+        geometry=[
+            LineString([(0, 0), (1, 1)]),
+            MultiLineString([[(0, 0), (1, 0)], [(2, 0), (3, 0)]]),
+            None,
+        ],
+        crs=CRS_RD,
+    )
+    source = tmp_path / "lines.txt"
+    source.write_text("x")
+    layer_cache.cached_frame("roads", source, (), lambda: frame)
+    hit = layer_cache.cached_frame("roads", source, (), _must_not_build)
+    assert hit.geom_type.tolist()[:2] == ["LineString", "MultiLineString"]
+    assert_geodataframe_equal(hit, frame)
+    assert len(list(cache_dir.iterdir())) == 1
 
 
 def test_cached_network_routes_as_the_built_one(tmp_path: Path, cache_dir: Path):
