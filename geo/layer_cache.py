@@ -47,6 +47,8 @@ _LOG = logging.getLogger(__name__)
 
 #: Values of ``$PLEKWIJZER_CACHE_DIR`` that switch the cache off.
 OFF_VALUES = frozenset({"0", "off", "no", "false", "none"})
+#: A layer with this column may hold confidential addresses: never written to the cache.
+CONFIDENTIAL_COLUMN = "confidential"
 #: Bumped when the way entries are stored changes (readers' changes are caught by the code
 #: stamp).
 FORMAT_VERSION = 1
@@ -165,6 +167,9 @@ def cached(
 
 
 def _store(path: Path, pattern: str, dump: Callable[[_T], bytes], value: _T) -> None:
+    if isinstance(value, gpd.GeoDataFrame) and CONFIDENTIAL_COLUMN in value.columns:
+        _LOG.debug("cache entry %s not written: the layer holds confidential rows", path)
+        return
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         _atomic.write_files({path: dump(value)})
@@ -201,7 +206,11 @@ def frame_from_file(path: Path) -> gpd.GeoDataFrame:
 def cached_frame(
     kind: str, source: Path, params: Sequence[object], build: Callable[[], gpd.GeoDataFrame]
 ) -> gpd.GeoDataFrame:
-    """Return a GeoDataFrame derived from ``source``, through the cache (GeoParquet)."""
+    """Return a GeoDataFrame derived from ``source``, through the cache (GeoParquet).
+
+    A frame with a ``confidential`` column (a facility register) is never written: a
+    safeguard should such a layer ever be routed here.
+    """
     return cached(
         kind,
         source,

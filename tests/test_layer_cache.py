@@ -195,6 +195,19 @@ def _clear_memos() -> None:
         memo.cache_clear()
 
 
+def test_a_layer_with_confidential_rows_is_never_written(tmp_path: Path, cache_dir: Path):
+    register = gpd.GeoDataFrame(
+        {"id": ["V1"], "type": ["vrouwenopvang"], "confidential": [True]},
+        geometry=[Point(100_000, 400_000)],
+        crs=CRS_RD,
+    )
+    source = tmp_path / "register.csv"
+    source.write_text("x")
+    got = layer_cache.cached_frame("register", source, (), lambda: register)
+    assert got is register
+    assert not cache_dir.exists() or not any(cache_dir.iterdir())
+
+
 def test_region_from_cache_equals_region_without(
     shared_source: DataSource, cache_dir: Path, monkeypatch: pytest.MonkeyPatch
 ):
