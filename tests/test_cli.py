@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import gc
 import io
 import itertools
 import json
@@ -674,6 +675,24 @@ def test_profiles_lists_the_three_with_weights(capsys: pytest.CaptureFixture):
         for criterion, weight in profile.weights.items():
             shown = nlformat.number(weight, decimals=2)
             assert re.search(rf"^\s+{shown}\s+{criterion}\s", out, flags=re.MULTILINE)
+
+
+def test_collector_settings_are_the_callers_again_after_a_command(
+    capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch
+):
+    before = gc.get_threshold()
+    gc.set_threshold(123, 4, 5)
+    seen = []
+    monkeypatch.setattr(cli, "_cmd_profiles", lambda _args: seen.append(gc.get_threshold()) or 0)
+    try:
+        assert cli.main(["profiles"]) == 0
+        assert cli.main(["bestaat-niet"]) == 2
+        assert gc.get_threshold() == (123, 4, 5)
+    finally:
+        gc.set_threshold(*before)
+    # While the command ran, the young generation was collected less often.
+    assert seen == [(cli._GC_YOUNG_THRESHOLD, 50, 100)]
+    capsys.readouterr()
 
 
 def test_profiles_json(capsys: pytest.CaptureFixture):
