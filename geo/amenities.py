@@ -17,7 +17,7 @@ import geopandas as gpd
 import pandas as pd
 from shapely.geometry.base import BaseGeometry
 
-from geo import _read, _validate
+from geo import _read, _validate, layer_cache
 from geo._errors import OfflineError, PlekwijzerInputError
 from geo.datadir import DataSource
 from geo.paths import BUS_TRAM_STOPS, RAIL_STATIONS
@@ -67,6 +67,12 @@ def stops_from_ovapi(
         ``stop_id``, ``name``, ``kind = 'bus_tram_stop'``, point geometry.
     """
     path = source.file(BUS_TRAM_STOPS)
+    return layer_cache.cached_frame(
+        "stops", path, _area_key(area, buffer_m), lambda: _stops(path, area, buffer_m)
+    )
+
+
+def _stops(path: Path, area: BaseGeometry | None, buffer_m: float) -> gpd.GeoDataFrame:
     frame = _read_points(path, layer="stops", area=area, buffer_m=buffer_m)
     _validate.require_columns(frame, ["stop_id"], source=path, what="bus/tram stops")
     # stop_id is the unique key (stop_code is not); one quay per id.
@@ -89,6 +95,12 @@ def stations_from_chb(
         ``stop_id``, ``name``, ``kind = 'rail_station'``, point geometry.
     """
     path = source.file(RAIL_STATIONS)
+    return layer_cache.cached_frame(
+        "stations", path, _area_key(area, buffer_m), lambda: _stations(path, area, buffer_m)
+    )
+
+
+def _stations(path: Path, area: BaseGeometry | None, buffer_m: float) -> gpd.GeoDataFrame:
     frame = _read_points(path, layer="stations", area=area, buffer_m=buffer_m)
     return gpd.GeoDataFrame(
         {
@@ -99,6 +111,12 @@ def stations_from_chb(
         geometry=frame.geometry,
         crs=CRS_RD,
     ).reset_index(drop=True)
+
+
+def _area_key(area: BaseGeometry | None, buffer_m: float) -> tuple[object, ...]:
+    """Return what a read of ``area`` depends on: its bounds (to the centimetre), the margin."""
+    bounds = "all" if area is None else tuple(round(float(v), 2) for v in area.bounds)
+    return (bounds, float(buffer_m))
 
 
 def _read_points(

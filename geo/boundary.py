@@ -35,10 +35,10 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo import _read, _validate
+from geo import _read, _validate, layer_cache
 from geo._errors import EmptyInputError, PlekwijzerInputError
 from geo.datadir import DataSource
-from geo.paths import GEMEENTE_BORDERS
+from geo.paths import GEMEENTE_BORDERS, KWB_TABLE
 
 #: Distance in metres from the region's border within which the buurt layer decides (rule 2).
 BORDER_TOLERANCE_M = 100.0
@@ -75,9 +75,15 @@ def gemeente_borders_from_cbs(source: DataSource) -> gpd.GeoDataFrame | None:
         return None
     path = source.file(GEMEENTE_BORDERS)
     try:
-        raw = _read.read_vector(path, layer="gemeenten")
+        return layer_cache.cached_frame(
+            "borders", (path, source.file(KWB_TABLE)), (), lambda: _borders(source, path)
+        )
     except EmptyInputError:
         return None
+
+
+def _borders(source: DataSource, path: Path) -> gpd.GeoDataFrame:
+    raw = _read.read_vector(path, layer="gemeenten")
     _validate.require_columns(raw, ["statcode"], source=path, what="gemeente borders")
     frame = _validate.to_rd(raw, source=path)
     from geo.neighbourhoods import kerncijfers_from_cbs

@@ -1,12 +1,13 @@
 """Derived-data cache: parsed open-data layers kept on disk between runs, as osmnx does.
 
-Reading the data directory's address points and roads and building the walking network is
-most of what a one-gemeente run does besides importing its libraries. The parsed results
+Reading the data directory's address points and roads and building the walking network was
+most of what a one-gemeente run did besides importing its libraries. The parsed results
 are kept in a cache folder so the next process reads them back in a few milliseconds:
 
 * **what**: only layers derived from *public* open data in the data directory (address
-  points, roads, the walking network). The facility register (confidential addresses) and
-  the user's own inventory never pass through this module;
+  points, roads, the walking network; a region's CBS buurten, the gemeente borders, the OV
+  stops and stations around it). The facility register (confidential addresses) and the
+  user's own inventory never pass through this module;
 * **where**: ``$PLEKWIJZER_CACHE_DIR`` when set, else the user's cache folder
   (``platformdirs.user_cache_dir("plekwijzer")``, e.g. ``~/.cache/plekwijzer`` on Linux) —
   never inside the data directory, which may be read-only and shared;
@@ -94,7 +95,7 @@ def _hash(parts: Sequence[object]) -> str:
 
 
 def entry_paths(
-    kind: str, source: Path, params: Sequence[object], *, suffix: str
+    kind: str, source: Path | Sequence[Path], params: Sequence[object], *, suffix: str
 ) -> tuple[Path, str] | None:
     """Return the cache file for one derived layer and the glob of its older stamps.
 
@@ -103,7 +104,7 @@ def entry_paths(
     kind
         What the entry holds, e.g. ``"addresses"``; a prefix of the file name.
     source
-        The open-data file the entry is derived from.
+        The open-data file (or files) the entry is derived from.
     params
         The reader's parameters that change the result (layer name, uses, …).
     suffix
@@ -117,19 +118,21 @@ def entry_paths(
     folder = cache_folder()
     if folder is None:
         return None
+    sources = [source] if isinstance(source, Path) else list(source)
     try:
-        resolved = source.resolve()
-        stat = resolved.stat()
+        resolved = [path.resolve() for path in sources]
+        stats = [path.stat() for path in resolved]
     except OSError:
         return None
-    name = f"{kind}-{_hash([kind, resolved, *params])}"
-    stamp = _hash([stat.st_size, stat.st_mtime_ns, code_stamp(), FORMAT_VERSION])
+    name = f"{kind}-{_hash([kind, *resolved, *params])}"
+    state = [(stat.st_size, stat.st_mtime_ns) for stat in stats]
+    stamp = _hash([*state, code_stamp(), FORMAT_VERSION])
     return folder / f"{name}-{stamp}{suffix}", f"{name}-*{suffix}"
 
 
 def cached(
     kind: str,
-    source: Path,
+    source: Path | Sequence[Path],
     params: Sequence[object],
     *,
     build: Callable[[], _T],
@@ -204,7 +207,10 @@ def frame_from_file(path: Path) -> gpd.GeoDataFrame:
 
 
 def cached_frame(
-    kind: str, source: Path, params: Sequence[object], build: Callable[[], gpd.GeoDataFrame]
+    kind: str,
+    source: Path | Sequence[Path],
+    params: Sequence[object],
+    build: Callable[[], gpd.GeoDataFrame],
 ) -> gpd.GeoDataFrame:
     """Return a GeoDataFrame derived from ``source``, through the cache (GeoParquet).
 

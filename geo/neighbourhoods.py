@@ -20,7 +20,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geo import _read, _validate
+from geo import _read, _validate, layer_cache
 from geo._errors import PlekwijzerInputError
 from geo.datadir import DataSource
 from geo.paths import KWB_BUURT_GEOMETRY, KWB_TABLE
@@ -86,6 +86,16 @@ def neighbourhoods_from_cbs(
     geopandas.GeoDataFrame
         One row per buurt in EPSG:28992, index = buurtcode.
     """
+    chosen = None if gemeenten is None else sorted(set(gemeenten))
+    return layer_cache.cached_frame(
+        "buurten",
+        (source.file(KWB_TABLE), source.file(KWB_BUURT_GEOMETRY)),
+        (source.synthetic, "all" if chosen is None else ",".join(chosen)),
+        lambda: _neighbourhoods(source, chosen),
+    )
+
+
+def _neighbourhoods(source: DataSource, gemeenten: list[str] | None) -> gpd.GeoDataFrame:
     table = kerncijfers_from_cbs(source, gemeenten=gemeenten)
     buurten = table[table["level"] == "buurt"]
     geometry_path = source.file(KWB_BUURT_GEOMETRY)

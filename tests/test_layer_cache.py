@@ -8,8 +8,11 @@ from geopandas.testing import assert_geodataframe_equal
 from shapely.geometry import LineString, MultiLineString, Point
 
 from geo import datalayers, layer_cache
+from geo.amenities import stations_from_chb, stops_from_ovapi
+from geo.boundary import gemeente_borders_from_cbs
 from geo.datadir import DataSource
 from geo.dwellings import dwellings_from_file
+from geo.neighbourhoods import kerncijfers_from_cbs, neighbourhoods_from_cbs
 from geo.network import WalkNetwork, network_from_roads, roads_from_file, walking_distance_m
 from geo.regions import resolve_region
 from geo.settings import CACHE_DIR_ENV, CRS_RD
@@ -208,6 +211,38 @@ def test_a_layer_with_confidential_rows_is_never_written(tmp_path: Path, cache_d
     assert not cache_dir.exists() or not any(cache_dir.iterdir())
 
 
+@pytest.mark.parametrize("which", ["demo_source", "shared_source"])
+def test_cbs_layers_from_cache_equal_the_files(
+    which: str, request: pytest.FixtureRequest, cache_dir: Path, monkeypatch: pytest.MonkeyPatch
+):
+    source: DataSource = request.getfixturevalue(which)
+    some = sorted(kerncijfers_from_cbs(source).query("level == 'gemeente'")["code"])[:2]
+    area = neighbourhoods_from_cbs(source, gemeenten=some).geometry.dropna().union_all()
+
+    def layers() -> list[gpd.GeoDataFrame | None]:
+        return [
+            neighbourhoods_from_cbs(source, gemeenten=some),
+            stops_from_ovapi(source, area=area),
+            stations_from_chb(source, area=area),
+            gemeente_borders_from_cbs(source),
+        ]
+
+    monkeypatch.setenv(CACHE_DIR_ENV, "off")
+    read = layers()
+    monkeypatch.setenv(CACHE_DIR_ENV, str(cache_dir))
+    layers()  # fills the cache
+    kinds = {p.name.split("-")[0] for p in cache_dir.iterdir()}
+    assert {"buurten", "stops", "stations", "borders"} <= kinds
+    for cached, direct in zip(layers(), read, strict=True):
+        assert cached is not None
+        assert direct is not None
+        assert_geodataframe_equal(cached, direct, check_dtype=True, check_index_type=True)
+        assert cached.attrs == direct.attrs
+    # Another choice of gemeenten is another entry, not the first one's answer.
+    other = neighbourhoods_from_cbs(source, gemeenten=some[:1])
+    assert set(other["gemeentecode"]) == {some[0]}
+
+
 def test_region_from_cache_equals_region_without(
     shared_source: DataSource, cache_dir: Path, monkeypatch: pytest.MonkeyPatch
 ):
@@ -219,7 +254,15 @@ def test_region_from_cache_equals_region_without(
     for _ in range(2):  # the first fills the cache, the second reads it
         _clear_memos()
         cached = load_region_data(region, shared_source)
-    assert {p.name.split("-")[0] for p in cache_dir.iterdir()} == {"addresses", "roads", "network"}
+    assert {p.name.split("-")[0] for p in cache_dir.iterdir()} == {
+        "addresses",
+        "roads",
+        "network",
+        "buurten",
+        "borders",
+        "stops",
+        "stations",
+    }
     assert_geodataframe_equal(cached.features, without.features)
     assert cached.layers == without.layers
     _clear_memos()
