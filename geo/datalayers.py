@@ -24,6 +24,7 @@ roads cover a gemeente when the roads' extent (convex hull) holds
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -201,6 +202,41 @@ def find_layers(source: DataSource) -> tuple[FoundLayer, ...]:
 
 @functools.lru_cache(maxsize=8)
 def _find_layers(state: tuple[tuple[str, int], ...]) -> tuple[FoundLayer, ...]:
+    # Opening every GeoPackage is what a warm run would otherwise still spend in GDAL: the
+    # finding is kept on disk too, keyed on the files' paths, sizes and change times.
+    files = [Path(name) for name, _ in state]
+    if not files:
+        return ()
+    return layer_cache.cached(
+        "found-layers",
+        files,
+        (),
+        build=lambda: _classify(state),
+        dump=_found_bytes,
+        load=_found_from_file,
+        suffix=".json",
+    )
+
+
+def _found_bytes(found: tuple[FoundLayer, ...]) -> bytes:
+    rows = [
+        {"path": str(f.path), "layer": f.layer, "kind": f.kind, "bounds": f.bounds} for f in found
+    ]
+    return json.dumps(rows).encode()
+
+
+def _found_from_file(path: Path) -> tuple[FoundLayer, ...]:
+    found = []
+    for row in json.loads(path.read_bytes()):
+        bounds = None
+        if row["bounds"] is not None:
+            xmin, ymin, xmax, ymax = (float(v) for v in row["bounds"])
+            bounds = (xmin, ymin, xmax, ymax)
+        found.append(FoundLayer(Path(row["path"]), str(row["layer"]), str(row["kind"]), bounds))
+    return tuple(found)
+
+
+def _classify(state: tuple[tuple[str, int], ...]) -> tuple[FoundLayer, ...]:
     found: list[FoundLayer] = []
     for name, _ in state:
         path = Path(name)

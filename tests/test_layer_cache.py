@@ -290,3 +290,16 @@ def test_register_data_never_reaches_the_cache(
         for secret in (b"GEHEIM-7731", b"Zonnestraal", b"Dagopvang Centrum", b"257936"):
             assert secret not in content, f"{secret!r} in {entry.name}"
     _clear_memos()
+
+
+def test_found_layers_from_cache_equal_a_fresh_look(
+    shared_source: DataSource, cache_dir: Path, monkeypatch: pytest.MonkeyPatch
+):
+    datalayers._find_layers.cache_clear()
+    fresh = datalayers.find_layers(shared_source)
+    assert list(cache_dir.glob("found-layers-*.json"))
+    datalayers._find_layers.cache_clear()
+    monkeypatch.setattr(datalayers, "_classify", lambda _state: _must_not_build())
+    assert datalayers.find_layers(shared_source) == fresh
+    assert {f.kind for f in fresh} == {"addresses", "roads"}
+    datalayers._find_layers.cache_clear()
