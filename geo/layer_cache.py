@@ -41,7 +41,6 @@ from typing import TypeVar
 import geopandas as gpd
 
 from geo import _atomic
-from geo._errors import PlekwijzerError
 from geo.settings import CACHE_DIR_ENV
 
 _LOG = logging.getLogger(__name__)
@@ -174,10 +173,12 @@ def _store(path: Path, pattern: str, dump: Callable[[_T], bytes], value: _T) -> 
         _LOG.debug("cache entry %s not written: the layer holds confidential rows", path)
         return
     try:
+        payload = dump(value)
         path.parent.mkdir(parents=True, exist_ok=True)
-        _atomic.write_files({path: dump(value)})
-    except (OSError, PlekwijzerError) as exc:
-        # An unwritable cache folder costs the next run its speed, never this run its result.
+        _atomic.write_files({path: payload})
+    except Exception as exc:  # an unwritable folder, a column Parquet cannot hold, …
+        # A cache that cannot be written costs the next run its speed, never this run its
+        # result.
         _LOG.debug("cache entry %s not written (%s)", path, exc)
         return
     for stale in path.parent.glob(pattern):

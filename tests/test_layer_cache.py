@@ -169,6 +169,19 @@ def test_an_unwritable_cache_folder_still_gives_the_layer(
     assert len(_addresses_through_cache(source)) == 5
 
 
+def test_a_layer_parquet_cannot_hold_is_still_given(tmp_path: Path, cache_dir: Path):
+    # Mixed Python objects in one column: Arrow refuses to store them.
+    odd = gpd.GeoDataFrame(
+        {"mixed": [1, "twee", {"drie": 3}]},
+        geometry=[Point(0, 0), Point(1, 1), Point(2, 2)],
+        crs=CRS_RD,
+    )
+    source = tmp_path / "odd.txt"
+    source.write_text("x")
+    assert layer_cache.cached_frame("odd", source, (), lambda: odd) is odd
+    assert not list(cache_dir.glob("odd-*"))
+
+
 @pytest.mark.parametrize("value", ["off", "0", "OFF", " none "])
 def test_switched_off_writes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, value: str):
     monkeypatch.setenv(CACHE_DIR_ENV, value)
