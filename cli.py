@@ -710,7 +710,7 @@ def _cmd_surface(args: argparse.Namespace) -> int:
         f"{nlformat.integer(summary['te_controleren'])} te controleren -> {args.out}"
     )
     if summary["dropped_rules"] or summary["dropped_criteria"]:
-        names = ", ".join(summary["dropped_rules"] + summary["dropped_criteria"])
+        names = ", ".join(surface.place.dropped_labels)
         _say(f"niet per cel toegepast (gaat over gebouw of perceel, controleer per plek): {names}")
     if args.areas is not None:
         _say(

@@ -59,11 +59,15 @@ class SurfaceProfile:
         weighted with the original weights of the criteria kept (renormalised when scoring).
     dropped_rules, dropped_criteria
         Names of the left-out hard rules and soft criteria.
+    dropped_labels
+        Their Dutch labels, rules first (what a person reads; the reduced profile no longer
+        holds them).
     """
 
     profile: Profile
     dropped_rules: tuple[str, ...]
     dropped_criteria: tuple[str, ...]
+    dropped_labels: tuple[str, ...] = ()
 
 
 def surface_profile(profile: Profile) -> SurfaceProfile:
@@ -104,10 +108,14 @@ def surface_profile(profile: Profile) -> SurfaceProfile:
         criteria=criteria,
         ahp_pairwise=(),
     )
+    dropped_rules = tuple(c.name for c in profile.constraints if c not in rules)
+    dropped_criteria = tuple(c.name for c in profile.criteria if c not in kept)
+    labels = profile.labels
     return SurfaceProfile(
         profile=place,
-        dropped_rules=tuple(c.name for c in profile.constraints if c not in rules),
-        dropped_criteria=tuple(c.name for c in profile.criteria if c not in kept),
+        dropped_rules=dropped_rules,
+        dropped_criteria=dropped_criteria,
+        dropped_labels=tuple(labels[name] for name in (*dropped_rules, *dropped_criteria)),
     )
 
 
