@@ -5,8 +5,9 @@ Sets and data: eligible sites ``i`` (passed the hard rules, in the region) with 
 per gemeente a target ``t_g`` (:mod:`criteria.plan`); ``N`` places asked.
 
 Variables: ``x_i`` in {0, 1} (site planned); per gemeente a chain ``0 <= y_gk <= 1``,
-``k = 0 .. U_g - 1`` with ``U_g = min(N + max(p) - 1, sum of p_i over g's sites)`` (the most
-places ``g`` can get).
+``k = 0 .. U_g - 1``, each segment ``d_g`` places (``d_g`` the greatest common divisor of
+g's site sizes, so ``P_g`` is always a multiple of it) and ``U_g = min(N + max(p) - 1,
+sum of p_i over g's sites) // d_g`` (the most places ``g`` can get).
 
 Constraints:
 
@@ -16,7 +17,7 @@ Constraints:
   sizes, exactly ``ceil(N / p)`` sites;
 * spacing: ``x_i + x_j <= 1`` for every pair closer than ``min_spacing_m`` (a KD-tree);
 * caps: ``sum_{i in b} x_i <= K`` per buurt;
-* places per gemeente: ``P_g = sum_{i in g} p_i x_i = sum_k y_gk``.
+* places per gemeente: ``P_g = sum_{i in g} p_i x_i = d_g sum_k y_gk``.
 
 Objectives: suitability ``S = sum_i s_i p_i x_i`` (each place carries its site's score) and
 distance from the key ``D = sum_g f_g(P_g)`` with
@@ -37,10 +38,10 @@ share (``1 - 2 t_g < 1``, or ``(1 - 2 t_g) / t_g < 1`` for ``t_g >= 1``): with e
 sizes and no spacing or cap in the way, evenness 1 gives no place to a gemeente at its share
 while one below it with an eligible site gets none (moving a site lowers ``D``).
 
-``f_g`` is convex, so it is exact at whole ``P_g`` as a chain: ``D = sum_g f_g(0) +
-sum_gk c_gk y_gk`` with ``c_gk = f_g(k + 1) - f_g(k) = (2 k + 1 - 2 t_g) / max(t_g, 1)``
-rising in ``k``; whenever ``D`` is minimised (or bounded from above) the cheapest segments
-fill first, so the chain's value is ``f_g(P_g)``.
+``f_g`` is convex, so it is exact at every reachable ``P_g`` as a chain: ``D = sum_g
+f_g(0) + sum_gk c_gk y_gk`` with ``c_gk = f_g((k + 1) d_g) - f_g(k d_g)`` rising in ``k``
+(for ``d_g = 1``: ``(2 k + 1 - 2 t_g) / max(t_g, 1)``); whenever ``D`` is minimised (or
+bounded from above) the cheapest segments fill first, so the chain's value is ``f_g(P_g)``.
 
 Evenness ``e`` in [0, 1]:
 
@@ -61,6 +62,7 @@ import dataclasses
 import math
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -72,6 +74,11 @@ __all__ = ["PlanProblem", "PlanSolution", "candidate_pool", "solve_ends", "solve
 
 #: Objective values closer than this count as equal (ties between the lexicographic stages).
 _TOL = 1e-6
+
+
+def _closeness(planned: Any, target: Any) -> Any:
+    """Return ``f_g``: ``(P - t)^2 / max(t, 1)`` (numbers or arrays alike)."""
+    return (planned - target) ** 2 / np.maximum(target, 1.0)
 
 
 @dataclass(frozen=True)
@@ -152,7 +159,7 @@ class PlanProblem:
 
     def deviation(self, planned: npt.NDArray[np.float64]) -> float:
         """Return ``D`` of places per gemeente: ``sum_g (P_g - t_g)^2 / max(t_g, 1)``."""
-        return float(np.sum((planned - self.targets) ** 2 / np.maximum(self.targets, 1.0)))
+        return float(np.sum(_closeness(planned, self.targets)))
 
     def evaluate(self, chosen: npt.NDArray[np.bool_]) -> tuple[float, float]:
         """Return ``(S, D)`` of a choice of sites: suitability and distance from the key."""
@@ -237,15 +244,23 @@ class _Model:
         constant = 0.0
         for g in range(m):
             target = float(problem.targets[g])
-            weight = max(target, 1.0)
-            constant += target**2 / weight
-            most = min(upper, int(places[members_of[g]].sum()))
-            if most == 0:
+            constant += float(_closeness(0, target))
+            if not members_of[g]:
                 continue
-            # The chain of f_g: segment k carries the (k + 1)-th place at cost c_gk.
-            chain = [pulp.LpVariable(f"y{g}_{k}", lowBound=0, upBound=1) for k in range(most)]
-            terms += [(y, (2 * k + 1 - 2 * target) / weight) for k, y in enumerate(chain)]
-            planned = pulp.LpAffineExpression([(self.x[i], places[i]) for i in members_of[g]])
+            # g's places come in multiples of its sites' common divisor d: one segment per
+            # d places keeps the chain exact at every reachable P_g and the LP relaxation
+            # tight: with one site size and no spacing it is a flow, integral (the chain
+            # per place made CBC search 20 s for Zuid-Kennemerland's 10 sites of 20).
+            step = math.gcd(*(int(problem.places[i]) for i in members_of[g]))
+            segments = min(upper, int(places[members_of[g]].sum())) // step
+            chain = [pulp.LpVariable(f"y{g}_{k}", lowBound=0, upBound=1) for k in range(segments)]
+            terms += [
+                (y, float(_closeness((k + 1) * step, target) - _closeness(k * step, target)))
+                for k, y in enumerate(chain)
+            ]
+            planned = pulp.LpAffineExpression(
+                [(self.x[i], places[i] / step) for i in members_of[g]]
+            )
             self.prob += (planned == pulp.lpSum(chain), f"gemeente{g}")
         self.deviation = pulp.LpAffineExpression(terms, constant=constant)
 

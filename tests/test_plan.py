@@ -83,9 +83,10 @@ def _feasible(problem: PlanProblem) -> list[tuple[float, float]]:
     return [(s, d) for t, s, d in found if t >= required]
 
 
-@pytest.mark.parametrize("seed", range(6))
-def test_plan_is_optimal_against_brute_force(seed: int):
-    problem = _problem(seed)
+@pytest.mark.parametrize(("seed", "size"), [*((s, None) for s in range(6)), (6, 2), (7, 3)])
+def test_plan_is_optimal_against_brute_force(seed: int, size: int | None):
+    # Equal site sizes make the chain run in steps of that size.
+    problem = _problem(seed) if size is None else _problem(seed, places=np.full(10, size))
     choices = _feasible(problem)
     s0 = max(s for s, _ in choices)
     d0 = min(d for s, d in choices if s >= s0 - 1e-9)
