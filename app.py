@@ -49,6 +49,7 @@ from geo.presentation import parse_number
 from geo.regions import Region, available_regions, load_region_presets, resolve_region
 from geo.settings import DATA_DIR_ENV, DEFAULT_PLACES, FACILITY_TYPES
 from geo.spread_report import units_for_level
+from geo.spread_result import ScenarioSpread, SpreadReport
 from geo.workspace import RegionData, load_region_data
 
 st.set_page_config(page_title="Plekwijzer", page_icon="🏠", layout="wide")
@@ -665,32 +666,31 @@ def contribution_chart(frame: pd.DataFrame) -> Any:
     )
 
 
-def spread_metrics(report: dict[str, Any]) -> None:
+def spread_metrics(report: ScenarioSpread | SpreadReport) -> None:
     """Show the indices as metrics, "met shortlist" with the change from "nu" when there is one.
 
     A change that rounds to zero is shown as such: grey, without an arrow.
     """
     cols = st.columns(len(INDICES))
-    delta = report.get("delta", {}).get("indices", {})
     for col, (key, label) in zip(cols, INDICES.items(), strict=True):
-        if key in delta:
-            change = delta[key]
-            shown = nlformat.number(change["delta"], decimals=3, signed=True)
+        if isinstance(report, ScenarioSpread):
+            change = report.index_change(key)
+            shown = nlformat.number(change.delta, decimals=3, signed=True)
             zero = presentation.parse_number(shown) == 0
-            before = nlformat.number(change["before"], decimals=3)
+            before = nlformat.number(change.before, decimals=3)
             col.metric(
                 label,
-                nlformat.number(change["after"], decimals=3),
+                nlformat.number(change.after, decimals=3),
                 # Streamlit picks the arrow from a leading ASCII "-", not the minus sign.
                 "0,000" if zero else shown.replace("−", "-"),
                 delta_color="off" if zero else "inverse",
                 delta_arrow="off" if zero else "auto",
                 delta_description=f"t.o.v. nu ({before})",
-                help=f"Met shortlist {nlformat.number(change['after'], decimals=3)}, nu {before}"
+                help=f"Met shortlist {nlformat.number(change.after, decimals=3)}, nu {before}"
                 "; lager is gelijkmatiger.",
             )
         else:
-            col.metric(label, nlformat.number(report["indices"][key], decimals=3))
+            col.metric(label, nlformat.number(report.indices.value(key), decimals=3))
 
 
 def main() -> None:
@@ -1121,8 +1121,8 @@ def shortlist_tab(
             )
             st.dataframe(skipped, hide_index=True, width="stretch")
     eligible = int((~run.table["excluded"]).sum())
-    gini = run.spread["delta"]["indices"][HEADLINE_INDEX]
-    before, after = (nlformat.number(gini[k], decimals=3) for k in ("before", "after"))
+    gini = run.spread.headline
+    before, after = (nlformat.number(v, decimals=3) for v in (gini.before, gini.after))
     st.caption(
         f"{eligible} van {len(run.table)} kandidaten voldoen aan de harde eisen. "
         f"{HEADLINE_LABEL} over gemeenten: nu {before}, met deze shortlist {after}."
@@ -1189,28 +1189,29 @@ def spread_tab(run: ScenarioResult, source: DataSource, uploads: Uploads) -> Non
     except PlekwijzerError as exc:
         st.error(str(exc))
         return
-    after = report["after"] if with_short and report["added"] else None
+    now = report.before
+    after = report.after if with_short and report.added else None
     if after is not None:
         st.markdown(
             "**Spreidingsmaten met shortlist** (verschil t.o.v. nu; lager is gelijkmatiger)"
         )
         st.caption(
-            f"Nu: het bestaande register. Met shortlist: het register plus {report['added']} "
+            f"Nu: het bestaande register. Met shortlist: het register plus {report.added} "
             f"shortlistlocaties ({run.profile.title})."
         )
         spread_metrics(report)
     else:
         st.markdown("**Spreidingsmaten nu** (het bestaande register, zonder shortlist)")
-        spread_metrics({k: v for k, v in report.items() if k not in ("after", "delta")})
-    versions = [("Nu", report)] + ([("Met shortlist", after)] if after is not None else [])
-    classes = shared_classes(*(v["units"]["per_10k"] for _, v in versions))
+        spread_metrics(now)
+    versions = [("Nu", now)] + ([("Met shortlist", after)] if after is not None else [])
+    classes = shared_classes(*(v.units["per_10k"] for _, v in versions))
     shapes = unit_shapes(source, run.region, level, *uploads)
     places = place_labels(source, run.region, *uploads)
     for col, (title, version) in zip(st.columns(len(versions)), versions, strict=True):
         with col:
             st.markdown(f"**Plaatsen per 10.000 inwoners — {title.lower()}**")
             shown = shapes.join(
-                version["units"].set_index("code")[["per_10k", "fair_share", "surplus"]],
+                version.units.set_index("code")[["per_10k", "fair_share", "surplus"]],
                 on="code",
             )
             fmap = mapview.base_map(shown.total_bounds, tiles=False)
@@ -1234,26 +1235,26 @@ def spread_tab(run: ScenarioResult, source: DataSource, uploads: Uploads) -> Non
                 key=f"spreidingskaart_{title.lower().replace(' ', '_')}",
                 returned_objects=[],
             )
-    items = mapview.legend_items(report["units"]["per_10k"], "per_10k", classes=classes)
+    items = mapview.legend_items(now.units["per_10k"], "per_10k", classes=classes)
     legend(items, "Plaatsen per 10.000 (zelfde klassen op beide kaarten)")
     left, right = st.columns([3, 2])
     with left:
         st.markdown("**Lorenzcurve** — " + " en ".join(t.lower() for t, _ in versions))
         st.altair_chart(lorenz_chart(versions), width="stretch")
     with right:
-        access = report["access"]
-        within = nlformat.distance(access["within_m"])
+        access = now.access
+        within = nlformat.distance(access.within_m)
         st.metric(
             f"Inwoners binnen {within} van een voorziening — nu",
-            nlformat.share(access["share_within"]),
+            nlformat.share(access.share_within),
         )
         if after is not None:
-            change = (after["access"]["share_within"] - access["share_within"]) * 100
+            change = (after.access.share_within - access.share_within) * 100
             shown_change = nlformat.number(change, decimals=1, signed=True)
             zero = presentation.parse_number(shown_change) == 0
             st.metric(
                 f"Inwoners binnen {within} van een voorziening — met shortlist",
-                nlformat.share(after["access"]["share_within"]),
+                nlformat.share(after.access.share_within),
                 ("0,0" if zero else shown_change.replace("−", "-")) + " procentpunt",
                 delta_color="off" if zero else "normal",
                 delta_arrow="off" if zero else "auto",
@@ -1265,8 +1266,8 @@ def spread_tab(run: ScenarioResult, source: DataSource, uploads: Uploads) -> Non
         gemeenten = dict(zip(codes, buurten["gemeentenaam"], strict=False))
     st.dataframe(
         presentation.unit_table(
-            report["units"],
-            after=None if after is None else after["units"],
+            now.units,
+            after=None if after is None else after.units,
             gemeenten=gemeenten,
         ),
         hide_index=True,
@@ -1288,12 +1289,12 @@ def place_labels(source: DataSource, region: Region, *uploads: Upload | None) ->
     )
 
 
-def lorenz_chart(versions: list[tuple[str, dict[str, Any]]]) -> Any:
+def lorenz_chart(versions: list[tuple[str, SpreadReport]]) -> Any:
     """Draw the Lorenz curve of each version ("Nu", "Met shortlist") and the equality line."""
     import altair as alt
 
     frames = [
-        pd.DataFrame(v["lorenz"], columns=["inwoners", "plaatsen"]).assign(reeks=t.lower())
+        pd.DataFrame(v.lorenz, columns=["inwoners", "plaatsen"]).assign(reeks=t.lower())
         for t, v in versions
     ]
     line = pd.DataFrame({"inwoners": [0.0, 1.0], "plaatsen": [0.0, 1.0]})
@@ -1618,7 +1619,7 @@ def file_scenario_result(scenario: Scenario) -> ScenarioResult:
 def compare_gemeenten(run: ScenarioResult, names: dict[str, str]) -> None:
     """Two gemeenten side by side: inhabitants, places now, fair share, candidates."""
     codes = sorted(names, key=names.__getitem__)
-    units = run.spread_at("gemeente")["units"].set_index("code")
+    units = run.spread_at("gemeente").before.units.set_index("code")
     pairs = zip(st.columns(2), (0, min(1, len(codes) - 1)), "ab", strict=True)
     for col, default, side in pairs:
         code = col.selectbox(

@@ -13,11 +13,14 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from criteria import limits
 from criteria.limits import NumberRange
 from geo._errors import PlekwijzerError, PlekwijzerInputError
+
+if TYPE_CHECKING:
+    from geo.spread_result import ScenarioSpread, SpreadReport
 
 LEVELS = ("gemeente", "wijk", "buurt")
 
@@ -251,7 +254,7 @@ def _cmd_score(args: argparse.Namespace) -> int:
     from criteria.run import run_scenario
     from geo import nlformat
     from geo.export import write_export_pair
-    from geo.labels import HEADLINE_INDEX, HEADLINE_LABEL
+    from geo.labels import HEADLINE_LABEL
 
     if scenario.facilities is None and not scenario.use_defaults:
         _say(
@@ -293,11 +296,11 @@ def _cmd_score(args: argparse.Namespace) -> int:
         f"uitgesloten, {nlformat.integer(table['shortlisted'].sum())} op de shortlist "
         f"({checks} te controleren) -> {out} (+ {names})"
     )
-    spread = result.spread
-    before, after = spread["indices"][HEADLINE_INDEX], spread["after"]["indices"][HEADLINE_INDEX]
+    headline = result.spread.headline
     _say(
-        f"{HEADLINE_LABEL}, {spread['level']}: nu {nlformat.number(before, decimals=3)}, met "
-        f"de shortlist {nlformat.number(after, decimals=3)}"
+        f"{HEADLINE_LABEL}, {result.spread.level}: nu "
+        f"{nlformat.number(headline.before, decimals=3)}, met "
+        f"de shortlist {nlformat.number(headline.after, decimals=3)}"
     )
     for _, row in result.shortlist.iterrows():
         print(
@@ -439,7 +442,7 @@ def _cmd_spread(args: argparse.Namespace) -> int:
     from geo.export import write_json_atomic, write_text_atomic
     from geo.facilities import facilities_from_shortlist
     from geo.regions import resolve_region
-    from geo.spread_report import report_to_json
+    from geo.spread_result import ScenarioSpread
     from geo.workspace import load_region_data
 
     source = _source(args)
@@ -450,25 +453,27 @@ def _cmd_spread(args: argparse.Namespace) -> int:
     _print_notes(data.notes)
     # The same spread definitions a scored scenario uses (criteria.run).
     spreads = SpreadCache(data)
-    options = {"fair_share_correction": args.fair_share_correction}
+    correction = args.fair_share_correction
+    report: SpreadReport | ScenarioSpread
     if args.scenario:
         new = facilities_from_shortlist(args.scenario, buurten=data.buurten)
-        report = spreads.after(new, args.level, args.type, **options)
+        report = spreads.after(new, args.level, args.type, fair_share_correction=correction)
     else:
-        report = spreads.before(args.level, args.type, **options)
-    report = report | {
-        "region": region.name,
-        "data": {
-            "data_dir": str(source.path),
-            "synthetic": source.synthetic,
-            "facilities": str(args.facilities),
-        },
-    }
+        report = spreads.before(args.level, args.type, fair_share_correction=correction)
     out: Path = args.out
     if out.suffix.lower() == ".json":
-        write_json_atomic(out, report_to_json(report))
+        # The written layout (issue 4) is made here, at the edge; users and checks read it.
+        record = report.to_json_dict() | {
+            "region": region.name,
+            "data": {
+                "data_dir": str(source.path),
+                "synthetic": source.synthetic,
+                "facilities": str(args.facilities),
+            },
+        }
+        write_json_atomic(out, record)
     else:
-        table = report["delta"]["units"] if "after" in report else report["units"]
+        table = report.units_change if isinstance(report, ScenarioSpread) else report.units
         write_text_atomic(out, table.to_csv(index=False))
     _print_spread(report)
     return 0
@@ -485,36 +490,36 @@ _INDEX_NAMES = {
 }
 
 
-def _print_spread(report: dict) -> None:
+def _print_spread(report: SpreadReport | ScenarioSpread) -> None:
     import pandas as pd
 
     from geo import nlformat
+    from geo.spread_result import ScenarioSpread
 
-    indices = report["indices"]
+    now = report.before if isinstance(report, ScenarioSpread) else report
     line = "  ".join(
         f"{_INDEX_NAMES.get(k, k)} {nlformat.number(v, decimals=3)}"
-        for k, v in indices.items()
+        for k, v in now.indices.items()
         if pd.notna(v)
     )
-    kind = "alle" if report["type"] in (None, "all") else report["type"]
-    print(f"niveau {report['level']}, type {kind}: {line}")
-    units = report["units"].set_index("code")
+    print(f"niveau {now.level}, type {now.facility_type or 'alle'}: {line}")
+    units = now.units.set_index("code")
     for label, codes in (
-        ("meest voorzien", report["most_provided"]),
-        ("minst voorzien", report["least_provided"]),
+        ("meest voorzien", now.most_provided),
+        ("minst voorzien", now.least_provided),
     ):
         named = ", ".join(
             f"{units.loc[c, 'name']} ({nlformat.number(units.loc[c, 'per_10k'])} per 10.000)"
             for c in codes
         )
         print(f"{label}: {named}")
-    if "delta" in report:
+    if isinstance(report, ScenarioSpread):
         changes = "  ".join(
-            f"{_INDEX_NAMES.get(k, k)} {nlformat.number(v['delta'], decimals=3, signed=True)}"
-            for k, v in report["delta"]["indices"].items()
-            if pd.notna(v["delta"])
+            f"{_INDEX_NAMES.get(k, k)} {nlformat.number(c.delta, decimals=3, signed=True)}"
+            for k, c in report.index_changes().items()
+            if pd.notna(c.delta)
         )
-        print(f"na toevoegen van {report['added']} plekken: {changes}")
+        print(f"na toevoegen van {report.added} plekken: {changes}")
 
 
 def _cmd_cover(args: argparse.Namespace) -> int:

@@ -50,7 +50,7 @@ def main() -> int:
             failures += not ok
             print(
                 f"{region:<18} {profile:<18} {n:>4} {plan.index_before:>12.3f} "
-                f"{result.spread['after']['indices']['gini']:>12.3f} {plan.index_after:>10.3f} "
+                f"{result.spread.after.indices.gini:>12.3f} {plan.index_after:>10.3f} "
                 f"{mean_top:>10.3f} {plan.mean_score:>9.3f} {ratio:>6.1%} "
                 f"{'ok' if fair else 'NO':>5} {plan.status:>9} {seconds:>5.2f}"
                 + ("" if ok else "  <- FAILS")

@@ -89,7 +89,7 @@ def test_run_scenario_evenness_lowers_the_gini(demo_source):
     even = run_scenario(
         _demo(demo_source, shortlist=ShortlistOptions(top_n=5, evenness_weight=0.9))
     )
-    assert plain.spread["after"]["indices"]["gini"] >= even.spread["after"]["indices"]["gini"]
+    assert plain.spread.after.indices.gini >= even.spread.after.indices.gini
     assert list(even.shortlist["pick_order"]) != []
     assert plain.table is not even.table
 
@@ -236,7 +236,7 @@ def _cli_figures(tmp_path: Path, scenario: Scenario) -> dict:
         key=lambda p: p["rank"],
     )
     result = run_scenario(scenario)
-    units = result.spread_at("gemeente")["units"]
+    units = result.spread_at("gemeente").before.units
     spread = collection["plekwijzer"]["spread"]
     return {
         "ids": [p["id"] for p in short],
@@ -319,7 +319,8 @@ def test_prepared_run_equals_run_scenario_for_any_weights(demo_source):
         fresh = run_scenario(scenario)
         assert again.table.drop(columns="geometry").equals(fresh.table.drop(columns="geometry"))
         assert again.scoring.weights == fresh.scoring.weights
-        assert again.spread["indices"] == fresh.spread["indices"]
+        assert again.spread.before.indices == fresh.spread.before.indices
+        assert again.spread.after.indices == fresh.spread.after.indices
         assert again.sensitivity.to_dict() == fresh.sensitivity.to_dict()
         assert again.prepared is prepared
 
@@ -347,7 +348,7 @@ def test_nothing_mutable_in_the_region_data_or_the_result(demo_source):
     result = prepared.run(_demo(demo_source))
     # Another level is computed through the prepared stage, its 'before' part once.
     wijk = result.spread_at("wijk")
-    assert result.spread_at("wijk")["indices"] == wijk["indices"]
+    assert result.spread_at("wijk").after.indices == wijk.after.indices
     assert prepared.spreads.before("wijk") is prepared.spreads.before("wijk")
     assert not [f.name for f in dataclasses.fields(result) if f.name.startswith("_")]
 

@@ -20,7 +20,6 @@ from geo import nlformat
 from geo.facilities import public_view
 from geo.labels import (
     AGGREGATION_LABELS,
-    HEADLINE_INDEX,
     HEADLINE_LABEL,
     INDEX_LABELS,
     WEIGHTING_LABELS,
@@ -32,6 +31,7 @@ from geo.report.cartography import outlines
 from geo.report.charts import contributions_chart, frontier_chart, lorenz_chart
 from geo.report.maps import gemeente_maps, location_map, region_map, zoekgebieden_map
 from geo.report.model import ReportInput
+from geo.spread_result import INDEX_NAMES, ScenarioSpread, SpreadReport
 
 #: Map attribution for real data and for the demo region.
 ATTRIBUTION = "Bron: CBS, PDOK/Kadaster (buurtgrenzen benaderd); locaties: zie voorblad"
@@ -51,9 +51,20 @@ def shortlist(report: ReportInput) -> gpd.GeoDataFrame:
     return picked.assign(number=np.arange(1, len(picked) + 1))
 
 
+def _pair(report: ReportInput) -> ScenarioSpread | None:
+    """Return the spread before and after the shortlist (None: only the present is known)."""
+    return report.spread if isinstance(report.spread, ScenarioSpread) else None
+
+
+def _present(report: ReportInput) -> SpreadReport:
+    """Return the spread of the existing register."""
+    spread = report.spread
+    return spread.before if isinstance(spread, ScenarioSpread) else spread
+
+
 def unit_names(report: ReportInput) -> tuple[dict[str, str], dict[str, str]]:
     """Gemeente and buurt names by code."""
-    units = report.spread["units"]
+    units = _present(report).units
     gemeenten = dict(zip(units["code"], units["name"].astype(str), strict=True))
     buurten = report.buurten
     return gemeenten, dict(zip(buurten["code"], buurten["name"].astype(str), strict=True))
@@ -84,8 +95,8 @@ def format_value(value: Any, feature: str) -> str:
 def cover(report: ReportInput) -> dict[str, Any]:
     """Title, date, sources and the key figures of the cover page."""
     table = report.table
-    indices = report.spread.get("delta", {}).get("indices", {})
-    gini = indices.get(HEADLINE_INDEX, {})
+    pair = _pair(report)
+    gini = pair.headline if pair is not None else None
     kind = type_label(report.profile.facility_type or report.profile.name)
     return {
         "title": f"{kind} in {report.region_title}",
@@ -96,8 +107,8 @@ def cover(report: ReportInput) -> dict[str, Any]:
         "excluded": nlformat.integer(int(table["excluded"].astype(bool).sum())),
         "shortlisted": nlformat.integer(int(table["shortlisted"].astype(bool).sum())),
         "headline": HEADLINE_LABEL,
-        "gini_before": nlformat.number(gini.get("before"), decimals=3),
-        "gini_after": nlformat.number(gini.get("after"), decimals=3),
+        "gini_before": nlformat.number(gini.before if gini else None, decimals=3),
+        "gini_after": nlformat.number(gini.after if gini else None, decimals=3),
         "sources": [
             {"name": s.name, "date": s.date, "note": s.note, "illustrative": s.illustrative}
             for s in report.sources
@@ -171,13 +182,13 @@ def gemeente_rows(report: ReportInput) -> list[dict[str, str | bool]]:
 
     The region's row comes last and alone carries ``"total": True``.
     """
-    delta = report.spread.get("delta")
-    if delta is None:
-        units = report.spread["units"]
+    pair = _pair(report)
+    if pair is None:
+        units = _present(report).units
         frame = units.rename(columns={c: f"{c}_before" for c in units.columns if c != "name"})
         frame = frame.rename(columns={"code_before": "code"})
     else:
-        frame = delta["units"]
+        frame = pair.units_change
     rows: list[dict[str, str | bool]] = []
     for _, unit in frame.sort_values("inhabitants_before", ascending=False).iterrows():
         rows.append(
@@ -225,35 +236,40 @@ def _fmt_unit(key: str, value: Any) -> str:
 
 def index_rows(report: ReportInput) -> list[dict[str, str]]:
     """Return the evenness indices before, after and their change (lower is more even)."""
-    indices = report.spread.get("delta", {}).get("indices")
-    if indices is None:
-        indices = {k: {"before": v} for k, v in report.spread["indices"].items()}
-    return [
-        {
-            "name": label,
-            "before": nlformat.number(indices[key].get("before"), decimals=3),
-            "after": nlformat.number(indices[key].get("after"), decimals=3),
-            "delta": nlformat.delta(indices[key].get("delta"), decimals=3),
-        }
-        for key, label in INDEX_LABELS.items()
-        if key in indices
-    ]
+    pair = _pair(report)
+    rows = []
+    for key, label in INDEX_LABELS.items():
+        if key not in INDEX_NAMES:
+            continue
+        if pair is None:
+            before, after, delta = _present(report).indices.value(key), None, None
+        else:
+            change = pair.index_change(key)
+            before, after, delta = change.before, change.after, change.delta
+        rows.append(
+            {
+                "name": label,
+                "before": nlformat.number(before, decimals=3),
+                "after": nlformat.number(after, decimals=3),
+                "delta": nlformat.delta(delta, decimals=3),
+            }
+        )
+    return rows
 
 
 def access_text(report: ReportInput) -> str:
     """One sentence on how far inhabitants live from the nearest facility."""
-    access = report.spread.get("delta", {}).get("access") or {}
-    share = access.get("share_within", {})
-    mean = access.get("mean_distance_m", {})
-    within = report.spread.get("access", {}).get("within_m", 2_000)
-    if not share:
+    pair = _pair(report)
+    if pair is None:
         return ""
+    share = pair.access_change("share_within")
+    mean = pair.access_change("mean_distance_m")
     text = (
-        f"Binnen {nlformat.distance(within)} van een voorziening wonen nu "
-        f"{nlformat.share(share.get('before'), decimals=0)} van de inwoners, met de shortlist "
-        f"{nlformat.share(share.get('after'), decimals=0)}. De gemiddelde afstand tot de "
-        f"dichtstbijzijnde voorziening gaat van {nlformat.distance(mean.get('before'))} naar "
-        f"{nlformat.distance(mean.get('after'))}."
+        f"Binnen {nlformat.distance(pair.before.access.within_m)} van een voorziening wonen nu "
+        f"{nlformat.share(share.before, decimals=0)} van de inwoners, met de shortlist "
+        f"{nlformat.share(share.after, decimals=0)}. De gemiddelde afstand tot de "
+        f"dichtstbijzijnde voorziening gaat van {nlformat.distance(mean.before)} naar "
+        f"{nlformat.distance(mean.after)}."
     )
     return text
 
@@ -556,9 +572,9 @@ def maps(report: ReportInput, sites: gpd.GeoDataFrame) -> dict[str, str]:
         source_text=source_text,
     )
     result = {"region": data_uri(region)}
-    delta = report.spread.get("delta")
-    if delta is not None:
-        units = delta["units"].set_index("code")
+    pair = _pair(report)
+    if pair is not None:
+        units = pair.units_change.set_index("code")
         result["gemeenten"] = data_uri(
             gemeente_maps(
                 borders,
@@ -568,9 +584,7 @@ def maps(report: ReportInput, sites: gpd.GeoDataFrame) -> dict[str, str]:
                 source_text=source_text,
             )
         )
-        result["lorenz"] = data_uri(
-            lorenz_chart(report.spread["lorenz"], report.spread["after"]["lorenz"])
-        )
+        result["lorenz"] = data_uri(lorenz_chart(pair.before.lorenz, pair.after.lorenz))
     return result
 
 
