@@ -85,14 +85,14 @@ def describe_rows(
     Returns
     -------
     str
-        E.g. ``"row 2 (id A7), row 5 (id B1) and 3 more"``; rows are numbered from 1.
+        E.g. ``"rij 2 (id A7), rij 5 (id B1) en nog 3"``; rows are numbered from 1.
     """
     positions = mask.to_numpy().nonzero()[0]
     labels = []
     for pos in positions[:limit]:
-        label = f"row {pos + 1}"
+        label = f"rij {pos + 1}"
         if id_column and id_column in frame.columns:
             label += f" (id {frame.iloc[pos][id_column]})"
         labels.append(label)
-    more = f" and {len(positions) - limit} more" if len(positions) > limit else ""
+    more = f" en nog {len(positions) - limit}" if len(positions) > limit else ""
     return ", ".join(labels) + more

@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo import _read, _validate
+from geo import _read, _validate, nlformat
 from geo._errors import EmptyInputError, PlekwijzerInputError
 from geo.datadir import DataSource
 from geo.paths import GEMEENTE_BORDERS
@@ -78,7 +78,7 @@ def gemeente_borders_from_cbs(source: DataSource) -> gpd.GeoDataFrame | None:
         raw = _read.read_vector(path, layer="gemeenten")
     except EmptyInputError:
         return None
-    _validate.require_columns(raw, ["statcode"], source=path, what="gemeente borders")
+    _validate.require_columns(raw, ["statcode"], source=path, what="gemeentegrenzen")
     frame = _validate.to_rd(raw, source=path)
     from geo.neighbourhoods import kerncijfers_from_cbs
 
@@ -122,7 +122,7 @@ def locate_in_region(
         A copy of ``points`` with the three codes (missing outside the region) and
         ``outside_region_reason`` (a Dutch reason, missing inside). See the module notes.
     """
-    _validate.require_crs_match(points, buurten, left_name="the points", right_name="buurten")
+    _validate.require_crs_match(points, buurten, left_name="de punten", right_name="buurten")
     chosen = set(buurten["gemeentecode"].dropna() if gemeenten is None else gemeenten)
     out = points.drop(columns=[c for c in (*_CODES, REASON_COLUMN) if c in points.columns])
     geoms = out.geometry.to_numpy()
@@ -206,9 +206,9 @@ def require_inside(
             for reason, count in common.items()
         )
         msg = (
-            f"none of the {len(located)} {what} lies in the chosen region ({region_label}): "
-            f"{where}. Choose the region that matches the file (--region or --gemeenten), "
-            "or check the coordinates."
+            f"geen van de {nlformat.integer(len(located))} {what} ligt in de gekozen regio "
+            f"({region_label}): {where}. Kies de regio die bij het bestand past (--region of "
+            "--gemeenten), of controleer de coördinaten."
         )
         raise PlekwijzerInputError(msg, source=source)
 

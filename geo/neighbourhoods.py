@@ -134,7 +134,7 @@ def kerncijfers_from_cbs(
         table,
         ["level", "code", "naam", "gemeentecode", "inwoners"],
         source=path,
-        what="the CBS kerncijfers table",
+        what="de CBS-tabel kerncijfers",
     )
     if gemeenten is not None:
         table = table[table["gemeentecode"].isin(list(gemeenten))]
@@ -185,7 +185,7 @@ def neighbourhoods_from_kwb_gpkg(
         raw,
         ["bu_code", "gm_code", "aant_inw"],
         source=path,
-        what="a CBS wijk- en buurtkaart buurt layer",
+        what="een buurtenlaag van de CBS wijk- en buurtkaart",
     )
     frame = _validate.to_rd(raw, source=path)
     if drop_water and "h2o" in frame.columns:
@@ -300,8 +300,8 @@ def _level_key(level: str) -> str:
     """Code column of buurten that groups them into units of ``level`` (wijk or gemeente)."""
     if level not in ("wijk", "gemeente"):
         msg = (
-            f"level {level!r} cannot be aggregated to: use 'wijk' or 'gemeente' (buurten are "
-            "the layer itself)."
+            f"niveau {level!r} kan niet worden samengevoegd: gebruik 'wijk' of 'gemeente' (buurten "
+            "zijn de laag zelf)."
         )
         raise PlekwijzerInputError(msg)
     return LEVEL_CODE_COLUMN[level]

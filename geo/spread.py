@@ -23,6 +23,7 @@ import numpy.typing as npt
 import pandas as pd
 from shapely import STRtree
 
+from geo import nlformat
 from geo._errors import CRSError, PlekwijzerInputError, UnknownValueError
 from geo._validate import require_columns, require_crs_match
 from geo.inequality import gini, gini_weighted, hoover, lorenz_curve, theil, theil_decomposition
@@ -56,11 +57,11 @@ def _select_facilities(facilities: pd.DataFrame, facility_type: FacilityType) ->
     unknown = sorted(set(types) - set(FACILITY_TYPES))
     if unknown:
         msg = (
-            f"unknown facility type(s) {', '.join(unknown)}; "
-            f"choose from {', '.join(FACILITY_TYPES)}"
+            f"onbekend(e) type(n) voorziening {', '.join(unknown)}; kies uit "
+            f"{', '.join(FACILITY_TYPES)}."
         )
         raise UnknownValueError(msg)
-    require_columns(facilities, ["type"], source=None, what="selecting facilities by type")
+    require_columns(facilities, ["type"], source=None, what="voorzieningen kiezen per type")
     return facilities[facilities["type"].isin(types)]
 
 
@@ -97,18 +98,18 @@ def facility_counts(
         aligned to ``units.index``. Facilities whose code is not among ``units["code"]``
         (outside the region, or unassigned) are not counted.
     """
-    require_columns(units, ["code"], source=None, what="counting facilities per unit")
+    require_columns(units, ["code"], source=None, what="voorzieningen tellen per gebied")
     selected = _select_facilities(facilities, facility_type)
     require_columns(
-        selected, [level_code_column, "places"], source=None, what="counting facilities per unit"
+        selected, [level_code_column, "places"], source=None, what="voorzieningen tellen per gebied"
     )
     places = pd.to_numeric(selected["places"], errors="coerce")
     bad = places.isna() | (places < 0)
     if bad.any():
         ids = selected.loc[bad, "id"] if "id" in selected.columns else selected.index[bad]
         msg = (
-            f"facility register column 'places' is missing or negative for id "
-            f"{', '.join(map(str, list(ids)[:5]))}; give every facility a number of places >= 0"
+            "kolom 'places' van het register ontbreekt of is negatief bij id "
+            f"{', '.join(map(str, list(ids)[:5]))}; geef elke voorziening een aantal plaatsen ≥ 0."
         )
         raise PlekwijzerInputError(msg)
     by_code = pd.DataFrame({"code": selected[level_code_column], "places": places}).groupby("code")[
@@ -164,15 +165,17 @@ def fair_share(
         no inhabitants.
     """
     if not 0.0 <= correction <= 1.0:
-        msg = f"fair_share_correction must lie in [0, 1], got {correction!r}"
+        msg = (
+            f"fair_share_correction moet tussen 0 en 1 liggen, kreeg {nlformat.given(correction)}."
+        )
         raise PlekwijzerInputError(msg)
     h = inhabitants.astype(float).fillna(0.0)
     factor = pd.Series(1.0, index=h.index)
     if correction > 0:
         if draagkracht is None:
             msg = (
-                f"fair_share_correction={correction} needs a draagkracht per unit; pass "
-                "draagkracht=draagkracht_index(units) or set the correction to 0"
+                f"fair_share_correction={nlformat.given(correction)} vraagt een draagkracht per "
+                "gebied; geef draagkracht=draagkracht_index(units) of zet de correctie op 0."
             )
             raise PlekwijzerInputError(msg)
         d = draagkracht.astype(float)
@@ -223,12 +226,14 @@ def unit_table(
         inhabitants (NaN without inhabitants); ``fair_share`` sums to the regional places;
         ``surplus = places - fair_share`` (negative: a deficit).
     """
-    require_columns(units, ["code", "name", "inhabitants"], source=None, what="the unit table")
+    require_columns(
+        units, ["code", "name", "inhabitants"], source=None, what="de tabel van gebieden"
+    )
     duplicated = units["code"].duplicated()
     if duplicated.any():
         msg = (
-            f"units have duplicate codes ({', '.join(map(str, units['code'][duplicated][:5]))});"
-            " pass one row per gemeente, wijk or buurt"
+            f"gebieden met dubbele codes ({', '.join(map(str, units['code'][duplicated][:5]))}); "
+            "geef één rij per gemeente, wijk of buurt."
         )
         raise PlekwijzerInputError(msg)
     counts = facility_counts(
@@ -240,8 +245,8 @@ def unit_table(
         missing = units.index.difference(draagkracht.index)
         if len(missing):
             msg = (
-                f"draagkracht has no entry for {len(missing)} unit(s) (index "
-                f"{', '.join(map(str, missing[:5]))}); compute it on the same units frame"
+                f"draagkracht ontbreekt voor {len(missing)} gebied(en) (index "
+                f"{', '.join(map(str, missing[:5]))}); bereken haar op dezelfde tabel van gebieden."
             )
             raise PlekwijzerInputError(msg)
         d = draagkracht.reindex(units.index).astype(float).rename("draagkracht")
@@ -270,13 +275,16 @@ def unit_table(
 
 def _groups(table: pd.DataFrame, groups: str | pd.Series | npt.ArrayLike) -> pd.Series:
     if isinstance(groups, str):
-        require_columns(table, [groups], source=None, what="the Theil decomposition")
+        require_columns(table, [groups], source=None, what="de Theil-ontleding")
         return table[groups]
     if isinstance(groups, pd.Series):
         return groups.reindex(table.index)
     labels = pd.Series(np.asarray(groups, dtype=object).ravel())
     if labels.size != len(table):
-        msg = f"groups has {labels.size} entries for {len(table)} units; pass one per unit"
+        msg = (
+            f"groups heeft {labels.size} waarden voor {len(table)} gebieden; geef er één per "
+            "gebied."
+        )
         raise PlekwijzerInputError(msg)
     return labels.set_axis(table.index)
 
@@ -306,7 +314,7 @@ def region_indices(
         and Hoover.
     """
     require_columns(
-        table, ["inhabitants", "places", "per_10k"], source=None, what="the region indices"
+        table, ["inhabitants", "places", "per_10k"], source=None, what="de maten van de regio"
     )
     inhabitants = table["inhabitants"].astype(float).fillna(0.0)
     populated = (inhabitants > 0) & table["per_10k"].notna()
@@ -341,7 +349,7 @@ def lorenz(table: pd.DataFrame) -> list[list[float]]:
     list of [float, float]
         Points from ``[0, 0]`` to ``[1, 1]``; see :func:`geo.inequality.lorenz_curve`.
     """
-    require_columns(table, ["inhabitants", "places"], source=None, what="the Lorenz curve")
+    require_columns(table, ["inhabitants", "places"], source=None, what="de Lorenzcurve")
     return lorenz_curve(
         table["places"].astype(float), table["inhabitants"].astype(float).fillna(0.0)
     )
@@ -369,9 +377,9 @@ def most_and_least_provided(
         first.
     """
     if by not in ("per_10k", "surplus"):
-        msg = f"by must be 'per_10k' or 'surplus', got {by!r}"
+        msg = f"by moet 'per_10k' of 'surplus' zijn, kreeg {by!r}."
         raise PlekwijzerInputError(msg)
-    require_columns(table, ["code", by], source=None, what="ranking units")
+    require_columns(table, ["code", by], source=None, what="gebieden rangschikken")
     ranked = table[table[by].notna()]
     return (
         ranked.sort_values([by, "code"], ascending=[False, True]).head(n),
@@ -442,18 +450,21 @@ def nearest_facility_access(
         has them, to aggregate to those levels). No coordinates.
     """
     require_columns(
-        buurten, ["code", "inhabitants"], source=None, what="distance to the nearest facility"
+        buurten,
+        ["code", "inhabitants"],
+        source=None,
+        what="de afstand tot de dichtstbijzijnde voorziening",
     )
     if buurten.crs is None or not buurten.crs.is_projected:
         msg = (
-            f"buurten are in {buurten.crs}, not a metric CRS; distances need metres. "
-            "Use `to_crs('EPSG:28992')` first."
+            f"buurten zijn in {buurten.crs}, geen CRS in meters; afstanden vragen meters. Gebruik "
+            "eerst `to_crs('EPSG:28992')`."
         )
         raise CRSError(msg)
     if isinstance(facilities, gpd.GeoDataFrame):
-        require_crs_match(buurten, facilities, left_name="buurten", right_name="facilities")
+        require_crs_match(buurten, facilities, left_name="buurten", right_name="voorzieningen")
     if not within_m >= 0:
-        msg = f"within_m must be a distance in metres >= 0, got {within_m!r}"
+        msg = f"within_m moet een afstand in meters ≥ 0 zijn, kreeg {nlformat.given(within_m)}."
         raise PlekwijzerInputError(msg)
     points = _facility_points(buurten, _select_facilities(facilities, facility_type))
     origins = buurten.geometry.representative_point().to_numpy()

@@ -52,7 +52,7 @@ def units_for_level(
         False to leave wijken / gemeenten without dissolved geometry (figures only).
     """
     if level not in LEVELS:
-        msg = f"level {level!r} is not known: use one of {', '.join(LEVELS)}."
+        msg = f"niveau {level!r} is onbekend: gebruik een van {', '.join(LEVELS)}."
         raise PlekwijzerInputError(msg)
     if level == "buurt":
         return buurten
@@ -111,7 +111,10 @@ def spread_report(
         Its :meth:`~geo.spread_result.SpreadReport.to_json_dict` is the JSON form.
     """
     if facility_type is not None and facility_type not in FACILITY_TYPES:
-        msg = f"unknown facility type {facility_type!r}. Use one of: {', '.join(FACILITY_TYPES)}."
+        msg = (
+            f"onbekend type voorziening {facility_type!r}. Gebruik een van: "
+            f"{', '.join(FACILITY_TYPES)}."
+        )
         raise PlekwijzerInputError(msg)
     # Figures only: the report carries no unit shapes, and dissolving them is the slow part.
     if units is None:

@@ -162,7 +162,7 @@ def test_bad_data_dir_shows_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Pat
     monkeypatch.setenv(DATA_DIR_ENV, str(tmp_path / "nowhere"))
     at = AppTest.from_file(APP, default_timeout=60).run()
     assert not at.exception
-    assert "does not exist" in at.error[0].value
+    assert "bestaat niet" in at.error[0].value
 
 
 def test_reach_lists_the_new_sites_with_downloads(app: AppTest) -> None:

@@ -191,7 +191,7 @@ def test_report_refuses_bad_output(tmp_path):
     assert "scenariobestand niet gevonden; controleer het pad" in result.stderr
     with pytest.raises(PlekwijzerInputError, match=r"use a \.pdf or \.html"):
         write_report(None, tmp_path / "report.docx")
-    with pytest.raises(PlekwijzerInputError, match="does not exist"):
+    with pytest.raises(PlekwijzerInputError, match="bestaat niet"):
         write_report(None, tmp_path / "missing" / "report.pdf")
 
 

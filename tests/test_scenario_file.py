@@ -247,7 +247,7 @@ BAD_FILES: list[tuple[str, Any, str]] = [
     (
         "surface-gemeente",
         lambda d: _with(d, "surface", {"gemeenten": ["Enschede"]}),
-        "veld surface.gemeenten: 'ENSCHEDE' is not a CBS gemeente code",
+        "veld surface.gemeenten: 'ENSCHEDE' is geen CBS-gemeentecode",
     ),
     (
         "surface-top",

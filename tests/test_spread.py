@@ -91,12 +91,14 @@ def test_facility_counts_by_type(units, facilities):
 
 
 def test_facility_counts_errors(units, facilities):
-    with pytest.raises(UnknownValueError, match=r"unknown facility type.*opvangx"):
+    with pytest.raises(UnknownValueError, match=r"onbekend\(e\) type\(n\) voorziening.*opvangx"):
         facility_counts(units, facilities, level_code_column="buurtcode", facility_type="opvangx")
     with pytest.raises(MissingColumnError, match="buurt_code"):
         facility_counts(units, facilities, level_code_column="buurt_code")
     bad = facilities.assign(places=[1, None, 1, 1, 1])
-    with pytest.raises(PlekwijzerInputError, match="'places' is missing or negative for id f2"):
+    with pytest.raises(
+        PlekwijzerInputError, match="'places' van het register ontbreekt of is negatief bij id f2"
+    ):
         facility_counts(units, bad, level_code_column="buurtcode")
 
 
@@ -140,7 +142,7 @@ def test_unit_table_fair_share_correction(units, facilities):
 
 
 def test_unit_table_errors(units, facilities):
-    with pytest.raises(PlekwijzerInputError, match=r"must lie in \[0, 1\], got 1.5"):
+    with pytest.raises(PlekwijzerInputError, match=r"moet tussen 0 en 1 liggen, kreeg 1,5"):
         unit_table(
             units,
             facilities,
@@ -148,16 +150,16 @@ def test_unit_table_errors(units, facilities):
             draagkracht=pd.Series(0.5, index=units.index),
             fair_share_correction=1.5,
         )
-    with pytest.raises(PlekwijzerInputError, match="needs a draagkracht"):
+    with pytest.raises(PlekwijzerInputError, match="vraagt een draagkracht"):
         unit_table(units, facilities, level_code_column="buurtcode", fair_share_correction=0.3)
-    with pytest.raises(PlekwijzerInputError, match="no entry for 2 unit"):
+    with pytest.raises(PlekwijzerInputError, match="ontbreekt voor 2 gebied"):
         unit_table(
             units,
             facilities,
             level_code_column="buurtcode",
             draagkracht=pd.Series([0.1, 0.2], index=[10, 11]),
         )
-    with pytest.raises(PlekwijzerInputError, match="duplicate codes"):
+    with pytest.raises(PlekwijzerInputError, match="dubbele codes"):
         unit_table(
             units.assign(code=["BU1", "BU1", "BU3", "BU4"]),
             facilities,
@@ -219,7 +221,7 @@ def test_region_indices_groups_forms(table):
     plain = region_indices(table)
     assert math.isnan(plain.theil_between)
     assert math.isnan(plain.theil_within)
-    with pytest.raises(PlekwijzerInputError, match="groups has 3 entries for 4 units"):
+    with pytest.raises(PlekwijzerInputError, match="groups heeft 3 waarden voor 4 gebieden"):
         region_indices(table, groups=["GM1", "GM1", "GM2"])
 
 
@@ -251,7 +253,7 @@ def test_most_and_least_provided(table):
     most, least = most_and_least_provided(table, n=1, by="surplus")
     assert most["code"].tolist() == ["BU1"]
     assert least["code"].tolist() == ["BU2"]
-    with pytest.raises(PlekwijzerInputError, match="by must be 'per_10k' or 'surplus'"):
+    with pytest.raises(PlekwijzerInputError, match="by moet 'per_10k' of 'surplus' zijn"):
         most_and_least_provided(table, by="places")
 
 
@@ -301,9 +303,9 @@ def test_nearest_facility_access_register_without_points(units, facilities):
 
 
 def test_nearest_facility_access_crs_errors(units, facilities):
-    with pytest.raises(CRSError, match="CRS mismatch"):
+    with pytest.raises(CRSError, match="CRS verschilt"):
         nearest_facility_access(units, facilities.to_crs("EPSG:4326"))
-    with pytest.raises(CRSError, match="not a metric CRS"):
+    with pytest.raises(CRSError, match="geen CRS in meters"):
         nearest_facility_access(units.to_crs("EPSG:4326"), facilities.to_crs("EPSG:4326"))
 
 

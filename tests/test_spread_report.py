@@ -108,7 +108,7 @@ def test_units_for_level_does_not_touch_input(buurten):
 
 
 def test_units_for_level_unknown(buurten):
-    with pytest.raises(PlekwijzerInputError, match=r"'provincie' is not known: use one of"):
+    with pytest.raises(PlekwijzerInputError, match=r"'provincie' is onbekend: gebruik een van"):
         units_for_level(buurten, level="provincie")
 
 
@@ -143,7 +143,7 @@ def test_spread_report_one_type(buurten, register):
 
 
 def test_spread_report_unknown_type(buurten, register):
-    with pytest.raises(PlekwijzerInputError, match="unknown facility type 'hotel'") as exc:
+    with pytest.raises(PlekwijzerInputError, match="onbekend type voorziening 'hotel'") as exc:
         spread_report(buurten, register, facility_type="hotel")
     for kind in FACILITY_TYPES:
         assert kind in str(exc.value)

@@ -78,9 +78,9 @@ def html_to_pdf(html: str) -> bytes:
         import weasyprint
     except (ImportError, OSError) as err:
         msg = (
-            f"cannot make a PDF: WeasyPrint is not usable here ({err}). Install it with "
-            "`pip install weasyprint` and, on Debian/Ubuntu, `apt-get install "
-            "libpango-1.0-0 libpangoft2-1.0-0`; or write the report as .html."
+            f"kan geen PDF maken: WeasyPrint werkt hier niet ({err}). Installeer het met `pip "
+            "install weasyprint` en, op Debian/Ubuntu, `apt-get install libpango-1.0-0 "
+            "libpangoft2-1.0-0`; of schrijf het rapport als .html."
         )
         raise PlekwijzerInputError(msg) from err
     return weasyprint.HTML(string=html).write_pdf()
@@ -118,10 +118,10 @@ def write_report(report: ReportInput, out_path: str | Path) -> Path:
     path = Path(out_path)
     suffix = path.suffix.lower()
     if suffix not in FORMATS:
-        msg = f"--out {path}: use a .pdf or .html file name for the report."
+        msg = f"--out {path}: geef het rapport een bestandsnaam op .pdf of .html."
         raise PlekwijzerInputError(msg)
     if not path.parent.is_dir():
-        msg = f"--out {path}: folder {path.parent} does not exist; create it or choose another."
+        msg = f"--out {path}: map {path.parent} bestaat niet; maak die aan of kies een andere."
         raise PlekwijzerInputError(msg)
     # Refuse a read-only disk or file before the (slow) rendering, not after it.
     check_target(path)
