@@ -21,7 +21,7 @@ import jinja2
 
 from geo._atomic import check_target, write_files
 from geo._errors import PlekwijzerInputError
-from geo.report import content
+from geo.report import content, spread_content
 from geo.report.model import ReportInput
 
 #: File types :func:`write_report` writes.
@@ -55,9 +55,9 @@ def render_html(report: ReportInput) -> str:
         shortlist=content.shortlist_rows(report, sites),
         skipped=content.skipped_rows(report),
         has_stability="stability" in sites.columns and sites["stability"].notna().any(),
-        gemeenten=content.gemeente_rows(report),
-        indices=content.index_rows(report),
-        access=content.access_text(report),
+        gemeenten=spread_content.gemeente_rows(report),
+        indices=spread_content.index_rows(report),
+        access=spread_content.access_text(report),
         sites=content.site_sections(report, sites),
         annex=content.annex(report),
         coverage=content.coverage_section(report),
