@@ -403,3 +403,12 @@ def test_shares_round_down_so_100_means_everyone(demo_source, monkeypatch):
     assert f"→ {after}." in summary  # one rule: the sentence and the metric agree
     if "buiten bereik" in summary:
         assert after != "100,0%"
+
+
+def test_result_types_live_in_run_result_and_are_reexported():
+    import criteria.run
+    import criteria.run_result
+
+    for name in ("ScenarioResult", "ScoringRun", "EXPORT_PROPERTIES", "facility_type_of"):
+        assert getattr(criteria.run, name) is getattr(criteria.run_result, name), name
+        assert name in criteria.run.__all__, name
