@@ -30,14 +30,19 @@ Why this ``D``: the targets are what each gemeente lacks of its fair share, and 
 distance ``sum |P_g - t_g|`` is then the same for every plan that keeps each gemeente within
 its target, so it never spreads: the best sites decide, often all in one gemeente. ``D``
 charges the squared shortfall relative to the target (Pearson's chi-square form): with
-``sum P_g`` fixed it equals ``sum P_g^2 / t_g`` plus a constant, which is Sainte-Laguë /
-Webster apportionment of the places in proportion to the targets (the next place goes where
-``t_g / (2 P_g + 1)`` is largest; the continuous optimum scales every target by one factor
-to ``N``). Below 1 the divisor is held at 1, so a gemeente at or above its fair share
-(``t_g = 0``) pays ``1`` for its first place, more than the first place anywhere below its
-share (``1 - 2 t_g < 1``, or ``(1 - 2 t_g) / t_g < 1`` for ``t_g >= 1``): with equal site
-sizes and no spacing or cap in the way, evenness 1 gives no place to a gemeente at its share
-while one below it with an eligible site gets none (moving a site lowers ``D``).
+``sum P_g`` fixed and targets of 1 or more it equals ``sum P_g^2 / t_g`` plus a constant,
+which is Sainte-Laguë / Webster apportionment of the places in proportion to the targets
+(the next place goes where ``t_g / (2 P_g + 1)`` is largest; the continuous optimum scales
+every target by one factor to ``N``). Each gemeente below its share thus closes about the
+same fraction of its gap. Weighing by the key share instead (``(P_g - t_g)^2 / share_g``,
+the spread of places per inhabitant, closer to what the Gini rewards) would fill the
+gemeenten with the fewest places per inhabitant first and give nothing to one just below
+its share until they catch up: not the spread the regional plans ask for. Below 1 the
+divisor is held at 1, so a gemeente at or above its fair share (``t_g = 0``) pays ``1`` for
+its first place, more than the first place anywhere below its share (``1 - 2 t_g < 1``, or
+``(1 - 2 t_g) / t_g < 1`` for ``t_g >= 1``): with equal site sizes and no spacing or cap in
+the way, evenness 1 gives no place to a gemeente at its share while one below it with an
+eligible site gets none (moving a site there lowers ``D``).
 
 ``f_g`` is convex, so it is exact at every reachable ``P_g`` as a chain: ``D = sum_g
 f_g(0) + sum_gk c_gk y_gk`` with ``c_gk = f_g((k + 1) d_g) - f_g(k d_g)`` rising in ``k``
