@@ -14,7 +14,8 @@ Constraints:
 * places: ``R <= sum_i p_i x_i <= N + max(p) - 1``, where ``R = N`` when the eligible sites
   can hold ``N`` places at all under spacing and caps, else the most they can hold (found by
   a first solve). So the plan takes the fewest places that reach ``N``: with equal site
-  sizes, exactly ``ceil(N / p)`` sites;
+  sizes, exactly ``ceil(N / p)`` sites. Both bounds are rounded to multiples of the sizes'
+  common divisor (every total is one), which tightens the LP relaxation;
 * spacing: ``x_i + x_j <= 1`` for every pair closer than ``min_spacing_m`` (a KD-tree);
 * caps: ``sum_{i in b} x_i <= K`` per buurt;
 * places per gemeente: ``P_g = sum_{i in g} p_i x_i = d_g sum_k y_gk``.
@@ -29,14 +30,19 @@ Why this ``D``: the targets are what each gemeente lacks of its fair share, and 
 distance ``sum |P_g - t_g|`` is then the same for every plan that keeps each gemeente within
 its target, so it never spreads: the best sites decide, often all in one gemeente. ``D``
 charges the squared shortfall relative to the target (Pearson's chi-square form): with
-``sum P_g`` fixed it equals ``sum P_g^2 / t_g`` plus a constant, which is Sainte-Laguë /
-Webster apportionment of the places in proportion to the targets (the next place goes where
-``t_g / (2 P_g + 1)`` is largest; the continuous optimum scales every target by one factor
-to ``N``). Below 1 the divisor is held at 1, so a gemeente at or above its fair share
-(``t_g = 0``) pays ``1`` for its first place, more than the first place anywhere below its
-share (``1 - 2 t_g < 1``, or ``(1 - 2 t_g) / t_g < 1`` for ``t_g >= 1``): with equal site
-sizes and no spacing or cap in the way, evenness 1 gives no place to a gemeente at its share
-while one below it with an eligible site gets none (moving a site lowers ``D``).
+``sum P_g`` fixed and targets of 1 or more it equals ``sum P_g^2 / t_g`` plus a constant,
+which is Sainte-Laguë / Webster apportionment of the places in proportion to the targets
+(the next place goes where ``t_g / (2 P_g + 1)`` is largest; the continuous optimum scales
+every target by one factor to ``N``). Each gemeente below its share thus closes about the
+same fraction of its gap. Weighing by the key share instead (``(P_g - t_g)^2 / share_g``,
+the spread of places per inhabitant, closer to what the Gini rewards) would fill the
+gemeenten with the fewest places per inhabitant first and give nothing to one just below
+its share until they catch up: not the spread the regional plans ask for. Below 1 the
+divisor is held at 1, so a gemeente at or above its fair share (``t_g = 0``) pays ``1`` for
+its first place, more than the first place anywhere below its share (``1 - 2 t_g < 1``, or
+``(1 - 2 t_g) / t_g < 1`` for ``t_g >= 1``): with equal site sizes and no spacing or cap in
+the way, evenness 1 gives no place to a gemeente at its share while one below it with an
+eligible site gets none (moving a site there lowers ``D``).
 
 ``f_g`` is convex, so it is exact at every reachable ``P_g`` as a chain: ``D = sum_g
 f_g(0) + sum_gk c_gk y_gk`` with ``c_gk = f_g((k + 1) d_g) - f_g(k d_g)`` rising in ``k``
@@ -221,10 +227,14 @@ class _Model:
         self.suitability = pulp.LpAffineExpression(
             [(self.x[i], float(problem.score[i] * places[i])) for i in range(n)]
         )
-        upper = problem.max_places
+        # Every total is a multiple of the sizes' common divisor: rounding both bounds to it
+        # changes no plan but keeps the LP from taking a fraction of a site (with sites of
+        # 20 and N = 400 the LP took 20,95 sites, and CBC searched to its time limit).
+        unit = math.gcd(*(int(p) for p in problem.places)) if n else 1
+        upper = problem.max_places // unit * unit
         self.prob += (self.total <= upper, "places_max")
         if required is not None:
-            self.prob += (self.total >= required, "places_min")
+            self.prob += (self.total >= -(-required // unit) * unit, "places_min")
         for k, (i, j) in enumerate(problem.pairs()):
             self.prob += (self.x[i] + self.x[j] <= 1, f"spacing{k}")
         if problem.max_per_buurt is not None:
@@ -296,14 +306,20 @@ class _Model:
 
     def relaxation_bound(self) -> float:
         """Return the LP relaxation's optimum of the current objective (an upper bound)."""
+        # The copy shares its variables: relax them for this solve, then restore each
+        # category as it was (PuLP stores a binary as LpInteger in 0..1; setting LpBinary
+        # back left CBC reading the sites as continuous in every later solve).
         relaxed = self.prob.copy()
-        for v in relaxed.variables():
+        variables = relaxed.variables()
+        categories = [v.cat for v in variables]
+        for v in variables:
             v.cat = self.pulp.LpContinuous
-        relaxed.solve(self.pulp.PULP_CBC_CMD(msg=False, threads=1))
-        bound = float(self.pulp.value(relaxed.objective) or 0.0)
-        for v in self.x:
-            v.cat = self.pulp.LpBinary
-        return bound
+        try:
+            relaxed.solve(self.pulp.PULP_CBC_CMD(msg=False, threads=1))
+        finally:
+            for v, category in zip(variables, categories, strict=True):
+                v.cat = category
+        return float(self.pulp.value(relaxed.objective) or 0.0)
 
     def bound(self, objective: object) -> tuple[float, float]:
         """Return an upper bound on the maximum of ``objective`` and the seconds it took.

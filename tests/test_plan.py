@@ -521,3 +521,27 @@ def test_heuristic_pool_states_a_valid_gap(monkeypatch: pytest.MonkeyPatch):
     assert best.suitability < exact_best.suitability  # the pool really is heuristic here
     assert best.suitability >= (1 - best.gap) * exact_best.suitability - 1e-9
     assert even.deviation * (1 - even.gap) <= exact_even.deviation + 1e-9
+
+
+def test_relaxation_bound_leaves_the_sites_binary():
+    # Three sites in one spacing conflict: the LP takes half of each (1,5), a plan one site.
+    from criteria.plan_solver import _Model
+
+    problem = _problem(
+        0,
+        score=np.ones(3),
+        places=np.ones(3, dtype=np.int64),
+        gemeente=np.zeros(3, dtype=np.int64),
+        targets=np.array([3.0]),
+        total=3,
+        xy=np.array([[0.0, 0.0], [10.0, 0.0], [0.0, 10.0]]),
+        buurt=np.array(["a", "b", "c"], dtype=object),
+        max_per_buurt=None,
+    )
+    model = _Model(problem)
+    model.prob.setObjective(model.suitability)
+    assert model.relaxation_bound() == pytest.approx(1.5)
+    chosen, status, _, _ = model.solve(model.suitability)
+    assert status == "optimaal"
+    assert chosen.sum() == 1
+    assert all(v.varValue in (0, 1) for v in model.x)
