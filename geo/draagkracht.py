@@ -333,7 +333,7 @@ def draagkracht_components(
     for ind in active:
         if ind.column not in units.columns:
             hint = (
-                " Add it with geo.draagkracht.add_facilities_per_10k(units, facilities)."
+                " Voeg haar toe met geo.draagkracht.add_facilities_per_10k(units, facilities)."
                 if ind.column == "facilities_per_10k"
                 else ""
             )

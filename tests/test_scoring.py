@@ -294,7 +294,7 @@ def test_nan_raw_value_scores_zero_and_is_explained():
     story = scored.explain(0)
     assert story["b"]["missing"] is True
     assert story["b"]["raw"] is None
-    assert "worst case" in story["b"]["note"]
+    assert "slechtste geval" in story["b"]["note"]
     assert story["a"]["raw"] == 50.0
     assert story["a"]["weight"] == pytest.approx(0.4)
     assert sum(entry["contribution"] for entry in story.values()) == pytest.approx(
