@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from geo import nlformat
-from geo._errors import MissingColumnError, PlekwijzerInputError
+from geo._errors import MissingColumnError, PlekwijzerInputError, parse_failure
 from geo._read import read_csv
 from geo.paths import project_file
 
@@ -70,8 +70,8 @@ def _read_keys(path: Path) -> dict[str, dict[str, Any]]:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as err:
         msg = (
-            f"kan de sleutels voor de eerlijke verdeling niet lezen ({err}); verbeter de "
-            "TOML-schrijfwijze."
+            f"kan de sleutels voor de eerlijke verdeling niet lezen ({parse_failure(err)}); "
+            "verbeter de TOML-schrijfwijze."
         )
         raise PlekwijzerInputError(msg, source=path) from err
     keys = data.get("keys")

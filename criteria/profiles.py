@@ -73,6 +73,7 @@ from criteria.weights import (
     rank_sum_weights,
 )
 from geo import nlformat
+from geo._errors import parse_failure
 from geo.settings import FACILITY_TYPES
 
 #: Constraint operators understood in profiles.
@@ -705,7 +706,7 @@ def load_profile(name_or_path: str | Path) -> Profile:
         msg = "profielbestand niet gevonden; controleer het pad."
         raise ProfileError(msg, source=path) from err
     except tomllib.TOMLDecodeError as err:
-        msg = f"geen geldige TOML ({err}); verbeter de schrijfwijze."
+        msg = f"geen geldige TOML ({parse_failure(err)}); verbeter de schrijfwijze."
         raise ProfileError(msg, source=path) from err
     except (OSError, UnicodeDecodeError) as err:
         msg = f"kan het profiel niet lezen ({err})."
