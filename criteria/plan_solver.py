@@ -75,6 +75,7 @@ import numpy.typing as npt
 from scipy.spatial import cKDTree
 
 from criteria._errors import PlanError
+from geo import nlformat
 
 __all__ = ["PlanProblem", "PlanSolution", "candidate_pool", "solve_ends", "solve_plan"]
 
@@ -127,10 +128,13 @@ class PlanProblem:
     def __post_init__(self) -> None:
         n = len(self.score)
         if not (len(self.places) == len(self.gemeente) == len(self.xy) == len(self.buurt) == n):
-            msg = "plan problem arrays differ in length; build them from one site table"
+            msg = (
+                "de reeksen van het verdeelprobleem verschillen in lengte; maak ze uit één tabel "
+                "van plekken."
+            )
             raise PlanError(msg)
         if n and (np.min(self.places) < 1 or not np.all(self.places == np.round(self.places))):
-            msg = "every site needs a whole number of places ≥ 1"
+            msg = "elke plek heeft een heel aantal plaatsen ≥ 1 nodig."
             raise PlanError(msg)
 
     @property
@@ -291,8 +295,9 @@ class _Model:
         seconds = time.perf_counter() - begin
         if self.prob.status != pulp.LpStatusOptimal:
             msg = (
-                f"the plan's solver found no feasible plan within {self.problem.time_limit_s:g} "
-                f"s (CBC status {pulp.LpStatus[self.prob.status]}); relax spacing or caps"
+                f"de rekenmethode vond binnen {nlformat.given(self.problem.time_limit_s)} s geen "
+                f"uitvoerbaar verdeelplan (CBC-status {pulp.LpStatus[self.prob.status]}); "
+                "versoepel de afstand of de maxima."
             )
             raise PlanError(msg)
         chosen = np.array([(v.varValue or 0.0) > 0.5 for v in self.x], dtype=bool)
@@ -519,7 +524,7 @@ def solve_plan(
     PlanSolution
     """
     if not 0 <= evenness <= 1:
-        msg = f"evenness must lie in 0..1, got {evenness!r}"
+        msg = f"evenness moet tussen 0 en 1 liggen, kreeg {nlformat.given(evenness)}."
         raise PlanError(msg)
     best, even = ends if ends is not None else solve_ends(problem)
     if evenness == 0:

@@ -92,12 +92,16 @@ def surface_profile(profile: Profile) -> SurfaceProfile:
     kept = [c for c in profile.criteria if c.feature not in SITE_ATTRIBUTES]
     if not kept:
         msg = (
-            "every criterion reads a site attribute (use, floor or plot area, build year): "
-            "nothing is left to score a place with; add a criterion on the location"
+            "elk criterium leest een eigenschap van een plek (gebruik, vloer- of "
+            "perceeloppervlak, bouwjaar): er blijft niets over om een plaats mee te scoren; voeg "
+            "een criterium op de ligging toe."
         )
         raise ProfileError(msg, source=profile.source)
     if len(rules) > MAX_RULES:
-        msg = f"a surface records at most {MAX_RULES} hard rules, the profile has {len(rules)}"
+        msg = (
+            f"zoekgebieden houden hoogstens {MAX_RULES} harde eisen bij, het profiel heeft er "
+            f"{len(rules)}."
+        )
         raise ProfileError(msg, source=profile.source)
     weights = profile.weights
     criteria = tuple(dataclasses.replace(c, weight=float(weights[c.name]), rank=None) for c in kept)

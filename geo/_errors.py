@@ -6,6 +6,7 @@ so the CLI can print it as one line and the app can show it in an error box.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -96,3 +97,40 @@ def describe_rows(
         labels.append(label)
     more = f" en nog {len(positions) - limit}" if len(positions) > limit else ""
     return ", ".join(labels) + more
+
+
+def parse_failure(err: Exception) -> str:
+    """Say where a JSON or TOML parser stopped, in Dutch, for a message.
+
+    The parsers word their errors in English (``Invalid value (at line 3, column 8)``);
+    the line and column are what a user needs to find the fault.
+
+    Parameters
+    ----------
+    err
+        A :class:`json.JSONDecodeError`, a :class:`tomllib.TOMLDecodeError`, a
+        :class:`UnicodeDecodeError` or any error.
+
+    Returns
+    -------
+    str
+        E.g. ``"regel 3, kolom 8"``; the error's own text when it names no position.
+
+    Examples
+    --------
+    >>> import tomllib
+    >>> try:
+    ...     tomllib.loads("a = ?")
+    ... except tomllib.TOMLDecodeError as err:
+    ...     parse_failure(err)
+    'regel 1, kolom 5'
+    """
+    if isinstance(err, UnicodeDecodeError):
+        return f"geen UTF-8-tekst (byte {err.start + 1})"
+    if "at end of document" in str(err):
+        return "aan het eind van het bestand"
+    line, column = getattr(err, "lineno", None), getattr(err, "colno", None)
+    if line is None:
+        found = re.search(r"\bline (\d+), column (\d+)", str(err))
+        line, column = (found.group(1), found.group(2)) if found else (None, None)
+    return f"regel {line}, kolom {column}" if line is not None else str(err)

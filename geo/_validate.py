@@ -35,8 +35,8 @@ MAX_FILE_BYTES = 200 * 2**20
 def row_label(index_value: object) -> str:
     """Return how a row is named in messages: the 1-based data row of a file."""
     if isinstance(index_value, int | np.integer):
-        return f"row {int(index_value) + 1}"
-    return f"row {index_value}"
+        return f"rij {int(index_value) + 1}"
+    return f"rij {index_value}"
 
 
 def check_file(path: str | Path, *, max_bytes: int = MAX_FILE_BYTES) -> Path:

@@ -26,7 +26,6 @@ refuse them as wrong coordinates (swapped x/y, lat/lon given as x/y).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -225,10 +224,6 @@ def outside_summary(
     if not outside.any():
         return None
     rows = _validate.describe_rows(located, outside, id_column=id_column)
-    # The row list is shared with the (English) error messages: said in Dutch here.
-    rows = (
-        re.sub(r"\brow (\d+)", r"rij \1", rows).replace(" and ", " en ").replace(" more", " meer")
-    )
     first = located.loc[outside, REASON_COLUMN].iloc[0]
     count = int(outside.sum())
     noun = what[0] if count == 1 else what[1]

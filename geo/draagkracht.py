@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from geo import nlformat
-from geo._errors import MissingColumnError, PlekwijzerInputError
+from geo._errors import MissingColumnError, PlekwijzerInputError, parse_failure
 from geo._validate import check_file, require_columns
 from geo.paths import project_file
 from geo.spread import PER_INHABITANTS, FacilityType, facility_counts
@@ -270,7 +270,8 @@ def load_draagkracht_config(path: str | Path | None = None) -> DraagkrachtConfig
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         msg = (
-            f"niet te lezen als TOML ({exc}). Verbeter de schrijfwijze; zie data/draagkracht.toml."
+            f"niet te lezen als TOML ({parse_failure(exc)}). Verbeter de schrijfwijze; zie "
+            "data/draagkracht.toml."
         )
         raise PlekwijzerInputError(msg, source=path) from exc
     return draagkracht_config_from_dict(data, source=path)
@@ -333,7 +334,7 @@ def draagkracht_components(
     for ind in active:
         if ind.column not in units.columns:
             hint = (
-                " Add it with geo.draagkracht.add_facilities_per_10k(units, facilities)."
+                " Voeg haar toe met geo.draagkracht.add_facilities_per_10k(units, facilities)."
                 if ind.column == "facilities_per_10k"
                 else ""
             )

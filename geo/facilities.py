@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from geo import _locate, _read, _validate
-from geo._errors import PlekwijzerInputError, UnknownValueError
+from geo._errors import PlekwijzerInputError, UnknownValueError, parse_failure
 from geo.boundary import REASON_COLUMN, locate_in_region, outside_summary, require_inside
 from geo.settings import CONFIDENTIAL_TYPES, DEFAULT_PLACES, FACILITY_TYPES
 
@@ -173,7 +173,10 @@ def facilities_from_shortlist(
         try:
             collection = json.loads(source.read_text(encoding="utf-8"))
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            msg = f"geen geldige JSON ({exc}); geef de GeoJSON die `plekwijzer score` schreef."
+            msg = (
+                f"geen geldige JSON ({parse_failure(exc)}); geef de GeoJSON die `plekwijzer score` "
+                "schreef."
+            )
             raise PlekwijzerInputError(msg, source=source) from exc
     if not isinstance(collection, dict) or collection.get("type") != "FeatureCollection":
         msg = "geen GeoJSON FeatureCollection; geef het bestand dat `plekwijzer score` schreef."

@@ -267,7 +267,7 @@ def test_reasons_name_why_a_gemeente_stays_short():
 
 
 def test_problem_refuses_fractional_places():
-    with pytest.raises(PlanError, match="whole number of places"):
+    with pytest.raises(PlanError, match="heel aantal plaatsen"):
         _problem(0, places=np.full(10, 1.5))
 
 
@@ -278,7 +278,7 @@ def test_counted_types():
         "nachtopvang",
         "dagopvang",
     )
-    with pytest.raises(PlanError, match="unknown facility type"):
+    with pytest.raises(PlanError, match=r"onbekend\(e\) type\(n\) voorziening"):
         counted_types("nachtopvang,kasteel", facility_type="x")
 
 
@@ -314,12 +314,12 @@ def test_user_key_is_normalised(tmp_path: Path):
 @pytest.mark.parametrize(
     ("text", "match"),
     [
-        ("gemeentecode,share\nGM0001,1\nGM0009,1\n", r"key.csv: row 3, column 'gemeentecode'"),
-        ("gemeentecode,share\nGM0001,1\nGM0002,-1\n", r"row 3, column 'share'"),
-        ("gemeentecode,share\nGM0001,1\n", r"no row for GM0002"),
-        ("gemeentecode,share\nGM0001,1\nGM0001,2\nGM0002,1\n", r"row 3.*appears twice"),
-        ("gemeentecode,aandeel\nGM0001,1\n", r"column 'share' is missing"),
-        ("gemeentecode,share\nGM0001,0\nGM0002,0\n", r"sum to 0"),
+        ("gemeentecode,share\nGM0001,1\nGM0009,1\n", r"key.csv: rij 3, kolom 'gemeentecode'"),
+        ("gemeentecode,share\nGM0001,1\nGM0002,-1\n", r"rij 3, kolom 'share'"),
+        ("gemeentecode,share\nGM0001,1\n", r"geen rij voor GM0002"),
+        ("gemeentecode,share\nGM0001,1\nGM0001,2\nGM0002,1\n", r"rij 3.*staat er twee keer"),
+        ("gemeentecode,aandeel\nGM0001,1\n", r"kolom 'share' ontbreekt"),
+        ("gemeentecode,share\nGM0001,0\nGM0002,0\n", r"tellen op tot 0"),
     ],
 )
 def test_user_key_errors_name_file_row_and_column(tmp_path: Path, text: str, match: str):
@@ -330,7 +330,7 @@ def test_user_key_errors_name_file_row_and_column(tmp_path: Path, text: str, mat
 
 
 def test_unknown_key_lists_the_keys():
-    with pytest.raises(PlekwijzerInputError, match="use inwoners, draagkracht or a CSV"):
+    with pytest.raises(PlekwijzerInputError, match="gebruik inwoners, draagkracht of een CSV"):
         load_key("welvaart")
 
 

@@ -146,12 +146,12 @@ def test_scenario_flags_cannot_be_mixed_with_a_scenario_file(demo_source, tmp_pa
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--top", "-1"], "argument --top: '-1' is ongeldig"),
-        (["--min-spacing-m", "nan"], "argument --min-spacing-m: 'nan' is ongeldig"),
-        (["--min-spacing-m", "-500"], "argument --min-spacing-m: '-500' is ongeldig"),
-        (["--max-per-buurt", "0"], "argument --max-per-buurt: '0' is ongeldig"),
-        (["--evenness", "5"], "argument --evenness: '5' is ongeldig"),
-        (["--sensitivity", "-3"], "argument --sensitivity: '-3' is ongeldig"),
+        (["--top", "-1"], "--top: '-1' is ongeldig"),
+        (["--min-spacing-m", "nan"], "--min-spacing-m: 'nan' is ongeldig"),
+        (["--min-spacing-m", "-500"], "--min-spacing-m: '-500' is ongeldig"),
+        (["--max-per-buurt", "0"], "--max-per-buurt: '0' is ongeldig"),
+        (["--evenness", "5"], "--evenness: '5' is ongeldig"),
+        (["--sensitivity", "-3"], "--sensitivity: '-3' is ongeldig"),
         (["--weight", "ov_access"], "schrijf CRITERION=NUMBER"),
         (["--constraint", "plot_size"], "schrijf NAME=VALUE"),
     ],

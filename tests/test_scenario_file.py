@@ -290,7 +290,7 @@ def test_sensitivity_option_is_bounded_with_the_reason(demo_source, tmp_path, ca
     args = [command, "--scenario", str(path), "--sensitivity", "20000", "--out", str(out)]
     assert cli.main(args) == 2
     err = capsys.readouterr().err.strip()
-    assert "argument --sensitivity: '20000' is ongeldig" in err
+    assert "--sensitivity: '20000' is ongeldig" in err
     assert "≤ 10.000" in err
     assert "0,8 GB" in err  # the reason, not only the bound
     assert len(err.splitlines()) == 1

@@ -97,7 +97,7 @@ def test_surface_profile_refuses_a_profile_of_site_attributes_only() -> None:
             "criteria": tuple(c for c in profile.criteria if c.feature == "use"),
         }
     )
-    with pytest.raises(ProfileError, match="nothing is left to score a place with"):
+    with pytest.raises(ProfileError, match="er blijft niets over om een plaats mee te scoren"):
         surface_profile(only_site)
 
 

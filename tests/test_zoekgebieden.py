@@ -100,7 +100,7 @@ def test_nothing_suitable_gives_an_empty_layer() -> None:
 @pytest.mark.parametrize(
     ("options", "message"),
     [
-        ({"min_score": 1.5}, "--min-score 1.5"),
+        ({"min_score": 1.5}, "--min-score 1,5"),
         ({"min_area_m2": -1}, "--min-area-m2 −1"),
         ({"top": 0}, "--top 0"),
     ],
