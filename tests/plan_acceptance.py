@@ -5,21 +5,42 @@ evenness 1. Checks per run: no gemeente at or above its fair share receives plac
 gemeente below it that has an eligible site receives none; the headline index after <= before;
 mean suitability >= 90 % of the best-sites list (the top-10 list). Prints one line per run.
 
+Then one line per run on whether rules (a) and (c) can hold together: the mean suitability of
+evenness 1, of evenness 0 (the plan's best sites) and of the most suitable plan that keeps
+rule (a) (:func:`tests.plan_rule.best_keeping_rule`, same N, spacing and caps), each as % of
+the top-10 list; and on the evenness grid 0, 0,05, ..., 1 the highest evenness whose plan
+still reaches 90 %, with whether that plan keeps rule (a) and (b), and the highest grid
+evenness whose plan keeps (a), (b) and (c) together. A rule-keeping best of
+90 % or more means (a) and (c) can both hold there and evenness 1's closeness objective is
+what costs the suitability; below 90 % the two criteria conflict on this data.
+
 Run: ``.venv/bin/python -m tests.plan_acceptance`` (about a minute; needs ../shared/data).
 """
 
 from __future__ import annotations
 
+import dataclasses
+import math
 import sys
 import time
+from dataclasses import dataclass
 
-from criteria.plan import plan_scenario, site_places
+import numpy as np
+
+from criteria.plan import _index, plan_scenario, site_places
 from criteria.plan_result import PlanResult
+from criteria.plan_solver import PlanProblem, solve_ends_large, solve_plan
 from criteria.run import ScenarioResult, run_scenario
 from criteria.scenario import PlanOptions, Scenario
+from tests.plan_rule import best_keeping_rule, rule_violations
 
 REGIONS = ("twente", "amersfoort", "drechtsteden", "zuid_kennemerland")
 PROFILES = ("noaberhuuske", "tussenvoorziening", "skaeve_huse")
+
+#: Criterion (c): the plan's mean suitability against the top-10 list's.
+MIN_RATIO = 0.9
+#: The evenness grid searched for the most even plan that still meets (c).
+GRID = tuple(round(0.05 * k, 2) for k in range(21))
 
 
 def _explain(result: ScenarioResult, plan: PlanResult) -> None:
@@ -49,8 +70,183 @@ def _explain(result: ScenarioResult, plan: PlanResult) -> None:
         )
 
 
+@dataclass(frozen=True)
+class _Gemeenten:
+    """Per gemeente of a plan: what rule (a) and the headline index need."""
+
+    targets: np.ndarray
+    existing: np.ndarray
+    inhabitants: np.ndarray
+    eligible_sites: np.ndarray
+
+
+@dataclass(frozen=True)
+class Measured:
+    """One plan measured against the criteria: ratio to the top-10 mean, (a), the index."""
+
+    evenness: float
+    ratio: float
+    violations: int
+    index_after: float
+
+
+@dataclass(frozen=True)
+class Reach:
+    """Whether (a) and (c) can hold together in one run (ratios against the top-10 mean).
+
+    ``rule_best`` is the most suitable plan keeping rule (a) (None when none can, see
+    ``rule_status``; its evenness is NaN); ``highest`` the plan of the highest evenness of
+    :data:`GRID` that reaches :data:`MIN_RATIO`, ``highest_all`` the same that also keeps
+    (a) and (b) (None when no grid plan does).
+    """
+
+    region: str
+    profile: str
+    even: float
+    best: float
+    rule_best: Measured | None
+    rule_status: str
+    highest: Measured | None
+    highest_all: Measured | None
+    index_before: float
+
+    def keeps_all(self, plan: Measured) -> bool:
+        """Whether ``plan`` keeps (a), (b) and (c)."""
+        return (
+            not plan.violations
+            and plan.index_after <= self.index_before + 1e-12
+            and plan.ratio >= MIN_RATIO
+        )
+
+
+def _problem(
+    result: ScenarioResult, plan: PlanResult, options: PlanOptions
+) -> tuple[PlanProblem, _Gemeenten]:
+    """Rebuild the plan's problem from its gemeente rows (the targets plan_scenario used).
+
+    Raises AssertionError when the rebuilt problem does not reproduce the plan's places
+    and eligible sites per gemeente (plan_scenario changed how it builds the problem).
+    """
+    codes = [g.gemeentecode for g in plan.gemeenten]
+    position = {c: k for k, c in enumerate(codes)}
+    table = result.table
+    eligible = table[
+        table["rank"].notna() & ~table["excluded"] & table["gemeentecode"].isin(position)
+    ].sort_values("rank")
+    places = site_places(table, result.data.features, facility_type=result.profile.name)
+    problem = PlanProblem(
+        score=eligible["score"].to_numpy(float),
+        places=places.reindex(eligible.index).to_numpy().astype(np.int64),
+        gemeente=eligible["gemeentecode"].map(position).to_numpy(np.int64),
+        targets=np.array([g.target for g in plan.gemeenten]),
+        total=options.places,
+        xy=np.column_stack([eligible.geometry.x, eligible.geometry.y]).astype(float),
+        buurt=eligible["buurtcode"].astype(object).to_numpy(),
+        min_spacing_m=options.min_spacing_m,
+        max_per_buurt=options.max_per_buurt,
+        time_limit_s=options.time_limit_s,
+    )
+    rows = _Gemeenten(
+        targets=problem.targets,
+        existing=np.array([g.existing for g in plan.gemeenten]),
+        inhabitants=np.array([g.inwoners for g in plan.gemeenten]),
+        eligible_sites=np.bincount(problem.gemeente, minlength=len(codes)),
+    )
+    chosen = eligible.index.isin(plan.site_ids)
+    assert (_planned(problem, chosen) == [g.planned for g in plan.gemeenten]).all()
+    assert (rows.eligible_sites == [g.eligible_sites for g in plan.gemeenten]).all()
+    return problem, rows
+
+
+def _planned(problem: PlanProblem, chosen: np.ndarray) -> np.ndarray:
+    return np.bincount(
+        problem.gemeente, weights=problem.places * chosen, minlength=len(problem.targets)
+    )
+
+
+def _reach(
+    region: str, profile: str, result: ScenarioResult, plan: PlanResult, options: PlanOptions
+) -> Reach:
+    """Measure the best rule-keeping plan and sweep the evenness grid for one run."""
+    problem, rows = _problem(result, plan, options)
+    mean_top = float(result.shortlist["score"].mean())
+
+    def measure(evenness: float, chosen: np.ndarray) -> Measured:
+        planned = _planned(problem, chosen)
+        return Measured(
+            evenness=evenness,
+            ratio=float(problem.score[chosen].mean()) / mean_top,
+            violations=rule_violations(planned, rows.targets, rows.eligible_sites),
+            index_after=_index(rows.existing, planned, rows.inhabitants),
+        )
+
+    pool, best, even = solve_ends_large(problem)
+    sub = problem.subset(pool)
+    grid = []
+    for evenness in GRID:
+        chosen = np.zeros(problem.n_sites, dtype=bool)
+        chosen[pool[solve_plan(sub, evenness, ends=(best, even)).chosen]] = True
+        grid.append(measure(evenness, chosen))
+    rule = best_keeping_rule(problem, required=best.required_places)
+    reach = Reach(
+        region=region,
+        profile=profile,
+        even=plan.mean_score / mean_top,
+        best=float(sub.score[best.chosen].mean()) / mean_top,
+        rule_best=None if rule.chosen is None else measure(math.nan, rule.chosen),
+        rule_status=rule.status,
+        highest=max((m for m in grid if m.ratio >= MIN_RATIO), key=_evenness, default=None),
+        highest_all=None,
+        index_before=_index(rows.existing, np.zeros_like(rows.existing), rows.inhabitants),
+    )
+    highest_all = max((m for m in grid if reach.keeps_all(m)), key=_evenness, default=None)
+    return dataclasses.replace(reach, highest_all=highest_all)
+
+
+def _evenness(plan: Measured) -> float:
+    return plan.evenness
+
+
+def _print_reach(reaches: list[Reach]) -> None:
+    """Print whether (a) and (c) can hold together, one line per run.
+
+    Columns: mean suitability as % of the top-10 list's at evenness 1 and 0; the most
+    suitable plan keeping rule (a), the verdict on (a)+(c) and whether that plan also keeps
+    (b); the highest grid evenness reaching 90 %, its %, rule (a) (violations), index after
+    and (b); the highest grid evenness keeping (a), (b) and (c).
+    """
+    print(
+        f"\n{'region':<18} {'profile':<18} {'e=1':>6} {'e=0':>6} {'(a) best':>8} "
+        f"{'(a)+(c)':>10} {'(b)':>3} {'e>=90%':>6} {'ratio':>6} {'(a)':>3} {'index after':>11} "
+        f"{'(b)':>3} {'e all':>5}"
+    )
+    for r in reaches:
+        rule = r.rule_best
+        if rule is None:
+            line = f"{r.rule_status:>19} {'':>3}"
+        else:
+            verdict = "reachable" if rule.ratio >= MIN_RATIO else "conflict"
+            verdict += "" if r.rule_status == "optimaal" else "?"
+            index_ok = rule.index_after <= r.index_before + 1e-12
+            line = f"{rule.ratio:>8.1%} {verdict:>10} {'ok' if index_ok else 'no':>3}"
+        line = f"{r.region:<18} {r.profile:<18} {r.even:>6.1%} {r.best:>6.1%} {line}"
+        high = r.highest
+        if high is None:
+            line += f" {'none':>6} {'':>6} {'':>3} {'':>11} {'':>3}"
+        else:
+            index_ok = high.index_after <= r.index_before + 1e-12
+            line += (
+                f" {high.evenness:>6.2f} {high.ratio:>6.1%} "
+                f"{'ok' if not high.violations else high.violations:>3} "
+                f"{high.index_after:>11.3f} {'ok' if index_ok else 'no':>3}"
+            )
+        every = r.highest_all
+        print(line + (f" {'none':>5}" if every is None else f" {every.evenness:>5.2f}"))
+
+
 def main() -> int:
     failures = 0
+    reaches = []
     print(
         f"{'region':<18} {'profile':<18} {'N':>4} {'index before':>12} {'top-10 after':>12} "
         f"{'plan after':>10} {'mean top10':>10} {'mean plan':>9} {'ratio':>6} {'fair':>5} "
@@ -64,20 +260,19 @@ def main() -> int:
             places = site_places(result.table, result.data.features, facility_type=profile)
             n = int(places.reindex(top.index).sum())
             start = time.perf_counter()
-            plan = plan_scenario(result, PlanOptions(places=n, evenness=1.0))
+            options = PlanOptions(places=n, evenness=1.0)
+            plan = plan_scenario(result, options)
             seconds = time.perf_counter() - start
             mean_top = float(top["score"].mean())
-            above_gets = [g for g in plan.gemeenten if g.target <= 0 and g.planned > 0]
-            below_none = [
-                g for g in plan.gemeenten
-                if g.target > 0 and g.planned == 0 and g.eligible_sites > 0
-            ]  # fmt: skip
-            # Violations: gemeenten at or above their share that get places while one below
-            # it with an eligible site gets none.
-            violations = len(above_gets) if below_none else 0
+            # Rule (a), the one definition the rule-keeping bound below also uses.
+            violations = rule_violations(
+                np.array([g.planned for g in plan.gemeenten]),
+                np.array([g.target for g in plan.gemeenten]),
+                np.array([g.eligible_sites for g in plan.gemeenten]),
+            )
             fair = not violations
             ratio = plan.mean_score / mean_top
-            ok = fair and plan.index_after <= plan.index_before + 1e-12 and ratio >= 0.9
+            ok = fair and plan.index_after <= plan.index_before + 1e-12 and ratio >= MIN_RATIO
             failures += not ok
             print(
                 f"{region:<18} {profile:<18} {n:>4} {plan.index_before:>12.3f} "
@@ -86,8 +281,10 @@ def main() -> int:
                 f"{'ok' if fair else violations:>5} {plan.status:>9} {seconds:>5.2f}"
                 + ("" if ok else "  <- FAILS")
             )
-            if ratio < 0.9:
+            if ratio < MIN_RATIO:
                 _explain(result, plan)
+            reaches.append(_reach(region, profile, result, plan, options))
+    _print_reach(reaches)
     return 1 if failures else 0
 
 
