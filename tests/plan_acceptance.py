@@ -5,14 +5,18 @@ evenness 1. Checks per run: no gemeente at or above its fair share receives plac
 gemeente below it that has an eligible site receives none; the headline index after <= before;
 mean suitability >= 90 % of the best-sites list (the top-10 list). Prints one line per run.
 
-Then one line per run on whether rules (a) and (c) can hold together: the mean suitability of
-evenness 1, of evenness 0 (the plan's best sites) and of the most suitable plan that keeps
-rule (a) (:func:`tests.plan_rule.best_keeping_rule`, same N, spacing and caps), each as % of
-the top-10 list; and on the evenness grid 0, 0,05, ..., 1 the highest evenness whose plan
-still reaches 90 %, with whether that plan keeps rule (a) and (b), and the highest grid
-evenness whose plan keeps (a), (b) and (c) together. A rule-keeping best of
-90 % or more means (a) and (c) can both hold there and evenness 1's closeness objective is
-what costs the suitability; below 90 % the two criteria conflict on this data.
+Then two tables, one line per run, on whether rules (a) and (c) can hold together (each
+plan with its mean suitability as % of the top-10 list, rule (a), ``D`` = distance from the
+key that evenness 1 minimises, the index after and (b)):
+
+1. evenness 1, evenness 0 (the plan's best sites) and the most suitable plan keeping rule
+   (a) (:func:`tests.plan_rule.best_keeping_rule`, same N, spacing and caps). Its 90 % or
+   more means (a) and (c) can both hold there and evenness 1's closeness objective is what
+   costs the suitability; below 90 % the two criteria conflict on this data.
+2. on the evenness grid 0, 0,05, ..., 1 the highest evenness whose plan still reaches 90 %
+   and the highest whose plan keeps (a), (b) and (c); and the plan closest to the key
+   keeping (a) and (c) (:func:`tests.plan_rule.closest_keeping_rule`): the least ``D``
+   the criteria allow, against evenness 1's.
 
 Run: ``.venv/bin/python -m tests.plan_acceptance`` (about a minute; needs ../shared/data).
 """
@@ -32,7 +36,7 @@ from criteria.plan_result import PlanResult
 from criteria.plan_solver import PlanProblem, solve_ends_large, solve_plan
 from criteria.run import ScenarioResult, run_scenario
 from criteria.scenario import PlanOptions, Scenario
-from tests.plan_rule import best_keeping_rule, rule_violations
+from tests.plan_rule import best_keeping_rule, closest_keeping_rule, rule_violations
 
 REGIONS = ("twente", "amersfoort", "drechtsteden", "zuid_kennemerland")
 PROFILES = ("noaberhuuske", "tussenvoorziening", "skaeve_huse")
@@ -82,11 +86,12 @@ class _Gemeenten:
 
 @dataclass(frozen=True)
 class Measured:
-    """One plan measured against the criteria: ratio to the top-10 mean, (a), the index."""
+    """One plan against the criteria: ratio to the top-10 mean, rule (a), ``D``, the index."""
 
     evenness: float
     ratio: float
     violations: int
+    deviation: float
     index_after: float
 
 
@@ -94,29 +99,33 @@ class Measured:
 class Reach:
     """Whether (a) and (c) can hold together in one run (ratios against the top-10 mean).
 
-    ``rule_best`` is the most suitable plan keeping rule (a) (None when none can, see
-    ``rule_status``; its evenness is NaN); ``highest`` the plan of the highest evenness of
-    :data:`GRID` that reaches :data:`MIN_RATIO`, ``highest_all`` the same that also keeps
-    (a) and (b) (None when no grid plan does).
+    ``even`` is the evenness-1 plan, ``best`` the evenness-0 plan; ``rule_best`` the most
+    suitable plan keeping rule (a), ``closest`` the plan closest to the key keeping (a) and
+    reaching :data:`MIN_RATIO` (None when none can, see the statuses; their evenness is NaN);
+    ``highest`` the plan of the highest evenness of :data:`GRID` that reaches
+    :data:`MIN_RATIO`, ``highest_all`` the same that also keeps (a) and (b) (None when no
+    grid plan does).
     """
 
     region: str
     profile: str
-    even: float
-    best: float
+    index_before: float
+    even: Measured
+    best: Measured
     rule_best: Measured | None
     rule_status: str
+    closest: Measured | None
+    closest_status: str
     highest: Measured | None
     highest_all: Measured | None
-    index_before: float
+
+    def index_ok(self, plan: Measured) -> bool:
+        """Whether ``plan`` keeps (b): the index after at most the one before."""
+        return plan.index_after <= self.index_before + 1e-12
 
     def keeps_all(self, plan: Measured) -> bool:
         """Whether ``plan`` keeps (a), (b) and (c)."""
-        return (
-            not plan.violations
-            and plan.index_after <= self.index_before + 1e-12
-            and plan.ratio >= MIN_RATIO
-        )
+        return not plan.violations and self.index_ok(plan) and plan.ratio >= MIN_RATIO
 
 
 def _problem(
@@ -167,7 +176,7 @@ def _planned(problem: PlanProblem, chosen: np.ndarray) -> np.ndarray:
 def _reach(
     region: str, profile: str, result: ScenarioResult, plan: PlanResult, options: PlanOptions
 ) -> Reach:
-    """Measure the best rule-keeping plan and sweep the evenness grid for one run."""
+    """Measure the best rule-keeping plans and sweep the evenness grid for one run."""
     problem, rows = _problem(result, plan, options)
     mean_top = float(result.shortlist["score"].mean())
 
@@ -177,6 +186,7 @@ def _reach(
             evenness=evenness,
             ratio=float(problem.score[chosen].mean()) / mean_top,
             violations=rule_violations(planned, rows.targets, rows.eligible_sites),
+            deviation=problem.deviation(planned),
             index_after=_index(rows.existing, planned, rows.inhabitants),
         )
 
@@ -187,17 +197,21 @@ def _reach(
         chosen = np.zeros(problem.n_sites, dtype=bool)
         chosen[pool[solve_plan(sub, evenness, ends=(best, even)).chosen]] = True
         grid.append(measure(evenness, chosen))
-    rule = best_keeping_rule(problem, required=best.required_places)
+    required = best.required_places
+    rule = best_keeping_rule(problem, required=required)
+    closest = closest_keeping_rule(problem, min_mean=MIN_RATIO * mean_top, required=required)
     reach = Reach(
         region=region,
         profile=profile,
-        even=plan.mean_score / mean_top,
-        best=float(sub.score[best.chosen].mean()) / mean_top,
+        index_before=_index(rows.existing, np.zeros_like(rows.existing), rows.inhabitants),
+        even=grid[-1],
+        best=grid[0],
         rule_best=None if rule.chosen is None else measure(math.nan, rule.chosen),
         rule_status=rule.status,
+        closest=None if closest.chosen is None else measure(math.nan, closest.chosen),
+        closest_status=closest.status,
         highest=max((m for m in grid if m.ratio >= MIN_RATIO), key=_evenness, default=None),
         highest_all=None,
-        index_before=_index(rows.existing, np.zeros_like(rows.existing), rows.inhabitants),
     )
     highest_all = max((m for m in grid if reach.keeps_all(m)), key=_evenness, default=None)
     return dataclasses.replace(reach, highest_all=highest_all)
@@ -207,41 +221,64 @@ def _evenness(plan: Measured) -> float:
     return plan.evenness
 
 
-def _print_reach(reaches: list[Reach]) -> None:
-    """Print whether (a) and (c) can hold together, one line per run.
+def _cells(reach: Reach, plan: Measured | None, status: str = "none") -> str:
+    """Ratio, rule (a) (ok or violations), D, index after and (b) of one plan."""
+    if plan is None:
+        return f"{status:>33}"
+    rule = "ok" if not plan.violations else str(plan.violations)
+    return (
+        f"{plan.ratio:>6.1%} {rule:>3} {plan.deviation:>8.1f} {plan.index_after:>6.3f} "
+        f"{'ok' if reach.index_ok(plan) else 'no':>3}"
+    )
 
-    Columns: mean suitability as % of the top-10 list's at evenness 1 and 0; the most
-    suitable plan keeping rule (a), the verdict on (a)+(c) and whether that plan also keeps
-    (b); the highest grid evenness reaching 90 %, its %, rule (a) (violations), index after
-    and (b); the highest grid evenness keeping (a), (b) and (c).
+
+def _print_reach(reaches: list[Reach]) -> None:
+    """Print whether (a) and (c) can hold together and the most even plans reaching (c).
+
+    Per plan: mean suitability as % of the top-10 list's, rule (a) (ok or violations),
+    ``D`` (distance from the key, evenness 1 minimises it), the index after and (b).
+    First table: evenness 1, evenness 0, the most suitable plan keeping (a) and the verdict
+    on (a)+(c). Second table: the highest grid evenness whose plan reaches 90 %, the
+    highest keeping (a), (b) and (c), and the plan closest to the key keeping (a) and (c).
     """
+    plan_head = f"{'%':>6} {'(a)':>3} {'D':>8} {'index':>6} {'(b)':>3}"
     print(
-        f"\n{'region':<18} {'profile':<18} {'e=1':>6} {'e=0':>6} {'(a) best':>8} "
-        f"{'(a)+(c)':>10} {'(b)':>3} {'e>=90%':>6} {'ratio':>6} {'(a)':>3} {'index after':>11} "
-        f"{'(b)':>3} {'e all':>5}"
+        f"\n{'(a)+(c) reachable?':<37} | {'evenness 1':<33} | {'evenness 0':<33} | "
+        f"{'most suitable keeping (a)':<33} | verdict\n"
+        f"{'region':<18} {'profile':<18} | {plan_head} | {plan_head} | {plan_head} |"
     )
     for r in reaches:
-        rule = r.rule_best
-        if rule is None:
-            line = f"{r.rule_status:>19} {'':>3}"
+        if r.rule_best is None:
+            verdict = r.rule_status
         else:
-            verdict = "reachable" if rule.ratio >= MIN_RATIO else "conflict"
-            verdict += "" if r.rule_status == "optimaal" else "?"
-            index_ok = rule.index_after <= r.index_before + 1e-12
-            line = f"{rule.ratio:>8.1%} {verdict:>10} {'ok' if index_ok else 'no':>3}"
-        line = f"{r.region:<18} {r.profile:<18} {r.even:>6.1%} {r.best:>6.1%} {line}"
-        high = r.highest
-        if high is None:
-            line += f" {'none':>6} {'':>6} {'':>3} {'':>11} {'':>3}"
-        else:
-            index_ok = high.index_after <= r.index_before + 1e-12
-            line += (
-                f" {high.evenness:>6.2f} {high.ratio:>6.1%} "
-                f"{'ok' if not high.violations else high.violations:>3} "
-                f"{high.index_after:>11.3f} {'ok' if index_ok else 'no':>3}"
-            )
+            verdict = "reachable" if r.rule_best.ratio >= MIN_RATIO else "conflict"
+            verdict += "" if r.rule_status == "optimaal" else " (tijdslimiet)"
+        print(
+            f"{r.region:<18} {r.profile:<18} | {_cells(r, r.even)} | {_cells(r, r.best)} | "
+            f"{_cells(r, r.rule_best, r.rule_status)} | {verdict}"
+        )
+    print(
+        f"\n{'most even plans reaching (c)':<37} | {'grid: highest evenness >= 90 %':<40} | "
+        f"{'grid: (a)(b)(c)':<15} | {'closest to the key keeping (a)+(c)':<33}\n"
+        f"{'region':<18} {'profile':<18} | {'e':>5} {plan_head} | {'e':>5} {'D':>9} | "
+        f"{plan_head}"
+    )
+    for r in reaches:
+        high = (
+            f"{'none':>5} {'':>33}"
+            if r.highest is None
+            else (f"{r.highest.evenness:>5.2f} {_cells(r, r.highest)}")
+        )
         every = r.highest_all
-        print(line + (f" {'none':>5}" if every is None else f" {every.evenness:>5.2f}"))
+        all_three = (
+            f"{'none':>15}"
+            if every is None
+            else (f"{every.evenness:>5.2f} {every.deviation:>9.1f}")
+        )
+        closest = _cells(r, r.closest, r.closest_status)
+        if r.closest is not None and r.closest_status != "optimaal":
+            closest += " (tijdslimiet)"
+        print(f"{r.region:<18} {r.profile:<18} | {high} | {all_three} | {closest}")
 
 
 def main() -> int:

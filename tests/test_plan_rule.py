@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from criteria.plan_solver import PlanProblem
-from tests.plan_rule import best_keeping_rule, rule_violations
+from tests.plan_rule import best_keeping_rule, closest_keeping_rule, rule_violations
 
 
 def _problem(seed: int, *, sizes: int | None = None) -> PlanProblem:
@@ -34,8 +34,8 @@ def _problem(seed: int, *, sizes: int | None = None) -> PlanProblem:
     )
 
 
-def _brute_force(problem: PlanProblem) -> float:
-    """Best mean score per site over the plans in the places window keeping rule (a)."""
+def _rule_keeping(problem: PlanProblem) -> list[tuple[float, float]]:
+    """(mean score per site, D) of every plan in the places window keeping rule (a)."""
     pairs = [tuple(p) for p in problem.pairs()]
     upper = problem.max_places
     eligible = np.bincount(problem.gemeente, minlength=len(problem.targets))
@@ -50,11 +50,19 @@ def _brute_force(problem: PlanProblem) -> float:
         planned = np.bincount(
             problem.gemeente, weights=problem.places * chosen, minlength=len(problem.targets)
         )
-        plans.append((total, chosen, rule_violations(planned, problem.targets, eligible)))
+        plans.append((total, chosen, planned))
     # The window's floor ignores the rule, as the product's plan does.
     required = min(problem.total, max(t for t, _, _ in plans))
-    means = [problem.score[c].mean() for t, c, v in plans if t >= required and not v]
-    return max(means, default=math.nan)
+    return [
+        (float(problem.score[c].mean()), problem.deviation(planned))
+        for t, c, planned in plans
+        if t >= required and not rule_violations(planned, problem.targets, eligible)
+    ]
+
+
+def _brute_force(problem: PlanProblem) -> float:
+    """Best mean score per site over the plans in the places window keeping rule (a)."""
+    return max((m for m, _ in _rule_keeping(problem)), default=math.nan)
 
 
 def test_rule_violations_counts_at_share_gemeenten_only_when_one_below_is_left_out():
@@ -127,3 +135,32 @@ def test_no_plan_keeps_the_rule_when_spacing_parts_the_below_share_sites():
     assert (found.status, found.chosen) == ("onhaalbaar", None)
     assert math.isnan(found.mean_score)
     assert math.isnan(_brute_force(problem))
+
+
+@pytest.mark.parametrize(("seed", "sizes"), [*((s, None) for s in range(6)), (8, 2), (9, 1)])
+@pytest.mark.parametrize("share", [0.0, 0.6, 0.9, 1.0])
+def test_closest_keeping_rule_matches_brute_force(seed: int, sizes: int | None, share: float):
+    # The least mean runs from none to the best rule-keeping mean itself.
+    problem = _problem(seed, sizes=sizes)
+    plans = _rule_keeping(problem)
+    best_mean = max(m for m, _ in plans)
+    min_mean = share * best_mean - 1e-5
+    ok = [(d, -m) for m, d in plans if m >= min_mean]
+    deviation, mean = min(ok)
+    found = closest_keeping_rule(problem, min_mean=min_mean)
+    assert found.status == "optimaal"
+    assert found.chosen is not None
+    assert (found.deviation, found.mean_score) == pytest.approx((deviation, -mean))
+    planned = np.bincount(
+        problem.gemeente, weights=problem.places * found.chosen, minlength=len(problem.targets)
+    )
+    eligible = np.bincount(problem.gemeente, minlength=len(problem.targets))
+    assert rule_violations(planned, problem.targets, eligible) == 0
+    assert problem.score[found.chosen].mean() >= min_mean
+
+
+def test_closest_keeping_rule_finds_none_above_the_best_mean():
+    problem = _problem(3)
+    best = best_keeping_rule(problem)
+    found = closest_keeping_rule(problem, min_mean=best.mean_score + 0.01)
+    assert (found.status, found.chosen) == ("onhaalbaar", None)
