@@ -133,7 +133,13 @@ def offline_page(browser: Any, url: str) -> tuple[Any, list[str], list[str]]:
 
 
 def map_frame(page: Any, *, sites: int | None = None, timeout_ms: float = 60_000) -> Any:
-    """Wait until the map has drawn its sites (``sites`` of them, when given); return its frame."""
+    """Open the Kaart tab; wait until the map has drawn its sites (``sites`` of them, when
+    given); return its frame.
+
+    A region of several gemeenten opens on Verdeelplan, and only the open tab is drawn: the
+    map exists once Kaart is chosen (clicking it when open changes nothing).
+    """
+    page.get_by_role("tab", name="Kaart").click(timeout=timeout_ms)
     page.locator(MAP_FRAME).wait_for(timeout=timeout_ms)
     frame = page.locator(MAP_FRAME).element_handle().content_frame()
     frame.wait_for_selector("body[data-sites-key]", state="attached", timeout=timeout_ms)
