@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import math
 import os
 import tempfile
 import textwrap
@@ -94,7 +95,34 @@ def weight_steps(base: float, restored: float | None = None) -> list[float]:
     Every 0,01, the profile's own weight exactly, and the weight an opened scenario set (so
     a hand-edited 0,372 runs as 0,372, not 0,37).
     """
-    return sorted({*WEIGHT_STEPS, base, *(() if restored is None else (restored,))})
+    positions = (base,) if restored is None else (base, restored)
+    return sorted({*WEIGHT_STEPS, *map(weight_position, positions)})
+
+
+def weight_position(weight: float) -> float:
+    """Return a weight's slider position: the 0,01 step it is up to float noise, else itself.
+
+    A profile's weights are normalised (0,24999999999999994): a position of its own so
+    close to the step 0,25 could only be told apart from it by its 17th digit.
+    """
+    step = round(weight, 2)
+    return step if math.isclose(weight, step, rel_tol=0.0, abs_tol=1e-9) else weight
+
+
+def weight_label(value: float) -> str:
+    """Return a weight slider position's label: 0,01 steps with two decimals, others in full.
+
+    Streamlit sends a select_slider's label back on every rerun, not its position: the
+    profile's 0,125 labelled "0,13" beside the step 0,13 came back as 0,13 on the next
+    rerun, so the untouched app no longer gave the CLI's answer.
+
+    Examples
+    --------
+    >>> [weight_label(w) for w in (0.12, 0.125, 0.13, 0.372)]
+    ['0,12', '0,125', '0,13', '0,372']
+    """
+    decimals = next((d for d in range(2, 7) if round(value, d) == value), 6)
+    return nlformat.number(value, decimals=decimals)
 
 
 def _dutch(decimals: int, unit: str = "") -> Any:
@@ -355,7 +383,7 @@ def restore(scenario: Scenario, source: DataSource) -> None:
     for name, weight in weights.items():
         # Exact: the profile's weight and the scenario's own are positions of the slider;
         # the restored one stays a position for the session, so the options do not change.
-        state[f"w_{profile.name}_{name}"] = float(weight)
+        state[f"w_{profile.name}_{name}"] = weight_position(float(weight))
         state[f"_restored_w_{profile.name}_{name}"] = float(weight)
     for i, constraint in enumerate(profile.constraints):
         rule = dict(scenario.constraint_values).get(constraint.name)
@@ -503,14 +531,14 @@ def tune_profile(profile: Profile, features: pd.DataFrame) -> dict[str, Any]:
             weights = ahp_widgets(profile)
         for crit in profile.criteria if method == "Schuifjes" else ():
             key = f"w_{profile.name}_{crit.name}"
-            base = float(defaults[crit.name])
+            base = weight_position(float(defaults[crit.name]))
             # The profile's own weight is a position of the slider, so an untouched slider
             # is the profile exactly; the other positions step by 0,01.
             value = st.select_slider(
                 crit.label,
                 weight_steps(base, st.session_state.get(f"_restored_{key}")),
                 value=None if key in st.session_state else base,
-                format_func=_dutch(2),
+                format_func=weight_label,
                 key=key,
                 help=crit.help,
             )

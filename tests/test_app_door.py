@@ -200,3 +200,27 @@ def test_the_site_chooser_belongs_to_one_region_and_profile(shared_source, monke
     at.selectbox(key="profile").set_value("noaberhuuske").run()
     assert chooser(at).value == picked
     assert explained(at) == twente_panel
+
+
+def test_a_rerun_keeps_the_profiles_own_weights(demo_dir, monkeypatch, spies):
+    """A weight off the 0,01 grid (0,125) stays itself on the next rerun.
+
+    Streamlit sends a select_slider's label back, not its position: labelled "0,13" beside
+    the step 0,13, the profile's 0,125 came back as 0,13 on any later rerun (another tab,
+    another option), and the untouched app no longer gave the CLI's answer.
+    """
+    off_grid = {
+        (name, criterion)
+        for name in list_profiles()
+        for criterion, weight in load_profile(name).weights.items()
+        if round(weight, 2) != weight
+    }
+    assert off_grid, "no shipped profile has a weight off the 0,01 grid: nothing to test"
+    monkeypatch.setenv(DATA_DIR_ENV, str(demo_dir))
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    for name in sorted({name for name, _ in off_grid}):
+        at.selectbox(key="profile").set_value(name).run()
+        show(at, "Shortlist")
+        show(at, "Kaart")
+        assert not at.exception, at.exception
+        assert spies["runs"][-1].weights == (), name
