@@ -53,6 +53,7 @@ from geo.spread_report import units_for_level
 from geo.workspace import RegionData, load_region_data
 
 if TYPE_CHECKING:  # what st.tabs returns; Streamlit does not export the class by name
+    from streamlit.delta_generator import DeltaGenerator
     from streamlit.elements.lib.mutable_tab_container import TabContainer
 
 st.set_page_config(page_title="Plekwijzer", page_icon="🏠", layout="wide")
@@ -123,6 +124,17 @@ def weight_label(value: float) -> str:
     """
     decimals = next((d for d in range(2, 7) if round(value, d) == value), 6)
     return nlformat.number(value, decimals=decimals)
+
+
+def kept(key: str, default: Any) -> Any:
+    """Return a keyed control's start value: what the session holds, else ``default``.
+
+    Passed to the control instead of None when the session holds a value: a rerun asked
+    before the browser had drawn the control (a tab chosen during the first run) then told
+    the browser to show its first option, a weight of 0 or an empty number, and the next
+    change sent that back.
+    """
+    return st.session_state.get(key, default)
 
 
 def _dutch(decimals: int, unit: str = "") -> Any:
@@ -504,7 +516,7 @@ def pick_region(source: DataSource) -> Region:
     chosen = st.sidebar.multiselect(
         "Gemeenten",
         sorted(names, key=names.__getitem__),
-        default=None if "gemeenten" in st.session_state else list(last.gemeenten),
+        default=kept("gemeenten", list(last.gemeenten)),
         format_func=lambda c: f"{names.get(c, c)} ({c})",
         key="gemeenten",
     )
@@ -537,7 +549,7 @@ def tune_profile(profile: Profile, features: pd.DataFrame) -> dict[str, Any]:
             value = st.select_slider(
                 crit.label,
                 weight_steps(base, st.session_state.get(f"_restored_{key}")),
-                value=None if key in st.session_state else base,
+                value=kept(key, base),
                 format_func=weight_label,
                 key=key,
                 help=crit.help,
@@ -555,10 +567,10 @@ def tune_profile(profile: Profile, features: pd.DataFrame) -> dict[str, Any]:
                 if isinstance(clause.value, tuple | list):
                     seen = features[clause.feature].dropna().astype(str).unique().tolist()
                     options = sorted(set(clause.value) | set(seen))
-                    default = None if key in st.session_state else list(clause.value)
+                    default = kept(key, list(clause.value))
                     values.append(tuple(st.multiselect(label, options, default=default, key=key)))
                 else:
-                    start = None if key in st.session_state else float(clause.value)
+                    start = kept(key, float(clause.value))
                     values.append(st.number_input(label, value=start, step=10.0, key=key))
             original = tuple(
                 tuple(c.value) if isinstance(c.value, tuple | list) else float(c.value)
@@ -624,7 +636,7 @@ def shortlist_options(container: Any) -> ShortlistOptions:
     evenness = cols[4].select_slider(
         "Gelijkmatige spreiding",
         EVENNESS_STEPS,
-        value=None if "evenness" in st.session_state else 0.0,
+        value=kept("evenness", 0.0),
         format_func=_dutch(1),
         key="evenness",
         help="0 = alleen score; hoger = voorkeur voor gemeenten met weinig plaatsen per "
@@ -781,10 +793,7 @@ def main() -> None:
         )
         dwellings_file = st.file_uploader(upload_label_for("dwellings"), types, key="up_dwell")
     header = st.container()  # title and summary, filled once the scenario has run
-    tabs = open_tabs(region)
-    # The shortlist options are part of the scenario every tab shows: drawn in every run,
-    # open tab or not, so their values never drop out of the session.
-    options_box = tabs["Shortlist"].container()
+    tab_box = st.container()  # the tab row, drawn once the sidebar's controls are
     started = time.perf_counter()
     try:
         uploads = (
@@ -796,6 +805,13 @@ def main() -> None:
         if uploads[0] is not None:  # GeoJSON and GeoPackage inventories are counted once read
             refuse_too_many_sites(uploads[0][0], len(loaded["data"].candidates))
         overrides = tune_profile(load_profile(profile_name), loaded["data"].features)
+        # A tab chosen while the first run was still drawing the weight sliders reran the
+        # app before the browser had their values: they came back at 0. So the row comes
+        # after them.
+        tabs = open_tabs(region, tab_box)
+        # The shortlist options are part of the scenario every tab shows: drawn in every run,
+        # open tab or not, so their values never drop out of the session.
+        options_box = tabs["Shortlist"].container()
         scenario = Scenario(
             profile=profile_name,
             region=None if region.name == "custom" else region.name,
@@ -872,8 +888,8 @@ def tab_row(region: Region) -> tuple[list[str], str]:
     return list(TABS), MAP_TAB
 
 
-def open_tabs(region: Region) -> dict[str, TabContainer]:
-    """Draw the tab row; return its containers by label, only the selected one ``.open``.
+def open_tabs(region: Region, box: DeltaGenerator) -> dict[str, TabContainer]:
+    """Draw the tab row in ``box``; return its containers by label, only the selected one open.
 
     The tabs rerun the app on a switch, so a run draws one tab's content. The row is a new
     widget when its order or default changes (one gemeente ↔ several), which Streamlit
@@ -886,7 +902,7 @@ def open_tabs(region: Region) -> dict[str, TabContainer]:
     if last is not None and last != row:
         chosen = st.session_state.get("_tab_chosen")
         st.session_state[TAB_KEY] = chosen if chosen in labels and chosen != last[1] else default
-    containers = st.tabs(labels, key=TAB_KEY, on_change="rerun", default=default)
+    containers = box.tabs(labels, key=TAB_KEY, on_change="rerun", default=default)
     st.session_state["_tab_row"] = row
     st.session_state["_tab_chosen"] = st.session_state[TAB_KEY]
     return dict(zip(labels, containers, strict=True))
