@@ -292,6 +292,7 @@ _APP_SCRIPT = """
 import json, sys, time
 from streamlit.testing.v1 import AppTest
 at = AppTest.from_file(sys.argv[1], default_timeout=300)
+at.session_state["tab"] = "Kaart"  # a region of several gemeenten opens on Verdeelplan
 start = time.perf_counter()
 at.run()
 cold = time.perf_counter() - start

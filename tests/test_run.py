@@ -213,9 +213,13 @@ def _app_figures(
     if evenness:
         at.select_slider(key="evenness").set_value(evenness).run()
     assert not at.exception, at.exception
+    at.session_state["tab"] = "Shortlist"  # the app runs only the open tab
+    at.run()
     shortlist = next(d.value for d in at.dataframe if "rang" in d.value and "gebruik" in d.value)
-    units = next(d.value for d in at.dataframe if "inwoners" in d.value and "code" in d.value)
     caption = next(c.value for c in at.caption if f"{HEADLINE_LABEL} over gemeenten" in c.value)
+    at.session_state["tab"] = "Spreiding"
+    at.run()
+    units = next(d.value for d in at.dataframe if "inwoners" in d.value and "code" in d.value)
     before, after = re.search(r"nu (\d,\d{3}), met deze shortlist (\d,\d{3})", caption).groups()
     before, after = parse_number(before), parse_number(after)
     return {
@@ -380,10 +384,12 @@ def test_one_headline_index_with_one_name_in_cli_app_and_report(
     assert f"{HEADLINE_LABEL} over de gemeenten:" in html
     assert f"nu <strong>{before}</strong>, met de shortlist\n      <strong>{after}</strong>" in html
     monkeypatch.setenv(DATA_DIR_ENV, str(demo_source.path))
-    at = AppTest.from_file(APP, default_timeout=120).run()
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.session_state["tab"] = "Shortlist"  # the app runs only the open tab
     caption = f"{HEADLINE_LABEL} over gemeenten: nu {before}, met deze shortlist {after}."
-    assert any(caption in c.value for c in at.caption)
-    assert any(m.label == HEADLINE_LABEL for m in at.metric)
+    assert any(caption in c.value for c in at.run().caption)
+    at.session_state["tab"] = "Spreiding"
+    assert any(m.label == HEADLINE_LABEL for m in at.run().metric)
     # The unweighted Gini shows only under its own name.
     assert not any(m.label == "Gini" for m in at.metric)
 
@@ -394,8 +400,9 @@ def test_shares_round_down_so_100_means_everyone(demo_source, monkeypatch):
     assert nlformat.share(0.99999) == "99,9%"
     assert nlformat.share(0.3489) == nlformat.share(0.3481) == "34,8%"
     monkeypatch.setenv(DATA_DIR_ENV, str(demo_source.path))
-    at = AppTest.from_file(APP, default_timeout=120).run()
-    at.select_slider(key="reach_km").set_value(1.0).run()
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.session_state["tab"] = "Bereik"  # the app runs only the open tab
+    at.run().select_slider(key="reach_km").set_value(1.0).run()
     assert not at.exception, at.exception
     metric = {m.label: m.value for m in at.metric}
     summary = next(c.value for c in at.caption if c.value.startswith("Bereik "))

@@ -626,9 +626,13 @@ def test_app_restores_spread_level_and_coverage_and_names_what_it_cannot_apply(
     at = _app(demo_source, monkeypatch)
     at.file_uploader(key="up_scn").upload("s.scenario.json", json.dumps(data).encode()).run()
     assert not at.exception, at.exception
-    assert at.radio(key="level").value == "wijk"
-    assert at.select_slider(key="reach_km").value == 2.5
+    notes = " ".join(i.value for i in at.sidebar.info)
+    # Restored while their tabs are closed; each tab shows them when opened (only the open
+    # tab runs).
+    at.session_state["tab"] = "Spreiding"
+    assert at.run().radio(key="level").value == "wijk"
+    at.session_state["tab"] = "Bereik"
+    assert at.run().select_slider(key="reach_km").value == 2.5
     assert at.radio(key="reach_mode").value == "N plekken"
     assert at.number_input(key="reach_sites").value == 3
-    notes = " ".join(i.value for i in at.sidebar.info)
     assert "default_places" in notes
