@@ -47,7 +47,8 @@ REASON_CAP = "maximum per buurt bereikt"
 REASON_ALL_USED = "alle geschikte locaties gekozen"
 REASON_TOO_BIG = "kleinste vrije locatie is groter dan het tekort"
 REASON_TRADE_OFF = "afweging tegen geschiktheid (evenwichtigheid onder 1)"
-REASON_PLACES_USED = "het gevraagde aantal plaatsen is verdeeld"
+#: The places asked are all given out; the targets together ask for more than N.
+REASON_PLACES_USED = "alle gevraagde plaatsen zijn verdeeld; samen vragen de doelen meer"
 
 
 def counted_types(spec: str, *, facility_type: str) -> tuple[str, ...]:
