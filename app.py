@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import math
 import os
 import tempfile
 import textwrap
@@ -17,7 +18,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import folium
 import numpy as np
@@ -49,7 +50,12 @@ from geo.presentation import parse_number
 from geo.regions import Region, available_regions, load_region_presets, resolve_region
 from geo.settings import DATA_DIR_ENV, DEFAULT_PLACES, FACILITY_TYPES
 from geo.spread_report import units_for_level
+from geo.spread_result import ScenarioSpread, SpreadReport
 from geo.workspace import RegionData, load_region_data
+
+if TYPE_CHECKING:  # what st.tabs returns; Streamlit does not export the class by name
+    from streamlit.delta_generator import DeltaGenerator
+    from streamlit.elements.lib.mutable_tab_container import TabContainer
 
 st.set_page_config(page_title="Plekwijzer", page_icon="🏠", layout="wide")
 # Streamlit serves a declared component's directory at /component/<module>.<name>/; the map
@@ -77,6 +83,12 @@ WEIGHT_STEPS = chartspecs.slider_steps(0.0, 1.0, 0.01)
 EVENNESS_STEPS = chartspecs.slider_steps(0.0, 1.0, 0.1)
 REACH_KM_STEPS = chartspecs.slider_steps(1.0, 15.0, 0.5)
 PLAN_EVENNESS_STEPS = chartspecs.slider_steps(0.0, 1.0, 0.05)
+#: The tabs, in their order for a one-gemeente region; ``tab_row`` moves the plan first for a
+#: region of several gemeenten, where it is the answer the app opens on.
+TABS = ("Kaart", "Shortlist", "Spreiding", "Bereik", "Vergelijken", "Verdeelplan")
+MAP_TAB, PLAN_TAB = "Kaart", "Verdeelplan"
+#: Session key of the selected tab (``st.tabs`` keeps it; tests select a tab through it).
+TAB_KEY = "tab"
 
 
 def weight_steps(base: float, restored: float | None = None) -> list[float]:
@@ -85,7 +97,45 @@ def weight_steps(base: float, restored: float | None = None) -> list[float]:
     Every 0,01, the profile's own weight exactly, and the weight an opened scenario set (so
     a hand-edited 0,372 runs as 0,372, not 0,37).
     """
-    return sorted({*WEIGHT_STEPS, base, *(() if restored is None else (restored,))})
+    positions = (base,) if restored is None else (base, restored)
+    return sorted({*WEIGHT_STEPS, *map(weight_position, positions)})
+
+
+def weight_position(weight: float) -> float:
+    """Return a weight's slider position: the 0,01 step it is up to float noise, else itself.
+
+    A profile's weights are normalised (0,24999999999999994): a position of its own so
+    close to the step 0,25 could only be told apart from it by its 17th digit.
+    """
+    step = round(weight, 2)
+    return step if math.isclose(weight, step, rel_tol=0.0, abs_tol=1e-9) else weight
+
+
+def weight_label(value: float) -> str:
+    """Return a weight slider position's label: 0,01 steps with two decimals, others in full.
+
+    Streamlit sends a select_slider's label back on every rerun, not its position: the
+    profile's 0,125 labelled "0,13" beside the step 0,13 came back as 0,13 on the next
+    rerun, so the untouched app no longer gave the CLI's answer.
+
+    Examples
+    --------
+    >>> [weight_label(w) for w in (0.12, 0.125, 0.13, 0.372)]
+    ['0,12', '0,125', '0,13', '0,372']
+    """
+    decimals = next((d for d in range(2, 7) if round(value, d) == value), 6)
+    return nlformat.number(value, decimals=decimals)
+
+
+def kept(key: str, default: Any) -> Any:
+    """Return a keyed control's start value: what the session holds, else ``default``.
+
+    Passed to the control instead of None when the session holds a value: a rerun asked
+    before the browser had drawn the control (a tab chosen during the first run) then told
+    the browser to show its first option, a weight of 0 or an empty number, and the next
+    change sent that back.
+    """
+    return st.session_state.get(key, default)
 
 
 def _dutch(decimals: int, unit: str = "") -> Any:
@@ -108,6 +158,21 @@ def gemeente_names(source: DataSource) -> dict[str, str]:
     """Return ``{GM code: name}`` of every gemeente in the data directory."""
     rows = kerncijfers_from_cbs(source).query("level == 'gemeente'")
     return dict(zip(rows["gemeentecode"], rows["name"], strict=True))
+
+
+@st.cache_resource(show_spinner=False)
+def region_presets(source: DataSource) -> list[Region]:
+    """Return the seed regions the data directory covers (else every seed region).
+
+    Cached: finding them reads CBS's kerncijfers, a twentieth of a second on every rerun.
+    """
+    return available_regions(source) or list(load_region_presets().values())
+
+
+@st.cache_data(show_spinner=False)
+def profile_titles(names: tuple[str, ...]) -> dict[str, str]:
+    """Return ``{profile name: title}`` of the shipped profiles, read once per set of names."""
+    return {name: load_profile(name).title for name in names}
 
 
 def read_upload(upload: Any, *, max_sites: int | None = None) -> Upload | None:
@@ -289,7 +354,7 @@ def restore(scenario: Scenario, source: DataSource) -> None:
             "plekwijzer score --scenario"
         )
         raise PlekwijzerError(msg)
-    presets = available_regions(source) or list(load_region_presets().values())
+    presets = region_presets(source)
     if scenario.region is not None and scenario.region not in {r.name for r in presets}:
         msg = (
             f"veld region: {scenario.region!r} zit niet in de data van deze app "
@@ -331,7 +396,7 @@ def restore(scenario: Scenario, source: DataSource) -> None:
     for name, weight in weights.items():
         # Exact: the profile's weight and the scenario's own are positions of the slider;
         # the restored one stays a position for the session, so the options do not change.
-        state[f"w_{profile.name}_{name}"] = float(weight)
+        state[f"w_{profile.name}_{name}"] = weight_position(float(weight))
         state[f"_restored_w_{profile.name}_{name}"] = float(weight)
     for i, constraint in enumerate(profile.constraints):
         rule = dict(scenario.constraint_values).get(constraint.name)
@@ -437,7 +502,7 @@ def check_uploads(uploads: Uploads) -> None:
 
 def pick_region(source: DataSource) -> Region:
     """Sidebar: a preset available in the data directory, or an own choice of gemeenten."""
-    presets = available_regions(source) or list(load_region_presets().values())
+    presets = region_presets(source)
     modes = ["Voorinstelling", "Eigen keuze gemeenten"]
     mode = st.sidebar.radio("Regio", modes, horizontal=True, key="region_mode")
     if mode == "Voorinstelling":
@@ -452,7 +517,7 @@ def pick_region(source: DataSource) -> Region:
     chosen = st.sidebar.multiselect(
         "Gemeenten",
         sorted(names, key=names.__getitem__),
-        default=None if "gemeenten" in st.session_state else list(last.gemeenten),
+        default=kept("gemeenten", list(last.gemeenten)),
         format_func=lambda c: f"{names.get(c, c)} ({c})",
         key="gemeenten",
     )
@@ -479,14 +544,14 @@ def tune_profile(profile: Profile, features: pd.DataFrame) -> dict[str, Any]:
             weights = ahp_widgets(profile)
         for crit in profile.criteria if method == "Schuifjes" else ():
             key = f"w_{profile.name}_{crit.name}"
-            base = float(defaults[crit.name])
+            base = weight_position(float(defaults[crit.name]))
             # The profile's own weight is a position of the slider, so an untouched slider
             # is the profile exactly; the other positions step by 0,01.
             value = st.select_slider(
                 crit.label,
                 weight_steps(base, st.session_state.get(f"_restored_{key}")),
-                value=None if key in st.session_state else base,
-                format_func=_dutch(2),
+                value=kept(key, base),
+                format_func=weight_label,
                 key=key,
                 help=crit.help,
             )
@@ -503,10 +568,10 @@ def tune_profile(profile: Profile, features: pd.DataFrame) -> dict[str, Any]:
                 if isinstance(clause.value, tuple | list):
                     seen = features[clause.feature].dropna().astype(str).unique().tolist()
                     options = sorted(set(clause.value) | set(seen))
-                    default = None if key in st.session_state else list(clause.value)
+                    default = kept(key, list(clause.value))
                     values.append(tuple(st.multiselect(label, options, default=default, key=key)))
                 else:
-                    start = None if key in st.session_state else float(clause.value)
+                    start = kept(key, float(clause.value))
                     values.append(st.number_input(label, value=start, step=10.0, key=key))
             original = tuple(
                 tuple(c.value) if isinstance(c.value, tuple | list) else float(c.value)
@@ -572,7 +637,7 @@ def shortlist_options(container: Any) -> ShortlistOptions:
     evenness = cols[4].select_slider(
         "Gelijkmatige spreiding",
         EVENNESS_STEPS,
-        value=None if "evenness" in st.session_state else 0.0,
+        value=kept("evenness", 0.0),
         format_func=_dutch(1),
         key="evenness",
         help="0 = alleen score; hoger = voorkeur voor gemeenten met weinig plaatsen per "
@@ -665,32 +730,31 @@ def contribution_chart(frame: pd.DataFrame) -> Any:
     )
 
 
-def spread_metrics(report: dict[str, Any]) -> None:
+def spread_metrics(report: ScenarioSpread | SpreadReport) -> None:
     """Show the indices as metrics, "met shortlist" with the change from "nu" when there is one.
 
     A change that rounds to zero is shown as such: grey, without an arrow.
     """
     cols = st.columns(len(INDICES))
-    delta = report.get("delta", {}).get("indices", {})
     for col, (key, label) in zip(cols, INDICES.items(), strict=True):
-        if key in delta:
-            change = delta[key]
-            shown = nlformat.number(change["delta"], decimals=3, signed=True)
+        if isinstance(report, ScenarioSpread):
+            change = report.index_change(key)
+            shown = nlformat.number(change.delta, decimals=3, signed=True)
             zero = presentation.parse_number(shown) == 0
-            before = nlformat.number(change["before"], decimals=3)
+            before = nlformat.number(change.before, decimals=3)
             col.metric(
                 label,
-                nlformat.number(change["after"], decimals=3),
+                nlformat.number(change.after, decimals=3),
                 # Streamlit picks the arrow from a leading ASCII "-", not the minus sign.
                 "0,000" if zero else shown.replace("−", "-"),
                 delta_color="off" if zero else "inverse",
                 delta_arrow="off" if zero else "auto",
                 delta_description=f"t.o.v. nu ({before})",
-                help=f"Met shortlist {nlformat.number(change['after'], decimals=3)}, nu {before}"
+                help=f"Met shortlist {nlformat.number(change.after, decimals=3)}, nu {before}"
                 "; lager is gelijkmatiger.",
             )
         else:
-            col.metric(label, nlformat.number(report["indices"][key], decimals=3))
+            col.metric(label, nlformat.number(report.indices.value(key), decimals=3))
 
 
 def main() -> None:
@@ -711,7 +775,7 @@ def main() -> None:
     if note := st.session_state.pop("_restore_note", ""):
         st.sidebar.info(note)
     region = pick_region(source)
-    titles = {name: load_profile(name).title for name in list_profiles()}
+    titles = profile_titles(tuple(list_profiles()))
     profile_name = st.sidebar.selectbox(
         "Voorziening (profiel)", list(titles), format_func=titles.__getitem__, key="profile"
     )
@@ -729,10 +793,7 @@ def main() -> None:
         )
         dwellings_file = st.file_uploader(upload_label_for("dwellings"), types, key="up_dwell")
     header = st.container()  # title and summary, filled once the scenario has run
-    tab_map, tab_short, tab_spread, tab_reach, tab_compare, tab_plan = st.tabs(
-        ["Kaart", "Shortlist", "Spreiding", "Bereik", "Vergelijken", "Verdeelplan"]
-    )
-    options_box = tab_short.container()
+    tab_box = st.container()  # the tab row, drawn once the sidebar's controls are
     started = time.perf_counter()
     try:
         uploads = (
@@ -744,6 +805,13 @@ def main() -> None:
         if uploads[0] is not None:  # GeoJSON and GeoPackage inventories are counted once read
             refuse_too_many_sites(uploads[0][0], len(loaded["data"].candidates))
         overrides = tune_profile(load_profile(profile_name), loaded["data"].features)
+        # A tab chosen while the first run was still drawing the weight sliders reran the
+        # app before the browser had their values: they came back at 0. So the row comes
+        # after them.
+        tabs = open_tabs(region, tab_box)
+        # The shortlist options are part of the scenario every tab shows: drawn in every run,
+        # open tab or not, so their values never drop out of the session.
+        options_box = tabs["Shortlist"].container()
         scenario = Scenario(
             profile=profile_name,
             region=None if region.name == "custom" else region.name,
@@ -786,19 +854,58 @@ def main() -> None:
         header.warning(warning)
     for note in data.notes:
         header.info(note)
-    with tab_map:
-        map_tab(result, loaded, names, started)
-        zoekgebieden_layer(result, source)
-    with tab_short:
-        shortlist_tab(result, names, source, uploads)
-    with tab_spread:
-        spread_tab(result, source, uploads)
-    with tab_reach:
-        reach_tab(result, source, uploads)
-    with tab_compare:
-        compare_tab(result, source, uploads, names)
-    with tab_plan:
-        plan_tab(result, source, uploads)
+    # Only the open tab runs: a hidden tab's maps, plans and downloads cost a rerun nothing.
+    if tabs["Kaart"].open:
+        with tabs["Kaart"]:
+            map_tab(result, loaded, names, started)
+            zoekgebieden_layer(result, source)
+    if tabs["Shortlist"].open:
+        with tabs["Shortlist"]:
+            shortlist_tab(result, names, source, uploads)
+    if tabs["Spreiding"].open:
+        with tabs["Spreiding"]:
+            spread_tab(result, source, uploads)
+    if tabs["Bereik"].open:
+        with tabs["Bereik"]:
+            reach_tab(result, source, uploads)
+    if tabs["Vergelijken"].open:
+        with tabs["Vergelijken"]:
+            compare_tab(result, source, uploads, names)
+    if tabs["Verdeelplan"].open:
+        with tabs["Verdeelplan"]:
+            plan_tab(result, source, uploads)
+
+
+def tab_row(region: Region) -> tuple[list[str], str]:
+    """Return the tabs in their order and the tab a region opens on.
+
+    A region of several gemeenten opens on the plan (places per gemeente by a fair-share
+    key, issue 17), first in the row; one gemeente has nothing to share out and opens on
+    the map. The ranked list stays one click away on Shortlist.
+    """
+    if len(region.gemeenten) > 1:
+        return [PLAN_TAB, *(label for label in TABS if label != PLAN_TAB)], PLAN_TAB
+    return list(TABS), MAP_TAB
+
+
+def open_tabs(region: Region, box: DeltaGenerator) -> dict[str, TabContainer]:
+    """Draw the tab row in ``box``; return its containers by label, only the selected one open.
+
+    The tabs rerun the app on a switch, so a run draws one tab's content. The row is a new
+    widget when its order or default changes (one gemeente ↔ several), which Streamlit
+    would open on its default: the tab the user chose is carried over, and one never chosen
+    follows the new region's default.
+    """
+    labels, default = tab_row(region)
+    row = (tuple(labels), default)
+    last = st.session_state.get("_tab_row")
+    if last is not None and last != row:
+        chosen = st.session_state.get("_tab_chosen")
+        st.session_state[TAB_KEY] = chosen if chosen in labels and chosen != last[1] else default
+    containers = box.tabs(labels, key=TAB_KEY, on_change="rerun", default=default)
+    st.session_state["_tab_row"] = row
+    st.session_state["_tab_chosen"] = st.session_state[TAB_KEY]
+    return dict(zip(labels, containers, strict=True))
 
 
 def map_layers(data: RegionData) -> dict[str, Any]:
@@ -878,14 +985,19 @@ def zoekgebieden_layer(run: ScenarioResult, source: DataSource) -> None:
             sorted(names),
             format_func=names.__getitem__,
             key="zg_gm",
+            persist_state="page",
         )
-        cell_m = cols[1].selectbox("Cel (m)", [100, 50, 25], index=1, key="zg_cel")
-        min_score = cols[2].slider("Score minstens", 0.0, 1.0, 0.6, 0.05, key="zg_score")
+        cell_m = cols[1].selectbox(
+            "Cel (m)", [100, 50, 25], index=1, key="zg_cel", persist_state="page"
+        )
+        min_score = cols[2].slider(
+            "Score minstens", 0.0, 1.0, 0.6, 0.05, key="zg_score", persist_state="page"
+        )
         min_area = cols[3].number_input(
-            "Oppervlak minstens (m²)", 0, 10**7, 5000, 1000, key="zg_m2"
+            "Oppervlak minstens (m²)", 0, 10**7, 5000, 1000, key="zg_m2", persist_state="page"
         )
-        top = int(cols[4].number_input("Beste K", 1, 50, 8, key="zg_top"))
-        if not st.toggle("Zoekgebieden berekenen en tonen", key="zg_aan"):
+        top = int(cols[4].number_input("Beste K", 1, 50, 8, key="zg_top", persist_state="page"))
+        if not st.toggle("Zoekgebieden berekenen en tonen", key="zg_aan", persist_state="page"):
             st.caption(
                 "Scoort elke cel van de gemeente met hetzelfde profiel en dezelfde regels als "
                 "een locatie op die plek; regels over het gebouw of perceel gelden niet per cel."
@@ -980,7 +1092,11 @@ def map_tab(
     }
     cols = st.columns([3, 3, 2, 2])
     layer = cols[0].selectbox(
-        "Kleurvlak buurten", list(layers), format_func=layers.__getitem__, key="choropleth"
+        "Kleurvlak buurten",
+        list(layers),
+        format_func=layers.__getitem__,
+        key="choropleth",
+        persist_state="page",
     )
     # Colour the sites by score or by one criterion's transformed value (0–1), as
     # suitability tools show each criterion layer beside the combined one.
@@ -994,9 +1110,12 @@ def map_tab(
         list(criterion_labels),
         format_func=criterion_labels.__getitem__,
         key="site_colour",
+        persist_state="page",
     )
-    tiles = cols[2].toggle("PDOK-achtergrondkaart", value=True, key="tiles")
-    show_facilities = cols[3].toggle("Bestaande voorzieningen", value=True, key="show_fac")
+    tiles = cols[2].toggle("PDOK-achtergrondkaart", value=True, key="tiles", persist_state="page")
+    show_facilities = cols[3].toggle(
+        "Bestaande voorzieningen", value=True, key="show_fac", persist_state="page"
+    )
     table = run.table
     # A click arrives as the map's value before the map is drawn again: select the site
     # first, so the map rings it and the chooser shows it in this same run.
@@ -1121,8 +1240,8 @@ def shortlist_tab(
             )
             st.dataframe(skipped, hide_index=True, width="stretch")
     eligible = int((~run.table["excluded"]).sum())
-    gini = run.spread["delta"]["indices"][HEADLINE_INDEX]
-    before, after = (nlformat.number(gini[k], decimals=3) for k in ("before", "after"))
+    gini = run.spread.headline
+    before, after = (nlformat.number(v, decimals=3) for v in (gini.before, gini.after))
     st.caption(
         f"{eligible} van {len(run.table)} kandidaten voldoen aan de harde eisen. "
         f"{HEADLINE_LABEL} over gemeenten: nu {before}, met deze shortlist {after}."
@@ -1175,42 +1294,51 @@ def spread_tab(run: ScenarioResult, source: DataSource, uploads: Uploads) -> Non
     """
     cols = st.columns(3)
     level = cols[0].radio(
-        "Niveau", list(LEVELS), format_func=LEVELS.get, horizontal=True, key="level"
+        "Niveau",
+        list(LEVELS),
+        format_func=LEVELS.get,
+        horizontal=True,
+        key="level",
+        persist_state="page",
     )
     kind = cols[1].selectbox(
         "Type voorziening",
         ["", *FACILITY_TYPES],
         format_func=lambda t: type_label(t) if t else "alle typen",
         key="spread_type",
+        persist_state="page",
     )
-    with_short = cols[2].toggle("Met huidige shortlist (voor/na)", value=True, key="with_short")
+    with_short = cols[2].toggle(
+        "Met huidige shortlist (voor/na)", value=True, key="with_short", persist_state="page"
+    )
     try:
         report = run.spread_at(level, facility_type=kind or None)
     except PlekwijzerError as exc:
         st.error(str(exc))
         return
-    after = report["after"] if with_short and report["added"] else None
+    now = report.before
+    after = report.after if with_short and report.added else None
     if after is not None:
         st.markdown(
             "**Spreidingsmaten met shortlist** (verschil t.o.v. nu; lager is gelijkmatiger)"
         )
         st.caption(
-            f"Nu: het bestaande register. Met shortlist: het register plus {report['added']} "
+            f"Nu: het bestaande register. Met shortlist: het register plus {report.added} "
             f"shortlistlocaties ({run.profile.title})."
         )
         spread_metrics(report)
     else:
         st.markdown("**Spreidingsmaten nu** (het bestaande register, zonder shortlist)")
-        spread_metrics({k: v for k, v in report.items() if k not in ("after", "delta")})
-    versions = [("Nu", report)] + ([("Met shortlist", after)] if after is not None else [])
-    classes = shared_classes(*(v["units"]["per_10k"] for _, v in versions))
+        spread_metrics(now)
+    versions = [("Nu", now)] + ([("Met shortlist", after)] if after is not None else [])
+    classes = shared_classes(*(v.units["per_10k"] for _, v in versions))
     shapes = unit_shapes(source, run.region, level, *uploads)
     places = place_labels(source, run.region, *uploads)
     for col, (title, version) in zip(st.columns(len(versions)), versions, strict=True):
         with col:
             st.markdown(f"**Plaatsen per 10.000 inwoners — {title.lower()}**")
             shown = shapes.join(
-                version["units"].set_index("code")[["per_10k", "fair_share", "surplus"]],
+                version.units.set_index("code")[["per_10k", "fair_share", "surplus"]],
                 on="code",
             )
             fmap = mapview.base_map(shown.total_bounds, tiles=False)
@@ -1234,26 +1362,26 @@ def spread_tab(run: ScenarioResult, source: DataSource, uploads: Uploads) -> Non
                 key=f"spreidingskaart_{title.lower().replace(' ', '_')}",
                 returned_objects=[],
             )
-    items = mapview.legend_items(report["units"]["per_10k"], "per_10k", classes=classes)
+    items = mapview.legend_items(now.units["per_10k"], "per_10k", classes=classes)
     legend(items, "Plaatsen per 10.000 (zelfde klassen op beide kaarten)")
     left, right = st.columns([3, 2])
     with left:
         st.markdown("**Lorenzcurve** — " + " en ".join(t.lower() for t, _ in versions))
         st.altair_chart(lorenz_chart(versions), width="stretch")
     with right:
-        access = report["access"]
-        within = nlformat.distance(access["within_m"])
+        access = now.access
+        within = nlformat.distance(access.within_m)
         st.metric(
             f"Inwoners binnen {within} van een voorziening — nu",
-            nlformat.share(access["share_within"]),
+            nlformat.share(access.share_within),
         )
         if after is not None:
-            change = (after["access"]["share_within"] - access["share_within"]) * 100
+            change = (after.access.share_within - access.share_within) * 100
             shown_change = nlformat.number(change, decimals=1, signed=True)
             zero = presentation.parse_number(shown_change) == 0
             st.metric(
                 f"Inwoners binnen {within} van een voorziening — met shortlist",
-                nlformat.share(after["access"]["share_within"]),
+                nlformat.share(after.access.share_within),
                 ("0,0" if zero else shown_change.replace("−", "-")) + " procentpunt",
                 delta_color="off" if zero else "normal",
                 delta_arrow="off" if zero else "auto",
@@ -1265,8 +1393,8 @@ def spread_tab(run: ScenarioResult, source: DataSource, uploads: Uploads) -> Non
         gemeenten = dict(zip(codes, buurten["gemeentenaam"], strict=False))
     st.dataframe(
         presentation.unit_table(
-            report["units"],
-            after=None if after is None else after["units"],
+            now.units,
+            after=None if after is None else after.units,
             gemeenten=gemeenten,
         ),
         hide_index=True,
@@ -1288,12 +1416,12 @@ def place_labels(source: DataSource, region: Region, *uploads: Upload | None) ->
     )
 
 
-def lorenz_chart(versions: list[tuple[str, dict[str, Any]]]) -> Any:
+def lorenz_chart(versions: list[tuple[str, SpreadReport]]) -> Any:
     """Draw the Lorenz curve of each version ("Nu", "Met shortlist") and the equality line."""
     import altair as alt
 
     frames = [
-        pd.DataFrame(v["lorenz"], columns=["inwoners", "plaatsen"]).assign(reeks=t.lower())
+        pd.DataFrame(v.lorenz, columns=["inwoners", "plaatsen"]).assign(reeks=t.lower())
         for t, v in versions
     ]
     line = pd.DataFrame({"inwoners": [0.0, 1.0], "plaatsen": [0.0, 1.0]})
@@ -1337,14 +1465,19 @@ def reach_tab(run: ScenarioResult, source: DataSource, uploads: Uploads) -> None
         value=None if "reach_km" in st.session_state else 3.0,
         format_func=_dutch(1, " km"),
         key="reach_km",
+        persist_state="page",
     )
     # The plan covers every buurt with inhabitants (CBS), not kernen as such.
     mode = cols[1].radio(
-        "Doel", ["Alle bewoonde buurten", "N plekken"], horizontal=True, key="reach_mode"
+        "Doel",
+        ["Alle bewoonde buurten", "N plekken"],
+        horizontal=True,
+        key="reach_mode",
+        persist_state="page",
     )
     sites = None
     if mode == "N plekken":
-        sites = int(cols[2].number_input("N", 1, 50, 5, key="reach_sites"))
+        sites = int(cols[2].number_input("N", 1, 50, 5, key="reach_sites", persist_state="page"))
     options = CoverageOptions(reach_m=reach_km * 1000, sites=sites)
     try:
         plan = coverage_plan(run.scenario, options, source, run.region, *uploads)
@@ -1458,10 +1591,18 @@ def plan_tab(run: ScenarioResult, source: DataSource, uploads: Uploads) -> None:
         return
     per_site = DEFAULT_PLACES.get(run.prepared.facility_type, 1)
     cols = st.columns([1, 2, 2, 1])
-    places = int(cols[0].number_input("Nieuwe plaatsen", 1, 5000, 10 * per_site, key="plan_n"))
+    places = int(
+        cols[0].number_input(
+            "Nieuwe plaatsen", 1, 5000, 10 * per_site, key="plan_n", persist_state="page"
+        )
+    )
     keys = key_names()
     key = cols[1].selectbox(
-        "Verdeelsleutel", keys, format_func=lambda k: load_key(k).label, key="plan_key"
+        "Verdeelsleutel",
+        keys,
+        format_func=lambda k: load_key(k).label,
+        key="plan_key",
+        persist_state="page",
     )
     evenness = cols[2].select_slider(
         "Evenwichtigheid",
@@ -1469,10 +1610,15 @@ def plan_tab(run: ScenarioResult, source: DataSource, uploads: Uploads) -> None:
         value=None if "plan_evenness" in st.session_state else 1.0,
         format_func=_dutch(2),
         key="plan_evenness",
+        persist_state="page",
         help="1 = zo dicht bij de sleutel als de geschikte locaties toelaten; 0 = alleen de "
         "beste locaties.",
     )
-    spacing = float(cols[3].number_input("Afstand (m)", 0, 20_000, 0, 250, key="plan_spacing"))
+    spacing = float(
+        cols[3].number_input(
+            "Afstand (m)", 0, 20_000, 0, 250, key="plan_spacing", persist_state="page"
+        )
+    )
     options = PlanOptions(places=places, key=key, evenness=evenness, min_spacing_m=spacing)
     try:
         plan = plan_result(run.scenario.replace(plan=options), source, run.region, *uploads)
@@ -1541,7 +1687,9 @@ def compare_tab(
     names: dict[str, str],
 ) -> None:
     """Vergelijken: two gemeenten, the current weights and the defaults, or two saved files."""
-    mode = st.radio("Vergelijk", COMPARE_MODES, horizontal=True, key="compare_mode")
+    mode = st.radio(
+        "Vergelijk", COMPARE_MODES, horizontal=True, key="compare_mode", persist_state="page"
+    )
     if mode == "Twee gemeenten":
         compare_gemeenten(run, names)
         return
@@ -1618,11 +1766,16 @@ def file_scenario_result(scenario: Scenario) -> ScenarioResult:
 def compare_gemeenten(run: ScenarioResult, names: dict[str, str]) -> None:
     """Two gemeenten side by side: inhabitants, places now, fair share, candidates."""
     codes = sorted(names, key=names.__getitem__)
-    units = run.spread_at("gemeente")["units"].set_index("code")
+    units = run.spread_at("gemeente").before.units.set_index("code")
     pairs = zip(st.columns(2), (0, min(1, len(codes) - 1)), "ab", strict=True)
     for col, default, side in pairs:
         code = col.selectbox(
-            "Gemeente", codes, index=default, format_func=names.__getitem__, key=f"cmp_gm_{side}"
+            "Gemeente",
+            codes,
+            index=default,
+            format_func=names.__getitem__,
+            key=f"cmp_gm_{side}",
+            persist_state="page",
         )
         if code is None:
             continue

@@ -11,14 +11,18 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from criteria import limits
 from criteria.limits import NumberRange
 from geo._errors import PlekwijzerError, PlekwijzerInputError
+
+if TYPE_CHECKING:
+    from geo.spread_result import ScenarioSpread, SpreadReport
 
 LEVELS = ("gemeente", "wijk", "buurt")
 
@@ -27,11 +31,69 @@ def _say(message: str) -> None:
     print(message, file=sys.stderr)
 
 
+#: argparse's own messages (its wording in Python 3.11 to 3.13) and their Dutch text. argparse
+#: passes them through gettext but no Dutch catalogue exists, and installing one would change
+#: every program in the process; the parser translates its own errors instead. The last
+#: pattern keeps our own type errors ("argument --top: ..."), which are Dutch already.
+_ARGPARSE_NL: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern, re.DOTALL), dutch)
+    for pattern, dutch in (
+        (r"the following arguments are required: (.+)", r"ontbreekt: \1"),
+        (r"unrecognized arguments: (.+)", r"onbekende opties of waarden: \1"),
+        (r"argument (\S+): expected one argument", r"\1 vraagt een waarde"),
+        (r"argument (\S+): expected at most one argument", r"\1 neemt hoogstens één waarde"),
+        (r"argument (\S+): expected at least one argument", r"\1 vraagt minstens één waarde"),
+        (r"argument (\S+): expected (\d+) arguments?", r"\1 vraagt \2 waarden"),
+        (
+            r"argument (\S+): invalid choice: (.+?) \(choose from (.+)\)",
+            r"\1: \2 is geen keuze; kies uit \3",
+        ),
+        (r"argument (\S+): invalid (\S+) value: (.+)", r"\1: \3 is geen geldige waarde"),
+        (r"argument (\S+): not allowed with argument (\S+)", r"\1 gaat niet samen met \2"),
+        (r"argument (\S+): ignored explicit argument (.+)", r"\1 neemt geen waarde (kreeg \2)"),
+        (r"one of the arguments (.+) is required", r"geef een van \1"),
+        (r"ambiguous option: (\S+) could match (.+)", r"optie \1 is niet eenduidig: \2"),
+        (r"unexpected option string: (.+)", r"onverwachte optie \1"),
+        (r"argument (\S+): (.+)", r"\1: \2"),
+    )
+)
+
+
+def _argparse_nl(message: str) -> str:
+    """Return argparse's English ``message`` in Dutch (unchanged when it is not known)."""
+    for pattern, dutch in _ARGPARSE_NL:
+        match = pattern.fullmatch(message)
+        if match:
+            return match.expand(dutch)
+    return message
+
+
+class _HelpFormatter(argparse.HelpFormatter):
+    """argparse's help layout with the Dutch word for its usage line."""
+
+    def add_usage(self, usage: Any, actions: Any, groups: Any, prefix: str | None = None) -> None:
+        super().add_usage(usage, actions, groups, "gebruik: " if prefix is None else prefix)
+
+
 class _Parser(argparse.ArgumentParser):
-    """An argument parser whose errors are one line (no usage block) and exit code 2."""
+    """An argument parser in Dutch whose errors are one line (no usage block) and exit code 2.
+
+    Its headings, its own ``-h/--help`` and the messages argparse raises (a missing option,
+    an unknown one, a value out of choice) read in Dutch; option names stay as they are.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _HelpFormatter)
+        super().__init__(*args, **kwargs)
+        # The two default groups carry English titles and argparse has no option to name them.
+        self._positionals.title = "argumenten"
+        self._optionals.title = "opties"
+        for action in self._actions:
+            if "--help" in action.option_strings:
+                action.help = "toon deze hulp en stop"
 
     def error(self, message: str) -> NoReturn:
-        self.exit(2, f"plekwijzer: fout: {message} (zie {self.prog} --help)\n")
+        self.exit(2, f"plekwijzer: fout: {_argparse_nl(message)} (zie {self.prog} --help)\n")
 
 
 def _number(allowed: NumberRange) -> Any:
@@ -252,7 +314,7 @@ def _cmd_score(args: argparse.Namespace) -> int:
     from criteria.run import run_scenario
     from geo import nlformat
     from geo.export import write_export_pair
-    from geo.labels import HEADLINE_INDEX, HEADLINE_LABEL
+    from geo.labels import HEADLINE_LABEL
 
     if scenario.facilities is None and not scenario.use_defaults:
         _say(
@@ -294,11 +356,11 @@ def _cmd_score(args: argparse.Namespace) -> int:
         f"uitgesloten, {nlformat.integer(table['shortlisted'].sum())} op de shortlist "
         f"({checks} te controleren) -> {out} (+ {names})"
     )
-    spread = result.spread
-    before, after = spread["indices"][HEADLINE_INDEX], spread["after"]["indices"][HEADLINE_INDEX]
+    headline = result.spread.headline
     _say(
-        f"{HEADLINE_LABEL}, {spread['level']}: nu {nlformat.number(before, decimals=3)}, met "
-        f"de shortlist {nlformat.number(after, decimals=3)}"
+        f"{HEADLINE_LABEL}, {result.spread.level}: nu "
+        f"{nlformat.number(headline.before, decimals=3)}, met "
+        f"de shortlist {nlformat.number(headline.after, decimals=3)}"
     )
     for _, row in result.shortlist.iterrows():
         print(
@@ -377,7 +439,7 @@ def _cmd_plan(args: argparse.Namespace) -> int:
         files[args.summary] = plan_result.summary()
     write_export_pair(files)
     for warning in result.scoring.warnings:
-        _say(f"warning: {warning}")
+        _say(f"waarschuwing: {warning}")
     gap = "" if plan_result.status == "optimaal" else f", gap {nl.percent(plan_result.gap)}"
     _say(
         f"verdeelplan: {nl.integer(plan_result.planned_places)} van {plan_result.places} "
@@ -440,7 +502,7 @@ def _cmd_spread(args: argparse.Namespace) -> int:
     from geo.export import write_json_atomic, write_text_atomic
     from geo.facilities import facilities_from_shortlist
     from geo.regions import resolve_region
-    from geo.spread_report import report_to_json
+    from geo.spread_result import ScenarioSpread
     from geo.workspace import load_region_data
 
     source = _source(args)
@@ -451,25 +513,27 @@ def _cmd_spread(args: argparse.Namespace) -> int:
     _print_notes(data.notes)
     # The same spread definitions a scored scenario uses (criteria.run).
     spreads = SpreadCache(data)
-    options = {"fair_share_correction": args.fair_share_correction}
+    correction = args.fair_share_correction
+    report: SpreadReport | ScenarioSpread
     if args.scenario:
         new = facilities_from_shortlist(args.scenario, buurten=data.buurten)
-        report = spreads.after(new, args.level, args.type, **options)
+        report = spreads.after(new, args.level, args.type, fair_share_correction=correction)
     else:
-        report = spreads.before(args.level, args.type, **options)
-    report = report | {
-        "region": region.name,
-        "data": {
-            "data_dir": str(source.path),
-            "synthetic": source.synthetic,
-            "facilities": str(args.facilities),
-        },
-    }
+        report = spreads.before(args.level, args.type, fair_share_correction=correction)
     out: Path = args.out
     if out.suffix.lower() == ".json":
-        write_json_atomic(out, report_to_json(report))
+        # The written layout (issue 4) is made here, at the edge; users and checks read it.
+        record = report.to_json_dict() | {
+            "region": region.name,
+            "data": {
+                "data_dir": str(source.path),
+                "synthetic": source.synthetic,
+                "facilities": str(args.facilities),
+            },
+        }
+        write_json_atomic(out, record)
     else:
-        table = report["delta"]["units"] if "after" in report else report["units"]
+        table = report.units_change if isinstance(report, ScenarioSpread) else report.units
         write_text_atomic(out, table.to_csv(index=False))
     _print_spread(report)
     return 0
@@ -486,36 +550,36 @@ _INDEX_NAMES = {
 }
 
 
-def _print_spread(report: dict) -> None:
+def _print_spread(report: SpreadReport | ScenarioSpread) -> None:
     import pandas as pd
 
     from geo import nlformat
+    from geo.spread_result import ScenarioSpread
 
-    indices = report["indices"]
+    now = report.before if isinstance(report, ScenarioSpread) else report
     line = "  ".join(
         f"{_INDEX_NAMES.get(k, k)} {nlformat.number(v, decimals=3)}"
-        for k, v in indices.items()
+        for k, v in now.indices.items()
         if pd.notna(v)
     )
-    kind = "alle" if report["type"] in (None, "all") else report["type"]
-    print(f"niveau {report['level']}, type {kind}: {line}")
-    units = report["units"].set_index("code")
+    print(f"niveau {now.level}, type {now.facility_type or 'alle'}: {line}")
+    units = now.units.set_index("code")
     for label, codes in (
-        ("meest voorzien", report["most_provided"]),
-        ("minst voorzien", report["least_provided"]),
+        ("meest voorzien", now.most_provided),
+        ("minst voorzien", now.least_provided),
     ):
         named = ", ".join(
             f"{units.loc[c, 'name']} ({nlformat.number(units.loc[c, 'per_10k'])} per 10.000)"
             for c in codes
         )
         print(f"{label}: {named}")
-    if "delta" in report:
+    if isinstance(report, ScenarioSpread):
         changes = "  ".join(
-            f"{_INDEX_NAMES.get(k, k)} {nlformat.number(v['delta'], decimals=3, signed=True)}"
-            for k, v in report["delta"]["indices"].items()
-            if pd.notna(v["delta"])
+            f"{_INDEX_NAMES.get(k, k)} {nlformat.number(c.delta, decimals=3, signed=True)}"
+            for k, c in report.index_changes().items()
+            if pd.notna(c.delta)
         )
-        print(f"na toevoegen van {report['added']} plekken: {changes}")
+        print(f"na toevoegen van {report.added} plekken: {changes}")
 
 
 def _cmd_cover(args: argparse.Namespace) -> int:
@@ -552,7 +616,7 @@ def _cmd_cover(args: argparse.Namespace) -> int:
         "profile": result.profile.name,
         "region": result.region.name,
         "reach_kind": plan.reach_kind,
-        "demand_point": "representative point of the buurt (CBS 2024 inhabitants)",
+        "demand_point": "representatief punt van de buurt (CBS-inwoners 2024)",
     }
     files: dict[str | Path, Any] = {
         out: cover.to_dict() | context,
@@ -639,7 +703,7 @@ def _cmd_surface(args: argparse.Namespace) -> int:
     from geo.zoekgebieden import zoekgebieden_geojson
 
     if args.areas is not None and args.areas.resolve() == args.out.resolve():
-        msg = "--areas and --out name the same file: give the zoekgebieden a .geojson name"
+        msg = "--areas en --out noemen hetzelfde bestand: geef de zoekgebieden een .geojson-naam"
         raise PlekwijzerInputError(msg)
     source = _source(args)
     options = SurfaceOptions(
@@ -668,7 +732,10 @@ def _cmd_surface(args: argparse.Namespace) -> int:
     run = scenario_surface(scenario, source=source)
     surface, areas, region = run.surface, run.areas, run.layers.region
     if args.facilities is None:
-        _say("note: no --facilities register: criteria on existing facilities score as unknown")
+        _say(
+            "let op: geen register (--facilities): criteria over bestaande voorzieningen "
+            "scoren als onbekend"
+        )
     _print_notes(run.layers.notes)
     files: dict[Path, Any] = {
         args.out: surface.geotiff,
@@ -706,12 +773,12 @@ def _cmd_surface(args: argparse.Namespace) -> int:
     summary = surface.summary()
     cells = summary["cells"]
     _say(
-        f"{nlformat.integer(cells)} cellen van {args.cell_m:g} m, "
+        f"{nlformat.integer(cells)} cellen van {nlformat.given(args.cell_m)} m, "
         f"{nlformat.integer(summary['excluded'])} uitgesloten door een harde regel, "
         f"{nlformat.integer(summary['te_controleren'])} te controleren -> {args.out}"
     )
     if summary["dropped_rules"] or summary["dropped_criteria"]:
-        names = ", ".join(summary["dropped_rules"] + summary["dropped_criteria"])
+        names = ", ".join(surface.place.dropped_labels)
         _say(f"niet per cel toegepast (gaat over gebouw of perceel, controleer per plek): {names}")
     if args.areas is not None:
         _say(
@@ -732,214 +799,266 @@ def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of the ``plekwijzer`` command."""
     parser = _Parser(
         prog="plekwijzer",
-        description="Site suitability and spread of small housing facilities for homeless "
-        "people (Noaberhuuske, tussenvoorziening, Skaeve Huse).",
+        description=(
+            "Geschikte plekken voor en spreiding van kleine woonvoorzieningen voor dak- en "
+            "thuisloze mensen (Noaberhuuske, tussenvoorziening, Skaeve Huse)."
+        ),
     )
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    sub = parser.add_subparsers(
+        dest="command", required=True, parser_class=_Parser, metavar="OPDRACHT"
+    )
     common = _Parser(add_help=False)
     common.add_argument(
         "--data-dir",
         default=None,
-        help="data directory (default: $PLEKWIJZER_DATA, ../shared/data, else synthetic demo)",
+        help="datamap (standaard: $PLEKWIJZER_DATA, ../shared/data, anders de synthetische demo)",
     )
-    regions = sub.add_parser("regions", parents=[common], help="list region presets")
-    regions.add_argument("--json", action="store_true", help="print JSON")
+    regions = sub.add_parser(
+        "regions", parents=[common], help="toon de voorinstellingen van regio's"
+    )
+    regions.add_argument("--json", action="store_true", help="schrijf JSON")
     regions.set_defaults(func=_cmd_regions)
 
-    profiles = sub.add_parser("profiles", help="list facility profiles, criteria and weights")
-    profiles.add_argument("--json", action="store_true", help="print JSON")
+    profiles = sub.add_parser(
+        "profiles", help="toon de profielen van voorzieningen, hun criteria en gewichten"
+    )
+    profiles.add_argument("--json", action="store_true", help="schrijf JSON")
     profiles.set_defaults(func=_cmd_profiles)
 
     area = _Parser(add_help=False)
     where = area.add_mutually_exclusive_group()
-    where.add_argument("--region", help="preset: twente, amersfoort, drechtsteden, ...")
+    where.add_argument("--region", help="voorinstelling: twente, amersfoort, drechtsteden, ...")
     where.add_argument(
-        "--gemeenten", help="own choice of gemeente codes: GM0153,GM0164 (spread: or all)"
+        "--gemeenten", help="eigen keuze van gemeentecodes: GM0153,GM0164 (spread: of all)"
     )
 
-    count = _number(NumberRange(0, whole=True, what="a whole number"))
+    count = _number(NumberRange(0, whole=True, what="een heel getal"))
     cap = _number(limits.CAP)
     draws = _number(limits.SENSITIVITY)
     layers = _Parser(add_help=False)
-    layers.add_argument(
-        "--roads", help="OSM roads (GPKG or .osm): walking distances and main roads"
-    )
+    layers.add_argument("--roads", help="OSM-wegen (GPKG of .osm): loopafstanden en hoofdwegen")
     layers.add_argument(
         "--dwellings",
-        help="address points (BAG verblijfsobject GPKG, any point GPKG/GeoJSON/CSV): measured "
-        "distance to homes",
+        help=(
+            "adrespunten (BAG-verblijfsobjecten als GPKG, of punten als GPKG/GeoJSON/CSV): gemeten "
+            "afstand tot woningen"
+        ),
     )
     layers.add_argument(
-        "--sensitive-osm", help="local .osm file: schools, kindergartens, childcare"
+        "--sensitive-osm", help="lokaal .osm-bestand: scholen, kleuterscholen, kinderopvang"
     )
-    layers.add_argument("--layer", help="layer of a GeoPackage inventory with several layers")
     layers.add_argument(
-        "--facilities-layer", help="layer of a GeoPackage register with several layers"
+        "--layer", help="laag van een kandidatenlijst als GeoPackage met meer lagen"
+    )
+    layers.add_argument(
+        "--facilities-layer", help="laag van een register als GeoPackage met meer lagen"
     )
     layers.add_argument(
         "--default-places",
         type=_number(limits.DEFAULT_PLACES),
-        help="places for register rows that give none (default: such rows are refused)",
+        help=(
+            "plaatsen voor rijen van het register zonder aantal (standaard: zulke rijen worden "
+            "geweigerd)"
+        ),
     )
     # The question score and plan share: a scenario file, or the profile and its inputs.
     question = _Parser(add_help=False)
     question.add_argument(
         "--scenario",
-        help="rerun a .scenario.json written by this command or the app (instead of the "
-        "options that describe a run)",
+        help=(
+            "draai een .scenario.json van deze opdracht of de app opnieuw (in plaats van de opties "
+            "die een berekening beschrijven)"
+        ),
     )
-    question.add_argument("--profile", help="profile name or TOML file")
+    question.add_argument("--profile", help="naam van een profiel of een TOML-bestand")
     question.add_argument(
-        "--candidates", help="inventory CSV/GeoJSON/GPKG/BAG (plan: column places)"
+        "--candidates", help="kandidatenlijst CSV/GeoJSON/GPKG/BAG (plan: kolom places)"
     )
-    question.add_argument("--facilities", help="facility register CSV/GeoJSON/GPKG")
+    question.add_argument("--facilities", help="register van voorzieningen CSV/GeoJSON/GPKG")
     question.add_argument(
-        "--weight", action="append", metavar="CRITERION=W", help="override a weight (repeatable)"
+        "--weight",
+        action="append",
+        metavar="CRITERION=W",
+        help="zet een gewicht anders (herhaalbaar)",
     )
     question.add_argument(
         "--constraint",
         action="append",
         metavar="NAME=VALUE",
-        help="change a hard rule's value, e.g. plot_size=800 or site_use=grond,bedrijf",
+        help="verander de waarde van een harde eis, bijv. plot_size=800 of site_use=grond,bedrijf",
     )
     score = sub.add_parser(
-        "score", parents=[common, area, layers, question], help="score candidate sites"
+        "score", parents=[common, area, layers, question], help="beoordeel kandidaat-plekken"
     )
     score.add_argument(
-        "--top", type=_number(limits.TOP_N), default=10, help="shortlist size (default 10)"
+        "--top",
+        type=_number(limits.TOP_N),
+        default=10,
+        help="lengte van de shortlist (standaard 10)",
     )
     score.add_argument(
         "--min-spacing-m",
         type=_number(limits.SPACING_M),
         default=0.0,
-        help="minimum distance between shortlisted sites in metres",
+        help="kleinste afstand tussen plekken op de shortlist, in meters",
     )
     score.add_argument(
         "--raster",
         action="append",
         metavar="NAME=FILE.tif",
-        help="raster criterion: feature raster_NAME (and buurt_raster_NAME) for the profile",
+        help="rastercriterium: kenmerk raster_NAME (en buurt_raster_NAME) voor het profiel",
     )
-    score.add_argument("--max-per-buurt", type=cap, default=None)
-    score.add_argument("--max-per-gemeente", type=cap, default=None)
+    score.add_argument(
+        "--max-per-buurt", type=cap, default=None, help="hoogstens zoveel plekken per buurt"
+    )
+    score.add_argument(
+        "--max-per-gemeente", type=cap, default=None, help="hoogstens zoveel plekken per gemeente"
+    )
     score.add_argument(
         "--evenness",
         type=_number(limits.EVENNESS),
         default=0.0,
         metavar="W",
-        help="0..1: trade score against a more even spread over gemeenten (default 0: off)",
+        help=(
+            "0..1: ruil score in voor een evenwichtiger spreiding over gemeenten (standaard 0: uit)"
+        ),
     )
     score.add_argument(
         "--sensitivity",
         type=draws,
         default=0,
         metavar="N",
-        help="also run N Monte Carlo weight draws and one-at-a-time changes "
-        "(<out>.sensitivity.json)",
+        help=(
+            "reken ook N Monte Carlo-gewichtstrekkingen en wijzigingen van één gewicht tegelijk "
+            "(<out>.sensitivity.json)"
+        ),
     )
     score.add_argument(
         "--out",
         required=True,
         type=_output(".geojson", ".json", ".gpkg"),
-        help="output GeoJSON, or GeoPackage (.gpkg: sites and a per-gemeente layer, with a "
-        "QGIS style; .qml beside it); scenario file beside it",
+        help=(
+            "uitvoer als GeoJSON, of GeoPackage (.gpkg: plekken en een laag per gemeente, met een "
+            "QGIS-stijl; .qml ernaast); het scenariobestand ernaast"
+        ),
     )
     score.set_defaults(func=_cmd_score)
 
     plan = sub.add_parser(
         "plan",
         parents=[common, area, layers, question],
-        help="spread N new places over the gemeenten by a fair-share key",
+        help="verdeel N nieuwe plaatsen over de gemeenten volgens een verdeelsleutel",
     )
     plan.add_argument(
         "--places",
         type=_number(limits.PLAN_PLACES),
         default=None,
         metavar="N",
-        help="new places to spread (required)",
+        help="nieuwe plaatsen om te verdelen (verplicht)",
     )
     plan.add_argument(
         "--key",
         default=None,
         metavar="inwoners|draagkracht|FILE",
-        help="fair-share key (default inwoners), or a CSV gemeentecode,share",
+        help="verdeelsleutel (standaard inwoners), of een CSV met gemeentecode,share",
     )
     plan.add_argument(
         "--count-types",
         default=None,
         metavar="all|same|T1,T2",
-        help="existing facility types whose places count (default all)",
+        help="typen bestaande voorzieningen waarvan de plaatsen meetellen (standaard all)",
     )
     plan.add_argument(
         "--evenness",
         type=_number(limits.EVENNESS),
         default=None,
         metavar="0..1",
-        help="1 = as close to the key as the sites allow (default), 0 = best sites only",
+        help=(
+            "1 = zo dicht bij de sleutel als de plekken toelaten (standaard), 0 = alleen de beste "
+            "plekken"
+        ),
     )
     plan.add_argument(
         "--min-spacing-m",
         type=_number(limits.SPACING_M),
         default=None,
-        help="minimum distance between planned sites in metres",
+        help="kleinste afstand tussen geplande plekken, in meters",
     )
-    plan.add_argument("--max-per-buurt", type=cap, default=None)
+    plan.add_argument(
+        "--max-per-buurt", type=cap, default=None, help="hoogstens zoveel plekken per buurt"
+    )
     plan.add_argument(
         "--out",
         required=True,
         type=_output(".geojson", ".json"),
-        help="output GeoJSON with planned and places (scenario file beside it)",
+        help="uitvoer als GeoJSON met planned en places (het scenariobestand ernaast)",
     )
     plan.add_argument(
-        "--summary", type=_output(".json"), default=None, help="plan.json: the plan per gemeente"
+        "--summary",
+        type=_output(".json"),
+        default=None,
+        help="plan.json: het verdeelplan per gemeente",
     )
     plan.set_defaults(
         func=_cmd_plan, top=10, max_per_gemeente=None, sensitivity=0
     )  # fmt: skip
 
-    spread = sub.add_parser("spread", parents=[common, area], help="spread of facilities")
-    spread.add_argument("--facilities", required=True, help="facility register")
-    spread.add_argument("--type", default=None, help="one facility type (default: all)")
-    spread.add_argument("--level", choices=LEVELS, default="gemeente")
-    spread.add_argument("--scenario", help="shortlist GeoJSON from `plekwijzer score`")
+    spread = sub.add_parser("spread", parents=[common, area], help="spreiding van voorzieningen")
+    spread.add_argument("--facilities", required=True, help="register van voorzieningen")
+    spread.add_argument("--type", default=None, help="één type voorziening (standaard: alle)")
+    spread.add_argument(
+        "--level", choices=LEVELS, default="gemeente", help="gemeente, wijk of buurt"
+    )
+    spread.add_argument("--scenario", help="shortlist-GeoJSON van `plekwijzer score`")
     spread.add_argument(
         "--fair-share-correction",
         type=_number(limits.SHARE),
         default=0.0,
-        help="draagkracht correction of the fair share, 0..1 (default 0)",
+        help="draagkrachtcorrectie van het eerlijke aandeel, 0..1 (standaard 0)",
     )
     spread.add_argument(
-        "--out", required=True, type=_output(".json", ".csv"), help="FILE.json or FILE.csv"
+        "--out", required=True, type=_output(".json", ".csv"), help="BESTAND.json of BESTAND.csv"
     )
     spread.set_defaults(func=_cmd_spread, needs_area=True)
 
     cover = sub.add_parser(
         "cover",
         parents=[common, area, layers],
-        help="how many new sites, and where, to reach everyone",
+        help="hoeveel nieuwe plekken, en waar, om iedereen te bereiken",
     )
-    cover.add_argument("--profile", required=True, help="profile name or TOML file")
-    cover.add_argument("--candidates", required=True, help="inventory CSV/GeoJSON/GPKG/BAG")
-    cover.add_argument("--facilities", help="facility register: its sites of the type count")
+    cover.add_argument("--profile", required=True, help="naam van een profiel of een TOML-bestand")
+    cover.add_argument("--candidates", required=True, help="kandidatenlijst CSV/GeoJSON/GPKG/BAG")
+    cover.add_argument(
+        "--facilities", help="register van voorzieningen: de plekken van het type tellen mee"
+    )
     cover.add_argument(
         "--reach-m",
         type=_number(limits.REACH_M),
         required=True,
-        help="reach in straight-line metres, e.g. 3000",
+        help="bereik in meters hemelsbreed, bijv. 3000",
     )
     cover.add_argument(
-        "--all", action="store_true", help="fewest new sites reaching every inhabited buurt"
+        "--all",
+        action="store_true",
+        help="zo min mogelijk nieuwe plekken die elke bewoonde buurt bereiken",
     )
     cover.add_argument(
-        "--sites", type=cap, default=None, metavar="N", help="the N new sites reaching most"
+        "--sites",
+        type=cap,
+        default=None,
+        metavar="N",
+        help="de N nieuwe plekken die de meeste mensen bereiken",
     )
     cover.add_argument(
-        "--out", required=True, type=_output(".json"), help="cover.json (scenario file beside it)"
+        "--out",
+        required=True,
+        type=_output(".json"),
+        help="cover.json (het scenariobestand ernaast)",
     )
     cover.add_argument(
         "--geojson",
         type=_output(".geojson", ".json"),
-        help="also write the candidates with cover_rank",
+        help="schrijf ook de kandidaten met cover_rank",
     )
     cover.set_defaults(
         func=_cmd_cover, needs_area=True, scenario=None, weight=None,
@@ -949,106 +1068,123 @@ def build_parser() -> argparse.ArgumentParser:
     report = sub.add_parser(
         "report",
         parents=[common, layers],
-        help="council report (PDF or HTML) of a scenario file",
+        help="raadsrapport (PDF of HTML) van een scenariobestand",
     )
     report.add_argument(
-        "--scenario", required=True, help="FILE.scenario.json from score or the app"
+        "--scenario", required=True, help="BESTAND.scenario.json van score of de app"
     )
-    report.add_argument("--candidates", help="inventory, instead of the scenario's own")
-    report.add_argument("--facilities", help="facility register, instead of the scenario's own")
+    report.add_argument("--candidates", help="kandidatenlijst, in plaats van die van het scenario")
+    report.add_argument(
+        "--facilities", help="register van voorzieningen, in plaats van dat van het scenario"
+    )
     report.add_argument(
         "--sensitivity",
         type=draws,
         default=0,
         metavar="N",
-        help="also run N weight draws and show each site's stability",
+        help="reken ook N gewichtstrekkingen en toon hoe vast elke plek staat",
     )
     report.add_argument(
-        "--out", required=True, type=_output(".pdf", ".html"), help="report.pdf or report.html"
+        "--out", required=True, type=_output(".pdf", ".html"), help="rapport.pdf of rapport.html"
     )
     report.set_defaults(func=_cmd_report)
 
     screen = sub.add_parser(
-        "screen", help="score a national candidate table partitioned by gemeente (dask)"
+        "screen", help="beoordeel een landelijke kandidatentabel, opgedeeld per gemeente (dask)"
     )
     screen.add_argument(
         "--candidates",
         required=True,
-        help="candidate feature table: a folder of Parquet files, one per gemeente",
+        help="kenmerkentabel van kandidaten: een map met Parquet-bestanden, één per gemeente",
     )
-    screen.add_argument("--profile", required=True, help="profile name or TOML file")
+    screen.add_argument("--profile", required=True, help="naam van een profiel of een TOML-bestand")
     screen.add_argument(
-        "--weight", action="append", metavar="CRITERION=W", help="override a weight (repeatable)"
+        "--weight",
+        action="append",
+        metavar="CRITERION=W",
+        help="zet een gewicht anders (herhaalbaar)",
     )
-    screen.add_argument("--top", type=count, default=10, help="best sites to print (default 10)")
+    screen.add_argument(
+        "--top", type=count, default=10, help="aantal beste plekken om te tonen (standaard 10)"
+    )
     screen.add_argument(
         "--scheduler",
         default=None,
         metavar="ADDRESS",
-        help="dask scheduler, e.g. tcp://host:8786 (default: a local cluster of this "
-        "machine's cores; threads, processes or synchronous: no cluster)",
+        help=(
+            "dask-scheduler, bijv. tcp://host:8786 (standaard: een lokaal cluster op de kernen van "
+            "deze computer; threads, processes of synchronous: geen cluster)"
+        ),
     )
     screen.add_argument(
-        "--out", required=True, help="output folder: one GeoParquet file per partition"
+        "--out", required=True, help="uitvoermap: één GeoParquet-bestand per partitie"
     )
     screen.set_defaults(func=_cmd_screen)
 
     surface = sub.add_parser(
         "surface",
         parents=[common, area],
-        help="score every cell of a region (GeoTIFF) and find zoekgebieden",
+        help="beoordeel elke cel van een regio (GeoTIFF) en vind zoekgebieden",
     )
-    surface.add_argument("--profile", required=True, help="profile name or TOML file")
+    surface.add_argument(
+        "--profile", required=True, help="naam van een profiel of een TOML-bestand"
+    )
     surface.add_argument(
         "--cell-m",
-        type=_number(NumberRange(5, 1000, what="metres")),
+        type=_number(NumberRange(5, 1000, what="meters")),
         default=25.0,
-        help="cell size in metres (default 25)",
+        help="celgrootte in meters (standaard 25)",
     )
     surface.add_argument(
-        "--out", required=True, type=_output(".tif", ".tiff"), help="zoek.tif (Cloud-Optimized)"
+        "--out",
+        required=True,
+        type=_output(".tif", ".tiff"),
+        help="zoek.tif (Cloud-Optimized GeoTIFF)",
     )
     surface.add_argument(
-        "--areas", type=_output(".geojson", ".json"), help="also write the zoekgebieden"
+        "--areas", type=_output(".geojson", ".json"), help="schrijf ook de zoekgebieden"
     )
     surface.add_argument(
         "--min-area-m2",
-        type=_number(NumberRange(0, 1e9, what="an area in m²")),
+        type=_number(NumberRange(0, 1e9, what="een oppervlakte in m²")),
         default=0.0,
-        help="least area of a zoekgebied in m² (default 0)",
+        help="kleinste oppervlakte van een zoekgebied in m² (standaard 0)",
     )
     surface.add_argument(
-        "--top", type=cap, default=None, metavar="K", help="keep the K best zoekgebieden"
+        "--top", type=cap, default=None, metavar="K", help="houd de K beste zoekgebieden"
     )
     surface.add_argument(
         "--min-score",
-        type=_number(NumberRange(0, 1, what="a score")),
+        type=_number(NumberRange(0, 1, what="een score")),
         default=0.6,
-        help="lowest cell score in a zoekgebied (default 0.6)",
+        help="laagste celscore in een zoekgebied (standaard 0,6)",
     )
     surface.add_argument(
         "--min-distance-m",
-        type=_number(NumberRange(0, 1e6, what="metres")),
+        type=_number(NumberRange(0, 1e6, what="meters")),
         default=1000.0,
-        help="least distance between zoekgebieden kept with --top (default 1000)",
+        help="kleinste afstand tussen zoekgebieden die --top houdt (standaard 1.000)",
     )
     surface.add_argument(
-        "--weight", action="append", metavar="CRITERION=W", help="override a weight (repeatable)"
+        "--weight",
+        action="append",
+        metavar="CRITERION=W",
+        help="zet een gewicht anders (herhaalbaar)",
     )
-    surface.add_argument("--facilities", help="facility register CSV/GeoJSON/GPKG")
-    surface.add_argument("--dwellings", help="address points: measured distance to homes")
-    surface.add_argument("--roads", help="OSM roads (GPKG or .osm)")
-    surface.add_argument("--sensitive-osm", help="local .osm file: schools, childcare")
+    surface.add_argument("--facilities", help="register van voorzieningen CSV/GeoJSON/GPKG")
+    surface.add_argument("--dwellings", help="adrespunten: gemeten afstand tot woningen")
+    surface.add_argument("--roads", help="OSM-wegen (GPKG of .osm)")
+    surface.add_argument("--sensitive-osm", help="lokaal .osm-bestand: scholen, kinderopvang")
     surface.add_argument(
         "--raster",
         action="append",
         metavar="NAME=FILE.tif",
-        help="raster criterion: feature raster_NAME (and buurt_raster_NAME) for the profile",
+        help="rastercriterium: kenmerk raster_NAME (en buurt_raster_NAME) voor het profiel",
     )
     surface.add_argument(
         "--default-places",
-        type=_number(NumberRange(1, 2000, what="a number of places")),
-        help="places for register rows that give none",
+        type=_number(NumberRange(1, 2000, what="een aantal plaatsen")),
+        help="plaatsen voor rijen van het register zonder aantal",
     )
     surface.set_defaults(func=_cmd_surface, needs_area=True)
     return parser

@@ -130,7 +130,7 @@ def parse_bounded(
     try:
         return json.loads(text, parse_constant=NotFinite, parse_float=_finite_float)
     except json.JSONDecodeError as err:
-        msg = f"geen geldige JSON ({err.msg}) op regel {err.lineno}, kolom {err.colno}; herstel dat"
+        msg = f"geen geldige JSON op regel {err.lineno}, kolom {err.colno}; herstel dat"
         raise ScenarioFileError(msg, source=source) from err
     except (ValueError, RecursionError) as err:  # e.g. an integer of more than 4,300 digits
         msg = f"geen bruikbaar JSON-bestand ({str(err).split(';')[0]}); herstel de waarde"

@@ -58,8 +58,8 @@ class RunComparison:
 
 def _gemeente_side(run: ScenarioResult, side: str) -> pd.DataFrame:
     spread = run.spread_at("gemeente")
-    before = spread["units"].set_index("code")
-    after = spread["after"]["units"].set_index("code") if "after" in spread else before
+    before = spread.before.units.set_index("code")
+    after = spread.after.units.set_index("code")
     short = run.shortlist
     new = short.groupby("gemeentecode").size() if len(short) else pd.Series(dtype=int)
     frame = pd.DataFrame(
@@ -109,10 +109,9 @@ def compare_runs(a: ScenarioResult, b: ScenarioResult) -> RunComparison:
     for name in INDICES:
         values = {}
         for side, run in (("a", a), ("b", b)):
-            delta = run.spread.get("delta", {}).get("indices", {}).get(name)
-            now = run.spread["indices"][name]
-            values[f"{side}_before"] = float(now)
-            values[f"{side}_after"] = float(delta["after"]) if delta else float(now)
+            change = run.spread.index_change(name)
+            values[f"{side}_before"] = float(change.before)
+            values[f"{side}_after"] = float(change.after)
         rows[name] = values
     indices = pd.DataFrame.from_dict(rows, orient="index")
 

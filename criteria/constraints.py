@@ -135,8 +135,8 @@ def source_labels(features: pd.DataFrame, feature: str) -> pd.Series | None:
     known = values.notna()
     if unknown := sorted(set(pd.unique(values[known])) - set(SOURCES), key=str):
         msg = (
-            f"column {column!r} holds {', '.join(map(repr, unknown[:5]))}; each value must be "
-            f"one of {', '.join(SOURCES)} (or empty for measured)"
+            f"kolom {column!r} bevat {', '.join(map(repr, unknown[:5]))}; elke waarde moet een van "
+            f"{', '.join(SOURCES)} zijn (of leeg voor gemeten)."
         )
         raise FeatureTableError(msg)
     return values.where(known, "measured")
@@ -158,8 +158,8 @@ def _clause_outcome(
             numbers = pd.to_numeric(column, errors="raise").to_numpy(dtype="float64")
         except (TypeError, ValueError) as err:
             msg = (
-                f"operator {clause.op!r} needs numbers but column {clause.feature!r} holds text; "
-                "use == or in"
+                f"operator {clause.op!r} vraagt getallen, maar kolom {clause.feature!r} bevat "
+                "tekst; gebruik == of in."
             )
             raise ProfileError(msg, source=profile.source, item=item) from err
         with np.errstate(invalid="ignore"):
@@ -216,7 +216,7 @@ def evaluate_constraints(features: pd.DataFrame, profile: Profile) -> Constraint
     failed = np.zeros((n, len(profile.constraints)), dtype=bool)
     unverified = np.zeros_like(failed)
     for number, constraint in enumerate(profile.constraints):
-        item = f"constraint {constraint.name!r}"
+        item = f"harde eis {constraint.name!r}"
         passes = np.zeros(n, dtype=bool)
         fails = np.ones(n, dtype=bool)
         for clause in constraint.clauses:

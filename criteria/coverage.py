@@ -41,6 +41,7 @@ from spopt.locate import LSCP, MCLP
 
 from criteria._errors import CoverageError
 from criteria.coverage_result import BuurtDemand, CoverageResult, CoverSite, Model
+from geo import nlformat
 from geo.reach import straight_line_cost_m
 
 
@@ -109,25 +110,25 @@ class CoverageProblem:
         n_demand, n_sites = len(demand_ids), len(site_ids)
         if cost.shape != (n_demand, n_sites):
             msg = (
-                f"cost_m has shape {cost.shape}, expected ({n_demand}, {n_sites}) "
-                "(rows = demand points, columns = sites)."
+                f"cost_m heeft vorm {cost.shape}, verwacht ({n_demand}, {n_sites}) (rijen = "
+                "vraagpunten, kolommen = plekken)."
             )
             raise CoverageError(msg)
         ids = pd.Index([str(s) for s in site_ids])
         if ids.has_duplicates:
             msg = (
-                f"site id {ids[ids.duplicated()][0]!r} occurs twice (candidate and facility "
-                "ids must differ); rename one."
+                f"plek-id {ids[ids.duplicated()][0]!r} komt twee keer voor (ids van kandidaten en "
+                "voorzieningen moeten verschillen); hernoem er een."
             )
             raise CoverageError(msg)
         weights = np.asarray(inhabitants, dtype=float)
         if len(weights) != n_demand or not (np.isfinite(weights).all() and (weights > 0).all()):
-            msg = "inhabitants must give one number > 0 per demand point; drop empty buurten."
+            msg = "inhabitants moet één getal > 0 per vraagpunt geven; laat lege buurten weg."
             raise CoverageError(msg)
         fixed = np.zeros(n_sites, bool) if existing is None else np.asarray(existing, bool)
         score = np.zeros(n_sites) if scores is None else np.asarray(scores, dtype=float)
         if len(fixed) != n_sites or len(score) != n_sites:
-            msg = "existing and scores must give one value per site."
+            msg = "existing en scores moeten één waarde per plek geven."
             raise CoverageError(msg)
         return cls(
             cost_m=np.where(np.isnan(cost), np.inf, cost),
@@ -169,7 +170,7 @@ class CoverageProblem:
         """
         for column in ("existing", "score"):
             if column not in sites.columns:
-                msg = f"sites lack the column {column!r}; build them with coverage_sites()."
+                msg = f"de plekken missen kolom {column!r}; maak ze met coverage_sites()."
                 raise CoverageError(msg)
         cost = straight_line_cost_m(demand, sites) if cost_m is None else cost_m
         return cls.from_cost_matrix(
@@ -213,10 +214,13 @@ def solve_coverage(
     if n_sites is not None and (
         isinstance(n_sites, bool) or int(n_sites) != n_sites or n_sites < 1
     ):
-        msg = f"the number of new sites must be a whole number >= 1, got {n_sites!r}"
+        msg = (
+            "het aantal nieuwe plekken moet een heel getal ≥ 1 zijn, kreeg "
+            f"{nlformat.given(n_sites)}."
+        )
         raise CoverageError(msg)
     if not problem.site_ids:
-        msg = "there are no sites: give eligible candidates or existing facilities."
+        msg = "er zijn geen plekken: geef geschikte kandidaten of bestaande voorzieningen."
         raise CoverageError(msg)
     solver = solver or default_solver()
     covers = problem.covers
@@ -420,6 +424,9 @@ def _check_reach(reach_m: float) -> float:
     except (TypeError, ValueError):
         value = math.nan
     if not (math.isfinite(value) and value > 0):
-        msg = f"reach must be a distance in metres > 0, got {reach_m!r}; e.g. 3000 for 3 km."
+        msg = (
+            f"het bereik moet een afstand in meters > 0 zijn, kreeg {nlformat.given(reach_m)}; "
+            "bijv. 3000 voor 3 km."
+        )
         raise CoverageError(msg)
     return value

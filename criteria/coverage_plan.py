@@ -55,7 +55,7 @@ def coverage_sites(
     """
     for column in ("score", "excluded"):
         if column not in table.columns:
-            msg = f"the candidate table lacks {column!r}; score it first (criteria.run)."
+            msg = f"de kandidatentabel mist {column!r}; bereken eerst de scores (criteria.run)."
             raise CoverageError(msg)
     if (
         facilities.crs is not None
@@ -63,8 +63,8 @@ def coverage_sites(
         and not facilities.crs.equals(table.crs)
     ):
         msg = (
-            f"CRS mismatch: candidates are in {table.crs}, facilities in {facilities.crs}. "
-            "Use `to_crs('EPSG:28992')` on both."
+            f"CRS verschilt: kandidaten in {table.crs}, voorzieningen in {facilities.crs}. Gebruik "
+            "`to_crs('EPSG:28992')` op beide."
         )
         raise CoverageError(msg)
     located = located_mask(table.geometry)

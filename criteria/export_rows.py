@@ -177,8 +177,8 @@ def gemeente_summary(result: ScenarioResult) -> gpd.GeoDataFrame:
         EPSG:28992.
     """
     report = result.spread_at("gemeente")
-    before = report["units"].set_index("code")
-    after = report["after"]["units"].set_index("code") if "after" in report else before
+    before = report.before.units.set_index("code")
+    after = report.after.units.set_index("code")
     table = result.table
     by = table.groupby("gemeentecode")
     shortlisted = table[table["shortlisted"]]

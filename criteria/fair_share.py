@@ -27,7 +27,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from geo._errors import MissingColumnError, PlekwijzerInputError
+from geo import nlformat
+from geo._errors import MissingColumnError, PlekwijzerInputError, parse_failure
 from geo._read import read_csv
 from geo.paths import project_file
 
@@ -68,11 +69,14 @@ def _read_keys(path: Path) -> dict[str, dict[str, Any]]:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as err:
-        msg = f"cannot read the fair-share keys ({err}); fix the TOML syntax"
+        msg = (
+            f"kan de sleutels voor de eerlijke verdeling niet lezen ({parse_failure(err)}); "
+            "verbeter de TOML-schrijfwijze."
+        )
         raise PlekwijzerInputError(msg, source=path) from err
     keys = data.get("keys")
     if not isinstance(keys, dict) or not keys:
-        msg = "no [keys.NAME] tables; see data/fair_share.toml for the layout"
+        msg = "geen tabellen [keys.NAAM]; zie data/fair_share.toml voor de indeling."
         raise PlekwijzerInputError(msg, source=path)
     return keys
 
@@ -126,25 +130,28 @@ def load_key(spec: str, *, path: str | Path | None = None) -> FairShareKey:
                 factor_max=float(entry.get("factor_max", math.inf)),
             )
         except (TypeError, ValueError) as err:
-            msg = f"key {spec!r}: a number is not a number ({err}); fix the TOML"
+            msg = f"sleutel {spec!r}: een getal is geen getal ({err}); verbeter de TOML."
             raise PlekwijzerInputError(msg, source=source) from err
         if not 0 <= key.draagkracht_correction <= 1 or not 0 <= key.factor_min <= key.factor_max:
             msg = (
-                f"key {spec!r}: draagkracht_correction must lie in 0..1 and "
-                "0 <= factor_min <= factor_max; fix the TOML"
+                f"sleutel {spec!r}: draagkracht_correction moet tussen 0 en 1 liggen en 0 ≤ "
+                "factor_min ≤ factor_max; verbeter de TOML."
             )
             raise PlekwijzerInputError(msg, source=source)
         return key
     if spec.lower().endswith(".csv") or Path(spec).is_file():
         if not Path(spec).is_file():
-            msg = "fair-share CSV not found; check the path (columns gemeentecode,share)"
+            msg = (
+                "CSV voor de eerlijke verdeling niet gevonden; controleer het pad (kolommen "
+                "gemeentecode,share)."
+            )
             raise PlekwijzerInputError(msg, source=spec)
         return FairShareKey(
             name=str(spec), label=f"Eigen verdeling ({Path(spec).name})", path=str(spec)
         )
     msg = (
-        f"unknown fair-share key {spec!r}: use {', '.join(keys)} or a CSV file with columns "
-        "gemeentecode,share"
+        f"onbekende verdeelsleutel {spec!r}: gebruik {', '.join(keys)} of een CSV-bestand met de "
+        "kolommen gemeentecode,share."
     )
     raise PlekwijzerInputError(msg)
 
@@ -176,37 +183,43 @@ def shares_from_csv(path: str | Path, *, gemeenten: list[str]) -> pd.Series:
     for needed in ("gemeentecode", "share"):
         if needed not in columns:
             msg = (
-                f"column '{needed}' is missing (found {', '.join(frame.columns)}); "
-                "a fair-share CSV has columns gemeentecode,share"
+                f"kolom '{needed}' ontbreekt (gevonden: {', '.join(frame.columns)}); een CSV voor "
+                "de eerlijke verdeling heeft de kolommen gemeentecode,share."
             )
             raise MissingColumnError(msg, source=path)
     codes = frame[columns["gemeentecode"]].astype("string").str.strip().str.upper()
     shares = frame[columns["share"]].astype(float)
     for row, (code, share) in enumerate(zip(codes, shares, strict=True), start=2):
-        where = f"row {row}, column"
+        where = f"rij {row}, kolom"
         if pd.isna(code) or code not in gemeenten:
             msg = (
-                f"{where} 'gemeentecode': {code!r} is not a gemeente of the region "
-                f"({', '.join(gemeenten)}); fix or remove the row"
+                f"{where} 'gemeentecode': {code!r} is geen gemeente van de regio "
+                f"({', '.join(gemeenten)}); verbeter of verwijder de rij."
             )
             raise PlekwijzerInputError(msg, source=path)
         if not np.isfinite(share) or share < 0:
-            msg = f"{where} 'share': {share!r} for {code}; give a share ≥ 0"
+            msg = f"{where} 'share': {nlformat.given(share)} voor {code}; geef een aandeel ≥ 0."
             raise PlekwijzerInputError(msg, source=path)
     repeated = codes[codes.duplicated()]
     if len(repeated):
         row = int(repeated.index[0]) + 2
-        msg = f"row {row}, column 'gemeentecode': {repeated.iloc[0]} appears twice; keep one row"
+        msg = (
+            f"rij {row}, kolom 'gemeentecode': {repeated.iloc[0]} staat er twee keer; houd één rij "
+            "over."
+        )
         raise PlekwijzerInputError(msg, source=path)
     if missing := [g for g in gemeenten if g not in set(codes)]:
         msg = (
-            f"column 'gemeentecode': no row for {', '.join(missing)}; give every gemeente of "
-            "the region a share (0 is allowed)"
+            f"kolom 'gemeentecode': geen rij voor {', '.join(missing)}; geef elke gemeente van de "
+            "regio een aandeel (0 mag)."
         )
         raise PlekwijzerInputError(msg, source=path)
     total = float(shares.sum())
     if total <= 0:
-        msg = "column 'share': the shares sum to 0; give at least one gemeente a share above 0"
+        msg = (
+            "kolom 'share': de aandelen tellen op tot 0; geef minstens één gemeente een aandeel "
+            "boven 0."
+        )
         raise PlekwijzerInputError(msg, source=path)
     by_code = pd.Series(shares.to_numpy() / total, index=codes.to_numpy(), name="share")
     return by_code.reindex(gemeenten).rename_axis("gemeentecode")
@@ -251,6 +264,9 @@ def key_shares(key: FairShareKey, units: pd.DataFrame) -> pd.Series:
             factor = raw.fillna(1.0)
     weight = h * factor
     if weight.sum() <= 0:
-        msg = f"key {key.name!r}: the region has no inhabitants, so no share can be computed"
+        msg = (
+            f"sleutel {key.name!r}: de regio heeft geen inwoners, dus er is geen aandeel te "
+            "berekenen."
+        )
         raise PlekwijzerInputError(msg)
     return (weight / weight.sum()).rename("share").rename_axis("gemeentecode")

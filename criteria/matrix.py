@@ -250,8 +250,8 @@ class CriteriaMatrix:
         overrides = dict(overrides.items()) if overrides is not None else {}
         if unknown := [k for k in overrides if k not in base.index]:
             msg = (
-                f"no criterion named {', '.join(map(repr, unknown))} in profile "
-                f"{self.profile.name!r}; valid names are {', '.join(base.index)}"
+                f"geen criterium {', '.join(map(repr, unknown))} in profiel {self.profile.name!r}; "
+                f"geldige namen: {', '.join(base.index)}."
             )
             raise ProfileError(msg, source=self.profile.source)
         try:
@@ -301,9 +301,9 @@ def _missing_feature(
     feature: str, features: pd.DataFrame, *, profile: Profile, item: str
 ) -> ProfileError:
     msg = (
-        f"needs feature column {feature!r}, which the feature table lacks; available "
-        f"columns are {', '.join(map(str, features.columns))}; compute the feature or mark "
-        "the criterion optional = true"
+        f"vraagt kenmerkkolom {feature!r}, die de kenmerkentabel niet heeft; beschikbare kolommen: "
+        f"{', '.join(map(str, features.columns))}; bereken het kenmerk of zet optional = true bij "
+        "het criterium."
     )
     return ProfileError(msg, source=profile.source, item=item)
 
@@ -324,10 +324,12 @@ def _scored_criteria(
             )
         else:
             raise _missing_feature(
-                criterion.feature, features, profile=profile, item=f"criterion {criterion.name!r}"
+                criterion.feature, features, profile=profile, item=f"criterium {criterion.name!r}"
             )
     if not used:
-        msg = "none of the criteria can be scored: all are optional and their features are absent"
+        msg = (
+            "geen enkel criterium is te berekenen: alle zijn optioneel en hun kenmerken ontbreken."
+        )
         raise ProfileError(msg, source=profile.source)
     return used, dropped, warnings
 
@@ -361,13 +363,16 @@ def build_matrix(features: pd.DataFrame, profile: Profile) -> CriteriaMatrix:
     """
     if not features.index.is_unique:
         dupes = features.index[features.index.duplicated()].unique()[:5].tolist()
-        msg = f"feature table index must be unique (one row per candidate); duplicated: {dupes}"
+        msg = (
+            "de index van de kenmerkentabel moet uniek zijn (één rij per kandidaat); dubbel: "
+            f"{dupes}."
+        )
         raise FeatureTableError(msg)
     for constraint in profile.constraints:
         for feature in constraint.features:
             if feature not in features.columns:
                 raise _missing_feature(
-                    feature, features, profile=profile, item=f"constraint {constraint.name!r}"
+                    feature, features, profile=profile, item=f"harde eis {constraint.name!r}"
                 )
     used, dropped, warnings = _scored_criteria(features, profile)
 
@@ -382,7 +387,7 @@ def build_matrix(features: pd.DataFrame, profile: Profile) -> CriteriaMatrix:
         try:
             values = apply_transform(features[criterion.feature], criterion.transform)
         except ProfileError as err:
-            raise err.located(source=profile.source, item=f"criterion {criterion.name!r}") from err
+            raise err.located(source=profile.source, item=f"criterium {criterion.name!r}") from err
         transformed[row] = values.to_numpy(dtype="float64", na_value=np.nan)
         if (labels := source_labels(features, criterion.feature)) is not None:
             sources[criterion.name] = _readonly(labels.to_numpy(dtype=object))

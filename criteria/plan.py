@@ -27,6 +27,7 @@ from criteria._errors import PlanError
 from criteria.fair_share import key_shares, load_key
 from criteria.plan_result import FRONTIER_EVENNESS, FrontierPoint, GemeentePlan, PlanResult
 from criteria.plan_solver import PlanProblem, PlanSolution, solve_ends_large, solve_plan
+from geo import nlformat
 from geo.export import GeoJSONStream
 from geo.inequality import gini_weighted
 from geo.settings import DEFAULT_PLACES, FACILITY_TYPES
@@ -46,7 +47,8 @@ REASON_CAP = "maximum per buurt bereikt"
 REASON_ALL_USED = "alle geschikte locaties gekozen"
 REASON_TOO_BIG = "kleinste vrije locatie is groter dan het tekort"
 REASON_TRADE_OFF = "afweging tegen geschiktheid (evenwichtigheid onder 1)"
-REASON_PLACES_USED = "het gevraagde aantal plaatsen is verdeeld"
+#: The places asked are all given out; the targets together ask for more than N.
+REASON_PLACES_USED = "alle gevraagde plaatsen zijn verdeeld; samen vragen de doelen meer"
 
 
 def counted_types(spec: str, *, facility_type: str) -> tuple[str, ...]:
@@ -71,12 +73,12 @@ def counted_types(spec: str, *, facility_type: str) -> tuple[str, ...]:
     types = tuple(t.strip() for t in spec.split(",") if t.strip())
     if unknown := [t for t in types if t not in FACILITY_TYPES]:
         msg = (
-            f"--count-types: unknown facility type(s) {', '.join(unknown)}; use all, same or "
-            f"types from {', '.join(FACILITY_TYPES)}"
+            f"--count-types: onbekend(e) type(n) voorziening {', '.join(unknown)}; gebruik all, "
+            f"same of typen uit {', '.join(FACILITY_TYPES)}."
         )
         raise PlanError(msg)
     if not types:
-        msg = "--count-types is empty: use all, same or a list of facility types"
+        msg = "--count-types is leeg: gebruik all, same of een lijst typen voorziening."
         raise PlanError(msg)
     return types
 
@@ -106,8 +108,9 @@ def site_places(table: pd.DataFrame, features: pd.DataFrame, *, facility_type: s
         if bad.any():
             site = bad[bad].index[0]
             msg = (
-                f"inventory column 'places' is {given[site]:g} for site {site}; give a whole "
-                "number ≥ 1 (or leave it empty for the profile's default)"
+                f"kolom 'places' van de inventaris is {nlformat.given(given[site])} voor plek "
+                f"{site}; geef een heel getal ≥ 1 (of laat haar leeg voor de standaard van het "
+                "profiel)."
             )
             raise PlanError(msg)
         places = given.fillna(default).rename("places")
@@ -146,7 +149,7 @@ def plan_scenario(result: ScenarioResult, options: PlanOptions | None = None) ->
     """
     options = options if options is not None else result.scenario.plan
     if options is None:
-        msg = "the scenario has no plan: give --places N (or PlanOptions)"
+        msg = "het scenario heeft geen verdeelplan: geef --places N (of PlanOptions)."
         raise PlanError(msg)
     data = result.data
     facility_type = result.profile.name

@@ -72,6 +72,8 @@ from criteria.weights import (
     rank_reciprocal_weights,
     rank_sum_weights,
 )
+from geo import nlformat
+from geo._errors import parse_failure
 from geo.settings import FACILITY_TYPES
 
 #: Constraint operators understood in profiles.
@@ -264,8 +266,8 @@ class Profile:
         """
         if self.facility_type is None:
             msg = (
-                f"profile {self.name!r} names no facility type; add facility_type = "
-                f'"noaberhuuske" (or another of {", ".join(FACILITY_TYPES)}) to it'
+                f"profiel {self.name!r} noemt geen type voorziening; voeg facility_type = "
+                f'"noaberhuuske" (of een ander uit {", ".join(FACILITY_TYPES)}) toe.'
             )
             raise ProfileError(msg, source=self.source)
         return self.facility_type
@@ -294,8 +296,11 @@ class Profile:
             for c in self.criteria:
                 if c.rank is None:
                     # Only a profile built by hand can get here: _criterion demands a rank.
-                    msg = f"has no rank; add rank = <number ≥ 1> (weighting = {self.weighting!r})"
-                    raise WeightError(msg, item=f"criterion {c.name!r}")
+                    msg = (
+                        "heeft geen rank; voeg rank = <getal ≥ 1> toe (weighting = "
+                        f"{self.weighting!r})."
+                    )
+                    raise WeightError(msg, item=f"criterium {c.name!r}")
                 groups.setdefault(c.rank, []).append(c.name)
             ranking = [groups[r] for r in sorted(groups)]
             method = rank_sum_weights if self.weighting == "rank_sum" else rank_reciprocal_weights
@@ -330,8 +335,8 @@ class Profile:
         updates = dict(overrides.items())
         if unknown := [k for k in updates if k not in self.criterion_names]:
             msg = (
-                f"no criterion named {', '.join(map(repr, unknown))} in profile {self.name!r}; "
-                f"valid names are {', '.join(self.criterion_names)}"
+                f"geen criterium {', '.join(map(repr, unknown))} in profiel {self.name!r}; geldige "
+                f"namen: {', '.join(self.criterion_names)}."
             )
             raise ProfileError(msg, source=self.source)
         merged = self.weights.to_dict() | updates
@@ -384,7 +389,7 @@ def _text(table: Mapping[str, Any], key: str, *, item: str, default: str | None 
     """Return a required (or defaulted) non-empty string field."""
     value = table.get(key, default)
     if not isinstance(value, str) or not value.strip():
-        msg = f'{key!r} must be a non-empty text, got {value!r}; add {key} = "..."'
+        msg = f'{key!r} moet een niet-lege tekst zijn, kreeg {value!r}; voeg {key} = "..." toe.'
         raise ProfileError(msg, item=item)
     return value
 
@@ -397,12 +402,12 @@ def _texts(table: Mapping[str, Any], *, item: str) -> dict[str, str]:
 def _check_keys(table: Any, allowed: set[str], *, item: str) -> None:
     """Refuse a non-table or a table with unknown (misspelt) keys."""
     if not isinstance(table, Mapping):
-        msg = f"must be a table, got {table!r}"
+        msg = f"moet een tabel zijn, kreeg {table!r}."
         raise ProfileError(msg, item=item)
     if unknown := sorted(set(table) - allowed):
         msg = (
-            f"unknown key {', '.join(map(repr, unknown))}; allowed keys are "
-            f"{', '.join(sorted(allowed))}"
+            f"onbekende sleutel {', '.join(map(repr, unknown))}; toegestane sleutels: "
+            f"{', '.join(sorted(allowed))}."
         )
         raise ProfileError(msg, item=item)
 
@@ -413,29 +418,32 @@ def _clause(table: Any, *, item: str, missing: str) -> Clause:
     feature = _text(table, "feature", item=item)
     op = table.get("op")
     if op not in OPERATORS:
-        msg = f"unknown operator {op!r}; use one of {', '.join(OPERATORS)}"
+        msg = f"onbekende operator {op!r}; gebruik een van {', '.join(OPERATORS)}."
         raise ProfileError(msg, item=item)
     if "value" not in table:
-        msg = f"needs a value to compare {feature} with"
+        msg = f"heeft een waarde nodig om {feature} mee te vergelijken."
         raise ProfileError(msg, item=item)
     value = table["value"]
     if op in ("in", "not in"):
         if not isinstance(value, list | tuple) or not value:
-            msg = f"operator {op!r} needs a non-empty list as value, got {value!r}"
+            msg = f"operator {op!r} vraagt een niet-lege lijst als waarde, kreeg {value!r}."
             raise ProfileError(msg, item=item)
         value = tuple(value)
     elif op in ("==", "!="):
         if not (_is_number(value) or isinstance(value, str)):
-            msg = f"operator {op!r} needs a number or a text as value, got {value!r}"
+            msg = (
+                f"operator {op!r} vraagt een getal of een tekst als waarde, kreeg "
+                f"{nlformat.given(value)}."
+            )
             raise ProfileError(msg, item=item)
     elif not _is_number(value):
-        msg = f"operator {op!r} needs a number as value, got {value!r}"
+        msg = f"operator {op!r} vraagt een getal als waarde, kreeg {nlformat.given(value)}."
         raise ProfileError(msg, item=item)
     policy = table.get("missing", missing)
     if policy not in MISSING_POLICIES:
         msg = (
-            f"missing must be 'check' or 'exclude' (older 'fail' and 'pass' read as 'check'), "
-            f"got {policy!r}"
+            "missing moet 'check' of 'exclude' zijn (de oudere 'fail' en 'pass' lezen als "
+            f"'check'), kreeg {policy!r}."
         )
         raise ProfileError(msg, item=item)
     return Clause(feature=feature, op=op, value=value, missing=policy)
@@ -444,17 +452,17 @@ def _clause(table: Any, *, item: str, missing: str) -> Clause:
 def _constraint(table: Any, *, number: int) -> Constraint:
     """Validate one ``[[constraint]]`` table."""
     label = table.get("name") if isinstance(table, Mapping) else None
-    item = f"constraint {label!r}" if isinstance(label, str) else f"constraint {number}"
+    item = f"harde eis {label!r}" if isinstance(label, str) else f"harde eis {number}"
     _check_keys(table, _CONSTRAINT_KEYS, item=item)
     if "any_of" in table:
         if set(table) & {"feature", "op", "value"}:
-            msg = "give either feature/op/value or any_of, not both"
+            msg = "geef óf feature/op/value óf any_of, niet allebei."
             raise ProfileError(msg, item=item)
         clauses_in = table["any_of"]
         if not isinstance(clauses_in, list) or not clauses_in:
             msg = (
-                f"any_of must be a non-empty list of {{feature, op, value}} tables, got "
-                f"{clauses_in!r}"
+                "any_of moet een niet-lege lijst van tabellen {feature, op, value} zijn, kreeg "
+                f"{clauses_in!r}."
             )
             raise ProfileError(msg, item=item)
         policy = table.get("missing", "check")
@@ -463,7 +471,7 @@ def _constraint(table: Any, *, number: int) -> Constraint:
         plain = {key: value for key, value in table.items() if key in _CLAUSE_KEYS}
         clauses = (_clause(plain, item=item, missing="check"),)
     name = table.get("name", " or ".join(c.describe() for c in clauses))
-    item = f"constraint {name!r}"
+    item = f"harde eis {name!r}"
     return Constraint(
         name=str(name),
         clauses=clauses,
@@ -474,12 +482,15 @@ def _constraint(table: Any, *, number: int) -> Constraint:
 
 def _criterion(table: Any, *, number: int, weighting: str) -> Criterion:
     """Validate one ``[[criterion]]`` table."""
-    item = f"criterion {number}"
+    item = f"criterium {number}"
     _check_keys(table, _CRITERION_KEYS, item=item)
     name = _text(table, "name", item=item)
-    item = f"criterion {name!r}"
+    item = f"criterium {name!r}"
     if not _NAME.match(name):
-        msg = f"name {name!r} must be an identifier (letters, digits, underscores)"
+        msg = (
+            f"naam {name!r} moet een naam zonder spaties zijn (letters, cijfers, liggende "
+            "streepjes)."
+        )
         raise ProfileError(msg, item=item)
     feature = _text(table, "feature", item=item)
     try:
@@ -490,27 +501,33 @@ def _criterion(table: Any, *, number: int, weighting: str) -> Criterion:
     rank = table.get("rank")
     if weighting == "direct":
         if weight is None:
-            msg = "has no weight; add weight = <number ≥ 0> (weighting = 'direct')"
+            msg = "heeft geen weight; voeg weight = <getal ≥ 0> toe (weighting = 'direct')."
             raise WeightError(msg, item=item)
         if not _is_number(weight) or weight < 0:
-            msg = f"weight must be a number ≥ 0, got {weight!r}"
+            msg = f"weight moet een getal ≥ 0 zijn, kreeg {nlformat.given(weight)}."
             raise WeightError(msg, item=item)
     elif weight is not None:
-        msg = f"has a weight but weighting = {weighting!r}; remove it or use weighting = 'direct'"
+        msg = (
+            f"heeft een weight maar weighting = {weighting!r}; haal het weg of gebruik weighting = "
+            "'direct'."
+        )
         raise WeightError(msg, item=item)
     if weighting in ("rank_sum", "rank_reciprocal"):
         if not _is_number(rank) or rank < 1:
             msg = (
-                f"needs rank = <number ≥ 1> (1 = most important) for weighting = {weighting!r}, "
-                f"got {rank!r}"
+                f"heeft rank = <getal ≥ 1> nodig (1 = belangrijkst) bij weighting = {weighting!r}, "
+                f"kreeg {nlformat.given(rank)}."
             )
             raise WeightError(msg, item=item)
     elif rank is not None:
-        msg = f"has a rank but weighting = {weighting!r}; remove it or use a rank-based weighting"
+        msg = (
+            f"heeft een rank maar weighting = {weighting!r}; haal hem weg of gebruik een weging op "
+            "rangorde."
+        )
         raise WeightError(msg, item=item)
     optional = table.get("optional", False)
     if not isinstance(optional, bool):
-        msg = f"optional must be true or false, got {optional!r}"
+        msg = f"optional moet true of false zijn, kreeg {optional!r}."
         raise ProfileError(msg, item=item)
     return Criterion(
         name=name,
@@ -529,12 +546,12 @@ def _ahp_pairs(table: Any, names: list[str]) -> tuple[tuple[str, str, float], ..
     _check_keys(table, {"pairwise"}, item="[ahp]")
     rows = table.get("pairwise")
     if not isinstance(rows, list) or not rows:
-        msg = "pairwise must be a list of [criterion_a, criterion_b, value] rows"
+        msg = "pairwise moet een lijst van rijen [criterium_a, criterium_b, waarde] zijn."
         raise ProfileError(msg, item="[ahp]")
     pairs = []
     for row in rows:
         if not (isinstance(row, list | tuple) and len(row) == 3 and _is_number(row[2])):
-            msg = f"each pairwise row is [criterion_a, criterion_b, value], got {row!r}"
+            msg = f"elke rij van pairwise is [criterium_a, criterium_b, waarde], kreeg {row!r}."
             raise ProfileError(msg, item="[ahp]")
         pairs.append((str(row[0]), str(row[1]), float(row[2])))
     ahp_weights(names, {(a, b): v for a, b, v in pairs})  # raises on gaps and inconsistency
@@ -564,52 +581,65 @@ def profile_from_dict(data: Mapping[str, Any], *, source: str | Path | None = No
         criterion or constraint.
     """
     try:
-        _check_keys(data, _TOP_KEYS, item="profile")
-        name = _text(data, "name", item="profile")
+        _check_keys(data, _TOP_KEYS, item="profiel")
+        name = _text(data, "name", item="profiel")
         facility_type = data.get("facility_type")
         if facility_type is None:
             # The shipped profiles are named after the type they site.
             facility_type = name if name in FACILITY_TYPES else None
         elif facility_type not in FACILITY_TYPES:
-            msg = f"unknown facility_type {facility_type!r}; use one of {', '.join(FACILITY_TYPES)}"
-            raise ProfileError(msg, item="profile")
+            msg = (
+                f"onbekend facility_type {facility_type!r}; gebruik een van "
+                f"{', '.join(FACILITY_TYPES)}."
+            )
+            raise ProfileError(msg, item="profiel")
         aggregation = data.get("aggregation", "weighted_sum")
         if aggregation not in AGGREGATIONS:
-            msg = f"unknown aggregation {aggregation!r}; use one of {', '.join(AGGREGATIONS)}"
-            raise ProfileError(msg, item="profile")
+            msg = (
+                f"onbekende aggregation {aggregation!r}; gebruik een van {', '.join(AGGREGATIONS)}."
+            )
+            raise ProfileError(msg, item="profiel")
         weighting = data.get("weighting", "direct")
         if weighting not in WEIGHTINGS:
-            msg = f"unknown weighting {weighting!r}; use one of {', '.join(WEIGHTINGS)}"
-            raise ProfileError(msg, item="profile")
+            msg = f"onbekende weighting {weighting!r}; gebruik een van {', '.join(WEIGHTINGS)}."
+            raise ProfileError(msg, item="profiel")
         raw_criteria = data.get("criterion", [])
         if not isinstance(raw_criteria, list) or not raw_criteria:
-            msg = "has no [[criterion]] tables; add at least one soft criterion"
-            raise ProfileError(msg, item="profile")
+            msg = "heeft geen tabellen [[criterion]]; voeg minstens één zacht criterium toe."
+            raise ProfileError(msg, item="profiel")
         criteria = tuple(
             _criterion(t, number=i, weighting=weighting) for i, t in enumerate(raw_criteria, 1)
         )
         names = [c.name for c in criteria]
         if duplicates := sorted({n for n in names if names.count(n) > 1}):
-            msg = f"criterion names must be unique; {', '.join(duplicates)} appear more than once"
-            raise ProfileError(msg, item="profile")
+            msg = (
+                f"namen van criteria moeten uniek zijn; {', '.join(duplicates)} komen meer dan "
+                "eens voor."
+            )
+            raise ProfileError(msg, item="profiel")
         raw_constraints = data.get("constraint", [])
         if not isinstance(raw_constraints, list):
-            msg = "constraint must be a list of [[constraint]] tables"
-            raise ProfileError(msg, item="profile")
+            msg = "constraint moet een lijst van tabellen [[constraint]] zijn."
+            raise ProfileError(msg, item="profiel")
         constraints = tuple(_constraint(t, number=i) for i, t in enumerate(raw_constraints, 1))
         if weighting == "ahp":
             if "ahp" not in data:
-                msg = "weighting = 'ahp' needs an [ahp] table with pairwise = [[a, b, value], ...]"
-                raise WeightError(msg, item="profile")
+                msg = (
+                    "weighting = 'ahp' vraagt een tabel [ahp] met pairwise = [[a, b, waarde], ...]."
+                )
+                raise WeightError(msg, item="profiel")
             pairs = _ahp_pairs(data["ahp"], names)
         elif "ahp" in data:
-            msg = f"has an [ahp] table but weighting = {weighting!r}; remove it or use 'ahp'"
-            raise WeightError(msg, item="profile")
+            msg = (
+                f"heeft een tabel [ahp] maar weighting = {weighting!r}; haal haar weg of gebruik "
+                "'ahp'."
+            )
+            raise WeightError(msg, item="profiel")
         else:
             pairs = ()
         profile = Profile(
             name=name,
-            title=_text(data, "title", item="profile", default=name),
+            title=_text(data, "title", item="profiel", default=name),
             description=str(data.get("description", "")),
             aggregation=aggregation,
             weighting=weighting,
@@ -665,21 +695,21 @@ def load_profile(name_or_path: str | Path) -> Profile:
         path = _profile_dir() / f"{text}.toml"
         if not path.is_file():
             msg = (
-                f"unknown profile {text!r}; shipped profiles are {', '.join(list_profiles())}, or "
-                "give a path to a .toml file"
+                f"onbekend profiel {text!r}; meegeleverde profielen: {', '.join(list_profiles())}, "
+                "of geef het pad naar een .toml-bestand."
             )
             raise ProfileError(msg)
     try:
         with path.open("rb") as handle:
             data = tomllib.load(handle)
     except FileNotFoundError as err:
-        msg = "profile file not found; check the path"
+        msg = "profielbestand niet gevonden; controleer het pad."
         raise ProfileError(msg, source=path) from err
     except tomllib.TOMLDecodeError as err:
-        msg = f"not valid TOML ({err}); fix the syntax"
+        msg = f"geen geldige TOML ({parse_failure(err)}); verbeter de schrijfwijze."
         raise ProfileError(msg, source=path) from err
     except (OSError, UnicodeDecodeError) as err:
-        msg = f"cannot read the profile ({err})"
+        msg = f"kan het profiel niet lezen ({err})."
         raise ProfileError(msg, source=path) from err
     return profile_from_dict(data, source=path)
 

@@ -7,22 +7,28 @@ checks) and the spread of the existing register — and :meth:`Prepared.run` wei
 with the scenario's weights (the one place weights enter), picks the shortlist, computes the
 spread after, the sensitivity on the kept matrix and the coverage plan.
 :func:`run_scenario` is both. Every figure a user sees — scores, shortlist, inhabitants per
-unit, Gini — is computed here once.
+unit, Gini — is computed here once. The result types (:class:`ScoringRun`,
+:class:`ScenarioResult`) live in :mod:`criteria.run_result` and are re-exported here.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 
 from criteria.matrix import CriteriaMatrix, build_matrix
 from criteria.profiles import Profile, load_profile
+from criteria.run_result import (
+    EXPORT_PROPERTIES,
+    OPTIONAL_EXPORT_PROPERTIES,
+    ScenarioResult,
+    ScoringRun,
+    facility_type_of,
+)
 from criteria.scenario import (
     CoverageOptions,
     Scenario,
@@ -33,305 +39,30 @@ from criteria.scoring import ScoreResult, weigh
 from criteria.shortlist import EvennessTarget, pick_sites
 from geo._errors import PlekwijzerInputError
 from geo.datadir import DataSource, resolve_data_dir
-from geo.export import GeoJSONStream, geojson_dict
 from geo.facilities import facilities_from_sites
-from geo.labels import HEADLINE_INDEX
-from geo.regions import Region, resolve_region
+from geo.regions import resolve_region
 from geo.settings import DEFAULT_PLACES
 from geo.spread_report import scenario_report, spread_report, units_for_level
+from geo.spread_result import ScenarioSpread, SpreadReport
 from geo.workspace import RegionData, load_region_data
 
 if TYPE_CHECKING:
     from criteria.coverage_plan import CoveragePlan
-    from criteria.sensitivity import SensitivityReport
 
 __all__ = [
     "EXPORT_PROPERTIES",
+    "OPTIONAL_EXPORT_PROPERTIES",
     "Prepared",
     "ScenarioResult",
     "ScoringRun",
     "ShortlistOptions",
     "SpreadCache",
+    "facility_type_of",
+    "load_scenario_data",
     "prepare",
     "prepare_key",
     "run_scenario",
 ]
-
-#: Properties of every exported candidate feature (the CLI contract).
-EXPORT_PROPERTIES = (
-    "id",
-    "name",
-    "score",
-    "rank",
-    "excluded",
-    "exclusion_reasons",
-    "criteria",
-    "shortlisted",
-    "buurtcode",
-    "gemeentecode",
-    "checks",
-)
-
-#: Exported when present: ``stability`` when sensitivity ran (the share of weight draws in
-#: which a site stays in the top N); ``skip_reason`` when a better-ranked site was skipped.
-OPTIONAL_EXPORT_PROPERTIES = ("stability", "skip_reason")
-
-
-@dataclass(frozen=True)
-class ScoringRun:
-    """The outcome of one run.
-
-    Attributes
-    ----------
-    profile
-        The profile with the weights actually used.
-    weights
-        Normalised weights used, by criterion.
-    table
-        Candidates (geometry, ids, codes) joined with the scoring result and ``shortlisted``.
-    options
-        The shortlist options.
-    scores
-        The weighed criteria matrix (scores, ranks, explanations).
-    warnings
-        Messages for the user (e.g. optional criteria dropped for lack of data).
-    """
-
-    profile: Profile
-    weights: dict[str, float]
-    table: gpd.GeoDataFrame
-    options: ShortlistOptions
-    scores: ScoreResult
-    warnings: list[str] = field(default_factory=list)
-
-    @property
-    def shortlist(self) -> gpd.GeoDataFrame:
-        """The shortlisted sites in rank order."""
-        picked = self.table[self.table["shortlisted"]]
-        return picked.sort_values("rank")
-
-    def explanation(self, site_id: str) -> dict[str, dict[str, Any]]:
-        """Per criterion ``{raw, transformed, weight, contribution, …}`` for one site."""
-        return self.scores.explain(site_id)
-
-    def criteria_records(self, frame: pd.DataFrame | None = None) -> pd.Series:
-        """Return per site the ``criteria`` export property.
-
-        Each value is ``{criterion: {raw, transformed, weight, contribution, source}}``;
-        ``source`` says how the raw value was obtained: ``measured`` (a recorded attribute or
-        a distance to loaded points), ``network`` (walking over the road network),
-        ``straight_line`` (straight line × detour factor, off the network) or ``estimate``
-        (from buurt figures).
-
-        Parameters
-        ----------
-        frame
-            Rows of :attr:`table` (e.g. one export chunk); default all.
-
-        Returns
-        -------
-        pandas.Series
-            Named ``criteria``, aligned to ``frame``.
-        """
-        frame = self.table if frame is None else frame
-        names = [n for n in self.weights if f"raw__{n}" in frame.columns]
-        columns = {
-            n: (
-                [_raw(v) for v in frame[f"raw__{n}"].to_numpy(dtype=object)],
-                frame[f"transformed__{n}"].to_numpy(dtype=float).tolist(),
-                frame[f"contribution__{n}"].to_numpy(dtype=float).tolist(),
-                (
-                    frame[f"source__{n}"].fillna("measured").to_numpy(dtype=object)
-                    if f"source__{n}" in frame.columns
-                    else np.full(len(frame), "measured", dtype=object)
-                ),
-            )
-            for n in names
-        }
-        records = [
-            {
-                n: {
-                    "raw": raw[i],
-                    "transformed": transformed[i],
-                    "weight": self.weights[n],
-                    "contribution": contribution[i],
-                    "source": str(source[i] or "measured"),
-                }
-                for n, (raw, transformed, contribution, source) in columns.items()
-            }
-            for i in range(len(frame))
-        ]
-        return pd.Series(records, index=frame.index, name="criteria", dtype=object)
-
-    def _export_rows(self, frame: pd.DataFrame) -> pd.DataFrame:
-        rank = frame["rank"].astype(object).where(frame["rank"].notna(), None)
-        return frame.assign(criteria=self.criteria_records(frame), rank=rank)
-
-    @property
-    def export_properties(self) -> list[str]:
-        """The GeoJSON properties of this run: the contract, plus the optional ones present."""
-        optional = [c for c in OPTIONAL_EXPORT_PROPERTIES if c in self.table.columns]
-        if "skip_reason" in optional and self.table["skip_reason"].isna().all():
-            optional.remove("skip_reason")
-        return [*EXPORT_PROPERTIES, *optional]
-
-    def feature_collection(self) -> dict[str, Any]:
-        """Return the RFC 7946 FeatureCollection of every candidate, excluded ones included."""
-        return geojson_dict(self._export_rows(self.table), properties=self.export_properties)
-
-    def geojson_stream(self, members: Mapping[str, Any]) -> GeoJSONStream:
-        """Return the same collection as a stream written a chunk at a time (large runs).
-
-        Parameters
-        ----------
-        members
-            Extra top-level members, e.g. ``{"plekwijzer": {...}}``.
-
-        Returns
-        -------
-        geo.export.GeoJSONStream
-        """
-        return GeoJSONStream(
-            self.table, self.export_properties, members=members, enrich=self._export_rows
-        )
-
-
-def _raw(value: Any) -> Any:
-    if isinstance(value, str):
-        return value
-    try:
-        return None if pd.isna(value) else float(value)
-    except (TypeError, ValueError):
-        return str(value)
-
-
-@dataclass(frozen=True)
-class ScenarioResult:
-    """Everything one scenario gives: what the app shows and the CLI writes.
-
-    Attributes
-    ----------
-    scenario
-        The question asked.
-    region, source, data
-        The region, its data directory and its loaded layers.
-    scoring
-        Scores with explanations, the shortlist, the weights used, warnings.
-    spread
-        The spread at ``scenario.spread_level`` before and after adding the shortlist:
-        :func:`geo.spread_report.scenario_report` (``indices``, ``units``, ``after``,
-        ``delta``, ``added``).
-    sensitivity
-        The weight-sensitivity report when ``scenario.sensitivity`` > 0, else None.
-    coverage
-        The coverage plan when ``scenario.coverage`` is set, else None.
-    prepared
-        The prepared stage the result was weighed from (spreads at other levels, coverage
-        for other reaches and other weights come from it without a new matrix).
-    inputs
-        How the inventory and register were given (file names, or uploads by content hash).
-    """
-
-    scenario: Scenario
-    region: Region
-    source: DataSource
-    data: RegionData
-    scoring: ScoringRun
-    spread: dict[str, Any]
-    prepared: Prepared = field(compare=False, repr=False)
-    sensitivity: SensitivityReport | None = None
-    coverage: CoveragePlan | None = None
-    inputs: Mapping[str, str] = field(default_factory=dict)
-
-    @property
-    def profile(self) -> Profile:
-        """The effective profile."""
-        return self.scoring.profile
-
-    @property
-    def table(self) -> gpd.GeoDataFrame:
-        """Every candidate with score, rank, exclusion, explanation columns, shortlist."""
-        return self.scoring.table
-
-    @property
-    def shortlist(self) -> gpd.GeoDataFrame:
-        """The shortlisted sites in rank order."""
-        return self.scoring.shortlist
-
-    def spread_at(self, level: str, *, facility_type: str | None = None) -> dict[str, Any]:
-        """Return the before/after spread at another level or for one facility type.
-
-        Parameters
-        ----------
-        level
-            ``gemeente``, ``wijk`` or ``buurt``.
-        facility_type
-            One type, or None for all.
-
-        Returns
-        -------
-        dict
-            As :attr:`spread`.
-        """
-        if (level, facility_type) == (self.scenario.spread_level, None):
-            return self.spread
-        return self.prepared.spread_after(self.scoring, level=level, facility_type=facility_type)
-
-    def export_members(self) -> dict[str, Any]:
-        """Return the run's own record in the GeoJSON (profile, region, spread summary)."""
-        return {
-            "plekwijzer": {
-                "profile": self.profile.name,
-                "facility_type": facility_type_of(self.profile),
-                "region": self.region.name,
-                "spread": {
-                    "level": self.spread["level"],
-                    # The headline index (geo.labels.HEADLINE_INDEX), named.
-                    "index": HEADLINE_INDEX,
-                    "gini_before": _number(self.spread["indices"][HEADLINE_INDEX]),
-                    "gini_after": _number(self.spread["after"]["indices"][HEADLINE_INDEX]),
-                },
-            }
-        }
-
-    def feature_collection(self) -> dict[str, Any]:
-        """Return the GeoJSON export: every candidate, and the run's own record.
-
-        The contract's properties plus names, the inventory's own columns and flat criteria
-        columns (:mod:`criteria.export_rows`).
-        """
-        from criteria.export_rows import enricher, export_properties
-
-        rows = enricher(self)(self.table)
-        return geojson_dict(rows, properties=export_properties(self)) | self.export_members()
-
-    def geojson_stream(self) -> GeoJSONStream:
-        """Return the GeoJSON export as a stream, for :func:`geo.export.write_export_pair`."""
-        from criteria.export_rows import enricher, export_properties
-
-        return GeoJSONStream(
-            self.table,
-            export_properties(self),
-            members=self.export_members(),
-            enrich=enricher(self),
-        )
-
-    def scenario_file(self) -> dict[str, Any]:
-        """Return the ``.scenario.json``: the scenario plus a record of the result."""
-        from criteria.scenario_file import scenario_file_dict
-
-        return scenario_file_dict(
-            self.scenario,
-            source=self.source,
-            inputs=self.inputs,
-            shortlist_ids=list(self.shortlist["id"]),
-            warnings=self.scoring.warnings,
-            coverage=self.coverage,
-        )
-
-
-def _number(value: Any) -> float | None:
-    return None if value is None or pd.isna(value) else float(value)
 
 
 def load_scenario_data(scenario: Scenario, *, source: DataSource | None = None) -> RegionData:
@@ -372,11 +103,6 @@ def load_scenario_data(scenario: Scenario, *, source: DataSource | None = None) 
         facilities_layer=scenario.facilities_layer,
         default_places=scenario.default_places,
     )
-
-
-def facility_type_of(profile: Profile) -> str:
-    """Return the facility type a profile sites (its ``facility_type``, never its name)."""
-    return profile.require_facility_type()
 
 
 def prepare_key(scenario: Scenario) -> Scenario:
@@ -433,7 +159,7 @@ class SpreadCache:
 
     def __init__(self, data: RegionData) -> None:
         self._data = data
-        self._reports: dict[tuple[str, str | None, float], dict[str, Any]] = {}
+        self._reports: dict[tuple[str, str | None, float], SpreadReport] = {}
         self._units: dict[str, pd.DataFrame] = {}
         self._lock = threading.Lock()
 
@@ -443,7 +169,7 @@ class SpreadCache:
         facility_type: str | None = None,
         *,
         fair_share_correction: float = 0.0,
-    ) -> dict[str, Any]:
+    ) -> SpreadReport:
         """Return the :func:`geo.spread_report.spread_report` of the existing register.
 
         Parameters
@@ -457,7 +183,7 @@ class SpreadCache:
 
         Returns
         -------
-        dict
+        geo.spread_result.SpreadReport
         """
         key = (level, facility_type, fair_share_correction)
         with self._lock:
@@ -490,7 +216,7 @@ class SpreadCache:
         facility_type: str | None = None,
         *,
         fair_share_correction: float = 0.0,
-    ) -> dict[str, Any]:
+    ) -> ScenarioSpread:
         """Return the spread before and after adding ``new`` facilities (one definition).
 
         Parameters
@@ -502,7 +228,7 @@ class SpreadCache:
 
         Returns
         -------
-        dict
+        geo.spread_result.ScenarioSpread
             :func:`geo.spread_report.scenario_report`.
         """
         data = self._data
@@ -635,7 +361,7 @@ class Prepared:
 
     def spread_after(
         self, scoring: ScoringRun, *, level: str = "gemeente", facility_type: str | None = None
-    ) -> dict[str, Any]:
+    ) -> ScenarioSpread:
         """Return the spread before and after adding a run's shortlist (one definition).
 
         Units carry CBS's published names and inhabitants; the shortlist adds
@@ -652,7 +378,7 @@ class Prepared:
 
         Returns
         -------
-        dict
+        geo.spread_result.ScenarioSpread
             :func:`geo.spread_report.scenario_report`.
         """
         data = self.data

@@ -26,6 +26,7 @@ from typing import Any
 from criteria import limits
 from criteria._errors import PlanError, ShortlistOptionError
 from criteria.profiles import Clause, Profile, load_profile, profile_from_dict
+from geo import nlformat
 from geo._errors import PlekwijzerInputError
 
 #: Layout of the scenario file (:mod:`criteria.scenario_file`); layouts 1 and 2 still load.
@@ -54,13 +55,19 @@ class ShortlistOptions:
             if value is None and name != "top_n":
                 continue
             if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-                msg = f"{name} must be a whole number ≥ {minimum}, got {value!r}"
+                msg = f"{name} moet een heel getal ≥ {minimum} zijn, kreeg {nlformat.given(value)}."
                 raise ShortlistOptionError(msg)
         if not 0 <= self.min_spacing_m < float("inf"):
-            msg = f"min_spacing_m must be a number of metres ≥ 0, got {self.min_spacing_m!r}"
+            msg = (
+                "min_spacing_m moet een aantal meters ≥ 0 zijn, kreeg "
+                f"{nlformat.given(self.min_spacing_m)}."
+            )
             raise ShortlistOptionError(msg)
         if not 0 <= self.evenness_weight <= 1:
-            msg = f"evenness weight must lie in 0..1, got {self.evenness_weight!r}"
+            msg = (
+                "het gewicht voor spreiding (evenness) moet tussen 0 en 1 liggen, kreeg "
+                f"{nlformat.given(self.evenness_weight)}."
+            )
             raise ShortlistOptionError(msg)
 
 
@@ -74,10 +81,13 @@ class CoverageOptions:
 
     def __post_init__(self) -> None:
         if not 0 < self.reach_m < float("inf"):
-            msg = f"reach must be a number of metres above 0, got {self.reach_m!r}"
+            msg = (
+                "het bereik moet een aantal meters boven 0 zijn, kreeg "
+                f"{nlformat.given(self.reach_m)}."
+            )
             raise ShortlistOptionError(msg)
         if self.sites is not None and (isinstance(self.sites, bool) or self.sites < 1):
-            msg = f"sites must be a whole number ≥ 1, got {self.sites!r}"
+            msg = f"sites moet een heel getal ≥ 1 zijn, kreeg {nlformat.given(self.sites)}."
             raise ShortlistOptionError(msg)
 
     @property
@@ -106,24 +116,36 @@ class PlanOptions:
 
     def __post_init__(self) -> None:
         if isinstance(self.places, bool) or not isinstance(self.places, int) or self.places < 1:
-            msg = f"places must be a whole number ≥ 1, got {self.places!r}"
+            msg = f"places moet een heel getal ≥ 1 zijn, kreeg {nlformat.given(self.places)}."
             raise PlanError(msg)
         if self.max_per_buurt is not None and (
             isinstance(self.max_per_buurt, bool) or self.max_per_buurt < 1
         ):
-            msg = f"max_per_buurt must be a whole number ≥ 1, got {self.max_per_buurt!r}"
+            msg = (
+                "max_per_buurt moet een heel getal ≥ 1 zijn, kreeg "
+                f"{nlformat.given(self.max_per_buurt)}."
+            )
             raise PlanError(msg)
         if not 0 <= self.evenness <= 1:
-            msg = f"evenness must lie in 0..1, got {self.evenness!r}"
+            msg = f"evenness moet tussen 0 en 1 liggen, kreeg {nlformat.given(self.evenness)}."
             raise PlanError(msg)
         if not 0 <= self.min_spacing_m < float("inf"):
-            msg = f"min_spacing_m must be a number of metres ≥ 0, got {self.min_spacing_m!r}"
+            msg = (
+                "min_spacing_m moet een aantal meters ≥ 0 zijn, kreeg "
+                f"{nlformat.given(self.min_spacing_m)}."
+            )
             raise PlanError(msg)
         if not 0 < self.time_limit_s < float("inf"):
-            msg = f"time_limit_s must be a number of seconds above 0, got {self.time_limit_s!r}"
+            msg = (
+                "time_limit_s moet een aantal seconden boven 0 zijn, kreeg "
+                f"{nlformat.given(self.time_limit_s)}."
+            )
             raise PlanError(msg)
         if not self.key or not self.count_types:
-            msg = "a plan needs a key (inwoners, draagkracht or a CSV) and count_types"
+            msg = (
+                "een verdeelplan heeft een sleutel (inwoners, draagkracht of een CSV) en "
+                "count_types nodig."
+            )
             raise PlanError(msg)
 
 
@@ -250,10 +272,16 @@ class Scenario:
 
     def __post_init__(self) -> None:
         if (self.region is None) == (not self.gemeenten):
-            msg = "a scenario needs either a region preset or a list of gemeente codes, not both"
+            msg = (
+                "een scenario heeft óf een regio-voorinstelling óf een lijst gemeentecodes, niet "
+                "allebei."
+            )
             raise PlekwijzerInputError(msg)
         if self.spread_level not in SPREAD_LEVELS:
-            msg = f"spread level {self.spread_level!r}: use one of {', '.join(SPREAD_LEVELS)}"
+            msg = (
+                f"spreidingsniveau {self.spread_level!r}: gebruik een van "
+                f"{', '.join(SPREAD_LEVELS)}."
+            )
             raise PlekwijzerInputError(msg)
         if problem := limits.SENSITIVITY.problem(self.sensitivity):
             msg = f"sensitivity (gewichtstrekkingen): {problem}"

@@ -270,7 +270,9 @@ def _explain_row(
             "contribution": float(row[CONTRIBUTION + criterion.name]),
             "missing": missing,
             "source": "measured" if source is None or pd.isna(source) else str(source),
-            "note": f"{criterion.feature} unknown: scored 0 (worst case)" if missing else None,
+            "note": (
+                f"{criterion.feature} onbekend: telt als 0 (slechtste geval)" if missing else None
+            ),
             "rationale": criterion.rationale,
         }
     return explanation

@@ -66,7 +66,10 @@ def screen_partition(
     """
     for column in ("id", "gemeentecode"):
         if column not in features.columns:
-            msg = f"the candidate table needs an {column!r} column; it has {list(features.columns)}"
+            msg = (
+                f"de kandidatentabel heeft een kolom {column!r} nodig; ze heeft "
+                f"{list(features.columns)}."
+            )
             raise FeatureTableError(msg)
     ids = features["id"].astype(str).to_numpy()
     indexed = features.set_axis(pd.Index(ids, name=None), axis="index")
@@ -151,8 +154,8 @@ def _parquet_files(path: Path) -> list[Path]:
     files = sorted(path.glob("*.parquet")) if path.is_dir() else [path]
     if not files or not all(f.is_file() for f in files):
         msg = (
-            f"{path}: no Parquet files found; give a folder with one .parquet file per "
-            "gemeente (criteria.screening.write_partitioned writes one) or a .parquet file"
+            f"{path}: geen Parquet-bestanden gevonden; geef een map met één .parquet-bestand per "
+            "gemeente (criteria.screening.write_partitioned schrijft die) of een .parquet-bestand."
         )
         raise PlekwijzerInputError(msg)
     return files

@@ -130,7 +130,7 @@ class Picks:
 
 def _check_count(value: object, *, parameter: str, minimum: int) -> None:
     if isinstance(value, bool) or not isinstance(value, Integral) or value < minimum:
-        msg = f"{parameter} must be a whole number ≥ {minimum}, got {value!r}"
+        msg = f"{parameter} moet een heel getal ≥ {minimum} zijn, kreeg {nlformat.given(value)}."
         raise ShortlistOptionError(msg)
 
 
@@ -148,20 +148,25 @@ def _check_options(
         or not isinstance(min_spacing_m, Real)
         or not 0 <= min_spacing_m < float("inf")
     ):
-        msg = f"min_spacing_m must be a number of meters ≥ 0, got {min_spacing_m!r}"
+        msg = (
+            f"min_spacing_m moet een aantal meters ≥ 0 zijn, kreeg {nlformat.given(min_spacing_m)}."
+        )
         raise ShortlistOptionError(msg)
     for column, cap in caps.items():
-        _check_count(cap, parameter=f"cap on {column}", minimum=1)
+        _check_count(cap, parameter=f"het maximum per {column}", minimum=1)
     needed = ["rank", *caps]
     if evenness is not None:
         if not 0.0 <= evenness.weight <= 1.0:
-            msg = f"evenness weight must lie in [0, 1], got {evenness.weight!r}"
+            msg = (
+                "het gewicht voor spreiding (evenness) moet tussen 0 en 1 liggen, kreeg "
+                f"{nlformat.given(evenness.weight)}."
+            )
             raise ShortlistOptionError(msg)
         needed += ["score", evenness.unit_column]
     if missing := [c for c in needed if c not in scored.columns]:
         msg = (
-            f"shortlist needs column(s) {', '.join(missing)}; join the scoring result "
-            "(candidates.join(score(...).table)) and the neighbourhood codes first"
+            f"de shortlist vraagt kolom(men) {', '.join(missing)}; voeg eerst de uitkomst van de "
+            "scores (candidates.join(score(...).table)) en de buurtcodes toe."
         )
         raise MissingColumnError(msg)
 
@@ -171,15 +176,18 @@ def _metric_geometry(scored: gpd.GeoDataFrame, ranked: np.ndarray) -> np.ndarray
     if crs is None or not crs.is_projected:
         shown = "no CRS" if crs is None else crs.to_string()
         msg = (
-            f"min_spacing_m needs a metric CRS but the candidates have {shown}; "
-            "use to_crs('EPSG:28992') first"
+            f"min_spacing_m vraagt een CRS in meters, maar de kandidaten hebben {shown}; gebruik "
+            "eerst to_crs('EPSG:28992')."
         )
         raise CRSError(msg)
     geometry: np.ndarray = scored.geometry.to_numpy()
     bad = ranked & (shapely.is_missing(geometry) | shapely.is_empty(geometry))
     if bad.any():
         empty = list(scored.index[bad][:5])
-        msg = f"ranked candidates without geometry cannot be spaced: {empty}; fix or drop them"
+        msg = (
+            "gerangschikte kandidaten zonder geometrie kunnen niet op afstand worden gezet: "
+            f"{empty}; verbeter ze of laat ze weg."
+        )
         raise GeometryError(msg)
     return geometry
 

@@ -59,11 +59,15 @@ class SurfaceProfile:
         weighted with the original weights of the criteria kept (renormalised when scoring).
     dropped_rules, dropped_criteria
         Names of the left-out hard rules and soft criteria.
+    dropped_labels
+        Their Dutch labels, rules first (what a person reads; the reduced profile no longer
+        holds them).
     """
 
     profile: Profile
     dropped_rules: tuple[str, ...]
     dropped_criteria: tuple[str, ...]
+    dropped_labels: tuple[str, ...] = ()
 
 
 def surface_profile(profile: Profile) -> SurfaceProfile:
@@ -88,12 +92,16 @@ def surface_profile(profile: Profile) -> SurfaceProfile:
     kept = [c for c in profile.criteria if c.feature not in SITE_ATTRIBUTES]
     if not kept:
         msg = (
-            "every criterion reads a site attribute (use, floor or plot area, build year): "
-            "nothing is left to score a place with; add a criterion on the location"
+            "elk criterium leest een eigenschap van een plek (gebruik, vloer- of "
+            "perceeloppervlak, bouwjaar): er blijft niets over om een plaats mee te scoren; voeg "
+            "een criterium op de ligging toe."
         )
         raise ProfileError(msg, source=profile.source)
     if len(rules) > MAX_RULES:
-        msg = f"a surface records at most {MAX_RULES} hard rules, the profile has {len(rules)}"
+        msg = (
+            f"zoekgebieden houden hoogstens {MAX_RULES} harde eisen bij, het profiel heeft er "
+            f"{len(rules)}."
+        )
         raise ProfileError(msg, source=profile.source)
     weights = profile.weights
     criteria = tuple(dataclasses.replace(c, weight=float(weights[c.name]), rank=None) for c in kept)
@@ -104,10 +112,14 @@ def surface_profile(profile: Profile) -> SurfaceProfile:
         criteria=criteria,
         ahp_pairwise=(),
     )
+    dropped_rules = tuple(c.name for c in profile.constraints if c not in rules)
+    dropped_criteria = tuple(c.name for c in profile.criteria if c not in kept)
+    labels = profile.labels
     return SurfaceProfile(
         profile=place,
-        dropped_rules=tuple(c.name for c in profile.constraints if c not in rules),
-        dropped_criteria=tuple(c.name for c in profile.criteria if c not in kept),
+        dropped_rules=dropped_rules,
+        dropped_criteria=dropped_criteria,
+        dropped_labels=tuple(labels[name] for name in (*dropped_rules, *dropped_criteria)),
     )
 
 

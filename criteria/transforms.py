@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from criteria._errors import ProfileError
+from geo import nlformat
 
 Direction = Literal["benefit", "cost"]
 _DIRECTIONS = ("benefit", "cost")
@@ -40,10 +41,10 @@ def _numeric(x: Any, *, transform: str) -> pd.Series:
     try:
         values = pd.to_numeric(series, errors="raise").astype("float64")
     except (TypeError, ValueError) as err:
-        name = f"column {series.name!r}" if series.name is not None else "the values"
+        name = f"kolom {series.name!r}" if series.name is not None else "de waarden"
         msg = (
-            f"transform {transform!r} needs numbers but {name} holds text ({err}); use "
-            "kind = 'categorical' for text values or fix the feature"
+            f"transformatie {transform!r} vraagt getallen, maar {name} bevat tekst ({err}); "
+            "gebruik kind = 'categorical' voor tekstwaarden of verbeter het kenmerk."
         )
         raise ProfileError(msg) from err
     return values
@@ -59,10 +60,16 @@ def _result(values: np.ndarray | pd.Series, like: pd.Series) -> pd.Series:
 def _check_number(value: Any, *, parameter: str, transform: str, positive: bool = False) -> float:
     """Return ``value`` as a finite float or raise a ProfileError naming the parameter."""
     if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(value):
-        msg = f"transform {transform!r}: {parameter} must be a finite number, got {value!r}"
+        msg = (
+            f"transformatie {transform!r}: {parameter} moet een eindig getal zijn, kreeg "
+            f"{nlformat.given(value)}."
+        )
         raise ProfileError(msg)
     if positive and value <= 0:
-        msg = f"transform {transform!r}: {parameter} must be greater than 0, got {value!r}"
+        msg = (
+            f"transformatie {transform!r}: {parameter} moet groter dan 0 zijn, kreeg "
+            f"{nlformat.given(value)}."
+        )
         raise ProfileError(msg)
     return float(value)
 
@@ -71,8 +78,8 @@ def _check_direction(direction: Any, *, transform: str) -> None:
     """Refuse a direction other than 'benefit' or 'cost'."""
     if direction not in _DIRECTIONS:
         msg = (
-            f"transform {transform!r}: direction must be 'benefit' (higher is better) or "
-            f"'cost' (lower is better), got {direction!r}"
+            f"transformatie {transform!r}: direction moet 'benefit' (hoger is beter) of 'cost' "
+            f"(lager is beter) zijn, kreeg {direction!r}."
         )
         raise ProfileError(msg)
 
@@ -105,7 +112,10 @@ def linear(x: Any, *, lower: float, upper: float, direction: Direction = "benefi
     hi = _check_number(upper, parameter="upper", transform="linear")
     _check_direction(direction, transform="linear")
     if hi <= lo:
-        msg = f"transform 'linear': lower ({lower!r}) must be smaller than upper ({upper!r})"
+        msg = (
+            f"transformatie 'linear': lower ({nlformat.given(lower)}) moet kleiner zijn dan upper "
+            f"({nlformat.given(upper)})."
+        )
         raise ProfileError(msg)
     values = _numeric(x, transform="linear")
     scaled = ((values - lo) / (hi - lo)).clip(0.0, 1.0)
@@ -243,8 +253,8 @@ def distance_decay(
     if shape == "exponential":
         if max_distance_m is not None:
             msg = (
-                "transform 'distance_decay': max_distance_m belongs to shape = 'linear'; use "
-                "half_distance_m"
+                "transformatie 'distance_decay': max_distance_m hoort bij shape = 'linear'; "
+                "gebruik half_distance_m."
             )
             raise ProfileError(msg)
         half = _check_number(
@@ -255,8 +265,8 @@ def distance_decay(
     if shape == "linear":
         if half_distance_m is not None:
             msg = (
-                "transform 'distance_decay': half_distance_m belongs to shape = 'exponential'; "
-                "use max_distance_m"
+                "transformatie 'distance_decay': half_distance_m hoort bij shape = 'exponential'; "
+                "gebruik max_distance_m."
             )
             raise ProfileError(msg)
         reach = _check_number(
@@ -264,7 +274,10 @@ def distance_decay(
         )
         values = _numeric(x, transform="distance_decay")
         return _result(1.0 - values.clip(lower=0.0) / reach, values)
-    msg = f"transform 'distance_decay': shape must be 'exponential' or 'linear', got {shape!r}"
+    msg = (
+        "transformatie 'distance_decay': shape moet 'exponential' of 'linear' zijn, kreeg "
+        f"{shape!r}."
+    )
     raise ProfileError(msg)
 
 
@@ -292,20 +305,26 @@ def categorical(x: Any, *, mapping: Mapping[str, float], default: float = 0.0) -
     """
     if not isinstance(mapping, Mapping) or not mapping:
         msg = (
-            "transform 'categorical': mapping must be a non-empty table of category = value, got "
-            f"{mapping!r}"
+            "transformatie 'categorical': mapping moet een niet-lege tabel van categorie = waarde "
+            f"zijn, kreeg {mapping!r}."
         )
         raise ProfileError(msg)
     table = {}
     for key, value in mapping.items():
         number = _check_number(value, parameter=f"mapping[{key!r}]", transform="categorical")
         if not 0.0 <= number <= 1.0:
-            msg = f"transform 'categorical': mapping[{key!r}] must lie in [0, 1], got {value!r}"
+            msg = (
+                f"transformatie 'categorical': mapping[{key!r}] moet tussen 0 en 1 liggen, kreeg "
+                f"{nlformat.given(value)}."
+            )
             raise ProfileError(msg)
         table[str(key)] = number
     fallback = _check_number(default, parameter="default", transform="categorical")
     if not 0.0 <= fallback <= 1.0:
-        msg = f"transform 'categorical': default must lie in [0, 1], got {default!r}"
+        msg = (
+            "transformatie 'categorical': default moet tussen 0 en 1 liggen, kreeg "
+            f"{nlformat.given(default)}."
+        )
         raise ProfileError(msg)
     series = _as_series(x)
     # Look up each distinct category once (a national table has millions of rows but only a
@@ -355,26 +374,26 @@ def validate_transform(spec: Any) -> dict[str, Any]:
     """
     if not isinstance(spec, Mapping) or "kind" not in spec:
         msg = (
-            f"transform must be a table with a 'kind' (one of {', '.join(TRANSFORMS)}), "
-            f"got {spec!r}"
+            f"transform moet een tabel zijn met een 'kind' (een van {', '.join(TRANSFORMS)}), "
+            f"kreeg {spec!r}."
         )
         raise ProfileError(msg)
     kind = spec["kind"]
     if kind not in TRANSFORMS:
-        msg = f"unknown transform kind {kind!r}; use one of {', '.join(TRANSFORMS)}"
+        msg = f"onbekende transformatie kind {kind!r}; gebruik een van {', '.join(TRANSFORMS)}."
         raise ProfileError(msg)
     params = {k: v for k, v in spec.items() if k != "kind"}
     required, allowed = _parameters(kind)
     if missing := sorted(required - params.keys()):
         msg = (
-            f"transform {kind!r} needs {', '.join(missing)}; parameters are "
-            f"{', '.join(sorted(allowed))}"
+            f"transformatie {kind!r} vraagt {', '.join(missing)}; parameters: "
+            f"{', '.join(sorted(allowed))}."
         )
         raise ProfileError(msg)
     if unknown := sorted(params.keys() - allowed):
         msg = (
-            f"transform {kind!r} has no parameter {', '.join(unknown)}; parameters are "
-            f"{', '.join(sorted(allowed))}"
+            f"transformatie {kind!r} heeft geen parameter {', '.join(unknown)}; parameters: "
+            f"{', '.join(sorted(allowed))}."
         )
         raise ProfileError(msg)
     # Run the transform on one dummy value so its own parameter checks fire now, at load time.

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from criteria._errors import InconsistentJudgementsError, WeightError
+from geo import nlformat
 
 #: Saaty's random consistency index by matrix size (Saaty 1980; n = 1, 2 are always consistent).
 RANDOM_INDEX: dict[int, float] = {
@@ -69,22 +70,29 @@ def direct_weights(weights: Mapping[str, float | None]) -> pd.Series:
     [0.5, 0.25, 0.25]
     """
     if not weights:
-        msg = "no weights given; give at least one criterion a positive weight"
+        msg = "geen gewichten gegeven; geef minstens één criterium een gewicht boven 0."
         raise WeightError(msg)
     checked: dict[str, float] = {}
     for name, value in weights.items():
         if not _is_number(value):
-            msg = f"weight of {name!r} must be a finite number, got {value!r}"
-            raise WeightError(msg, item=f"criterion {name!r}")
+            msg = (
+                f"het gewicht van {name!r} moet een eindig getal zijn, kreeg "
+                f"{nlformat.given(value)}."
+            )
+            raise WeightError(msg, item=f"criterium {name!r}")
         if value < 0:
-            msg = f"weight of {name!r} is negative ({value!r}); weights must be 0 or more"
-            raise WeightError(msg, item=f"criterion {name!r}")
+            msg = (
+                f"het gewicht van {name!r} is negatief ({nlformat.given(value)}); gewichten zijn 0 "
+                "of meer."
+            )
+            raise WeightError(msg, item=f"criterium {name!r}")
         checked[str(name)] = float(value)
     series = pd.Series(checked, dtype="float64", name="weight")
     total = series.sum()
     if total <= 0:
         msg = (
-            f"all weights are zero ({', '.join(series.index)}); give at least one a positive weight"
+            f"alle gewichten zijn nul ({', '.join(series.index)}); geef er minstens één een "
+            "gewicht boven 0."
         )
         raise WeightError(msg)
     return series / total
@@ -97,17 +105,17 @@ def _tied_ranks(ranking: Sequence[str | Sequence[str]]) -> pd.Series:
     for entry in ranking:
         group = [entry] if isinstance(entry, str) else list(entry)
         if not group:
-            msg = "ranking holds an empty group; remove it"
+            msg = "de rangorde bevat een lege groep; haal die weg."
             raise WeightError(msg)
         shared = position + (len(group) - 1) / 2
         for name in group:
             if name in ranks:
-                msg = f"{name!r} appears twice in the ranking; rank each criterion once"
-                raise WeightError(msg, item=f"criterion {name!r}")
+                msg = f"{name!r} staat twee keer in de rangorde; noem elk criterium één keer."
+                raise WeightError(msg, item=f"criterium {name!r}")
             ranks[str(name)] = shared
         position += len(group)
     if not ranks:
-        msg = "empty ranking; list the criteria from most to least important"
+        msg = "lege rangorde; zet de criteria van meest naar minst belangrijk."
         raise WeightError(msg)
     return pd.Series(ranks, dtype="float64")
 
@@ -196,34 +204,38 @@ def _pairwise_matrix(criteria: list[str], pairwise: Any) -> np.ndarray:
         np.fill_diagonal(matrix, 1.0)
         for pair, value in pairwise.items():
             if not (isinstance(pair, tuple) and len(pair) == 2):
-                msg = f"pairwise keys must be (a, b) pairs, got {pair!r}"
+                msg = f"sleutels van pairwise moeten paren (a, b) zijn, kreeg {pair!r}."
                 raise WeightError(msg)
             a, b = pair
             for name in (a, b):
                 if name not in position:
                     msg = (
-                        f"pairwise judgement {pair!r} names unknown criterion {name!r}; criteria "
-                        f"are {', '.join(criteria)}"
+                        f"het paaroordeel {pair!r} noemt een onbekend criterium {name!r}; de "
+                        f"criteria zijn {', '.join(criteria)}."
                     )
                     raise WeightError(msg)
             if not _is_number(value) or value <= 0:
                 msg = (
-                    f"pairwise judgement {a!r} vs {b!r} must be a positive number (Saaty 1/9 … "
-                    f"9), got {value!r}"
+                    f"het paaroordeel {a!r} tegen {b!r} moet een getal boven 0 zijn (Saaty 1/9 … "
+                    f"9), kreeg {nlformat.given(value)}."
                 )
                 raise WeightError(msg)
             i, j = position[a], position[b]
             if i == j:
                 if value != 1:
-                    msg = f"a criterion compared with itself ({a!r}) must be 1, got {value!r}"
+                    msg = (
+                        f"een criterium vergeleken met zichzelf ({a!r}) moet 1 zijn, kreeg "
+                        f"{nlformat.given(value)}."
+                    )
                     raise WeightError(msg)
                 continue
             if not np.isnan(matrix[j, i]) and not math.isclose(
                 matrix[j, i] * value, 1.0, rel_tol=1e-6
             ):
                 msg = (
-                    f"pairwise judgements {a!r} vs {b!r} ({value!r}) and {b!r} vs {a!r} "
-                    f"({matrix[j, i]!r}) are not reciprocal; give each pair once"
+                    f"de paaroordelen {a!r} tegen {b!r} ({nlformat.given(value)}) en {b!r} tegen "
+                    f"{a!r} ({nlformat.given(matrix[j, i])}) zijn niet elkaars omgekeerde; geef "
+                    "elk paar één keer."
                 )
                 raise WeightError(msg)
             matrix[i, j] = float(value)
@@ -235,21 +247,23 @@ def _pairwise_matrix(criteria: list[str], pairwise: Any) -> np.ndarray:
         ]
         if missing:
             listed = ", ".join(f"({a!r}, {b!r})" for a, b in missing)
-            msg = f"pairwise judgements missing for {listed}; compare every pair of criteria once"
+            msg = f"paaroordelen ontbreken voor {listed}; vergelijk elk paar criteria één keer."
             raise WeightError(msg)
         return matrix
     matrix = np.asarray(pairwise, dtype="float64")
     if matrix.shape != (n, n):
         msg = (
-            f"pairwise matrix must be {n} x {n} (one row and column per criterion), got shape "
-            f"{matrix.shape}"
+            f"de paarmatrix moet {n} x {n} zijn (één rij en kolom per criterium), kreeg vorm "
+            f"{matrix.shape}."
         )
         raise WeightError(msg)
     if not np.all(np.isfinite(matrix)) or np.any(matrix <= 0):
-        msg = "pairwise matrix must hold positive finite numbers (Saaty 1/9 … 9)"
+        msg = "de paarmatrix moet positieve eindige getallen bevatten (Saaty 1/9 … 9)."
         raise WeightError(msg)
     if not np.allclose(matrix * matrix.T, 1.0, rtol=1e-6):
-        msg = "pairwise matrix is not reciprocal: entry [j, i] must be 1 / entry [i, j]"
+        msg = (
+            "de paarmatrix is niet elkaars omgekeerde: element [j, i] moet 1 / element [i, j] zijn."
+        )
         raise WeightError(msg)
     return matrix
 
@@ -295,13 +309,13 @@ def ahp_weights(
     """
     names = [str(c) for c in criteria]
     if not names or len(set(names)) != len(names):
-        msg = f"AHP needs a list of distinct criterion names, got {names!r}"
+        msg = f"AHP vraagt een lijst van verschillende criteriumnamen, kreeg {names!r}."
         raise WeightError(msg)
     n = len(names)
     if n > max(RANDOM_INDEX):
         msg = (
-            f"AHP with {n} criteria has no random index; use at most {max(RANDOM_INDEX)} or group "
-            "criteria"
+            f"AHP met {n} criteria heeft geen random index; gebruik er hoogstens "
+            f"{max(RANDOM_INDEX)} of groepeer criteria."
         )
         raise WeightError(msg)
     matrix = _pairwise_matrix(names, pairwise)
@@ -322,10 +336,11 @@ def ahp_weights(
         a, b = names[i], names[j]
         suggested = weights.iloc[i] / weights.iloc[j]
         msg = (
-            f"AHP judgements are inconsistent: consistency ratio {cr:.3f} exceeds "
-            f"{max_consistency_ratio}; the worst pair is {a!r} vs {b!r} (judged "
-            f"{matrix[i, j]:.3g}, the other judgements imply about {suggested:.3g}); "
-            "revise that judgement"
+            "de AHP-oordelen zijn niet consistent: consistentieratio "
+            f"{nlformat.number(cr, decimals=3)} is hoger dan "
+            f"{nlformat.given(max_consistency_ratio)}; het slechtste paar is {a!r} tegen {b!r} "
+            f"(geoordeeld {nlformat.given(float(f'{matrix[i, j]:.3g}'))}, de andere oordelen "
+            f"wijzen op ongeveer {nlformat.given(float(f'{suggested:.3g}'))}); herzie dat oordeel."
         )
         err = InconsistentJudgementsError(msg)
         err.consistency_ratio = cr

@@ -54,30 +54,38 @@ def check_target(target: Path) -> None:
     folder = target.parent
     if folder.is_dir() and _read_only_file_system(folder):
         msg = (
-            f"cannot write {target}: the file system of {folder} is read-only (alleen-lezen). "
-            "Choose an --out on a writable disk."
+            f"kan {target} niet schrijven: het bestandssysteem van {folder} is alleen-lezen. Kies "
+            "een --out op een schijf waarop u mag schrijven."
         )
         raise ExportError(msg)
     if not folder.exists():
         msg = (
-            f"cannot write {target}: folder {folder} does not exist. Create it "
-            f"(mkdir -p {folder}) or choose another --out."
+            f"kan {target} niet schrijven: map {folder} bestaat niet. Maak die aan (mkdir -p "
+            f"{folder}) of kies een andere --out."
         )
         raise ExportError(msg)
     if not folder.is_dir():
-        msg = f"cannot write {target}: {folder} is a file, not a folder. Choose another --out."
+        msg = (
+            f"kan {target} niet schrijven: {folder} is een bestand, geen map. Kies een andere "
+            "--out."
+        )
         raise ExportError(msg)
     if target.is_dir():
-        msg = f"cannot write {target}: it is a directory. Give a file name, e.g. {target}/out.json."
+        msg = (
+            f"kan {target} niet schrijven: dat is een map. Geef een bestandsnaam, bijv. "
+            f"{target}/uit.json."
+        )
         raise ExportError(msg)
     if target.exists() and _read_only(target):
         msg = (
-            f"cannot write {target}: the existing file is read-only. Make it writable "
-            f"(chmod u+w {target}) or choose another --out."
+            f"kan {target} niet schrijven: het bestaande bestand is alleen-lezen. Maak het "
+            f"schrijfbaar (chmod u+w {target}) of kies een andere --out."
         )
         raise ExportError(msg)
     if not os.access(folder, os.W_OK | os.X_OK):
-        msg = f"cannot write {target}: no permission to write in {folder}. Choose another --out."
+        msg = (
+            f"kan {target} niet schrijven: geen schrijfrechten in {folder}. Kies een andere --out."
+        )
         raise ExportError(msg)
 
 
@@ -105,7 +113,9 @@ def write_files(payloads: Mapping[Path, Payload]) -> list[Path]:
     """
     targets = list(payloads)
     if len({t.resolve() for t in targets}) != len(targets):
-        msg = "the same file is named twice in one export; give each output its own name."
+        msg = (
+            "hetzelfde bestand komt twee keer voor in één export; geef elke uitvoer een eigen naam."
+        )
         raise ExportError(msg)
     for target in targets:
         check_target(target)
@@ -262,8 +272,8 @@ def _fsync_folder(folder: Path) -> None:
 def not_serialisable(target: Path, exc: Exception) -> ExportError:
     """Return the error for a value that cannot be written (a bug, not the user's input)."""
     msg = (
-        f"cannot write {target}: the result holds a value JSON cannot store ({exc}). "
-        "This is a bug in Plekwijzer; please report it with the command you ran."
+        f"kan {target} niet schrijven: de uitkomst bevat een waarde die JSON niet kan opslaan "
+        f"({exc}). Dit is een fout in Plekwijzer; meld die met de opdracht die u gaf."
     )
     return ExportError(msg)
 
@@ -271,19 +281,19 @@ def not_serialisable(target: Path, exc: Exception) -> ExportError:
 def _os_error(target: Path, exc: OSError) -> ExportError:
     if exc.errno == errno.EROFS:
         msg = (
-            f"cannot write {target}: the file system is read-only (alleen-lezen). Choose an "
-            "--out on a writable disk; the earlier files are unchanged."
+            f"kan {target} niet schrijven: het bestandssysteem is alleen-lezen. Kies een --out op "
+            "een schijf waarop u mag schrijven; de eerdere bestanden zijn ongewijzigd."
         )
     elif exc.errno in {errno.ENOSPC, errno.EDQUOT}:
         msg = (
-            f"cannot write {target}: the disk is full (or your quota is used up). Free some "
-            "space or choose another --out; the earlier files are unchanged."
+            f"kan {target} niet schrijven: de schijf is vol (of uw quotum is op). Maak ruimte vrij "
+            "of kies een andere --out; de eerdere bestanden zijn ongewijzigd."
         )
     else:
         reason = exc.strerror or type(exc).__name__
         msg = (
-            f"cannot write {target}: {reason}. Check free disk space and permissions, or "
-            "choose another --out; the earlier files are unchanged."
+            f"kan {target} niet schrijven: {reason}. Controleer de vrije schijfruimte en de "
+            "rechten, of kies een andere --out; de eerdere bestanden zijn ongewijzigd."
         )
     return ExportError(msg)
 

@@ -6,6 +6,7 @@ so the CLI can print it as one line and the app can show it in an error box.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -85,14 +86,51 @@ def describe_rows(
     Returns
     -------
     str
-        E.g. ``"row 2 (id A7), row 5 (id B1) and 3 more"``; rows are numbered from 1.
+        E.g. ``"rij 2 (id A7), rij 5 (id B1) en nog 3"``; rows are numbered from 1.
     """
     positions = mask.to_numpy().nonzero()[0]
     labels = []
     for pos in positions[:limit]:
-        label = f"row {pos + 1}"
+        label = f"rij {pos + 1}"
         if id_column and id_column in frame.columns:
             label += f" (id {frame.iloc[pos][id_column]})"
         labels.append(label)
-    more = f" and {len(positions) - limit} more" if len(positions) > limit else ""
+    more = f" en nog {len(positions) - limit}" if len(positions) > limit else ""
     return ", ".join(labels) + more
+
+
+def parse_failure(err: Exception) -> str:
+    """Say where a JSON or TOML parser stopped, in Dutch, for a message.
+
+    The parsers word their errors in English (``Invalid value (at line 3, column 8)``);
+    the line and column are what a user needs to find the fault.
+
+    Parameters
+    ----------
+    err
+        A :class:`json.JSONDecodeError`, a :class:`tomllib.TOMLDecodeError`, a
+        :class:`UnicodeDecodeError` or any error.
+
+    Returns
+    -------
+    str
+        E.g. ``"regel 3, kolom 8"``; the error's own text when it names no position.
+
+    Examples
+    --------
+    >>> import tomllib
+    >>> try:
+    ...     tomllib.loads("a = ?")
+    ... except tomllib.TOMLDecodeError as err:
+    ...     parse_failure(err)
+    'regel 1, kolom 5'
+    """
+    if isinstance(err, UnicodeDecodeError):
+        return f"geen UTF-8-tekst (byte {err.start + 1})"
+    if "at end of document" in str(err):
+        return "aan het eind van het bestand"
+    line, column = getattr(err, "lineno", None), getattr(err, "colno", None)
+    if line is None:
+        found = re.search(r"\bline (\d+), column (\d+)", str(err))
+        line, column = (found.group(1), found.group(2)) if found else (None, None)
+    return f"regel {line}, kolom {column}" if line is not None else str(err)

@@ -98,8 +98,8 @@ def points_from_table(
     bu_col = _find(frame, ("buurtcode", "bu_code"))
     if not ((x_col and y_col) or (lat_col and lon_col) or bu_col):
         msg = (
-            "no location columns: give x and y (RD New metres), or lat and lon (degrees), "
-            "or buurtcode (e.g. BU01530000) for buurt-level precision."
+            "geen kolommen voor de plek: geef x en y (RD New, meters), of lat en lon (graden), of "
+            "buurtcode (bijv. BU01530000) voor een plek op buurtniveau."
         )
         raise MissingColumnError(msg, source=source)
     n = len(frame)
@@ -127,7 +127,9 @@ def points_from_table(
     use_buurt = (precision == None) & codes.notna().to_numpy()  # noqa: E711
     if use_buurt.any():
         if buurten is None:
-            msg = "rows located only by buurtcode need the buurt layer; load a region first."
+            msg = (
+                "rijen met alleen een buurtcode hebben de buurtenlaag nodig; laad eerst een regio."
+            )
             raise MissingColumnError(msg, source=source)
         anchors = buurten.set_index("buurtcode").geometry.representative_point()
         wanted = codes[use_buurt]
@@ -139,8 +141,8 @@ def points_from_table(
                 id_column=id_column,
             )
             msg = (
-                f"buurtcode {wanted[unknown].iloc[0]!r} in {rows} is not a buurt of the "
-                "chosen region (CBS 2024 codes). Fix the code or choose the right region."
+                f"buurtcode {wanted[unknown].iloc[0]!r} in {rows} is geen buurt van de gekozen "
+                "regio (CBS-codes 2024). Verbeter de code of kies de goede regio."
             )
             raise UnknownValueError(msg, source=source)
         located = anchors.loc[wanted.to_numpy()]
@@ -153,9 +155,9 @@ def points_from_table(
                 id_column=id_column,
             )
             msg = (
-                f"buurtcode {first!r} in {rows} is a buurt without a polygon in the buurt layer "
-                "(some tiny CBS 2024 buurten have none), so it cannot place the site; give x/y "
-                "(RD) or lat/lon for these rows."
+                f"buurtcode {first!r} in {rows} is een buurt zonder vlak in de buurtenlaag (enkele "
+                "kleine CBS-buurten van 2024 hebben er geen), dus de plek is niet te bepalen; "
+                "geef voor deze rijen x/y (RD) of lat/lon."
             )
             raise GeometryError(msg, source=source)
         xs[use_buurt], ys[use_buurt] = located.x.to_numpy(), located.y.to_numpy()
@@ -163,7 +165,7 @@ def points_from_table(
     unlocated = pd.Series(precision == None, index=frame.index)  # noqa: E711
     if unlocated.any():
         rows = _validate.describe_rows(frame, unlocated, id_column=id_column)
-        msg = f"no location in {rows}: fill x/y, lat/lon or buurtcode."
+        msg = f"geen plek in {rows}: vul x/y, lat/lon of buurtcode in."
         raise GeometryError(msg, source=source)
     located_frame = gpd.GeoDataFrame(
         frame.assign(location_precision=precision),
@@ -180,10 +182,10 @@ def check_ids(frame: pd.DataFrame, *, source: str | Path | None, id_column: str 
     empty = ids.isna() | (ids == "")
     if empty.any():
         rows = _validate.describe_rows(frame, empty)
-        msg = f"empty '{id_column}' in {rows}: give every row a unique id."
+        msg = f"lege '{id_column}' in {rows}: geef elke rij een eigen id."
         raise PlekwijzerInputError(msg, source=source)
     duplicated = ids.duplicated(keep=False)
     if duplicated.any():
         rows = _validate.describe_rows(frame, duplicated, id_column=id_column)
-        msg = f"duplicate '{id_column}' in {rows}: ids must be unique."
+        msg = f"dubbele '{id_column}' in {rows}: elke id mag maar één keer voorkomen."
         raise PlekwijzerInputError(msg, source=source)

@@ -128,10 +128,10 @@ def parse_numbers(
         first_comma = text[comma].iloc[0]
         first_point = text[point].iloc[0]
         msg = (
-            f"column '{column}' mixes decimal commas ({first_comma!r} in "
-            f"{describe_rows(frame, comma, id_column=id_column, limit=1)}) and decimal points "
+            f"kolom '{column}' mengt decimale komma's ({first_comma!r} in "
+            f"{describe_rows(frame, comma, id_column=id_column, limit=1)}) en decimale punten "
             f"({first_point!r} in {describe_rows(frame, point, id_column=id_column, limit=1)}). "
-            "Write every number of a column the same way."
+            "Schrijf alle getallen in een kolom op dezelfde manier."
         )
         raise PlekwijzerInputError(msg, source=source)
     decimal = COMMA if comma.any() else POINT if point.any() else default
@@ -141,7 +141,10 @@ def parse_numbers(
     if bad.any():
         rows = describe_rows(frame, bad, id_column=id_column)
         first = raw[bad].iloc[0]
-        msg = f"column '{column}' has non-numeric value {first!r} in {rows}: use a number."
+        msg = (
+            f"kolom '{column}' heeft een waarde die geen getal is ({first!r}) in {rows}: vul een "
+            "getal in."
+        )
         raise PlekwijzerInputError(msg, source=source)
     thousands = POINT if decimal == COMMA else COMMA
     grouped = text.str.contains(thousands, regex=False).fillna(False).astype(bool)
@@ -176,7 +179,7 @@ def _to_float(text: pd.Series, *, column: str, source: str | Path | None) -> np.
         return pc.cast(pa.array(text.array), pa.float64()).to_numpy(zero_copy_only=False)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
         # Validation should have caught it: still one line, never an Arrow traceback.
-        msg = f"column '{column}' holds a value that is not a number: use digits 0-9 only."
+        msg = f"kolom '{column}' heeft een waarde die geen getal is: gebruik alleen de cijfers 0-9."
         raise PlekwijzerInputError(msg, source=source) from exc
 
 

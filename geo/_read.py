@@ -117,8 +117,8 @@ def read_csv(path: str | Path, *, numeric: Iterable[str] = ()) -> pd.DataFrame:
     header, skip = _header_line(path, encoding)
     if header.lstrip("\ufeff \t").startswith(("{", "[")):
         msg = (
-            "this looks like JSON (GeoJSON?), not a CSV. Give a GeoJSON file the .geojson "
-            "suffix, or save the table as CSV."
+            "dit lijkt JSON (GeoJSON?), geen CSV. Geef een GeoJSON-bestand de extensie .geojson, "
+            "of sla de tabel op als CSV."
         )
         raise PlekwijzerInputError(msg, source=path)
     named = _EXCEL_SEP.match(header)
@@ -136,7 +136,7 @@ def read_csv(path: str | Path, *, numeric: Iterable[str] = ()) -> pd.DataFrame:
     frame.columns = [fold_name(str(c)) for c in frame.columns]
     frame = _drop_unnamed(frame, names, source=path)
     if frame.empty:
-        msg = "the CSV has a header but no data rows."
+        msg = "de CSV heeft een kopregel maar geen rijen met gegevens."
         raise EmptyInputError(msg, source=path)
     _refuse_long_fields(frame, source=path)
     wanted = {fold_name(n) for n in numeric}
@@ -224,12 +224,12 @@ def read_vector(
     layers = list_layers(path)
     if layer is None and len(layers) > 1:
         msg = (
-            f"the file holds {len(layers)} layers: {', '.join(layers)}. Say which one to "
-            "read (--layer NAME)."
+            f"het bestand heeft {nlformat.integer(len(layers))} lagen: {', '.join(layers)}. Zeg "
+            "welke gelezen moet worden (--layer NAAM)."
         )
         raise PlekwijzerInputError(msg, source=path)
     if layer is not None and layer not in layers:
-        msg = f"the file has no layer {layer!r}; its layers are: {', '.join(layers)}."
+        msg = f"het bestand heeft geen laag {layer!r}; de lagen zijn: {', '.join(layers)}."
         raise PlekwijzerInputError(msg, source=path)
     try:
         with warnings.catch_warnings():
@@ -239,12 +239,12 @@ def read_vector(
         raise _unreadable(path) from exc
     except (pyogrio.errors.FieldError, pyogrio.errors.GeometryError, ValueError) as exc:
         msg = (
-            "a column or geometry of the file cannot be read (damaged or unusual types). "
-            "Export it again as GeoPackage or GeoJSON."
+            "een kolom of geometrie van het bestand is onleesbaar (beschadigd of een ongewoon "
+            "type). Exporteer het opnieuw als GeoPackage of GeoJSON."
         )
         raise PlekwijzerInputError(msg, source=path) from exc
     if frame.empty:
-        msg = "the layer holds no features."
+        msg = "de laag heeft geen objecten."
         raise EmptyInputError(msg, source=path)
     if path.suffix.lower() in _GEOJSON_SUFFIXES:
         _refuse_features_without_properties(path, count=len(frame))
@@ -274,13 +274,13 @@ def _encoding(path: Path) -> str:
         start = handle.read(4096)
         if start.startswith(b"PK\x03\x04"):
             msg = (
-                "this is a workbook or zip archive, not a CSV. Save it from Excel as "
-                "'CSV UTF-8 (door komma's gescheiden)'."
+                "dit is een werkmap of zip-archief, geen CSV. Sla het in Excel op als 'CSV UTF-8 "
+                "(door komma's gescheiden)'."
             )
             raise PlekwijzerInputError(msg, source=path)
         utf16 = start.startswith(_UTF16_BOMS)
         if b"\x00" in start and not utf16:
-            msg = "this is not a text file. Save the table as CSV (UTF-8)."
+            msg = "dit is geen tekstbestand. Sla de tabel op als CSV (UTF-8)."
             raise PlekwijzerInputError(msg, source=path)
         lines = _LineMeter(limit=MAX_LINE_BYTES * (2 if utf16 else 1), source=path)
         decoder = codecs.getincrementaldecoder("utf-16" if utf16 else "utf-8")()
@@ -307,7 +307,7 @@ def _encoding(path: Path) -> str:
 
 
 def _not_text(path: Path) -> PlekwijzerInputError:
-    msg = "this is not a text file. Save the table as CSV (UTF-8)."
+    msg = "dit is geen tekstbestand. Sla de tabel op als CSV (UTF-8)."
     return PlekwijzerInputError(msg, source=path)
 
 
@@ -339,9 +339,10 @@ class _LineMeter:
     def _check(self, length: int, line: int) -> None:
         if length > self.limit:
             msg = (
-                f"line {line} is longer than {nlformat.integer(self.limit)} bytes, the limit "
-                "for one row: the file has no line breaks, a quote left open, or is not a "
-                "table. Save it as CSV (UTF-8) with one row per line."
+                f"regel {nlformat.integer(line)} is langer dan {nlformat.integer(self.limit)} "
+                "bytes, de grens voor één rij: het bestand heeft geen regeleinden, een niet "
+                "gesloten aanhalingsteken, of is geen tabel. Sla het op als CSV (UTF-8) met één "
+                "rij per regel."
             )
             raise PlekwijzerInputError(msg, source=self.source)
 
@@ -352,16 +353,17 @@ def _header_line(path: Path, encoding: str, *, skip: int = 0) -> tuple[str, int]
         for number, line in enumerate(handle):
             if number >= skip and line.strip():
                 return line.rstrip("\r\n"), number
-    msg = "the CSV holds no header and no rows. Add a header row and data."
+    msg = "de CSV heeft geen kopregel en geen rijen. Voeg een kopregel en gegevens toe."
     raise EmptyInputError(msg, source=path)
 
 
 def _refuse_wide(names: list[str], *, source: Path) -> None:
     if len(names) > MAX_COLUMNS:
         msg = (
-            f"the header has {nlformat.integer(len(names))} columns, more than the limit of "
-            f"{nlformat.integer(MAX_COLUMNS)}: an inventory or register needs about ten. "
-            "Check the separator, or keep only the columns Plekwijzer reads."
+            f"de kopregel heeft {nlformat.integer(len(names))} kolommen, meer dan de grens van "
+            f"{nlformat.integer(MAX_COLUMNS)}: een inventaris of register heeft er ongeveer tien "
+            "nodig. Controleer het scheidingsteken, of houd alleen de kolommen over die "
+            "Plekwijzer leest."
         )
         raise PlekwijzerInputError(msg, source=source)
 
@@ -375,10 +377,10 @@ def _refuse_long_fields(frame: pd.DataFrame, *, source: Path) -> None:
         if lengths.max() > MAX_FIELD_CHARS:
             row = int(np.flatnonzero((lengths > MAX_FIELD_CHARS).to_numpy())[0])
             msg = (
-                f"column '{column}' (column {position}) holds a value of "
-                f"{nlformat.integer(lengths.iloc[row])} characters in row {row + 1}, more than "
-                f"the limit of {nlformat.integer(MAX_FIELD_CHARS)}: check the quotes in that "
-                "row, or shorten the value."
+                f"kolom '{column}' (kolom {position}) heeft in rij {nlformat.integer(row + 1)} een "
+                f"waarde van {nlformat.integer(lengths.iloc[row])} tekens, meer dan de grens van "
+                f"{nlformat.integer(MAX_FIELD_CHARS)}: controleer de aanhalingstekens in die rij, "
+                "of maak de waarde korter."
             )
             raise PlekwijzerInputError(msg, source=source)
 
@@ -407,11 +409,11 @@ def _refuse_features_without_properties(path: Path, *, count: int) -> None:
             written = (
                 f'"properties": {json.dumps(feature["properties"])}'
                 if "properties" in feature
-                else 'no "properties" member'
+                else 'geen "properties"'
             )
             msg = (
-                f"feature {number}{named} has no properties ({written}): give it its "
-                "attributes (at least id), or remove it."
+                f"object {number}{named} heeft geen eigenschappen ({written}): geef het zijn "
+                "attributen (minstens id), of haal het weg."
             )
             raise PlekwijzerInputError(msg, source=path)
 
@@ -430,12 +432,14 @@ def _refuse_duplicates(names: list[str], *, source: Path) -> None:
         if key in seen:
             first, other = seen[key]
             alike = (
-                "" if other.strip() == name.strip() else ", alike once case and spaces are ignored"
+                ""
+                if other.strip() == name.strip()
+                else ", gelijk als hoofdletters en spaties niet tellen"
             )
             msg = (
-                f"duplicate column name {key!r} (column {first} {other.strip()!r} and column "
-                f"{position} {name.strip()!r}{alike}): rename or remove one, Plekwijzer cannot "
-                "tell which to use."
+                f"dubbele kolomnaam {key!r} (kolom {first} {other.strip()!r} en kolom {position} "
+                f"{name.strip()!r}{alike}): hernoem of verwijder er een, Plekwijzer weet niet "
+                "welke te gebruiken."
             )
             raise PlekwijzerInputError(msg, source=source)
         seen[key] = (position, name)
@@ -453,7 +457,7 @@ def _parse_csv(path: Path, *, separator: str, encoding: str, skip: int = 0) -> p
     try:
         return pd.read_csv(path, engine="pyarrow", **options)
     except pd.errors.EmptyDataError as exc:
-        msg = "the CSV holds no header and no rows. Add a header row and data."
+        msg = "de CSV heeft geen kopregel en geen rijen. Voeg een kopregel en gegevens toe."
         raise EmptyInputError(msg, source=path) from exc
     except (pd.errors.ParserError, ValueError, UnicodeDecodeError):
         pass
@@ -466,20 +470,21 @@ def _parse_csv(path: Path, *, separator: str, encoding: str, skip: int = 0) -> p
         if quote:
             opened = int(quote.group(1)) + 1  # rows count from 0, skipped lines included
             msg = (
-                f'a quote (") opened in line {opened} is never closed, so the rest of the file '
-                "reads as one value: close or remove that quote."
+                f'een aanhalingsteken (") geopend in regel {opened} wordt nooit gesloten, dus de '
+                "rest van het bestand leest als één waarde: sluit of verwijder dat "
+                "aanhalingsteken."
             )
         elif found:
             expected, line, saw = found.groups()
             msg = (
-                f"line {line} has {saw} fields where the header has {expected}: check the "
-                f"separator ({separator!r}) and the quotes in that line."
+                f"regel {line} heeft {saw} velden waar de kopregel er {expected} heeft: controleer "
+                f"het scheidingsteken ({separator!r}) en de aanhalingstekens in die regel."
             )
         else:
-            msg = "cannot parse as CSV. Save it as CSV (UTF-8) with one header row."
+            msg = "niet te lezen als CSV. Sla het op als CSV (UTF-8) met één kopregel."
         raise PlekwijzerInputError(msg, source=path) from exc
     except (ValueError, UnicodeDecodeError, csv.Error) as exc:
-        msg = "cannot parse as CSV. Save it as CSV (UTF-8) with one header row."
+        msg = "niet te lezen als CSV. Sla het op als CSV (UTF-8) met één kopregel."
         raise PlekwijzerInputError(msg, source=path) from exc
 
 
@@ -494,8 +499,8 @@ def _drop_unnamed(frame: pd.DataFrame, names: list[str], *, source: Path) -> pd.
         if len(values):
             position = list(frame.columns).index(column) + 1
             msg = (
-                f"column {position} has no name but holds values (e.g. {values.iloc[0]!r}): "
-                "give it a header."
+                f"kolom {position} heeft geen naam maar wel waarden (bijv. {values.iloc[0]!r}): "
+                "geef haar een kopje."
             )
             raise PlekwijzerInputError(msg, source=source)
     return frame.drop(columns=unnamed)
@@ -503,8 +508,8 @@ def _drop_unnamed(frame: pd.DataFrame, names: list[str], *, source: Path) -> pd.
 
 def _unreadable(path: Path) -> PlekwijzerInputError:
     msg = (
-        f"cannot read {path.suffix or 'the file'} as a vector file: it is damaged or of "
-        "another type. Export it again as GeoPackage (.gpkg) or GeoJSON (.geojson)."
+        f"kan {path.suffix or 'het bestand'} niet lezen als vectorbestand: het is beschadigd of "
+        "van een ander soort. Exporteer het opnieuw als GeoPackage (.gpkg) of GeoJSON (.geojson)."
     )
     return PlekwijzerInputError(msg, source=path)
 
@@ -514,10 +519,12 @@ def _require_shapefile_in_zip(path: Path) -> None:
         with zipfile.ZipFile(path) as archive:
             names = archive.namelist()
     except zipfile.BadZipFile as exc:
-        msg = "not a valid zip archive. Zip the shapefile again (.shp, .shx, .dbf, .prj)."
+        msg = "geen geldig zip-archief. Zip de shapefile opnieuw (.shp, .shx, .dbf, .prj)."
         raise PlekwijzerInputError(msg, source=path) from exc
     if not any(n.lower().endswith(".shp") for n in names):
-        msg = "the zip holds no shapefile (.shp). Zip the .shp with its .shx, .dbf and .prj."
+        msg = (
+            "het zip-bestand bevat geen shapefile (.shp). Zip de .shp samen met .shx, .dbf en .prj."
+        )
         raise PlekwijzerInputError(msg, source=path)
 
 
@@ -541,11 +548,11 @@ def _refuse_degrees_that_are_metres(frame: gpd.GeoDataFrame, *, source: Path) ->
         return
     rx0, ry0, rx1, ry1 = RD_BOUNDS_M
     looks_rd = rx0 <= xmin and xmax <= rx1 and ry0 <= ymin and ymax <= ry1
-    guess = "RD New metres (EPSG:28992)" if looks_rd else "metres of a projected CRS"
+    guess = "RD New-meters (EPSG:28992)" if looks_rd else "meters van een geprojecteerd CRS"
     msg = (
-        f"the coordinates (x {xmin:.0f}…{xmax:.0f}, y {ymin:.0f}…{ymax:.0f}) look like "
-        f"{guess}, but the file does not say so and is read as degrees (GeoJSON without a "
-        "'crs' member means lon/lat). Export it as GeoJSON in EPSG:4326, or as GeoPackage "
-        "with its CRS."
+        f"de coördinaten (x {nlformat.integer(xmin)}…{nlformat.integer(xmax)}, y "
+        f"{nlformat.integer(ymin)}…{nlformat.integer(ymax)}) lijken {guess}, maar het bestand zegt "
+        "dat niet en wordt gelezen als graden (GeoJSON zonder 'crs' betekent lon/lat). Exporteer "
+        "het als GeoJSON in EPSG:4326, of als GeoPackage met zijn CRS."
     )
     raise CRSError(msg, source=source)

@@ -35,8 +35,8 @@ MAX_FILE_BYTES = 200 * 2**20
 def row_label(index_value: object) -> str:
     """Return how a row is named in messages: the 1-based data row of a file."""
     if isinstance(index_value, int | np.integer):
-        return f"row {int(index_value) + 1}"
-    return f"row {index_value}"
+        return f"rij {int(index_value) + 1}"
+    return f"rij {index_value}"
 
 
 def check_file(path: str | Path, *, max_bytes: int = MAX_FILE_BYTES) -> Path:
@@ -55,8 +55,8 @@ def check_file(path: str | Path, *, max_bytes: int = MAX_FILE_BYTES) -> Path:
         # A device (/dev/zero), pipe or socket reports size 0 and may never end: refuse it
         # before anything reads from it.
         msg = (
-            f"{path} is not a regular file (a device, pipe or socket). Save the data to a "
-            "file and give that."
+            f"{path} is geen gewoon bestand (maar een apparaat, pipe of socket). Sla de gegevens "
+            "op in een bestand en geef dat."
         )
         raise PlekwijzerInputError(msg, source=path)
     size = path.stat().st_size
@@ -81,8 +81,8 @@ def require_columns(
     if missing:
         present = ", ".join(map(str, frame.columns[:25]))
         msg = (
-            f"missing column(s) {', '.join(missing)} for {what}. Present: {present}. "
-            "Rename or add the column(s)."
+            f"kolom(men) {', '.join(missing)} ontbreken voor {what}. Aanwezig: {present}. Hernoem "
+            "of voeg de kolom(men) toe."
         )
         raise MissingColumnError(msg, source=source)
 
@@ -106,8 +106,8 @@ def require_crs_match(
     """Raise when two layers are in different CRSs, naming both."""
     if left.crs is None or right.crs is None or not left.crs.equals(right.crs):
         msg = (
-            f"CRS mismatch: {left_name} is in {left.crs}, {right_name} is in {right.crs}. "
-            "Use `to_crs('EPSG:28992')` to bring both to RD New."
+            f"CRS verschilt: {left_name} in {left.crs}, {right_name} in {right.crs}. Breng "
+            "beide naar RD New met `to_crs('EPSG:28992')`."
         )
         raise CRSError(msg)
 
@@ -119,8 +119,12 @@ def require_valid_geometries(
     missing = frame.geometry.isna() | frame.geometry.is_empty
     invalid = ~missing & ~frame.geometry.is_valid
     for mask, problem, fix in (
-        (missing, "no geometry", "give every row a location"),
-        (invalid, "invalid geometry", "repair it (QGIS 'Fix geometries' or shapely make_valid)"),
+        (missing, "geen geometrie", "geef elke rij een plek"),
+        (
+            invalid,
+            "ongeldige geometrie",
+            "herstel die (QGIS 'Geometrieën repareren' of shapely make_valid)",
+        ),
     ):
         if mask.any():
             rows = describe_rows(frame, mask, id_column=id_column)
@@ -143,8 +147,8 @@ def require_in_bounds(
     if outside.any():
         rows = describe_rows(frame, outside, id_column=id_column)
         msg = (
-            f"location outside the Netherlands in {rows}. Check x/y (RD metres) versus "
-            "lat/lon (degrees) and that they are not swapped."
+            f"plek buiten Nederland in {rows}. Controleer x/y (RD, meters) tegenover lat/lon "
+            "(graden), en of ze niet verwisseld zijn."
         )
         raise GeometryError(msg, source=source)
 
@@ -167,14 +171,15 @@ def numeric_column(
         frame, column, default=decimal, source=source, id_column=id_column
     )
     for bound, outside, word in (
-        (minimum, values < (minimum if minimum is not None else 0), "below"),
-        (maximum, values > (maximum if maximum is not None else 0), "above"),
+        (minimum, values < (minimum if minimum is not None else 0), "onder"),
+        (maximum, values > (maximum if maximum is not None else 0), "boven"),
     ):
         if bound is not None and outside.any():
             rows = describe_rows(frame, outside, id_column=id_column)
             msg = (
-                f"column '{column}' has value {values[outside].iloc[0]:g} {word} the "
-                f"plausible limit {bound:g} in {rows}. Check the unit (m², metres) and fix it."
+                f"kolom '{column}' heeft waarde {nlformat.given(values[outside].iloc[0])} {word} "
+                f"de aannemelijke grens {nlformat.given(bound)} in {rows}. Controleer de eenheid "
+                "(m², meters) en verbeter de waarde."
             )
             raise PlekwijzerInputError(msg, source=source)
     return values.rename(column)

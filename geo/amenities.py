@@ -74,7 +74,7 @@ def stops_from_ovapi(
 
 def _stops(path: Path, area: BaseGeometry | None, buffer_m: float) -> gpd.GeoDataFrame:
     frame = _read_points(path, layer="stops", area=area, buffer_m=buffer_m)
-    _validate.require_columns(frame, ["stop_id"], source=path, what="bus/tram stops")
+    _validate.require_columns(frame, ["stop_id"], source=path, what="bus- en tramhaltes")
     # stop_id is the unique key (stop_code is not); one quay per id.
     frame = frame.drop_duplicates("stop_id")
     return gpd.GeoDataFrame(
@@ -155,8 +155,8 @@ def amenities_from_osm_xml(
     path = _validate.check_file(path)
     if path.suffix.lower() == ".pbf":
         msg = (
-            "osmnx reads OSM XML, not .pbf. Convert it first: `osmium cat in.osm.pbf -o out.osm` "
-            "(package osmium-tool), then pass the .osm file."
+            "osmnx leest OSM XML, geen .pbf. Zet het eerst om: `osmium cat in.osm.pbf -o uit.osm` "
+            "(pakket osmium-tool), en geef dan het .osm-bestand."
         )
         raise PlekwijzerInputError(msg, source=path)
     import osmnx as ox  # a second of imports (sklearn, matplotlib): only when reading OSM
@@ -169,7 +169,9 @@ def amenities_from_osm_xml(
         except ox._errors.InsufficientResponseError:
             continue
         except Exception as exc:  # parse errors surface as many different types
-            msg = f"cannot read as OSM XML ({exc}). Check it is a valid .osm file."
+            msg = (
+                f"niet te lezen als OSM XML ({exc}). Controleer of het een geldig .osm-bestand is."
+            )
             raise PlekwijzerInputError(msg, source=path) from exc
         found = found.to_crs(CRS_RD)
         parts.append(
@@ -231,8 +233,8 @@ def require_online(url: str, *, timeout_s: float = NETWORK_TIMEOUT_S) -> None:
             return
     except OSError as exc:
         msg = (
-            f"cannot reach {parsed.hostname} ({exc}); this machine seems offline. Use a local "
-            "OSM file instead (--osm FILE.osm), which osmnx reads without a network."
+            f"kan {parsed.hostname} niet bereiken ({exc}); deze computer lijkt offline. Gebruik "
+            "een lokaal OSM-bestand (--osm BESTAND.osm), dat osmnx zonder netwerk leest."
         )
         raise OfflineError(msg) from exc
 
@@ -247,7 +249,7 @@ def roads_from_gpkg(path: str | Path, *, layer: str | None = None) -> gpd.GeoDat
         ``access`` (NA where the layer lacks them; they decide what is walkable), lines.
     """
     frame = _read.read_vector(path, layer=layer)
-    _validate.require_columns(frame, ["highway"], source=path, what="an OSM road layer")
+    _validate.require_columns(frame, ["highway"], source=path, what="een OSM-wegenlaag")
     frame = _validate.to_rd(frame, source=path)
     frame = frame[frame.geom_type.isin(["LineString", "MultiLineString"])]
     return gpd.GeoDataFrame(

@@ -26,7 +26,6 @@ refuse them as wrong coordinates (swapped x/y, lat/lon given as x/y).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -35,7 +34,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo import _read, _validate, layer_cache
+from geo import _read, _validate, layer_cache, nlformat
 from geo._errors import EmptyInputError, PlekwijzerInputError
 from geo.datadir import DataSource
 from geo.paths import GEMEENTE_BORDERS, KWB_TABLE
@@ -84,7 +83,7 @@ def gemeente_borders_from_cbs(source: DataSource) -> gpd.GeoDataFrame | None:
 
 def _borders(source: DataSource, path: Path) -> gpd.GeoDataFrame:
     raw = _read.read_vector(path, layer="gemeenten")
-    _validate.require_columns(raw, ["statcode"], source=path, what="gemeente borders")
+    _validate.require_columns(raw, ["statcode"], source=path, what="gemeentegrenzen")
     frame = _validate.to_rd(raw, source=path)
     from geo.neighbourhoods import kerncijfers_from_cbs
 
@@ -128,7 +127,7 @@ def locate_in_region(
         A copy of ``points`` with the three codes (missing outside the region) and
         ``outside_region_reason`` (a Dutch reason, missing inside). See the module notes.
     """
-    _validate.require_crs_match(points, buurten, left_name="the points", right_name="buurten")
+    _validate.require_crs_match(points, buurten, left_name="de punten", right_name="buurten")
     chosen = set(buurten["gemeentecode"].dropna() if gemeenten is None else gemeenten)
     out = points.drop(columns=[c for c in (*_CODES, REASON_COLUMN) if c in points.columns])
     geoms = out.geometry.to_numpy()
@@ -212,9 +211,9 @@ def require_inside(
             for reason, count in common.items()
         )
         msg = (
-            f"none of the {len(located)} {what} lies in the chosen region ({region_label}): "
-            f"{where}. Choose the region that matches the file (--region or --gemeenten), "
-            "or check the coordinates."
+            f"geen van de {nlformat.integer(len(located))} {what} ligt in de gekozen regio "
+            f"({region_label}): {where}. Kies de regio die bij het bestand past (--region of "
+            "--gemeenten), of controleer de coördinaten."
         )
         raise PlekwijzerInputError(msg, source=source)
 
@@ -231,10 +230,6 @@ def outside_summary(
     if not outside.any():
         return None
     rows = _validate.describe_rows(located, outside, id_column=id_column)
-    # The row list is shared with the (English) error messages: said in Dutch here.
-    rows = (
-        re.sub(r"\brow (\d+)", r"rij \1", rows).replace(" and ", " en ").replace(" more", " meer")
-    )
     first = located.loc[outside, REASON_COLUMN].iloc[0]
     count = int(outside.sum())
     noun = what[0] if count == 1 else what[1]

@@ -93,8 +93,8 @@ def candidates_from_file(
     if suffix in VECTOR_SUFFIXES:
         return candidates_from_vector(path, layer=layer)
     msg = (
-        f"unsupported file type {suffix!r}: use .csv, .geojson, .gpkg or a shapefile "
-        "(.shp or .zip)."
+        f"bestandstype {suffix!r} wordt niet gelezen: gebruik .csv, .geojson, .gpkg of een "
+        "shapefile (.shp of .zip)."
     )
     raise PlekwijzerInputError(msg, source=path)
 
@@ -114,7 +114,7 @@ def candidates_from_csv(
     notes = list(frame.attrs.get("notes", []))
     frame, note = rename_computed_columns(frame, what="de kandidatenlijst")
     notes += [note] if note else []
-    _validate.require_columns(frame, ["id"], source=path, what="a candidate inventory")
+    _validate.require_columns(frame, ["id"], source=path, what="een kandidatenlijst")
     _locate.check_ids(frame, source=path)
     located = _locate.points_from_table(frame, source=path, buurten=buurten)
     del frame
@@ -129,7 +129,7 @@ def candidates_from_vector(path: str | Path, *, layer: str | None = None) -> gpd
     notes = list(raw.attrs.get("notes", []))
     raw, note = rename_computed_columns(raw, what="de kandidatenlijst")
     notes += [note] if note else []
-    _validate.require_columns(raw, ["id"], source=path, what="a candidate inventory")
+    _validate.require_columns(raw, ["id"], source=path, what="een kandidatenlijst")
     frame = _validate.to_rd(raw, source=path)
     _locate.check_ids(frame, source=path)
     _validate.require_valid_geometries(frame, source=path, id_column="id")
@@ -159,7 +159,7 @@ def candidates_from_bag(path: str | Path, *, layer: str | None = None) -> gpd.Ge
         layer = "pand" if "pand" in names else "verblijfsobject"
     raw = _read.read_vector(path, layer=layer, fold_names=True)
     _validate.require_columns(
-        raw, ["identificatie", "gebruiksdoel"], source=path, what=f"a BAG {layer} layer"
+        raw, ["identificatie", "gebruiksdoel"], source=path, what=f"een BAG-laag {layer}"
     )
     frame = _validate.to_rd(raw, source=path)
     _validate.require_valid_geometries(frame, source=path, id_column="identificatie")

@@ -49,9 +49,9 @@ class DataSource:
         path = self.path / relative
         if not path.exists():
             msg = (
-                f"the data directory {self.path} has no {relative}. Point --data-dir or "
-                f"${DATA_DIR_ENV} at a directory with the Plekwijzer data layout "
-                "(see README, 'Data')."
+                f"de datamap {self.path} heeft geen {relative}. Wijs met --data-dir of "
+                f"${DATA_DIR_ENV} een map aan met de indeling van de Plekwijzer-data (zie README, "
+                "'Data')."
             )
             raise DataDirError(msg, source=path)
         return path
@@ -116,12 +116,12 @@ def _demo() -> DataSource:
 
 def _explicit(path: Path, *, origin: str) -> DataSource:
     if not path.is_dir():
-        msg = f"data directory {path} (from {origin}) does not exist. Fix the path."
+        msg = f"datamap {path} (uit {origin}) bestaat niet. Verbeter het pad."
         raise DataDirError(msg, source=path)
     if not (path / KWB_TABLE).exists():
         msg = (
-            f"data directory {path} (from {origin}) has no {KWB_TABLE}. Point it at a "
-            "directory with the Plekwijzer data layout, e.g. ../shared/data."
+            f"datamap {path} (uit {origin}) heeft geen {KWB_TABLE}. Wijs een map aan met de "
+            "indeling van de Plekwijzer-data, bijv. ../shared/data."
         )
         raise DataDirError(msg, source=path)
     return DataSource(

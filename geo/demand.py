@@ -69,12 +69,15 @@ def demand_from_buurten(
     [{'inhabitants': 120.0, 'point_source': 'representative_point'}]
     """
     _validate.require_columns(
-        buurten, ["buurtcode", "inhabitants"], source=None, what="coverage demand"
+        buurten, ["buurtcode", "inhabitants"], source=None, what="de vraag voor het bereik"
     )
     _require_metric(buurten, "buurten")
     if buurten["buurtcode"].duplicated().any():
         twice = buurten.loc[buurten["buurtcode"].duplicated(), "buurtcode"].iloc[0]
-        msg = f"buurtcode {twice} occurs twice in the buurten; each buurt must be listed once."
+        msg = (
+            f"buurtcode {twice} komt twee keer voor in de buurten; elke buurt mag maar één keer "
+            "voorkomen."
+        )
         raise PlekwijzerInputError(msg)
     inhabitants = pd.to_numeric(buurten["inhabitants"], errors="coerce").fillna(0).to_numpy()
     inhabited = buurten[inhabitants > 0]
@@ -113,8 +116,8 @@ def _address_means(
     _require_metric(points, "address_points")
     if not points.crs.equals(shapes.crs):
         msg = (
-            f"CRS mismatch: buurten are in {shapes.crs}, address_points in {points.crs}. "
-            "Use `to_crs('EPSG:28992')` on both."
+            f"CRS verschilt: buurten zijn in {shapes.crs}, address_points in {points.crs}. Gebruik "
+            "`to_crs('EPSG:28992')` op beide."
         )
         raise CRSError(msg)
     points = points[located_mask(points)]
@@ -138,7 +141,7 @@ def _column(frame: pd.DataFrame, name: str) -> np.ndarray:
 def _require_metric(layer: gpd.GeoDataFrame | gpd.GeoSeries, name: str) -> None:
     if layer.crs is None or not layer.crs.is_projected:
         msg = (
-            f"{name} are in {layer.crs}, not a metric CRS; reach is measured in metres. "
-            "Use `to_crs('EPSG:28992')` first."
+            f"{name} zijn in {layer.crs}, geen CRS in meters; het bereik wordt in meters gemeten. "
+            "Gebruik eerst `to_crs('EPSG:28992')`."
         )
         raise CRSError(msg)

@@ -35,7 +35,8 @@ from typing import Any, NoReturn
 import numpy as np
 import pandas as pd
 
-from geo._errors import MissingColumnError, PlekwijzerInputError
+from geo import nlformat
+from geo._errors import MissingColumnError, PlekwijzerInputError, parse_failure
 from geo._validate import check_file, require_columns
 from geo.paths import project_file
 from geo.spread import PER_INHABITANTS, FacilityType, facility_counts
@@ -135,7 +136,7 @@ def _fail(message: str, source: str | Path | None) -> NoReturn:
 
 def _choice(value: Any, allowed: tuple[str, ...], *, where: str, source: str | None) -> str:
     if value not in allowed:
-        _fail(f"{where} is {value!r}; use one of {', '.join(allowed)}", source)
+        _fail(f"{where} is {value!r}; gebruik een van {', '.join(allowed)}", source)
     return value
 
 
@@ -143,35 +144,39 @@ def _quantile(value: Any, *, where: str, source: str | None) -> float | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
-        _fail(f"{where} is {value!r}; use a quantile between 0 and 1, e.g. 0.99", source)
+        _fail(f"{where} is {value!r}; gebruik een kwantiel tussen 0 en 1, bijv. 0.99", source)
     return float(value)
 
 
 def _indicator_from_dict(item: Any, position: int, source: str | None) -> Indicator:
     where = f"indicator {position}"
     if not isinstance(item, Mapping):
-        _fail(f"{where} is not a table; write it as [[indicators]] with column = ...", source)
+        _fail(f"{where} is geen tabel; schrijf haar als [[indicators]] met column = ...", source)
     unknown = sorted(set(item) - _INDICATOR_KEYS)
     if unknown:
         _fail(
-            f"{where} has unknown key(s) {', '.join(unknown)}; "
-            f"allowed: {', '.join(sorted(_INDICATOR_KEYS))}",
+            f"{where} heeft onbekende sleutel(s) {', '.join(unknown)}; "
+            f"toegestaan: {', '.join(sorted(_INDICATOR_KEYS))}",
             source,
         )
     column = item.get("column")
     if not isinstance(column, str) or not column:
-        _fail(f'{where} needs a column name (column = "...")', source)
+        _fail(f'{where} heeft een kolomnaam nodig (column = "...")', source)
     where = f"indicator '{column}'"
     direction = item.get("direction", 1)
     if isinstance(direction, bool) or direction not in (1, -1):
-        _fail(f"{where}: direction is {direction!r}; use 1 (benefit) or -1 (cost)", source)
+        _fail(
+            f"{where}: direction is {direction!r}; gebruik 1 (hoger is beter) of -1 "
+            "(lager is beter)",
+            source,
+        )
     weight = item.get("weight", 1.0)
     if (
         isinstance(weight, bool)
         or not isinstance(weight, int | float)
         or not (math.isfinite(weight) and weight >= 0)
     ):
-        _fail(f"{where}: weight is {weight!r}; use a number >= 0", source)
+        _fail(f"{where}: weight is {nlformat.given(weight)}; gebruik een getal ≥ 0", source)
     scaling = item.get("scaling")
     if scaling is not None:
         _choice(scaling, SCALINGS, where=f"{where}: scaling", source=source)
@@ -183,7 +188,8 @@ def _indicator_from_dict(item: Any, position: int, source: str | None) -> Indica
     )
     if lower is not None and upper is not None and lower >= upper:
         _fail(
-            f"{where}: clip_lower_quantile {lower} must be below clip_upper_quantile {upper}",
+            f"{where}: clip_lower_quantile {nlformat.given(lower)} moet kleiner zijn dan "
+            f"clip_upper_quantile {nlformat.given(upper)}",
             source,
         )
     return Indicator(
@@ -219,21 +225,30 @@ def draagkracht_config_from_dict(
     src = None if source is None else str(source)
     unknown = sorted(set(data) - _TOP_KEYS)
     if unknown:
-        _fail(f"unknown key(s) {', '.join(unknown)}; allowed: {', '.join(sorted(_TOP_KEYS))}", src)
+        _fail(
+            f"onbekende sleutel(s) {', '.join(unknown)}; "
+            f"toegestaan: {', '.join(sorted(_TOP_KEYS))}",
+            src,
+        )
     scaling = _choice(data.get("scaling", "minmax"), SCALINGS, where="scaling", source=src)
     combination = _choice(
         data.get("combination", "arithmetic"), COMBINATIONS, where="combination", source=src
     )
     items = data.get("indicators")
     if not isinstance(items, list) or not items:
-        _fail("no indicators; add at least one [[indicators]] table with a column", src)
+        _fail("geen indicatoren; voeg minstens één tabel [[indicators]] met een column toe", src)
     indicators = tuple(_indicator_from_dict(item, i, src) for i, item in enumerate(items, 1))
     columns = [ind.column for ind in indicators]
     repeated = sorted({c for c in columns if columns.count(c) > 1})
     if repeated:
-        _fail(f"indicator column(s) {', '.join(repeated)} listed twice; list each once", src)
+        _fail(
+            f"indicatorkolom(men) {', '.join(repeated)} staan er twee keer; noem elke één keer", src
+        )
     if not any(ind.weight > 0 for ind in indicators):
-        _fail("all indicator weights are 0; give at least one a positive weight", src)
+        _fail(
+            "alle gewichten van de indicatoren zijn 0; geef er minstens één een gewicht boven 0",
+            src,
+        )
     return DraagkrachtConfig(indicators, scaling=scaling, combination=combination, source=src)
 
 
@@ -254,7 +269,10 @@ def load_draagkracht_config(path: str | Path | None = None) -> DraagkrachtConfig
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        msg = f"cannot parse as TOML ({exc}). Fix the syntax; see data/draagkracht.toml."
+        msg = (
+            f"niet te lezen als TOML ({parse_failure(exc)}). Verbeter de schrijfwijze; zie "
+            "data/draagkracht.toml."
+        )
         raise PlekwijzerInputError(msg, source=path) from exc
     return draagkracht_config_from_dict(data, source=path)
 
@@ -311,26 +329,27 @@ def draagkracht_components(
     """
     cfg = _resolve(config)
     active = [ind for ind in cfg.indicators if ind.weight > 0]
-    source = cfg.source or "the draagkracht configuration"
+    source = cfg.source or "de draagkrachtinstellingen"
     scaled = {}
     for ind in active:
         if ind.column not in units.columns:
             hint = (
-                " Add it with geo.draagkracht.add_facilities_per_10k(units, facilities)."
+                " Voeg haar toe met geo.draagkracht.add_facilities_per_10k(units, facilities)."
                 if ind.column == "facilities_per_10k"
                 else ""
             )
             msg = (
-                f"column '{ind.column}' listed in {source} is not in the units frame.{hint} "
-                "Or remove the indicator (or set its weight to 0) in the configuration."
+                f"kolom '{ind.column}', genoemd in {source}, staat niet in de tabel van "
+                f"gebieden.{hint} Of haal de indicator weg (of zet zijn gewicht op 0) in de "
+                "instellingen."
             )
             raise MissingColumnError(msg, source=cfg.source)
         raw = pd.to_numeric(units[ind.column], errors="coerce").astype(float)
         bad = units[ind.column].notna() & raw.isna()
         if bad.any():
             msg = (
-                f"column '{ind.column}' (listed in {source}) has non-numeric value "
-                f"{units[ind.column][bad].iloc[0]!r}; use numbers, NaN for unknown"
+                f"kolom '{ind.column}' (genoemd in {source}) heeft een waarde die geen getal is "
+                f"({units[ind.column][bad].iloc[0]!r}); gebruik getallen, NaN voor onbekend."
             )
             raise PlekwijzerInputError(msg, source=cfg.source)
         raw = raw.where(np.isfinite(raw))
@@ -414,7 +433,7 @@ def add_facilities_per_10k(
     pandas.DataFrame
         A new frame; ``units`` is not changed.
     """
-    require_columns(units, ["inhabitants"], source=None, what="facilities per 10,000")
+    require_columns(units, ["inhabitants"], source=None, what="voorzieningen per 10.000")
     counts = facility_counts(
         units, facilities, level_code_column=level_code_column, facility_type=facility_type
     )

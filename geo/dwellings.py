@@ -130,14 +130,17 @@ def dwellings_from_file(
         frame = frame.set_geometry(frame.geometry.representative_point())
         _validate.require_in_bounds(frame, source=path)
     else:
-        msg = f"unsupported file type {suffix!r} for address points: use .gpkg, .geojson or .csv."
+        msg = (
+            f"bestandstype {suffix!r} wordt niet gelezen voor adrespunten: gebruik .gpkg, .geojson "
+            "of .csv."
+        )
         raise PlekwijzerInputError(msg, source=path)
     if "status" in frame.columns:
         status = frame["status"].astype("string").str.lower()
         frame = frame[~status.str.contains("gesloopt|ingetrokken|niet gerealiseerd", na=False)]
     column = use_column or next((c for c in _USE_COLUMNS if c in frame.columns), None)
     if use_column is not None:
-        _validate.require_columns(frame, [use_column], source=path, what="address points")
+        _validate.require_columns(frame, [use_column], source=path, what="adrespunten")
     id_column = _id_column(frame)
     ids = (
         frame[id_column].astype("string")

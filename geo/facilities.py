@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from geo import _locate, _read, _validate
-from geo._errors import PlekwijzerInputError, UnknownValueError
+from geo._errors import PlekwijzerInputError, UnknownValueError, parse_failure
 from geo.boundary import REASON_COLUMN, locate_in_region, outside_summary, require_inside
 from geo.settings import CONFIDENTIAL_TYPES, DEFAULT_PLACES, FACILITY_TYPES
 
@@ -125,7 +125,7 @@ def facilities_from_frame(
     if buurten is not None:
         out = locate_in_region(out, buurten, borders=borders, gemeenten=gemeenten)
         chosen = sorted(set(buurten["gemeentecode"].dropna()) if gemeenten is None else gemeenten)
-        require_inside(out, what="facilities", region_label=", ".join(chosen), source=source)
+        require_inside(out, what="voorzieningen", region_label=", ".join(chosen), source=source)
         note = outside_summary(out, what=("voorziening", "voorzieningen"))
         if note:
             notes.append(note)
@@ -173,23 +173,26 @@ def facilities_from_shortlist(
         try:
             collection = json.loads(source.read_text(encoding="utf-8"))
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            msg = f"not valid JSON ({exc}); pass the GeoJSON written by `plekwijzer score`."
+            msg = (
+                f"geen geldige JSON ({parse_failure(exc)}); geef de GeoJSON die `plekwijzer score` "
+                "schreef."
+            )
             raise PlekwijzerInputError(msg, source=source) from exc
     if not isinstance(collection, dict) or collection.get("type") != "FeatureCollection":
-        msg = "not a GeoJSON FeatureCollection; pass the file written by `plekwijzer score`."
+        msg = "geen GeoJSON FeatureCollection; geef het bestand dat `plekwijzer score` schreef."
         raise PlekwijzerInputError(msg, source=source)
     kind = facility_type or (collection.get("plekwijzer") or {}).get("facility_type")
     if kind not in FACILITY_TYPES:
         msg = (
-            "the shortlist does not say which facility type it adds; give --type "
-            f"(one of {', '.join(FACILITY_TYPES)})."
+            "de shortlist zegt niet welk type voorziening erbij komt; geef --type (een van "
+            f"{', '.join(FACILITY_TYPES)})."
         )
         raise PlekwijzerInputError(msg, source=source)
     features = [
         f for f in collection.get("features", []) if (f.get("properties") or {}).get("shortlisted")
     ]
     if not features:
-        msg = "the collection has no shortlisted sites (property shortlisted = true)."
+        msg = "de verzameling heeft geen plekken op de shortlist (eigenschap shortlisted = true)."
         raise PlekwijzerInputError(msg, source=source)
     sites = gpd.GeoDataFrame.from_features(features, crs="EPSG:4326").to_crs(buurten.crs)
     return facilities_from_sites(sites, facility_type=kind, buurten=buurten, source=source)
@@ -246,7 +249,7 @@ def assign_buurt(layer: gpd.GeoDataFrame, buurten: gpd.GeoDataFrame) -> gpd.GeoD
     Points outside every buurt get the nearest buurt within 250 m (approximate polygons leave
     small gaps at borders), else missing codes.
     """
-    _validate.require_crs_match(layer, buurten, left_name="the points", right_name="buurten")
+    _validate.require_crs_match(layer, buurten, left_name="de punten", right_name="buurten")
     keys = buurten[["buurtcode", "wijkcode", "gemeentecode", buurten.geometry.name]]
     keys = keys[keys.geometry.notna()].reset_index(drop=True)
     points = layer.drop(
@@ -276,9 +279,11 @@ def public_view(facilities: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 
 def _require(frame: pd.DataFrame, source: str | Path | None) -> None:
-    _validate.require_columns(frame, ["id", "type"], source=source, what="a facility register")
+    _validate.require_columns(
+        frame, ["id", "type"], source=source, what="een register van voorzieningen"
+    )
     if "places" not in frame.columns:
-        msg = "missing column 'places' (number of places per facility). Add it."
+        msg = "kolom 'places' (het aantal plaatsen per voorziening) ontbreekt. Voeg haar toe."
         raise _validate.MissingColumnError(msg, source=source)
 
 
@@ -292,8 +297,8 @@ def _places(
     if empty.any() and default_places is None:
         rows = _validate.describe_rows(frame, empty, id_column="id")
         msg = (
-            f"empty 'places' in {rows}: fill in the number of places (beds, units) of every "
-            "facility, or say how many to assume (--default-places N)."
+            f"lege 'places' in {rows}: vul het aantal plaatsen (bedden, units) van elke "
+            "voorziening in, of zeg hoeveel aan te nemen (--default-places N)."
         )
         raise PlekwijzerInputError(msg, source=source)
     return places.fillna(default_places)
@@ -305,8 +310,8 @@ def _facility_types(frame: pd.DataFrame, *, source: str | Path | None) -> pd.Ser
     if unknown.any():
         rows = _validate.describe_rows(frame, unknown, id_column="id")
         msg = (
-            f"unknown facility type {frame['type'][unknown].iloc[0]!r} in {rows}. "
-            f"Use one of: {', '.join(FACILITY_TYPES)}."
+            f"onbekend type voorziening {frame['type'][unknown].iloc[0]!r} in {rows}. Gebruik een "
+            f"van: {', '.join(FACILITY_TYPES)}."
         )
         raise UnknownValueError(msg, source=source)
     return types.astype(str)
@@ -320,8 +325,8 @@ def _confidential_flags(frame: pd.DataFrame, *, source: str | Path | None) -> pd
     bad = ~text.isin(_TRUE | _FALSE)
     if bad.any():
         rows = _validate.describe_rows(frame, bad, id_column="id")
-        msg = f"column 'confidential' has {frame['confidential'][bad].iloc[0]!r} in {rows}: "
-        msg += "use ja/nee (or true/false)."
+        msg = f"kolom 'confidential' heeft {frame['confidential'][bad].iloc[0]!r} in {rows}: "
+        msg += "gebruik ja/nee (of true/false)."
         raise PlekwijzerInputError(msg, source=source)
     # A type that is confidential by nature stays confidential even if a row says 'nee'.
     return text.isin(_TRUE) | default
@@ -335,8 +340,8 @@ def _anonymise(
 ) -> gpd.GeoDataFrame:
     if buurten is None:
         msg = (
-            "the register holds confidential facilities, which are stored only at buurt "
-            "level; load them together with a region (the buurt layer)."
+            "het register bevat vertrouwelijke voorzieningen, die alleen op buurtniveau zijn "
+            "vastgelegd; laad ze samen met een regio (de buurtenlaag)."
         )
         raise PlekwijzerInputError(msg, source=source)
     out = facilities.copy()
@@ -345,7 +350,8 @@ def _anonymise(
     if unplaced.any():
         rows = _validate.describe_rows(out, pd.Series(unplaced, index=out.index), id_column="id")
         msg = (
-            f"confidential facility in {rows} lies outside the region's buurten; fix its location."
+            f"vertrouwelijke voorziening in {rows} ligt buiten de buurten van de regio; verbeter "
+            "de plek."
         )
         raise PlekwijzerInputError(msg, source=source)
     anchors = buurten.set_index("buurtcode").geometry.representative_point()

@@ -280,7 +280,7 @@ def candidate_features(
         water or abroad, which are never ranked; missing inside, see :mod:`geo.boundary`),
         distance and count features, and the buurt's indicators prefixed ``buurt_``.
     """
-    _validate.require_crs_match(candidates, buurten, left_name="candidates", right_name="buurten")
+    _validate.require_crs_match(candidates, buurten, left_name="kandidaten", right_name="buurten")
     inputs, note = rename_computed_columns(
         candidates, what="de kandidatenlijst", keep=["location_precision"]
     )
@@ -400,9 +400,12 @@ def _buurt_indicators(frame: pd.DataFrame, buurten: gpd.GeoDataFrame) -> pd.Data
 def _check_metric(*layers: gpd.GeoSeries) -> None:
     for layer in layers:
         if layer.crs is None or not layer.crs.is_projected:
-            msg = f"distances need a metric CRS, got {layer.crs}. Use `to_crs('EPSG:28992')` first."
+            msg = (
+                f"afstanden vragen een CRS in meters, maar de laag is in {layer.crs}. Gebruik "
+                "eerst `to_crs('EPSG:28992')`."
+            )
             raise _validate.CRSError(msg)
     # Two metric CRSs still give nonsense distances when mixed (RD against Web Mercator).
     points, *targets = layers
     for layer in targets:
-        _validate.require_crs_match(points, layer, left_name="the points", right_name="the targets")
+        _validate.require_crs_match(points, layer, left_name="de punten", right_name="de doelen")

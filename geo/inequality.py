@@ -22,6 +22,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from geo import nlformat
 from geo._errors import PlekwijzerInputError
 
 __all__ = [
@@ -42,14 +43,14 @@ def _as_values(values: ArrayLike, *, name: str) -> np.ndarray:
     arr = np.asarray(values, dtype=float).ravel()
     if not np.isfinite(arr).all():
         msg = (
-            f"{name} contains NaN or infinite values; drop or fill those units before "
-            "computing an inequality index"
+            f"{name} bevat NaN of oneindige waarden; laat die gebieden weg of vul ze in voordat "
+            "een ongelijkheidsmaat wordt berekend."
         )
         raise PlekwijzerInputError(msg)
     if (arr < 0).any():
         msg = (
-            f"{name} contains negative values (minimum {arr.min():g}); "
-            "counts and rates must be >= 0"
+            f"{name} bevat negatieve waarden (laagste {nlformat.given(arr.min())}); aantallen en "
+            "verhoudingen moeten ≥ 0 zijn."
         )
         raise PlekwijzerInputError(msg)
     return arr
@@ -59,7 +60,10 @@ def _as_pair(values: ArrayLike, weights: ArrayLike) -> tuple[np.ndarray, np.ndar
     x = _as_values(values, name="values")
     w = _as_values(weights, name="weights")
     if x.shape != w.shape:
-        msg = f"values has {x.size} entries but weights has {w.size}; pass one weight per unit"
+        msg = (
+            f"values heeft {x.size} waarden maar weights heeft er {w.size}; geef één gewicht per "
+            "gebied."
+        )
         raise PlekwijzerInputError(msg)
     return x, w
 
@@ -225,10 +229,13 @@ def theil_decomposition(values: ArrayLike, groups: ArrayLike) -> dict[str, float
     labels = pd.Series(np.asarray(groups, dtype=object).ravel())
     n = 0 if x is None else x.size
     if labels.size != n:
-        msg = f"values has {n} entries but groups has {labels.size}; pass one group per unit"
+        msg = (
+            f"values heeft {n} waarden maar groups heeft er {labels.size}; geef één groep per "
+            "gebied."
+        )
         raise PlekwijzerInputError(msg)
     if labels.isna().any():
-        msg = f"groups has {int(labels.isna().sum())} missing labels; every unit needs a group"
+        msg = f"groups mist {int(labels.isna().sum())} labels; elk gebied heeft een groep nodig."
         raise PlekwijzerInputError(msg)
     if x is None:
         nan = float("nan")
@@ -315,7 +322,10 @@ def lorenz_curve(values: ArrayLike, weights: ArrayLike | None = None) -> list[li
     if v.size == 0:
         return [[0.0, 0.0], [1.0, 1.0]]
     if w.sum() == 0:
-        msg = "weights sum to zero: there is no population to draw a Lorenz curve over"
+        msg = (
+            "de gewichten tellen op tot nul: er is geen bevolking om een Lorenzcurve over te "
+            "tekenen."
+        )
         raise PlekwijzerInputError(msg)
     per_head = np.full_like(v, np.inf)
     np.divide(v, w, out=per_head, where=w > 0)

@@ -249,10 +249,10 @@ def legend_classes(
     ('4,0',)
     """
     if scheme not in SCHEMES:
-        msg = f"unknown classification scheme {scheme!r}; use one of {', '.join(SCHEMES)}"
+        msg = f"onbekende indeling {scheme!r}; gebruik een van {', '.join(SCHEMES)}."
         raise PlekwijzerInputError(msg)
     if not 1 <= k <= 9:
-        msg = f"k = {k} legend classes: choose 1 to 9 (a reader tells at most 9 shades apart)"
+        msg = f"k = {k} legendaklassen: kies 1 tot 9 (een lezer onderscheidt hoogstens 9 tinten)."
         raise PlekwijzerInputError(msg)
     array = np.asarray(values, dtype=float).ravel()
     finite = np.sort(array[np.isfinite(array)])

@@ -157,7 +157,7 @@ def _canonical_kerncijfers(path: str, size: int, mtime_ns: int) -> pd.DataFrame:
         table,
         ["level", "code", "naam", "gemeentecode", "inwoners"],
         source=Path(path),
-        what="the CBS kerncijfers table",
+        what="de CBS-tabel kerncijfers",
     )
     table = table.rename(columns={"naam": "name", **_KERNCIJFERS_NAMES})
     for column in INDICATOR_COLUMNS:
@@ -206,7 +206,7 @@ def neighbourhoods_from_kwb_gpkg(
         raw,
         ["bu_code", "gm_code", "aant_inw"],
         source=path,
-        what="a CBS wijk- en buurtkaart buurt layer",
+        what="een buurtenlaag van de CBS wijk- en buurtkaart",
     )
     frame = _validate.to_rd(raw, source=path)
     if drop_water and "h2o" in frame.columns:
@@ -321,8 +321,8 @@ def _level_key(level: str) -> str:
     """Code column of buurten that groups them into units of ``level`` (wijk or gemeente)."""
     if level not in ("wijk", "gemeente"):
         msg = (
-            f"level {level!r} cannot be aggregated to: use 'wijk' or 'gemeente' (buurten are "
-            "the layer itself)."
+            f"niveau {level!r} kan niet worden samengevoegd: gebruik 'wijk' of 'gemeente' (buurten "
+            "zijn de laag zelf)."
         )
         raise PlekwijzerInputError(msg)
     return LEVEL_CODE_COLUMN[level]

@@ -131,7 +131,10 @@ class WalkNetwork:
         WalkNetwork
         """
         if lines.crs is None or not lines.crs.is_projected:
-            msg = f"a walking network needs a metric CRS, got {lines.crs}; use to_crs('EPSG:28992')"
+            msg = (
+                f"een looproutenetwerk vraagt een CRS in meters, maar de laag is in {lines.crs}; "
+                "gebruik to_crs('EPSG:28992')."
+            )
             raise _validate.CRSError(msg)
         geoms = lines.dropna().to_numpy()
         geoms = geoms[~shapely.is_empty(geoms)]
@@ -144,7 +147,7 @@ class WalkNetwork:
             raise ValueError(msg)
         geoms = shapely.get_parts(geoms)
         if len(geoms) == 0:
-            msg = "the road layer holds no walkable lines; check its highway/foot tags."
+            msg = "de wegenlaag heeft geen beloopbare lijnen; controleer de tags highway/foot."
             raise PlekwijzerInputError(msg)
         coords, part = shapely.get_coordinates(geoms, return_index=True)
         keys = np.round(coords * 100).astype(np.int64)
@@ -419,7 +422,7 @@ def roads_from_osm_xml(path: str | Path) -> gpd.GeoDataFrame:
     try:
         graph = ox.graph_from_xml(path, bidirectional=True, simplify=False, retain_all=True)
     except Exception as exc:  # parse errors surface as many different types
-        msg = f"cannot read a road network from this OSM XML ({exc}). Check the .osm file."
+        msg = f"kan geen wegennet lezen uit deze OSM XML ({exc}). Controleer het .osm-bestand."
         raise PlekwijzerInputError(msg, source=path) from exc
     edges = ox.graph_to_gdfs(graph, nodes=False).to_crs(CRS_RD).reset_index(drop=True)
     tags = {

@@ -232,3 +232,39 @@ def date(day: dt.date | dt.datetime) -> str:
     '5 maart 2026'
     """
     return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+def given(value: Any) -> str:
+    """Show a value as received, for a message: a number in nl-NL notation and in full.
+
+    Parameters
+    ----------
+    value
+        What a user gave: a number is shown with all its digits (no rounding), anything
+        else (a text, a list, None) as its ``repr``.
+
+    Returns
+    -------
+    str
+        E.g. ``0,372``, ``1.500``, ``−3`` or ``'abc'``.
+
+    Examples
+    --------
+    >>> given(0.372)
+    '0,372'
+    >>> given(1500)
+    '1.500'
+    >>> given(float("nan"))
+    'nan'
+    >>> given("abc")
+    "'abc'"
+    """
+    if isinstance(value, bool | str | bytes) or not hasattr(value, "__float__"):
+        return repr(value)
+    x = float(value)
+    if not math.isfinite(x):
+        return repr(x)
+    exact = Decimal(repr(int(x))) if x == int(x) and abs(x) < 1e15 else Decimal(repr(x))
+    whole, _, fraction = f"{abs(exact):f}".partition(".")
+    text = f"{int(whole):,}".replace(",", ".") + (f",{fraction}" if fraction else "")
+    return MINUS + text if exact < 0 else text

@@ -34,11 +34,11 @@ def _open(path: str | Path) -> rasterio.DatasetReader:
     try:
         dataset = rasterio.open(path)
     except rasterio.errors.RasterioIOError as exc:
-        msg = f"cannot read as a raster ({exc}). Use a GeoTIFF."
+        msg = f"niet te lezen als raster ({exc}). Gebruik een GeoTIFF."
         raise PlekwijzerInputError(msg, source=path) from exc
     if dataset.crs is None:
         dataset.close()
-        msg = "the raster has no CRS. Save it with its CRS (e.g. EPSG:28992)."
+        msg = "het raster heeft geen CRS. Sla het op met zijn CRS (bijv. EPSG:28992)."
         raise CRSError(msg, source=path)
     return dataset
 
@@ -153,7 +153,7 @@ class RasterLayer:
     def sample(self, points: gpd.GeoSeries) -> pd.Series:
         """Return the value of the cell holding each point (NaN outside or on nodata)."""
         if points.crs is None:
-            msg = "the sites have no CRS; set it before sampling a raster"
+            msg = "de plekken hebben geen CRS; stel die in voordat een raster wordt bemonsterd."
             raise CRSError(msg, source=self.path)
         local = points.to_crs(self.crs)
         xy = shapely.get_coordinates(local.to_numpy(), include_z=False)
@@ -213,13 +213,13 @@ def raster_layer_from_file(name: str, path: str | Path, *, band: int = 1) -> Ras
     """
     if not _RASTER_NAME.match(name):
         msg = (
-            f"--raster {name!r}: a raster name is lower-case letters, digits and underscores, "
-            "starting with a letter (e.g. --raster geluid=geluid.tif)"
+            f"--raster {name!r}: een rasternaam bestaat uit kleine letters, cijfers en liggende "
+            "streepjes en begint met een letter (bijv. --raster geluid=geluid.tif)."
         )
         raise PlekwijzerInputError(msg)
     with _open(path) as dataset:
         if not 1 <= band <= dataset.count:
-            msg = f"the raster has {dataset.count} band(s), band {band} was asked for"
+            msg = f"het raster heeft {dataset.count} band(en), maar band {band} werd gevraagd."
             raise PlekwijzerInputError(msg, source=path)
         values = dataset.read(band, masked=True).astype("float64").filled(np.nan)
         description = dataset.tags().get("TIFFTAG_IMAGEDESCRIPTION", "") or (
@@ -292,10 +292,10 @@ def parse_raster_options(items: Iterable[str]) -> tuple[tuple[str, str], ...]:
     for item in items:
         name, sep, path = item.partition("=")
         if not sep or not name.strip() or not path.strip():
-            msg = f"--raster {item!r}: write NAME=FILE.tif, e.g. --raster geluid=geluid.tif"
+            msg = f"--raster {item!r}: schrijf NAAM=BESTAND.tif, bijv. --raster geluid=geluid.tif."
             raise PlekwijzerInputError(msg)
         if name.strip() in pairs:
-            msg = f"--raster {name.strip()!r} is given twice: give each raster one name"
+            msg = f"--raster {name.strip()!r} staat er twee keer: geef elk raster één naam."
             raise PlekwijzerInputError(msg)
         pairs[name.strip()] = path.strip()
     return tuple(pairs.items())

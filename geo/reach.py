@@ -13,6 +13,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
+from geo import nlformat
 from geo._errors import CRSError, GeometryError, PlekwijzerInputError
 
 #: Segments per quarter circle of a reach circle: 16 keeps the area within 0.2 % of a circle.
@@ -47,8 +48,8 @@ def straight_line_cost_m(
     site_points = _points(sites, "sites")
     if not demand_points.crs.equals(site_points.crs):
         msg = (
-            f"CRS mismatch: demand is in {demand_points.crs}, sites are in {site_points.crs}. "
-            "Use `to_crs('EPSG:28992')` on both."
+            f"CRS verschilt: de vraag is in {demand_points.crs}, de plekken zijn in "
+            f"{site_points.crs}. Gebruik `to_crs('EPSG:28992')` op beide."
         )
         raise CRSError(msg)
     dx, dy = _xy(demand_points)
@@ -81,7 +82,7 @@ def reach_circles(
         The same rows with circle polygons and a ``reach_m`` column.
     """
     if not (np.isfinite(reach_m) and reach_m > 0):
-        msg = f"reach_m must be a distance in metres > 0, got {reach_m!r}"
+        msg = f"reach_m moet een afstand in meters > 0 zijn, kreeg {nlformat.given(reach_m)}."
         raise PlekwijzerInputError(msg)
     _points(sites, "sites")
     located = sites[located_mask(sites.geometry)]
@@ -99,16 +100,16 @@ def _points(layer: gpd.GeoDataFrame | gpd.GeoSeries, name: str) -> gpd.GeoSeries
     points = layer.geometry if isinstance(layer, gpd.GeoDataFrame) else layer
     if points.crs is None or not points.crs.is_projected:
         msg = (
-            f"{name} are in {points.crs}, not a metric CRS; reach is measured in metres. "
-            "Use `to_crs('EPSG:28992')` first."
+            f"{name} zijn in {points.crs}, geen CRS in meters; het bereik wordt in meters gemeten. "
+            "Gebruik eerst `to_crs('EPSG:28992')`."
         )
         raise CRSError(msg)
     present = located_mask(points)
     kinds = set(points[present].geom_type)
     if kinds - {"Point"}:
         msg = (
-            f"{name} must be points, got {', '.join(sorted(kinds))}. Take a representative "
-            "point first (e.g. geo.demand.demand_from_buurten for buurten)."
+            f"{name} moeten punten zijn, kreeg {', '.join(sorted(kinds))}. Neem eerst een "
+            "representatief punt (bijv. geo.demand.demand_from_buurten voor buurten)."
         )
         raise GeometryError(msg)
     return points

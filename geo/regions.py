@@ -81,7 +81,9 @@ def parse_gemeente_codes(
     items = codes.split(",") if isinstance(codes, str) else list(codes)
     if [str(i).strip().lower() for i in items if str(i).strip()] == [ALL_GEMEENTEN]:
         if data_source is None:
-            msg = "'all' (every gemeente) needs the data directory to list them; give --data-dir"
+            msg = (
+                "'all' (elke gemeente) heeft de datamap nodig om ze op te sommen; geef --data-dir."
+            )
             raise PlekwijzerInputError(msg, source=source)
         table = kerncijfers_from_cbs(data_source)
         return sorted(table.loc[table["level"] == "gemeente", "gemeentecode"].unique())
@@ -91,12 +93,12 @@ def parse_gemeente_codes(
             continue
         code = f"GM{int(item):04d}" if item.isdigit() else item
         if not _GM_CODE.match(code):
-            msg = f"{item!r} is not a CBS gemeente code: write it as GM followed by 4 digits."
+            msg = f"{item!r} is geen CBS-gemeentecode: schrijf GM gevolgd door 4 cijfers."
             raise PlekwijzerInputError(msg, source=source)
         if code not in parsed:
             parsed.append(code)
     if not parsed:
-        msg = "no gemeente codes given: list at least one, e.g. GM0153,GM0164."
+        msg = "geen gemeentecodes gegeven: noem er minstens één, bijv. GM0153,GM0164."
         raise PlekwijzerInputError(msg, source=source)
     return parsed
 
@@ -139,10 +141,13 @@ def resolve_region(
         return region
     presets = load_region_presets()
     if name is None:
-        msg = "no region given: use --region NAME or --gemeenten GM0153,GM0164."
+        msg = "geen regio gegeven: gebruik --region NAAM of --gemeenten GM0153,GM0164."
         raise PlekwijzerInputError(msg)
     if name not in presets:
-        msg = f"unknown region {name!r}. Presets: {', '.join(presets)}; or use --gemeenten."
+        msg = (
+            f"onbekende regio {name!r}. Voorinstellingen: {', '.join(presets)}; of gebruik "
+            "--gemeenten."
+        )
         raise PlekwijzerInputError(msg)
     if source is not None:
         require_known_gemeenten(presets[name].gemeenten, source, region_name=name)
@@ -171,14 +176,16 @@ def require_known_gemeenten(
     hints = []
     for code in unknown:
         near = sorted(known, key=lambda k: (abs(int(k[2:]) - int(code[2:])), k))[:3]
-        hints.append(f"{code} (closest codes: {', '.join(f'{k} {known[k]}' for k in near)})")
-    kind = "the synthetic demo data" if source.synthetic else "the CBS 2024 data"
-    subject = "gemeente code" if len(unknown) == 1 else "gemeente codes"
-    verb = "is" if len(unknown) == 1 else "are"
-    of_region = f" of region {region_name!r}" if region_name else ""
+        hints.append(
+            f"{code} (dichtstbijzijnde codes: {', '.join(f'{k} {known[k]}' for k in near)})"
+        )
+    kind = "de synthetische demodata" if source.synthetic else "de CBS-data van 2024"
+    subject = "gemeentecode" if len(unknown) == 1 else "gemeentecodes"
+    verb = "staat" if len(unknown) == 1 else "staan"
+    of_region = f" van regio {region_name!r}" if region_name else ""
     msg = (
-        f"{subject}{of_region} {'; '.join(hints)} {verb} not in {kind}. Fix the code; "
-        "`plekwijzer regions` lists the presets."
+        f"{subject}{of_region} {'; '.join(hints)} {verb} niet in {kind}. Verbeter de code; "
+        "`plekwijzer regions` toont de voorinstellingen."
     )
     raise PlekwijzerInputError(msg)
 

@@ -3,8 +3,8 @@
 The unit table answers "how many places does each unit hold, and how many would be its fair
 share"; :func:`region_indices` and :func:`lorenz` summarise the evenness of the region;
 :func:`nearest_facility_access` measures how far inhabitants live from the nearest facility;
-:func:`compare_scenarios` turns two runs (existing, existing + shortlist) into before/after
-deltas.
+:func:`compare_tables` turns two unit tables (existing, existing + shortlist) into
+before/after columns. The results are typed (:mod:`geo.spread_result`).
 
 Confidential facilities (e.g. ``vrouwenopvang``) count in every total. Nothing returned
 here carries coordinates: only unit codes, names and numbers. For distances a confidential
@@ -15,9 +15,7 @@ the buurt it lies in (DESIGN §7).
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
-from numbers import Number
-from typing import Any
+from collections.abc import Iterable
 
 import geopandas as gpd
 import numpy as np
@@ -25,15 +23,17 @@ import numpy.typing as npt
 import pandas as pd
 from shapely import STRtree
 
+from geo import nlformat
 from geo._errors import CRSError, PlekwijzerInputError, UnknownValueError
 from geo._validate import require_columns, require_crs_match
 from geo.inequality import gini, gini_weighted, hoover, lorenz_curve, theil, theil_decomposition
 from geo.settings import CONFIDENTIAL_TYPES, FACILITY_TYPES
+from geo.spread_result import TABLE_COLUMNS, FacilityAccess, RegionIndices
 
 __all__ = [
     "PER_INHABITANTS",
     "TABLE_COLUMNS",
-    "compare_scenarios",
+    "compare_tables",
     "facility_counts",
     "fair_share",
     "lorenz",
@@ -45,18 +45,6 @@ __all__ = [
 
 #: Rates are expressed per this many inhabitants (``per_10k``).
 PER_INHABITANTS = 10_000
-#: Columns of :func:`unit_table`, in order.
-TABLE_COLUMNS = (
-    "code",
-    "name",
-    "inhabitants",
-    "facilities",
-    "places",
-    "per_10k",
-    "fair_share",
-    "surplus",
-    "draagkracht",
-)
 
 FacilityType = str | Iterable[str] | None
 
@@ -69,11 +57,11 @@ def _select_facilities(facilities: pd.DataFrame, facility_type: FacilityType) ->
     unknown = sorted(set(types) - set(FACILITY_TYPES))
     if unknown:
         msg = (
-            f"unknown facility type(s) {', '.join(unknown)}; "
-            f"choose from {', '.join(FACILITY_TYPES)}"
+            f"onbekend(e) type(n) voorziening {', '.join(unknown)}; kies uit "
+            f"{', '.join(FACILITY_TYPES)}."
         )
         raise UnknownValueError(msg)
-    require_columns(facilities, ["type"], source=None, what="selecting facilities by type")
+    require_columns(facilities, ["type"], source=None, what="voorzieningen kiezen per type")
     return facilities[facilities["type"].isin(types)]
 
 
@@ -110,18 +98,18 @@ def facility_counts(
         aligned to ``units.index``. Facilities whose code is not among ``units["code"]``
         (outside the region, or unassigned) are not counted.
     """
-    require_columns(units, ["code"], source=None, what="counting facilities per unit")
+    require_columns(units, ["code"], source=None, what="voorzieningen tellen per gebied")
     selected = _select_facilities(facilities, facility_type)
     require_columns(
-        selected, [level_code_column, "places"], source=None, what="counting facilities per unit"
+        selected, [level_code_column, "places"], source=None, what="voorzieningen tellen per gebied"
     )
     places = pd.to_numeric(selected["places"], errors="coerce")
     bad = places.isna() | (places < 0)
     if bad.any():
         ids = selected.loc[bad, "id"] if "id" in selected.columns else selected.index[bad]
         msg = (
-            f"facility register column 'places' is missing or negative for id "
-            f"{', '.join(map(str, list(ids)[:5]))}; give every facility a number of places >= 0"
+            "kolom 'places' van het register ontbreekt of is negatief bij id "
+            f"{', '.join(map(str, list(ids)[:5]))}; geef elke voorziening een aantal plaatsen ≥ 0."
         )
         raise PlekwijzerInputError(msg)
     by_code = pd.DataFrame({"code": selected[level_code_column], "places": places}).groupby("code")[
@@ -177,15 +165,17 @@ def fair_share(
         no inhabitants.
     """
     if not 0.0 <= correction <= 1.0:
-        msg = f"fair_share_correction must lie in [0, 1], got {correction!r}"
+        msg = (
+            f"fair_share_correction moet tussen 0 en 1 liggen, kreeg {nlformat.given(correction)}."
+        )
         raise PlekwijzerInputError(msg)
     h = inhabitants.astype(float).fillna(0.0)
     factor = pd.Series(1.0, index=h.index)
     if correction > 0:
         if draagkracht is None:
             msg = (
-                f"fair_share_correction={correction} needs a draagkracht per unit; pass "
-                "draagkracht=draagkracht_index(units) or set the correction to 0"
+                f"fair_share_correction={nlformat.given(correction)} vraagt een draagkracht per "
+                "gebied; geef draagkracht=draagkracht_index(units) of zet de correctie op 0."
             )
             raise PlekwijzerInputError(msg)
         d = draagkracht.astype(float)
@@ -236,12 +226,14 @@ def unit_table(
         inhabitants (NaN without inhabitants); ``fair_share`` sums to the regional places;
         ``surplus = places - fair_share`` (negative: a deficit).
     """
-    require_columns(units, ["code", "name", "inhabitants"], source=None, what="the unit table")
+    require_columns(
+        units, ["code", "name", "inhabitants"], source=None, what="de tabel van gebieden"
+    )
     duplicated = units["code"].duplicated()
     if duplicated.any():
         msg = (
-            f"units have duplicate codes ({', '.join(map(str, units['code'][duplicated][:5]))});"
-            " pass one row per gemeente, wijk or buurt"
+            f"gebieden met dubbele codes ({', '.join(map(str, units['code'][duplicated][:5]))}); "
+            "geef één rij per gemeente, wijk of buurt."
         )
         raise PlekwijzerInputError(msg)
     counts = facility_counts(
@@ -253,8 +245,8 @@ def unit_table(
         missing = units.index.difference(draagkracht.index)
         if len(missing):
             msg = (
-                f"draagkracht has no entry for {len(missing)} unit(s) (index "
-                f"{', '.join(map(str, missing[:5]))}); compute it on the same units frame"
+                f"draagkracht ontbreekt voor {len(missing)} gebied(en) (index "
+                f"{', '.join(map(str, missing[:5]))}); bereken haar op dezelfde tabel van gebieden."
             )
             raise PlekwijzerInputError(msg)
         d = draagkracht.reindex(units.index).astype(float).rename("draagkracht")
@@ -283,20 +275,23 @@ def unit_table(
 
 def _groups(table: pd.DataFrame, groups: str | pd.Series | npt.ArrayLike) -> pd.Series:
     if isinstance(groups, str):
-        require_columns(table, [groups], source=None, what="the Theil decomposition")
+        require_columns(table, [groups], source=None, what="de Theil-ontleding")
         return table[groups]
     if isinstance(groups, pd.Series):
         return groups.reindex(table.index)
     labels = pd.Series(np.asarray(groups, dtype=object).ravel())
     if labels.size != len(table):
-        msg = f"groups has {labels.size} entries for {len(table)} units; pass one per unit"
+        msg = (
+            f"groups heeft {labels.size} waarden voor {len(table)} gebieden; geef er één per "
+            "gebied."
+        )
         raise PlekwijzerInputError(msg)
     return labels.set_axis(table.index)
 
 
 def region_indices(
     table: pd.DataFrame, *, groups: str | pd.Series | npt.ArrayLike | None = None
-) -> dict[str, float]:
+) -> RegionIndices:
     """Evenness of the region from a :func:`unit_table`.
 
     Rate indices (Gini, Theil) use ``per_10k`` over the units that have inhabitants; a unit
@@ -314,16 +309,12 @@ def region_indices(
 
     Returns
     -------
-    dict
-        ``gini``: Gini of ``per_10k`` with every unit counting once;
-        ``gini_pop_weighted``: Gini of ``per_10k`` weighted by inhabitants (every
-        inhabitant counts once; equals 1 - 2 x the area under :func:`lorenz`);
-        ``theil``: Theil's T of ``per_10k``, every unit counting once;
-        ``theil_between`` / ``theil_within``: its split over ``groups``;
-        ``hoover``: share of places that would have to move to match population shares.
+    geo.spread_result.RegionIndices
+        Gini (unweighted and population-weighted), Theil with its split over ``groups``
+        and Hoover.
     """
     require_columns(
-        table, ["inhabitants", "places", "per_10k"], source=None, what="the region indices"
+        table, ["inhabitants", "places", "per_10k"], source=None, what="de maten van de regio"
     )
     inhabitants = table["inhabitants"].astype(float).fillna(0.0)
     populated = (inhabitants > 0) & table["per_10k"].notna()
@@ -332,14 +323,14 @@ def region_indices(
     if groups is not None:
         parts = theil_decomposition(rate, _groups(table, groups)[populated])
         between, within = parts["between"], parts["within"]
-    return {
-        "gini": gini(rate),
-        "gini_pop_weighted": gini_weighted(rate, inhabitants[populated]),
-        "theil": theil(rate),
-        "theil_between": between,
-        "theil_within": within,
-        "hoover": hoover(table["places"].astype(float), inhabitants),
-    }
+    return RegionIndices(
+        gini=gini(rate),
+        gini_pop_weighted=gini_weighted(rate, inhabitants[populated]),
+        theil=theil(rate),
+        theil_between=between,
+        theil_within=within,
+        hoover=hoover(table["places"].astype(float), inhabitants),
+    )
 
 
 def lorenz(table: pd.DataFrame) -> list[list[float]]:
@@ -358,7 +349,7 @@ def lorenz(table: pd.DataFrame) -> list[list[float]]:
     list of [float, float]
         Points from ``[0, 0]`` to ``[1, 1]``; see :func:`geo.inequality.lorenz_curve`.
     """
-    require_columns(table, ["inhabitants", "places"], source=None, what="the Lorenz curve")
+    require_columns(table, ["inhabitants", "places"], source=None, what="de Lorenzcurve")
     return lorenz_curve(
         table["places"].astype(float), table["inhabitants"].astype(float).fillna(0.0)
     )
@@ -366,7 +357,7 @@ def lorenz(table: pd.DataFrame) -> list[list[float]]:
 
 def most_and_least_provided(
     table: pd.DataFrame, *, n: int = 3, by: str = "per_10k"
-) -> dict[str, pd.DataFrame]:
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Return the ``n`` units with the most and the fewest places per inhabitant.
 
     Parameters
@@ -381,19 +372,19 @@ def most_and_least_provided(
 
     Returns
     -------
-    dict
-        ``{"most": frame, "least": frame}``, each at most ``n`` rows of ``table``, most
-        provided first resp. least provided first.
+    most, least : pandas.DataFrame
+        Each at most ``n`` rows of ``table``, most provided first resp. least provided
+        first.
     """
     if by not in ("per_10k", "surplus"):
-        msg = f"by must be 'per_10k' or 'surplus', got {by!r}"
+        msg = f"by moet 'per_10k' of 'surplus' zijn, kreeg {by!r}."
         raise PlekwijzerInputError(msg)
-    require_columns(table, ["code", by], source=None, what="ranking units")
+    require_columns(table, ["code", by], source=None, what="gebieden rangschikken")
     ranked = table[table[by].notna()]
-    return {
-        "most": ranked.sort_values([by, "code"], ascending=[False, True]).head(n),
-        "least": ranked.sort_values([by, "code"], ascending=[True, True]).head(n),
-    }
+    return (
+        ranked.sort_values([by, "code"], ascending=[False, True]).head(n),
+        ranked.sort_values([by, "code"], ascending=[True, True]).head(n),
+    )
 
 
 def _facility_points(buurten: gpd.GeoDataFrame, facilities: pd.DataFrame) -> gpd.GeoSeries:
@@ -433,7 +424,7 @@ def nearest_facility_access(
     *,
     facility_type: FacilityType = None,
     within_m: float = 2000.0,
-) -> dict[str, Any]:
+) -> FacilityAccess:
     """Population-weighted straight-line distance from buurten to the nearest facility.
 
     Parameters
@@ -452,27 +443,28 @@ def nearest_facility_access(
 
     Returns
     -------
-    dict
-        ``mean_distance_m``: inhabitant-weighted mean distance in metres (NaN without
-        facilities or inhabitants); ``share_within``: share of inhabitants whose buurt point
-        lies within ``within_m`` of a facility; ``within_m``; ``facilities``: how many
-        facilities were located; ``per_buurt``: a frame with ``code``, ``inhabitants``,
-        ``distance_m``, ``within`` (plus ``wijkcode`` / ``gemeentecode`` when ``buurten``
+    geo.spread_result.FacilityAccess
+        The inhabitant-weighted mean distance, the share within ``within_m``, the number of
+        facilities located and a per-buurt frame (``code``, ``inhabitants``,
+        ``distance_m``, ``within``, plus ``wijkcode`` / ``gemeentecode`` when ``buurten``
         has them, to aggregate to those levels). No coordinates.
     """
     require_columns(
-        buurten, ["code", "inhabitants"], source=None, what="distance to the nearest facility"
+        buurten,
+        ["code", "inhabitants"],
+        source=None,
+        what="de afstand tot de dichtstbijzijnde voorziening",
     )
     if buurten.crs is None or not buurten.crs.is_projected:
         msg = (
-            f"buurten are in {buurten.crs}, not a metric CRS; distances need metres. "
-            "Use `to_crs('EPSG:28992')` first."
+            f"buurten zijn in {buurten.crs}, geen CRS in meters; afstanden vragen meters. Gebruik "
+            "eerst `to_crs('EPSG:28992')`."
         )
         raise CRSError(msg)
     if isinstance(facilities, gpd.GeoDataFrame):
-        require_crs_match(buurten, facilities, left_name="buurten", right_name="facilities")
+        require_crs_match(buurten, facilities, left_name="buurten", right_name="voorzieningen")
     if not within_m >= 0:
-        msg = f"within_m must be a distance in metres >= 0, got {within_m!r}"
+        msg = f"within_m moet een afstand in meters ≥ 0 zijn, kreeg {nlformat.given(within_m)}."
         raise PlekwijzerInputError(msg)
     points = _facility_points(buurten, _select_facilities(facilities, facility_type))
     origins = buurten.geometry.representative_point().to_numpy()
@@ -500,20 +492,36 @@ def nearest_facility_access(
     mean = float((distance[reached] * inhabitants[reached]).sum() / weight) if weight else math.nan
     total = inhabitants.sum()
     share = float(inhabitants[distance <= within_m].sum() / total) if total else math.nan
-    return {
-        "mean_distance_m": mean,
-        "share_within": share,
-        "within_m": float(within_m),
-        "facilities": len(points),
-        "per_buurt": per_buurt,
-    }
+    return FacilityAccess(
+        mean_distance_m=mean,
+        share_within=share,
+        within_m=float(within_m),
+        facilities=len(points),
+        per_buurt=per_buurt,
+    )
 
 
-def _is_number(value: object) -> bool:
-    return isinstance(value, Number) and not isinstance(value, bool | np.bool_)
+def compare_tables(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
+    """Before/after columns of two unit tables (existing, existing + shortlist).
 
+    Parameters
+    ----------
+    before, after
+        Outputs of :func:`unit_table` for the same units.
 
-def _compare_frames(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
+    Returns
+    -------
+    pandas.DataFrame
+        One row per unit (matched on ``code`` when both have it, else on the index) with
+        ``name`` and, for each numeric column ``c``, ``c_before``, ``c_after``, ``c_delta``;
+        a unit present in one table only gets NaN on the other side.
+
+    Examples
+    --------
+    >>> before = pd.DataFrame({"code": ["GM1"], "name": ["Een"], "places": [2]})
+    >>> compare_tables(before, before.assign(places=[5])).iloc[0].to_dict()
+    {'code': 'GM1', 'name': 'Een', 'places_before': 2, 'places_after': 5, 'places_delta': 3}
+    """
     key = "code" if "code" in before.columns and "code" in after.columns else None
     b = before.set_index(key) if key else before
     a = after.set_index(key) if key else after
@@ -536,55 +544,3 @@ def _compare_frames(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
         out[f"{column}_after"] = new
         out[f"{column}_delta"] = new - old
     return out.rename_axis(key).reset_index() if key else out
-
-
-def compare_scenarios(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, Any]:
-    """Before/after deltas of two runs of the spread analysis.
-
-    ``before`` and ``after`` are dicts of the same shape, e.g. ``{"indices":
-    region_indices(...), "table": unit_table(...), "access": nearest_facility_access(...)}``
-    or a bare :func:`region_indices` dict. They are walked together:
-
-    * a number becomes ``{"before": b, "after": a, "delta": a - b}``;
-    * a nested dict is compared recursively;
-    * a DataFrame becomes one row per unit (matched on ``code`` when both have it, else on
-      the index) with ``name`` and, for each numeric column ``c``, ``c_before``,
-      ``c_after``, ``c_delta`` (a unit present in one run only gets NaN on the other side);
-    * anything else (e.g. Lorenz points) becomes ``{"before": b, "after": a}``.
-
-    Parameters
-    ----------
-    before
-        Results without the scenario (existing facilities).
-    after
-        Results with the scenario (existing + shortlist).
-
-    Returns
-    -------
-    dict
-        Same keys as the inputs.
-
-    Examples
-    --------
-    >>> compare_scenarios({"gini": 0.5}, {"gini": 0.25})
-    {'gini': {'before': 0.5, 'after': 0.25, 'delta': -0.25}}
-    """
-    if set(before) != set(after):
-        only = sorted(map(str, set(before) ^ set(after)))
-        msg = (
-            f"the scenarios differ in keys ({', '.join(only)}); compute the same results "
-            "before and after"
-        )
-        raise PlekwijzerInputError(msg)
-    result: dict[str, Any] = {}
-    for key, old in before.items():
-        new = after[key]
-        if _is_number(old) and _is_number(new):
-            result[key] = {"before": old, "after": new, "delta": new - old}
-        elif isinstance(old, Mapping) and isinstance(new, Mapping):
-            result[key] = compare_scenarios(old, new)
-        elif isinstance(old, pd.DataFrame) and isinstance(new, pd.DataFrame):
-            result[key] = _compare_frames(old, new)
-        else:
-            result[key] = {"before": old, "after": new}
-    return result

@@ -1,32 +1,31 @@
 """The spread report of a region: per-unit table, indices, Lorenz curve, before/after.
 
 Ties :mod:`geo.spread` to the loaded layers; the CLI ``spread`` command and the app's
-Spreiding tab both call :func:`spread_report` and :func:`scenario_report`. Nothing returned
-carries coordinates: units are named by code, so confidential facilities stay hidden. New
+Spreiding tab both reach :func:`spread_report` and :func:`scenario_report` through
+:class:`criteria.run.SpreadCache`. They return the typed results of
+:mod:`geo.spread_result`. Nothing returned carries coordinates: units are named by code, so
+confidential facilities stay hidden. New
 facilities for the "after" side come from :func:`geo.facilities.facilities_from_sites` or
 :func:`geo.facilities.facilities_from_shortlist`.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 
 from geo._errors import PlekwijzerInputError
 from geo.neighbourhoods import aggregate_neighbourhoods
 from geo.settings import FACILITY_TYPES, LEVEL_CODE_COLUMN, LEVELS
 from geo.spread import (
-    TABLE_COLUMNS,
-    compare_scenarios,
+    compare_tables,
     lorenz,
     most_and_least_provided,
     nearest_facility_access,
     region_indices,
     unit_table,
 )
+from geo.spread_result import ScenarioSpread, SpreadReport
 
 
 def units_for_level(
@@ -53,7 +52,7 @@ def units_for_level(
         False to leave wijken / gemeenten without dissolved geometry (figures only).
     """
     if level not in LEVELS:
-        msg = f"level {level!r} is not known: use one of {', '.join(LEVELS)}."
+        msg = f"niveau {level!r} is onbekend: gebruik een van {', '.join(LEVELS)}."
         raise PlekwijzerInputError(msg)
     if level == "buurt":
         return buurten
@@ -82,7 +81,7 @@ def spread_report(
     access_within_m: float = 2_000.0,
     published: pd.DataFrame | None = None,
     units: pd.DataFrame | None = None,
-) -> dict[str, Any]:
+) -> SpreadReport:
     """Describe the spread of facilities over a region's units.
 
     Parameters
@@ -108,13 +107,14 @@ def spread_report(
 
     Returns
     -------
-    dict
-        ``{"level", "type", "indices", "units", "lorenz", "most_provided",
-        "least_provided", "access"}``; ``units`` is a DataFrame (see
-        :func:`report_to_json` for the JSON form).
+    geo.spread_result.SpreadReport
+        Its :meth:`~geo.spread_result.SpreadReport.to_json_dict` is the JSON form.
     """
     if facility_type is not None and facility_type not in FACILITY_TYPES:
-        msg = f"unknown facility type {facility_type!r}. Use one of: {', '.join(FACILITY_TYPES)}."
+        msg = (
+            f"onbekend type voorziening {facility_type!r}. Gebruik een van: "
+            f"{', '.join(FACILITY_TYPES)}."
+        )
         raise PlekwijzerInputError(msg)
     # Figures only: the report carries no unit shapes, and dissolving them is the slow part.
     if units is None:
@@ -129,23 +129,20 @@ def spread_report(
     )
     # At gemeente level each unit is its own group: between = total, within = 0.
     groups = units["gemeentecode"]
-    extremes = most_and_least_provided(table, n=3)
+    most, least = most_and_least_provided(table, n=3)
     shaped = buurten[buurten.geometry.notna()]
-    access = nearest_facility_access(
-        shaped, facilities, facility_type=facility_type, within_m=access_within_m
+    return SpreadReport(
+        level=level,
+        facility_type=facility_type,
+        indices=region_indices(table, groups=groups),
+        units=table,
+        lorenz=tuple((x, y) for x, y in lorenz(table)),
+        most_provided=tuple(most["code"]),
+        least_provided=tuple(least["code"]),
+        access=nearest_facility_access(
+            shaped, facilities, facility_type=facility_type, within_m=access_within_m
+        ),
     )
-    return {
-        "level": level,
-        "type": facility_type or "all",
-        "indices": region_indices(table, groups=groups),
-        "units": table,
-        "lorenz": lorenz(table),
-        "most_provided": list(extremes["most"]["code"]),
-        "least_provided": list(extremes["least"]["code"]),
-        "access": {
-            k: access[k] for k in ("mean_distance_m", "share_within", "within_m", "facilities")
-        },
-    }
 
 
 def scenario_report(
@@ -153,9 +150,14 @@ def scenario_report(
     facilities: gpd.GeoDataFrame,
     new_facilities: gpd.GeoDataFrame,
     *,
-    before: dict[str, Any] | None = None,
-    **options: Any,
-) -> dict[str, Any]:
+    before: SpreadReport | None = None,
+    level: str = "gemeente",
+    facility_type: str | None = None,
+    fair_share_correction: float = 0.0,
+    access_within_m: float = 2_000.0,
+    published: pd.DataFrame | None = None,
+    units: pd.DataFrame | None = None,
+) -> ScenarioSpread:
     """Spread before, after adding ``new_facilities``, and the change in every number.
 
     Parameters
@@ -169,46 +171,34 @@ def scenario_report(
     before
         The :func:`spread_report` of ``facilities`` with the same options, when the caller
         already has it (it does not change with the shortlist); computed otherwise.
-    **options
+    level, facility_type, fair_share_correction, access_within_m, published, units
         As for :func:`spread_report`.
 
     Returns
     -------
-    dict
-        The :func:`spread_report` of the existing register, plus ``"after"`` (the report with
-        the new facilities) and ``"delta"`` (:func:`geo.spread.compare_scenarios` of indices,
-        units and access).
+    geo.spread_result.ScenarioSpread
+        The report of the existing register, the report with the new facilities, and the
+        unit table's change.
     """
+
+    def report(register: gpd.GeoDataFrame) -> SpreadReport:
+        return spread_report(
+            buurten,
+            register,
+            level=level,
+            facility_type=facility_type,
+            fair_share_correction=fair_share_correction,
+            access_within_m=access_within_m,
+            published=published,
+            units=units,
+        )
+
     if before is None:
-        before = spread_report(buurten, facilities, **options)
-    combined = gpd.GeoDataFrame(pd.concat([facilities, new_facilities]), crs=facilities.crs)
-    after = spread_report(buurten, combined, **options)
-    keys = ("indices", "units", "access")
-    delta = compare_scenarios({k: before[k] for k in keys}, {k: after[k] for k in keys})
-    return {**before, "after": after, "delta": delta, "added": len(new_facilities)}
-
-
-def report_to_json(report: dict[str, Any]) -> dict[str, Any]:
-    """Make a report JSON-ready: DataFrames to lists of records, NaN to None."""
-
-    def convert(value: Any) -> Any:
-        if isinstance(value, pd.DataFrame):
-            return [
-                {k: convert(v) for k, v in row.items()}
-                for row in value.reset_index(drop=True).to_dict(orient="records")
-            ]
-        if isinstance(value, dict):
-            return {k: convert(v) for k, v in value.items()}
-        if isinstance(value, list | tuple):
-            return [convert(v) for v in value]
-        if isinstance(value, np.generic):
-            value = value.item()
-        if isinstance(value, float) and not np.isfinite(value):
-            return None
-        return value
-
-    out = convert(report)
-    for part in (out, out.get("after") or {}):
-        if "units" in part:
-            part["units"] = [{k: row.get(k) for k in TABLE_COLUMNS} for row in part["units"]]
-    return out
+        before = report(facilities)
+    after = report(gpd.GeoDataFrame(pd.concat([facilities, new_facilities]), crs=facilities.crs))
+    return ScenarioSpread(
+        before=before,
+        after=after,
+        added=len(new_facilities),
+        units_change=compare_tables(before.units, after.units),
+    )

@@ -42,6 +42,7 @@ from rasterio.io import MemoryFile
 from rasterio.windows import Window
 from shapely.geometry.base import BaseGeometry
 
+from geo import nlformat
 from geo._errors import PlekwijzerInputError
 from geo.amenities import stations_from_chb, stops_from_ovapi
 from geo.boundary import gemeente_borders_from_cbs
@@ -146,14 +147,20 @@ class SurfaceGrid:
         (4, 4, 16)
         """
         if not (MIN_CELL_M <= cell_m <= MAX_CELL_M) or not math.isfinite(cell_m):
-            msg = f"--cell-m {cell_m:g}: give a cell size from {MIN_CELL_M:g} to {MAX_CELL_M:g} m"
+            msg = (
+                f"--cell-m {nlformat.given(cell_m)}: geef een celgrootte van "
+                f"{nlformat.given(MIN_CELL_M)} tot {nlformat.given(MAX_CELL_M)} m."
+            )
             raise PlekwijzerInputError(msg)
         if buurten.crs is None or buurten.crs != CRS_RD:
-            msg = f"the buurten must be in {CRS_RD}, got {buurten.crs}; use to_crs first"
+            msg = (
+                f"de buurten moeten in {CRS_RD} zijn, maar zijn in {buurten.crs}; gebruik eerst "
+                "to_crs."
+            )
             raise PlekwijzerInputError(msg)
         shapes = buurten.geometry[buurten.geometry.notna() & ~buurten.geometry.is_empty]
         if shapes.empty:
-            msg = "the region has no buurt polygons to lay a surface over"
+            msg = "de regio heeft geen buurtvlakken om een oppervlak over te leggen."
             raise PlekwijzerInputError(msg)
         minx, miny, maxx, maxy = shapes.total_bounds
         left, bottom = math.floor(minx / cell_m) * cell_m, math.floor(miny / cell_m) * cell_m
@@ -161,8 +168,9 @@ class SurfaceGrid:
         width, height = round((right - left) / cell_m), round((top - bottom) / cell_m)
         if width * height > MAX_GRID_CELLS:
             msg = (
-                f"a surface of {width:,} × {height:,} cells of {cell_m:g} m is too large; "
-                "give a larger --cell-m or a smaller region"
+                f"een oppervlak van {nlformat.integer(width)} × {nlformat.integer(height)} cellen "
+                f"van {nlformat.given(cell_m)} m is te groot; geef een grotere --cell-m of een "
+                "kleinere regio."
             )
             raise PlekwijzerInputError(msg)
         transform = Affine(cell_m, 0.0, left, 0.0, -cell_m, top)

@@ -292,7 +292,7 @@ def load_region_data(
         inside = features["gemeentecode"].isin(region.gemeenten).to_numpy(bool)
         features, candidates = features[inside], candidates[inside]
     label = region.name if region.name != "custom" else ", ".join(region.gemeenten)
-    require_inside(features, what="candidates", region_label=label, source=candidates_path)
+    require_inside(features, what="kandidaten", region_label=label, source=candidates_path)
     outside = outside_summary(features, what=("kandidaat", "kandidaten"))
     if outside:
         notes.append(outside + " Ze staan in de export als uitgesloten en krijgen geen rang.")

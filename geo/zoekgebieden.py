@@ -37,6 +37,7 @@ from affine import Affine
 from rasterio import features as rio_features
 from scipy import ndimage
 
+from geo import nlformat
 from geo._errors import PlekwijzerInputError
 from geo.settings import CRS_RD
 from geo.surface import NODATA, SurfaceGrid
@@ -116,16 +117,19 @@ class AreaOptions:
 
     def __post_init__(self) -> None:
         if not (0.0 <= self.min_score <= 1.0):
-            msg = f"--min-score {self.min_score:g}: give a score from 0 to 1"
+            msg = f"--min-score {nlformat.given(self.min_score)}: geef een score van 0 tot 1."
             raise PlekwijzerInputError(msg)
         if not (self.min_area_m2 >= 0 and math.isfinite(self.min_area_m2)):
-            msg = f"--min-area-m2 {self.min_area_m2:g}: give an area of 0 m² or more"
+            msg = (
+                f"--min-area-m2 {nlformat.given(self.min_area_m2)}: geef een oppervlakte van 0 m² "
+                "of meer."
+            )
             raise PlekwijzerInputError(msg)
         if self.top is not None and self.top < 1:
-            msg = f"--top {self.top}: give 1 or more"
+            msg = f"--top {self.top}: geef 1 of meer."
             raise PlekwijzerInputError(msg)
         if not (self.min_distance_m >= 0 and math.isfinite(self.min_distance_m)):
-            msg = f"--min-distance-m {self.min_distance_m:g}: give 0 m or more"
+            msg = f"--min-distance-m {nlformat.given(self.min_distance_m)}: geef 0 m of meer."
             raise PlekwijzerInputError(msg)
 
 

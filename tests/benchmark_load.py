@@ -75,6 +75,8 @@ async def _open(browser: Any, url: str) -> tuple[Any, Any, Session]:
     page = await context.new_page()
     started = time.perf_counter()
     await page.goto(url, timeout=FIRST_MAP_TIMEOUT_MS)
+    # The app opens a region of several gemeenten on Verdeelplan; the map is on Kaart.
+    await page.get_by_role("tab", name="Kaart").click(timeout=FIRST_MAP_TIMEOUT_MS)
     await page.locator(flow.MAP_FRAME).wait_for(timeout=FIRST_MAP_TIMEOUT_MS)
     frame = await (await page.locator(flow.MAP_FRAME).element_handle()).content_frame()
     await frame.wait_for_selector(

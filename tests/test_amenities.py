@@ -79,7 +79,7 @@ def test_roads_need_highway_column(tmp_path):
     gpd.GeoDataFrame(
         {"kind": ["x"]}, geometry=gpd.GeoSeries.from_wkt(["LINESTRING (0 0, 1 1)"]), crs=28992
     ).to_file(path)
-    with pytest.raises(ValueError, match=r"missing column\(s\) highway for an OSM road layer"):
+    with pytest.raises(ValueError, match=r"kolom\(men\) highway ontbreken voor een OSM-wegenlaag"):
         roads_from_gpkg(path)
 
 
@@ -116,20 +116,20 @@ def test_pbf_needs_conversion(tmp_path):
 def test_broken_osm_xml(tmp_path):
     path = tmp_path / "broken.osm"
     path.write_text("<osm><node id='1' lat='52'", encoding="utf-8")
-    with pytest.raises(PlekwijzerInputError, match="cannot read as OSM XML"):
+    with pytest.raises(PlekwijzerInputError, match="niet te lezen als OSM XML"):
         amenities_from_osm_xml(path)
 
 
 def test_require_online_fails_fast():
     start = time.perf_counter()
-    with pytest.raises(OfflineError, match=r"cannot reach 127\.0\.0\.1.*--osm"):
+    with pytest.raises(OfflineError, match=r"kan 127\.0\.0\.1 niet bereiken.*--osm"):
         require_online(UNREACHABLE, timeout_s=2.0)
     assert time.perf_counter() - start < 3.0
 
 
 def test_overpass_refused_when_offline(monkeypatch):
     monkeypatch.setattr(ox.settings, "overpass_url", UNREACHABLE + "api")
-    with pytest.raises(OfflineError, match="seems offline"):
+    with pytest.raises(OfflineError, match="lijkt offline"):
         amenities_from_overpass(box(6.85, 52.20, 6.90, 52.24))
 
 

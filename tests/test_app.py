@@ -42,6 +42,12 @@ def app(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
     return at
 
 
+def show(at: AppTest, tab: str) -> AppTest:
+    """Open a tab and run: the app runs only the open tab's content."""
+    at.session_state["tab"] = tab
+    return at.run()
+
+
 def chooser(at: AppTest) -> Any:
     """The Kaart tab's site chooser (its key belongs to the region, inventory and profile)."""
     return next(s for s in at.selectbox if s.label == "Locatie (of klik op de kaart)")
@@ -56,6 +62,7 @@ def captions(at: AppTest) -> str:
 
 
 def test_start_shows_data_status_map_and_explanation(app: AppTest, data_dir: Path) -> None:
+    show(app, "Kaart")
     synthetic = (data_dir / "SYNTHETIC.md").exists()
     status = " ".join(str(e.value) for e in [*app.sidebar.warning, *app.sidebar.success])
     assert ("SYNTHETISCH" in status) == synthetic
@@ -69,6 +76,7 @@ def test_start_shows_data_status_map_and_explanation(app: AppTest, data_dir: Pat
 
 
 def test_weight_change_rescores(app: AppTest) -> None:
+    show(app, "Kaart")
     site = chooser(app).value
     before = parse_number(metric(app, "Score"))
     sliders = app.sidebar.select_slider
@@ -86,6 +94,7 @@ def test_weight_change_rescores(app: AppTest) -> None:
 
 
 def test_excluded_site_shows_reasons(app: AppTest) -> None:
+    show(app, "Kaart")
     app.selectbox(key="profile").set_value("skaeve_huse").run()
     assert not app.exception
     options = chooser(app).options
@@ -98,15 +107,16 @@ def test_excluded_site_shows_reasons(app: AppTest) -> None:
     # Raising the plot-size rule to an absurd value excludes every site.
     plot = next(n for n in app.sidebar.number_input if "kaveloppervlak" in n.label)
     plot.set_value(1e7).run()
-    assert "0 van" in captions(app)
+    assert "0 van" in captions(show(app, "Shortlist"))
 
 
 def test_shortlist_table_and_downloads(app: AppTest) -> None:
+    show(app, "Shortlist")
     app.number_input(key="top_n").set_value(5)
     app.number_input(key="spacing").set_value(0).run()
     assert not app.exception
     assert any(h.value == "Shortlist: 5 locaties" for h in app.subheader)
-    table = app.dataframe[1].value
+    table = app.dataframe[0].value
     assert len(table) == 5
     assert list(table["rang"]) == sorted(table["rang"])
     downloads = {d.proto.label for d in app.get("download_button")}
@@ -115,6 +125,7 @@ def test_shortlist_table_and_downloads(app: AppTest) -> None:
 
 
 def test_skipped_ranks_are_explained(app: AppTest) -> None:
+    show(app, "Shortlist")
     app.number_input(key="top_n").set_value(5)
     app.number_input(key="spacing").set_value(5000).run()
     assert not app.exception
@@ -128,6 +139,7 @@ def test_skipped_ranks_are_explained(app: AppTest) -> None:
 
 
 def test_spread_before_after_and_compare(app: AppTest) -> None:
+    show(app, "Spreiding")
     app.radio(key="level").set_value("wijk").run()
     assert not app.exception
     gini = next(m for m in app.metric if m.label == HEADLINE_LABEL)
@@ -136,6 +148,7 @@ def test_spread_before_after_and_compare(app: AppTest) -> None:
     assert "shortlistlocaties" in captions(app)
     app.toggle(key="with_short").set_value(False).run()
     assert next(m for m in app.metric if m.label == HEADLINE_LABEL).delta in (None, "")
+    show(app, "Vergelijken")
     app.radio(key="compare_mode").set_value("Huidig en standaardprofiel").run()
     assert not app.exception
     shared = metric(app, "Gedeelde shortlistlocaties")
@@ -162,10 +175,11 @@ def test_bad_data_dir_shows_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Pat
     monkeypatch.setenv(DATA_DIR_ENV, str(tmp_path / "nowhere"))
     at = AppTest.from_file(APP, default_timeout=60).run()
     assert not at.exception
-    assert "does not exist" in at.error[0].value
+    assert "bestaat niet" in at.error[0].value
 
 
 def test_reach_lists_the_new_sites_with_downloads(app: AppTest) -> None:
+    show(app, "Bereik")
     assert app.radio(key="reach_mode").options == ["Alle bewoonde buurten", "N plekken"]
     app.radio(key="reach_mode").set_value("N plekken").run()
     app.number_input(key="reach_sites").set_value(3).run()
@@ -180,6 +194,10 @@ def test_reach_lists_the_new_sites_with_downloads(app: AppTest) -> None:
 
 
 def test_plan_tab_shows_table_and_frontier(app: AppTest) -> None:
+    # Every region of the data has several gemeenten: it opens on the plan, first in the row.
+    assert app.session_state["tab"] == "Verdeelplan"
+    assert app.tabs[0].label == "Verdeelplan"
+    assert not [s for s in app.selectbox if s.label == "Locatie (of klik op de kaart)"]
     tables = [df.value for df in app.dataframe]
     plan = next(t for t in tables if "Doel" in t.columns)
     assert {"Gemeente", "Sleutel", "Bestaand", "Doel", "Gepland", "Tekort", "Reden"} <= set(
@@ -190,6 +208,68 @@ def test_plan_tab_shows_table_and_frontier(app: AppTest) -> None:
     assert len(app.get("image")) >= 1  # the frontier chart
     app.select_slider(key="plan_evenness").set_value(0.0).run()
     assert not app.exception
+    # The plan's settings outlive a visit to another tab.
+    show(app, "Shortlist")
+    assert show(app, "Verdeelplan").select_slider(key="plan_evenness").value == 0.0
+
+
+def test_one_gemeente_opens_on_the_map_and_a_chosen_tab_stays(app: AppTest) -> None:
+    app.sidebar.radio[0].set_value("Eigen keuze gemeenten").run()
+    preset = app.multiselect(key="gemeenten").value
+    assert len(preset) > 1  # the own choice starts from the preset
+    assert app.session_state["tab"] == "Verdeelplan"
+    # One gemeente whose register the illustrative file covers (not every gemeente has one).
+    for code in preset:
+        app.multiselect(key="gemeenten").set_value([code]).run()
+        if not app.error:
+            break
+    assert not app.exception, app.exception
+    assert not app.error, app.error
+    assert app.session_state["tab"] == "Kaart"
+    assert [t.label for t in app.tabs] == [
+        "Kaart", "Shortlist", "Spreiding", "Bereik", "Vergelijken", "Verdeelplan"
+    ]  # fmt: skip
+    assert chooser(app).value  # the map tab ran
+    # A tab the user chose stays chosen: across a rerun and a new tab row.
+    show(app, "Spreiding").radio(key="level").set_value("wijk").run()
+    app.multiselect(key="gemeenten").set_value(preset[:2]).run()
+    assert not app.exception, app.exception
+    assert app.session_state["tab"] == "Spreiding"
+    assert app.tabs[0].label == "Verdeelplan"
+    assert app.radio(key="level").value == "wijk"
+
+
+def test_a_hidden_tab_runs_nothing(demo_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only the open tab's work runs: counted where each tab does its own expensive part."""
+    from geo import mapdata, presentation
+    from geo.report import charts
+
+    calls = {"plan chart": 0, "map sites": 0, "shortlist table": 0, "spread table": 0}
+
+    def counting(name: str, function: Any) -> Any:
+        def counted(*args: Any, **kwargs: Any) -> Any:
+            calls[name] += 1
+            return function(*args, **kwargs)
+
+        return counted
+
+    for module, attribute, name in [
+        (charts, "frontier_chart", "plan chart"),
+        (mapdata, "site_payload", "map sites"),
+        (presentation, "shortlist_table", "shortlist table"),
+        (presentation, "unit_table", "spread table"),
+    ]:
+        monkeypatch.setattr(module, attribute, counting(name, getattr(module, attribute)))
+    monkeypatch.setenv(DATA_DIR_ENV, str(demo_dir))
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert not at.exception, at.exception
+    assert calls == {"plan chart": 1, "map sites": 0, "shortlist table": 0, "spread table": 0}
+    show(at, "Kaart")
+    at.sidebar.select_slider[0].set_value(1.0).run()  # a weight change
+    assert not at.exception, at.exception
+    assert calls == {"plan chart": 1, "map sites": 2, "shortlist table": 0, "spread table": 0}
+    show(at, "Spreiding")
+    assert calls == {"plan chart": 1, "map sites": 2, "shortlist table": 0, "spread table": 1}
 
 
 #: Feature and criterion ids (snake_case) and English words that must not reach a reader.
@@ -237,13 +317,18 @@ def test_every_tab_and_level_reads_dutch(data_dir: Path, monkeypatch: pytest.Mon
     at = AppTest.from_file(APP, default_timeout=120).run()
     at.selectbox(key="profile").set_value("skaeve_huse").run()
     found: set[str] = set()
-    for level in ("gemeente", "wijk", "buurt"):
-        at.radio(key="level").set_value(level).run()
-        assert not at.exception, at.exception
-        for text in visible_texts(at):
-            found |= {f"{word!r} in {text[:80]!r}" for word in unread_words(text)}
+    warnings: list[str] = []
+    for tab in [t.label for t in at.tabs]:
+        show(at, tab)
+        for level in ("gemeente", "wijk", "buurt") if tab == "Spreiding" else ("",):
+            if level:
+                at.radio(key="level").set_value(level).run()
+            assert not at.exception, (tab, at.exception)
+            for text in visible_texts(at):
+                found |= {f"{word!r} in {text[:80]!r} ({tab})" for word in unread_words(text)}
+        warnings += [str(w.value) for w in at.warning]
     assert not found, sorted(found)[:20]
     # A dropped criterion, if any, is said in Dutch with what to add.
-    for warning in at.warning:
-        if "valt weg" in str(warning.value):
-            assert "Om het mee te wegen" in str(warning.value)
+    for warning in warnings:
+        if "valt weg" in warning:
+            assert "Om het mee te wegen" in warning

@@ -58,6 +58,12 @@ def spies(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[Any]]:
     return calls
 
 
+def show(at: AppTest, tab: str) -> AppTest:
+    """Open a tab and run: the app runs only the open tab's content."""
+    at.session_state["tab"] = tab
+    return at.run()
+
+
 def chooser(at: AppTest) -> Any:
     return next(s for s in at.selectbox if s.label == CHOOSER)
 
@@ -82,8 +88,8 @@ def test_a_weight_change_weighs_again_and_builds_no_matrix(demo_dir, monkeypatch
     assert spies["builds"] == [profile.name]  # a weight change builds no matrix
     assert spies["runs"][-1].weights == ((first.name, 0.95),)  # only the moved weight
     # The other tabs reuse the prepared stage: comparison and reach build nothing either.
-    at.radio(key="compare_mode").set_value("Huidig en standaardprofiel").run()
-    at.select_slider(key="reach_km").set_value(4.0).run()
+    show(at, "Vergelijken").radio(key="compare_mode").set_value("Huidig en standaardprofiel")
+    show(at, "Bereik").select_slider(key="reach_km").set_value(4.0).run()
     assert not at.exception, at.exception
     assert spies["builds"] == [profile.name]
     # A hard rule is stage 1: changing it builds the matrix once.
@@ -93,8 +99,12 @@ def test_a_weight_change_weighs_again_and_builds_no_matrix(demo_dir, monkeypatch
 
 
 def _app_answer(at: AppTest) -> dict[str, Any]:
-    shortlist = next(d.value for d in at.dataframe if "rang" in d.value and "gebruik" in d.value)
-    labels = chooser(at).options
+    shortlist = next(
+        d.value
+        for d in show(at, "Shortlist").dataframe
+        if "rang" in d.value and "gebruik" in d.value
+    )
+    labels = chooser(show(at, "Kaart")).options
     ranked = [label for label in labels if "uitgesloten" not in label]
     return {
         "shortlist": [
@@ -140,7 +150,8 @@ def test_untouched_app_gives_the_cli_answer_for_every_profile_and_region(
             assert from_app["ranked"] == from_cli["ranked"], (region, profile)
             assert from_app["scores"] == from_cli["scores"], (region, profile)
         # Nothing touched: the profile's weights and the current ones are the same run.
-        at.radio(key="compare_mode").set_value("Huidig en standaardprofiel").run()
+        show(at, "Vergelijken").radio(key="compare_mode").set_value("Huidig en standaardprofiel")
+        at.run()
         assert next(m.value for m in at.metric if m.label == "Gedeelde shortlistlocaties") == (
             "10 van 10"
         )
@@ -159,6 +170,7 @@ def _region_names(at: AppTest) -> set[str]:
 def test_the_site_chooser_belongs_to_one_region_and_profile(shared_source, monkeypatch):
     monkeypatch.setenv(DATA_DIR_ENV, str(shared_source.path))
     at = AppTest.from_file(APP, default_timeout=180).run()
+    show(at, "Kaart")  # the chooser's tab stays open across regions and profiles
     at.selectbox(key="region").set_value("twente").run()
     at.selectbox(key="profile").set_value("noaberhuuske").run()
     site = chooser(at)
@@ -188,3 +200,27 @@ def test_the_site_chooser_belongs_to_one_region_and_profile(shared_source, monke
     at.selectbox(key="profile").set_value("noaberhuuske").run()
     assert chooser(at).value == picked
     assert explained(at) == twente_panel
+
+
+def test_a_rerun_keeps_the_profiles_own_weights(demo_dir, monkeypatch, spies):
+    """A weight off the 0,01 grid (0,125) stays itself on the next rerun.
+
+    Streamlit sends a select_slider's label back, not its position: labelled "0,13" beside
+    the step 0,13, the profile's 0,125 came back as 0,13 on any later rerun (another tab,
+    another option), and the untouched app no longer gave the CLI's answer.
+    """
+    off_grid = {
+        (name, criterion)
+        for name in list_profiles()
+        for criterion, weight in load_profile(name).weights.items()
+        if round(weight, 2) != weight
+    }
+    assert off_grid, "no shipped profile has a weight off the 0,01 grid: nothing to test"
+    monkeypatch.setenv(DATA_DIR_ENV, str(demo_dir))
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    for name in sorted({name for name, _ in off_grid}):
+        at.selectbox(key="profile").set_value(name).run()
+        show(at, "Shortlist")
+        show(at, "Kaart")
+        assert not at.exception, at.exception
+        assert spies["runs"][-1].weights == (), name

@@ -17,7 +17,9 @@ def test_zoekgebieden_layer_shows_areas_and_downloads(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv(DATA_DIR_ENV, str(ensure_demo_data(tmp_path / "demo")))
-    at = AppTest.from_file(APP, default_timeout=120).run()
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.session_state["tab"] = "Kaart"  # the layer is part of the map tab
+    at.run()
     assert not at.exception, at.exception
     at.selectbox(key="zg_cel").set_value(100)
     at.number_input(key="zg_m2").set_value(0)

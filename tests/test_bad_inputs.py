@@ -13,6 +13,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import re
 import warnings
 import zipfile
 from collections.abc import Callable, Iterator
@@ -625,6 +626,78 @@ def _arguments(folder: Path, demo: Demo, overrides: dict[str, object]) -> list[s
     return args + list(overrides.get("args", []))  # type: ignore[call-overload]
 
 
+#: Words of an English sentence that no Dutch message uses ("of", "in" and "is" are Dutch
+#: too, and "a" names rows and layers: id A, layers a, b).
+ENGLISH = frozenset(
+    {
+        "the",
+        "and",
+        "with",
+        "without",
+        "must",
+        "cannot",
+        "missing",
+        "use",
+        "give",
+        "got",
+        "not",
+        "found",
+        "invalid",
+        "unknown",
+        "column",
+        "row",
+        "file",
+        "needs",
+        "should",
+        "please",
+        "than",
+        "more",
+        "only",
+        "has",
+        "but",
+        "rows",
+        "columns",
+        "holds",
+        "this",
+        "that",
+        "are",
+        "for",
+        "to",
+        "or",
+    }
+)
+
+
+def english_words(message: str) -> list[str]:
+    """The English words of a message, outside what it quotes (names, values, code, paths).
+
+    Field, column and option names stay English by design (``'floor_area_m2'``,
+    ``--out``, ``shortlisted``), so quoted text, options and snake_case names are skipped.
+    """
+    text = re.sub(r"'[^']*'|\"[^\"]*\"|`[^`]*`|\S*[/_]\S*|--\S+", " ", message)
+    return [word for word in re.findall(r"[a-z']+", text.lower()) if word in ENGLISH]
+
+
+def test_english_words_tells_english_from_dutch_with_english_names():
+    old = (
+        "plekwijzer: fout: bad.csv: column 'x' has non-numeric value 'abc' in row 1: use a number."
+    )
+    new = (
+        "plekwijzer: fout: bad.csv: kolom 'x' heeft een waarde die geen getal is ('abc') in rij "
+        "1: vul een getal in."
+    )
+    assert english_words(old) == ["column", "has", "row", "use"]
+    assert english_words("the CSV has a header but no data rows.") == [
+        "the",
+        "has",
+        "but",
+        "rows",
+    ]
+    assert english_words(new) == []
+    # Names stay English: a column, a field, an option, a file.
+    assert english_words("kolom 'use' bevat tekst; zet --max-per-buurt in the_file.csv") == []
+
+
 @pytest.mark.parametrize("bad", CASES, ids=[f"{c.kind}-{c.name}" for c in CASES])
 def test_every_input_gets_a_clean_answer(
     bad: Case, demo: Demo, tmp_path: Path, capsys: pytest.CaptureFixture
@@ -651,6 +724,7 @@ def test_every_input_gets_a_clean_answer(
     named = bad.named or (Path(str(overrides[flag.pop()])).name if flag else None)
     assert named, "a case must say what its refusal names"
     assert named in errors[0], errors[0]
+    assert not english_words(errors[0]), errors[0]
     assert not (tmp_path / "uit.geojson").exists()
 
 

@@ -121,10 +121,10 @@ def test_require_inside_says_where_the_points_are(buurten):
     )
     with pytest.raises(
         PlekwijzerInputError,
-        match=r"sites.csv: none of the 3 candidates lies in the chosen region \(testdorp\): "
+        match=r"sites.csv: geen van de 3 kandidaten ligt in de gekozen regio \(testdorp\): "
         r"2 in gemeente Buurdorp \(GM0002\); 1 in geen Nederlandse gemeente",
     ):
-        require_inside(located, what="candidates", region_label="testdorp", source="sites.csv")
+        require_inside(located, what="kandidaten", region_label="testdorp", source="sites.csv")
     assert outside_summary(located.iloc[:1], what=("kandidaat", "kandidaten")) == (
         "1 kandidaat buiten de regio weggelaten (rij 1 (id a); buiten de regio: in "
         "gemeente Buurdorp (GM0002))."
@@ -176,7 +176,7 @@ def test_inventory_of_another_region_is_refused(shared_source, tmp_path):
     path = _inventory(tmp_path, {"dordrecht": (105_500, 425_500)})
     with pytest.raises(
         PlekwijzerInputError,
-        match=r"inventaris.csv: none of the 1 candidates lies in the chosen region \(twente\): "
+        match=r"inventaris.csv: geen van de 1 kandidaten ligt in de gekozen regio \(twente\): "
         r"1 in gemeente Dordrecht \(GM0505\)",
     ):
         load_region_data(

@@ -133,7 +133,12 @@ def offline_page(browser: Any, url: str) -> tuple[Any, list[str], list[str]]:
 
 
 def map_frame(page: Any, *, sites: int | None = None, timeout_ms: float = 60_000) -> Any:
-    """Wait until the map has drawn its sites (``sites`` of them, when given); return its frame."""
+    """Open the Kaart tab; return the map's frame once it has drawn (``sites`` sites, if given).
+
+    A region of several gemeenten opens on Verdeelplan, and only the open tab is drawn: the
+    map exists once Kaart is chosen (clicking it when open changes nothing).
+    """
+    page.get_by_role("tab", name="Kaart").click(timeout=timeout_ms)
     page.locator(MAP_FRAME).wait_for(timeout=timeout_ms)
     frame = page.locator(MAP_FRAME).element_handle().content_frame()
     frame.wait_for_selector("body[data-sites-key]", state="attached", timeout=timeout_ms)
@@ -194,6 +199,9 @@ def test_map_offline_weight_slider_and_site_click(
 
     page, blocked, errors = offline_page(browser, app_url)
     page.goto(app_url)
+    # Twente has several gemeenten: the app opens on the plan, its table per gemeente.
+    expect(page.get_by_role("tab", selected=True)).to_have_text("Verdeelplan", timeout=120_000)
+    expect(page.get_by_text("Geplande plaatsen")).to_be_visible(timeout=120_000)
     frame = map_frame(page)
     assert frame.locator(".leaflet-container").count() == 1
     assert frame.locator("canvas").count() >= 1

@@ -73,14 +73,18 @@ def test_geojson_polygons_in_wgs84(tmp_path):
 @pytest.mark.parametrize(
     ("text", "error", "message"),
     [
-        ("name;x;y\nA;1;2\n", MissingColumnError, r"missing column\(s\) id"),
-        ("id;name\na;A\n", MissingColumnError, "no location columns"),
-        ("id;x;y\na;100000;400000\na;100001;400001\n", ValueError, "duplicate 'id' in row 1"),
-        ("id;x;y\na;100000;\n", GeometryError, r"no location in row 1 \(id a\)"),
-        ("id;x;y\na;abc;400000\n", ValueError, r"column 'x' has non-numeric value 'abc' in row 1"),
-        ("id;x;y\na;400000;100000\n", GeometryError, "outside the Netherlands in row 1"),
-        ("id;floor_area_m2;x;y\na;-5;100000;400000\n", ValueError, "below the plausible limit"),
-        ("id;x;y\n", EmptyInputError, "no data rows"),
+        ("name;x;y\nA;1;2\n", MissingColumnError, r"kolom\(men\) id ontbreken"),
+        ("id;name\na;A\n", MissingColumnError, "geen kolommen voor de plek"),
+        ("id;x;y\na;100000;400000\na;100001;400001\n", ValueError, "dubbele 'id' in rij 1"),
+        ("id;x;y\na;100000;\n", GeometryError, r"geen plek in rij 1 \(id a\)"),
+        (
+            "id;x;y\na;abc;400000\n",
+            ValueError,
+            r"kolom 'x' heeft een waarde die geen getal is \('abc'\) in rij 1",
+        ),
+        ("id;x;y\na;400000;100000\n", GeometryError, "buiten Nederland in rij 1"),
+        ("id;floor_area_m2;x;y\na;-5;100000;400000\n", ValueError, "onder de aannemelijke grens"),
+        ("id;x;y\n", EmptyInputError, "geen rijen met gegevens"),
     ],
 )
 def test_csv_bad_input(tmp_path, text, error, message):
@@ -90,7 +94,7 @@ def test_csv_bad_input(tmp_path, text, error, message):
 
 def test_unknown_buurtcode_named(tmp_path, tiny_buurten):
     path = _csv(tmp_path, "id,buurtcode\na,BU99999999\n")
-    with pytest.raises(ValueError, match="buurtcode 'BU99999999' in row 1"):
+    with pytest.raises(ValueError, match="buurtcode 'BU99999999' in rij 1"):
         candidates_from_file(path, buurten=tiny_buurten)
 
 
@@ -101,7 +105,7 @@ def test_vector_invalid_geometry(tmp_path):
         geometry=gpd.GeoSeries.from_wkt(["POLYGON ((0 0, 10 10, 10 0, 0 10, 0 0))"]),
         crs="EPSG:28992",
     ).to_file(path)
-    with pytest.raises(GeometryError, match=r"invalid geometry in row 1 \(id x\)"):
+    with pytest.raises(GeometryError, match=r"ongeldige geometrie in rij 1 \(id x\)"):
         candidates_from_file(path)
 
 
@@ -115,5 +119,5 @@ def test_vector_without_crs(tmp_path):
 
 def test_unsupported_suffix(tmp_path):
     path = _csv(tmp_path, "x", name="sites.xlsx")
-    with pytest.raises(ValueError, match=r"unsupported file type '\.xlsx'"):
+    with pytest.raises(ValueError, match=r"bestandstype '\.xlsx' wordt niet gelezen"):
         candidates_from_file(path)

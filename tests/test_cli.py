@@ -439,7 +439,7 @@ def test_score_region_and_gemeenten_are_exclusive(demo_inputs: Inputs, tmp_path:
     assert cli.main([*args, "GM9901"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1
-    assert "--gemeenten: not allowed with argument --region" in err
+    assert "--gemeenten gaat niet samen met --region" in err
 
 
 # --- spread -----------------------------------------------------------------------------
@@ -649,7 +649,7 @@ def test_spread_unknown_type_lists_types(demo_inputs: Inputs, tmp_path: Path, ca
 def test_spread_unknown_level_is_a_usage_error(demo_inputs: Inputs, tmp_path: Path, capsys):
     code = cli.main(_spread_args(demo_inputs, tmp_path / "x.json", "--level", "provincie"))
     assert code == 2
-    assert "invalid choice: 'provincie'" in capsys.readouterr().err
+    assert "--level: 'provincie' is geen keuze; kies uit" in capsys.readouterr().err
 
 
 def test_spread_scenario_not_geojson_exits_2(demo_inputs: Inputs, tmp_path: Path, capsys):
@@ -757,3 +757,46 @@ def test_confidential_check_catches_a_leak(demo_inputs: Inputs):
     ):
         with pytest.raises(pytest.fail.Exception, match="leak"):
             assert_no_confidential_coordinates(demo_inputs.facilities, f"ok {leak} ok")
+
+
+# --- argparse in Dutch ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        ([], "plekwijzer: fout: ontbreekt: OPDRACHT (zie plekwijzer --help)"),
+        (["scor"], "OPDRACHT: 'scor' is geen keuze; kies uit 'regions', 'profiles'"),
+        (["score"], "plekwijzer: fout: ontbreekt: --out (zie plekwijzer score --help)"),
+        (["regions", "--bogus"], "onbekende opties of waarden: --bogus (zie plekwijzer --help)"),
+        (["score", "--top"], "--top vraagt een waarde (zie plekwijzer score --help)"),
+        (["score", "--top", "x"], "--top: 'x' is ongeldig: geef een heel getal ≥ 1"),
+        (["spread", "--level", "land"], "--level: 'land' is geen keuze; kies uit 'gemeente'"),
+        (["score", "--region", "demo", "--gemeenten", "GM9901"], "gaat niet samen met --region"),
+        (["score", "--out", "uit.txt"], "--out: 'uit.txt': gebruik een bestandsnaam die eindigt"),
+    ],
+)
+def test_argparse_errors_are_one_dutch_line_with_exit_2(argv, expected, capsys):
+    from tests.test_bad_inputs import english_words
+
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1, err
+    assert err.startswith("plekwijzer: fout: "), err
+    assert err.rstrip().endswith(" --help)"), err
+    assert expected in err
+    assert not english_words(err), err
+
+
+def test_help_is_dutch_with_english_option_names(capsys):
+    with pytest.raises(SystemExit) as stop:
+        cli.build_parser().parse_args(["score", "--help"])
+    assert stop.value.code == 0
+    text = capsys.readouterr().out
+    assert text.startswith("gebruik: plekwijzer score ")
+    assert "\nopties:\n" in text
+    assert "-h, --help            toon deze hulp en stop" in text
+    assert "--out OUT" in text
+    assert "lengte van de shortlist (standaard 10)" in text
+    for english in ("usage:", "options:", "show this help", "(default"):
+        assert english not in text

@@ -50,9 +50,9 @@ def test_shortlist_differences_indices_and_gemeenten(runs) -> None:
     assert sorted(compared.sites["a_number"].dropna().astype(int)) == [1, 2, 3, 4, 5]
     assert sorted(compared.sites["b_number"].dropna().astype(int)) == list(range(1, len(ids_b) + 1))
     assert list(compared.indices.index) == list(INDICES)
-    gini = b.spread["delta"]["indices"]["gini"]
-    assert compared.indices.loc["gini", "b_after"] == pytest.approx(gini["after"])
-    assert compared.indices.loc["gini", "a_before"] == pytest.approx(gini["before"])
+    gini = b.spread.index_change("gini")
+    assert compared.indices.loc["gini", "b_after"] == pytest.approx(gini.after)
+    assert compared.indices.loc["gini", "a_before"] == pytest.approx(gini.before)
     # New sites per gemeente add up to each shortlist.
     assert compared.gemeenten["a_new_sites"].sum() == 5
     assert compared.gemeenten["b_new_sites"].sum() == len(b.shortlist)
@@ -70,7 +70,7 @@ def test_comparison_tables_in_dutch(runs) -> None:
     assert indices["maat"].iloc[0] == INDEX_LABELS["gini"]
     assert all("," in value for value in indices["A nu"])
     assert "A: per 10.000 met shortlist" in gemeenten.columns
-    assert len(gemeenten) == len(a.spread["units"])
+    assert len(gemeenten) == len(a.spread.before.units)
     assert set(sites["op de shortlist van"]) <= {IN_BOTH, ONLY_A, ONLY_B}
     assert sites["nr. in A"].iloc[0] == "#1"
 

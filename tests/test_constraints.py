@@ -168,7 +168,7 @@ def test_outside_reason_comes_first_among_reasons():
 
 
 def test_unknown_source_is_refused():
-    with pytest.raises(FeatureTableError, match=r"'source__distance_to_dwelling_m' holds 'guess'"):
+    with pytest.raises(FeatureTableError, match=r"'source__distance_to_dwelling_m' bevat 'guess'"):
         score(sites([60.0], ["guess"]), homes_profile())
 
 

@@ -97,10 +97,10 @@ def test_cover_sites_runs_mclp(demo_source: DataSource, tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
-        (["--reach-m", "-5", "--all"], "argument --reach-m: '-5' is ongeldig: geef meters ≥ 1"),
-        (["--reach-m", "0", "--all"], "argument --reach-m: '0' is ongeldig: geef meters ≥ 1"),
-        (["--reach-m", "nan", "--all"], "argument --reach-m: 'nan' is ongeldig"),
-        (["--reach-m", "3000", "--sites", "0"], "argument --sites: '0' is ongeldig"),
+        (["--reach-m", "-5", "--all"], "--reach-m: '-5' is ongeldig: geef meters ≥ 1"),
+        (["--reach-m", "0", "--all"], "--reach-m: '0' is ongeldig: geef meters ≥ 1"),
+        (["--reach-m", "nan", "--all"], "--reach-m: 'nan' is ongeldig"),
+        (["--reach-m", "3000", "--sites", "0"], "--sites: '0' is ongeldig"),
         (["--reach-m", "3000"], "geef precies een van --all"),
         (["--reach-m", "3000", "--all", "--sites", "3"], "geef precies een van --all"),
     ],

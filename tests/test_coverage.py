@@ -213,18 +213,18 @@ def test_plans_match_brute_force_enumeration(seed: int, n_sites: int | None) -> 
 
 @pytest.mark.parametrize("reach", [-5, 0, float("nan"), float("inf"), "far"])
 def test_bad_reach_is_refused(reach: object) -> None:
-    with pytest.raises(CoverageError, match="reach must be a distance in metres > 0"):
+    with pytest.raises(CoverageError, match="het bereik moet een afstand in meters > 0 zijn"):
         line_problem(LINE, reach_m=reach)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("n_sites", [0, -1, 1.5, True])
 def test_bad_site_count_is_refused(n_sites: object) -> None:
-    with pytest.raises(CoverageError, match="whole number >= 1"):
+    with pytest.raises(CoverageError, match="heel getal ≥ 1"):
         solve_coverage(line_problem(LINE), n_sites=n_sites)  # type: ignore[arg-type]
 
 
 def test_inconsistent_inputs_are_refused() -> None:
-    with pytest.raises(CoverageError, match=r"cost_m has shape \(4, 1\), expected \(4, 2\)"):
+    with pytest.raises(CoverageError, match=r"cost_m heeft vorm \(4, 1\), verwacht \(4, 2\)"):
         CoverageProblem.from_cost_matrix(
             np.zeros((4, 1)),
             reach_m=5,
@@ -232,7 +232,7 @@ def test_inconsistent_inputs_are_refused() -> None:
             inhabitants=INHABITANTS,
             site_ids=["x", "y"],
         )
-    with pytest.raises(CoverageError, match="site id 'x' occurs twice"):
+    with pytest.raises(CoverageError, match="plek-id 'x' komt twee keer voor"):
         CoverageProblem.from_cost_matrix(
             np.zeros((4, 2)),
             reach_m=5,
@@ -240,7 +240,7 @@ def test_inconsistent_inputs_are_refused() -> None:
             inhabitants=INHABITANTS,
             site_ids=["x", "x"],
         )
-    with pytest.raises(CoverageError, match="one number > 0 per demand point"):
+    with pytest.raises(CoverageError, match="één getal > 0 per vraagpunt"):
         CoverageProblem.from_cost_matrix(
             np.zeros((4, 1)),
             reach_m=5,
@@ -248,7 +248,7 @@ def test_inconsistent_inputs_are_refused() -> None:
             inhabitants=[1, 0, 1, 1],
             site_ids=["x"],
         )
-    with pytest.raises(CoverageError, match="there are no sites"):
+    with pytest.raises(CoverageError, match="er zijn geen plekken"):
         solve_coverage(
             CoverageProblem.from_cost_matrix(
                 np.zeros((4, 0)),

@@ -73,7 +73,7 @@ def test_sites_are_eligible_candidates_and_existing_facilities_of_the_type(
 def test_an_unscored_table_is_refused(
     table: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame
 ) -> None:
-    with pytest.raises(CoverageError, match="lacks 'excluded'; score it first"):
+    with pytest.raises(CoverageError, match="mist 'excluded'; bereken eerst de scores"):
         coverage_sites(table.drop(columns="excluded"), facilities, facility_type="noaberhuuske")
 
 

@@ -22,12 +22,12 @@ def test_environment_variable_is_used(demo_source, monkeypatch):
 
 
 def test_missing_dir_names_it_and_the_fix(tmp_path):
-    with pytest.raises(DataDirError, match=r"does not exist\. Fix the path"):
+    with pytest.raises(DataDirError, match=r"bestaat niet\. Verbeter het pad"):
         resolve_data_dir(tmp_path / "nowhere")
 
 
 def test_dir_without_layout_is_refused(tmp_path):
-    with pytest.raises(DataDirError, match="has no cbs_kwb2024"):
+    with pytest.raises(DataDirError, match="heeft geen cbs_kwb2024"):
         resolve_data_dir(tmp_path)
 
 

@@ -175,7 +175,7 @@ def test_default_config_on_buurten():
 
 def test_missing_column_names_column_and_file(frame):
     with pytest.raises(
-        MissingColumnError, match=r"draagkracht.toml: column 'income_per_inhabitant_keur'"
+        MissingColumnError, match=r"draagkracht.toml: kolom 'income_per_inhabitant_keur'"
     ):
         draagkracht_index(frame)
     cbs = pd.DataFrame({c: [1.0, 2.0] for c in CBS_COLUMNS})
@@ -184,23 +184,26 @@ def test_missing_column_names_column_and_file(frame):
 
 
 def test_non_numeric_column(frame):
-    with pytest.raises(PlekwijzerInputError, match=r"column 'a' .* non-numeric value 'veel'"):
+    with pytest.raises(PlekwijzerInputError, match=r"kolom 'a' .* geen getal is \('veel'\)"):
         draagkracht_index(frame.assign(a=["1", "veel", "3"]), config=config())
 
 
 @pytest.mark.parametrize(
     ("change", "match"),
     [
-        ({"scaling": "zscore"}, "scaling is 'zscore'; use one of minmax, percentile, rank"),
+        ({"scaling": "zscore"}, "scaling is 'zscore'; gebruik een van minmax, percentile, rank"),
         ({"combination": "median"}, "combination is 'median'"),
-        ({"weights": 1}, r"unknown key\(s\) weights"),
-        ({"indicators": []}, "no indicators"),
+        ({"weights": 1}, r"onbekende sleutel\(s\) weights"),
+        ({"indicators": []}, "geen indicatoren"),
         ({"indicators": [{"column": "a", "direction": 2}]}, "direction is 2"),
-        ({"indicators": [{"column": "a", "weight": -1}]}, "weight is -1"),
-        ({"indicators": [{"column": "a", "wieght": 1}]}, r"unknown key\(s\) wieght"),
-        ({"indicators": [{"direction": 1}]}, "indicator 1 needs a column"),
-        ({"indicators": [{"column": "a"}, {"column": "a"}]}, "a listed twice"),
-        ({"indicators": [{"column": "a", "weight": 0}]}, "all indicator weights are 0"),
+        ({"indicators": [{"column": "a", "weight": -1}]}, "weight is −1"),
+        ({"indicators": [{"column": "a", "wieght": 1}]}, r"onbekende sleutel\(s\) wieght"),
+        ({"indicators": [{"direction": 1}]}, "indicator 1 heeft een kolomnaam nodig"),
+        ({"indicators": [{"column": "a"}, {"column": "a"}]}, "a staan er twee keer"),
+        (
+            {"indicators": [{"column": "a", "weight": 0}]},
+            "alle gewichten van de indicatoren zijn 0",
+        ),
         ({"indicators": [{"column": "a", "scaling": "log"}]}, "'a': scaling is 'log'"),
         (
             {"indicators": [{"column": "a", "clip_upper_quantile": 1.5}]},
@@ -212,7 +215,7 @@ def test_non_numeric_column(frame):
                     {"column": "a", "clip_lower_quantile": 0.9, "clip_upper_quantile": 0.1}
                 ]
             },
-            "must be below",
+            "moet kleiner zijn dan",
         ),
     ],
 )
@@ -224,7 +227,7 @@ def test_config_errors(change, match):
 def test_config_file_errors(tmp_path):
     broken = tmp_path / "kapot.toml"
     broken.write_text("scaling = [minmax\n", encoding="utf-8")
-    with pytest.raises(PlekwijzerInputError, match=r"kapot\.toml: cannot parse as TOML"):
+    with pytest.raises(PlekwijzerInputError, match=r"kapot\.toml: niet te lezen als TOML"):
         load_draagkracht_config(broken)
     with pytest.raises(PlekwijzerInputError, match="bestand niet gevonden"):
         load_draagkracht_config(tmp_path / "weg.toml")

@@ -93,11 +93,11 @@ def test_csv_with_lat_lon_and_no_use_column_counts_every_address_as_home(tmp_pat
 def test_unsupported_file_and_missing_use_column(tmp_path):
     path = tmp_path / "a.xlsx"
     path.write_bytes(b"x")
-    with pytest.raises(PlekwijzerInputError, match=r"unsupported file type '\.xlsx'"):
+    with pytest.raises(PlekwijzerInputError, match=r"bestandstype '\.xlsx' wordt niet gelezen"):
         dwellings_from_file(path)
     csv = tmp_path / "b.csv"
     csv.write_text("x,y\n100000,400000\n", encoding="utf-8")
-    with pytest.raises(PlekwijzerInputError, match=r"missing column\(s\) functie"):
+    with pytest.raises(PlekwijzerInputError, match=r"kolom\(men\) functie ontbreken"):
         dwellings_from_file(csv, use_column="functie")
 
 

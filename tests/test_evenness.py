@@ -80,7 +80,7 @@ def test_excluded_never_picked(two_gemeenten):
 
 
 def test_weight_outside_unit_interval_refused(two_gemeenten):
-    with pytest.raises(ValueError, match=r"evenness weight must lie in \[0, 1\]"):
+    with pytest.raises(ValueError, match=r"spreiding \(evenness\) moet tussen 0 en 1 liggen"):
         _pick(two_gemeenten, evenness_weight=1.5)
 
 

@@ -134,7 +134,9 @@ def test_write_json_atomic_replaces_an_existing_file(tmp_path: Path):
 def test_write_json_atomic_keeps_old_file_when_serialisation_fails(tmp_path: Path):
     path = tmp_path / "out.json"
     path.write_text("old", encoding="utf-8")
-    with pytest.raises(ExportError, match=r"out.json: the result holds a value JSON cannot store"):
+    with pytest.raises(
+        ExportError, match=r"out.json niet schrijven: de uitkomst bevat een waarde die JSON niet"
+    ):
         write_json_atomic(path, {"fine": 1, "bad": object()})
     assert path.read_text(encoding="utf-8") == "old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.json"]
@@ -150,7 +152,9 @@ def test_write_text_atomic_keeps_old_file_when_writing_fails(
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(os, "replace", broken_replace)
-    with pytest.raises(ExportError, match=r"out.json: the disk is full .* Free some space"):
+    with pytest.raises(
+        ExportError, match=r"out.json niet schrijven: de schijf is vol .* Maak ruimte vrij"
+    ):
         write_text_atomic(path, "new")
     monkeypatch.undo()
     assert path.read_text(encoding="utf-8") == "old"
@@ -159,9 +163,9 @@ def test_write_text_atomic_keeps_old_file_when_writing_fails(
 
 def test_write_text_atomic_missing_folder(tmp_path: Path):
     path = tmp_path / "nowhere" / "out.json"
-    with pytest.raises(ExportError, match=r"folder \S*nowhere does not exist. Create it"):
+    with pytest.raises(ExportError, match=r"map \S*nowhere bestaat niet. Maak die aan"):
         write_text_atomic(path, "x")
-    with pytest.raises(ValueError, match="does not exist"):
+    with pytest.raises(ValueError, match="bestaat niet"):
         write_json_atomic(path, {})
     assert not path.parent.exists()
 

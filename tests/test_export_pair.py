@@ -64,7 +64,7 @@ def test_file_mode_follows_the_umask(tmp_path: Path, umask: int):
 
 def test_missing_folder_is_refused_naming_it(tmp_path: Path):
     target = tmp_path / "nowhere" / "out.geojson"
-    with pytest.raises(ExportError, match=r"folder \S*nowhere does not exist. Create it"):
+    with pytest.raises(ExportError, match=r"map \S*nowhere bestaat niet. Maak die aan"):
         write_export_pair({target: {}})
     assert not target.parent.exists()
 
@@ -72,7 +72,10 @@ def test_missing_folder_is_refused_naming_it(tmp_path: Path):
 def test_target_that_is_a_directory_is_refused(folder: Path):
     (folder / "out.scenario.json").unlink()
     (folder / "out.scenario.json").mkdir()
-    with pytest.raises(ExportError, match=r"out.scenario.json: it is a directory. Give a file"):
+    with pytest.raises(
+        ExportError,
+        match=r"out.scenario.json niet schrijven: dat is een map. Geef een bestandsnaam",
+    ):
         write_export_pair(_pair(folder))
     assert (folder / "out.geojson").read_bytes() == OLD["out.geojson"]
     assert sorted(p.name for p in folder.iterdir()) == ["out.geojson", "out.scenario.json"]
@@ -80,20 +83,20 @@ def test_target_that_is_a_directory_is_refused(folder: Path):
 
 def test_read_only_file_is_refused_and_the_pair_untouched(folder: Path):
     (folder / "out.scenario.json").chmod(0o444)
-    with pytest.raises(ExportError, match=r"read-only. Make it writable \(chmod u\+w"):
+    with pytest.raises(ExportError, match=r"alleen-lezen. Maak het schrijfbaar \(chmod u\+w"):
         write_export_pair(_pair(folder))
     _assert_untouched(folder)
 
 
 def test_value_json_cannot_store_leaves_the_pair_untouched(folder: Path):
-    with pytest.raises(ExportError, match="value JSON cannot store"):
+    with pytest.raises(ExportError, match="waarde die JSON niet kan opslaan"):
         write_export_pair(_pair(folder, **{"out.sensitivity.json": {"bad": object()}}))
     _assert_untouched(folder)
 
 
 def test_same_file_twice_is_refused(folder: Path):
     (folder / "sub").mkdir()
-    with pytest.raises(ExportError, match="named twice"):
+    with pytest.raises(ExportError, match="twee keer voor in één export"):
         write_export_pair({folder / "out.geojson": {}, folder / "sub" / ".." / "out.geojson": {}})
     (folder / "sub").rmdir()
     _assert_untouched(folder)
@@ -110,7 +113,7 @@ def test_disk_full_while_writing_leaves_no_temporary_file(
             raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(os, "fsync", fsync)
-    with pytest.raises(ExportError, match=r"out.scenario.json: the disk is full"):
+    with pytest.raises(ExportError, match=r"out.scenario.json niet schrijven: de schijf is vol"):
         write_export_pair(_pair(folder))
     _assert_untouched(folder)
 
@@ -126,7 +129,7 @@ def test_failed_second_rename_puts_the_first_file_back(
         real_replace(source, target)
 
     monkeypatch.setattr(os, "replace", replace)
-    with pytest.raises(ExportError, match=r"out.scenario.json: Input/output error"):
+    with pytest.raises(ExportError, match=r"out.scenario.json niet schrijven: Input/output error"):
         write_export_pair(_pair(folder))
     _assert_untouched(folder)
 
@@ -255,7 +258,9 @@ def test_stream_failing_half_way_leaves_the_pair_untouched(folder: Path):
         return chunk.assign(bad=1)
 
     stream = GeoJSONStream(_layer(9), properties=["id", "bad"], enrich=enrich, chunk_rows=4)
-    with pytest.raises(ExportError, match=r"out.geojson: the result holds a value JSON cannot"):
+    with pytest.raises(
+        ExportError, match=r"out.geojson niet schrijven: de uitkomst bevat een waarde die JSON"
+    ):
         write_export_pair({folder / "out.geojson": stream, folder / "out.scenario.json": {}})
     _assert_untouched(folder)
 
@@ -354,7 +359,7 @@ def test_read_only_file_system_is_named_as_such(folder: Path, monkeypatch):
             self.f_flag = result.f_flag | os.ST_RDONLY
 
     monkeypatch.setattr(os, "statvfs", lambda path: ReadOnly(real(path)))
-    with pytest.raises(ExportError, match=r"read-only \(alleen-lezen\)") as caught:
+    with pytest.raises(ExportError, match=r"bestandssysteem van \S+ is alleen-lezen") as caught:
         write_export_pair(_pair(folder))
     assert "chmod" not in str(caught.value)
     _assert_untouched(folder)
@@ -365,6 +370,6 @@ def test_read_only_error_while_writing_is_named_as_such(folder: Path, monkeypatc
         raise OSError(errno.EROFS, "Read-only file system")
 
     monkeypatch.setattr(os, "open", refuse)
-    with pytest.raises(ExportError, match=r"file system is read-only \(alleen-lezen\)"):
+    with pytest.raises(ExportError, match=r"het bestandssysteem is alleen-lezen"):
         write_export_pair(_pair(folder))
     _assert_untouched(folder)

@@ -73,14 +73,14 @@ def test_unknown_type_names_row_value_and_valid_types(tmp_path):
     path = _csv(
         tmp_path, "id,type,places,x,y\na,dagopvang,5,100500,400500\nb,hotel,9,101500,400500\n"
     )
-    with pytest.raises(UnknownValueError, match=r"'hotel' in row 2 \(id b\)") as caught:
+    with pytest.raises(UnknownValueError, match=r"'hotel' in rij 2 \(id b\)") as caught:
         facilities_from_file(path)
     assert all(kind in str(caught.value) for kind in FACILITY_TYPES)
 
 
 def test_missing_places_column(tmp_path):
     path = _csv(tmp_path, "id,type,x,y\na,dagopvang,100500,400500\n")
-    with pytest.raises(MissingColumnError, match="missing column 'places'"):
+    with pytest.raises(MissingColumnError, match=r"kolom 'places' .* ontbreekt"):
         facilities_from_file(path)
 
 
@@ -128,13 +128,13 @@ def test_bad_confidential_value(tmp_path, tiny_buurten):
     path = _csv(
         tmp_path, "id,type,places,confidential,x,y\na,dagopvang,5,misschien,100500,400500\n"
     )
-    with pytest.raises(PlekwijzerInputError, match=r"'misschien' in row 1 \(id a\).*ja/nee"):
+    with pytest.raises(PlekwijzerInputError, match=r"'misschien' in rij 1 \(id a\).*ja/nee"):
         facilities_from_file(path, buurten=tiny_buurten)
 
 
 def test_confidential_without_buurten_is_refused(tmp_path):
     path = _csv(tmp_path, "id,type,places,x,y\nv,vrouwenopvang,10,100123,400877\n")
-    with pytest.raises(PlekwijzerInputError, match=r"confidential facilities.*buurt layer"):
+    with pytest.raises(PlekwijzerInputError, match=r"vertrouwelijke voorzieningen.*buurtenlaag"):
         facilities_from_file(path)
 
 
@@ -154,7 +154,7 @@ def test_register_wholly_outside_the_region_blames_the_region(tmp_path, tiny_buu
     path = _csv(tmp_path, "id,type,places,x,y\nv,dagopvang,10,150000,450000\n")
     with pytest.raises(
         PlekwijzerInputError,
-        match=r"none of the 1 facilities lies in the chosen region \(GM0001\).*Choose the region",
+        match=r"geen van de 1 voorzieningen ligt in de gekozen regio \(GM0001\).*Kies de regio",
     ):
         facilities_from_file(path, buurten=tiny_buurten)
 
@@ -167,7 +167,7 @@ def test_empty_places_are_refused_naming_the_rows(tmp_path, tiny_buurten):
     )
     with pytest.raises(
         PlekwijzerInputError,
-        match=r"empty 'places' in row 1 \(id a\), row 3 \(id c\).*--default-places",
+        match=r"lege 'places' in rij 1 \(id a\), rij 3 \(id c\).*--default-places",
     ):
         facilities_from_file(path, buurten=tiny_buurten)
     register = facilities_from_file(path, buurten=tiny_buurten, default_places=2)
@@ -207,7 +207,7 @@ def test_assign_buurt_codes_and_far_points(tiny_buurten):
 
 def test_assign_buurt_refuses_crs_mismatch(tiny_buurten):
     points = gpd.GeoDataFrame({"id": ["a"]}, geometry=[Point(5.0, 52.0)], crs="EPSG:4326")
-    with pytest.raises(ValueError, match=r"CRS mismatch: the points is in EPSG:4326"):
+    with pytest.raises(ValueError, match=r"CRS verschilt: de punten in EPSG:4326"):
         assign_buurt(points, tiny_buurten)
 
 
@@ -281,10 +281,10 @@ def test_facilities_from_shortlist_file_and_type_override(tiny_buurten, tmp_path
 @pytest.mark.parametrize(
     ("collection", "match"),
     [
-        ({"type": "Feature"}, "not a GeoJSON FeatureCollection"),
-        ("no shortlisted", "no shortlisted sites"),
-        ("no type", r"which facility type.*give --type"),
-        ("bad type", r"which facility type.*skaeve_huse"),
+        ({"type": "Feature"}, "geen GeoJSON FeatureCollection"),
+        ("no shortlisted", "geen plekken op de shortlist"),
+        ("no type", r"welk type voorziening.*geef --type"),
+        ("bad type", r"welk type voorziening.*skaeve_huse"),
     ],
 )
 def test_facilities_from_shortlist_errors(tiny_buurten, collection, match):
@@ -301,11 +301,11 @@ def test_facilities_from_shortlist_errors(tiny_buurten, collection, match):
 def test_facilities_from_shortlist_bad_files(tiny_buurten, tmp_path: Path):
     broken = tmp_path / "broken.geojson"
     broken.write_text("{not json", encoding="utf-8")
-    with pytest.raises(PlekwijzerInputError, match=r"broken\.geojson: not valid JSON"):
+    with pytest.raises(PlekwijzerInputError, match=r"broken\.geojson: geen geldige JSON"):
         facilities_from_shortlist(broken, buurten=tiny_buurten)
     listed = tmp_path / "listed.json"
     listed.write_text("[]", encoding="utf-8")
-    with pytest.raises(PlekwijzerInputError, match=r"listed\.json: not a GeoJSON"):
+    with pytest.raises(PlekwijzerInputError, match=r"listed\.json: geen GeoJSON"):
         facilities_from_shortlist(listed, buurten=tiny_buurten)
     with pytest.raises(PlekwijzerInputError, match=r"bestand niet gevonden"):
         facilities_from_shortlist(tmp_path / "absent.geojson", buurten=tiny_buurten)

@@ -123,14 +123,14 @@ def test_geographic_crs_is_refused(function):
     points = _points((6.89, 52.22), crs="EPSG:4326")
     targets = _points((6.90, 52.22), crs="EPSG:4326")
     kwargs = {"radius_m": 500} if function is count_within_m else {}
-    with pytest.raises(CRSError, match=r"metric CRS, got EPSG:4326.*to_crs"):
+    with pytest.raises(CRSError, match=r"CRS in meters, maar de laag is in EPSG:4326.*to_crs"):
         function(points, targets, name="d", **kwargs)
 
 
 def test_mixed_metric_crs_is_refused():
     points = _points((100_000, 400_000))
     targets = points.to_crs("EPSG:3857")
-    with pytest.raises(CRSError, match=r"the points is in EPSG:28992, the targets is in EPSG:3857"):
+    with pytest.raises(CRSError, match=r"de punten in EPSG:28992, de doelen in EPSG:3857"):
         nearest_distance_m(points, targets, name="d")
 
 
@@ -275,7 +275,7 @@ def test_candidate_features_independent_of_row_order(sites, layers, tiny_buurten
 
 
 def test_candidate_features_refuses_crs_mismatch(sites, tiny_buurten):
-    with pytest.raises(CRSError, match="candidates is in EPSG:4326"):
+    with pytest.raises(CRSError, match="kandidaten in EPSG:4326"):
         candidate_features(sites.to_crs("EPSG:4326"), buurten=tiny_buurten)
 
 

@@ -53,7 +53,11 @@ def test_gini_edge_cases():
 
 @pytest.mark.parametrize(
     ("values", "match"),
-    [([1.0, np.nan], "NaN or infinite"), ([1.0, np.inf], "NaN or infinite"), ([1, -2], "negative")],
+    [
+        ([1.0, np.nan], "NaN of oneindige"),
+        ([1.0, np.inf], "NaN of oneindige"),
+        ([1, -2], "negatieve"),
+    ],
 )
 def test_gini_refuses_bad_values(values, match):
     with pytest.raises(PlekwijzerInputError, match=match):
@@ -103,7 +107,7 @@ def test_gini_weighted_edge_cases():
     assert math.isnan(gini_weighted([], []))
     assert math.isnan(gini_weighted([1, 2], [0, 0]))
     assert gini_weighted([0, 0], [1, 2]) == 0.0
-    with pytest.raises(PlekwijzerInputError, match="3 entries but weights has 2"):
+    with pytest.raises(PlekwijzerInputError, match="3 waarden maar weights heeft er 2"):
         gini_weighted([1, 2, 3], [1, 1])
 
 
@@ -174,9 +178,9 @@ def test_theil_decomposition_matches_pysal():
 def test_theil_decomposition_edge_cases():
     assert all(math.isnan(v) for v in theil_decomposition([], []).values())
     assert theil_decomposition([0, 0], ["a", "b"]) == {"total": 0.0, "between": 0.0, "within": 0.0}
-    with pytest.raises(PlekwijzerInputError, match="1 missing labels"):
+    with pytest.raises(PlekwijzerInputError, match="mist 1 labels"):
         theil_decomposition([1, 2], ["a", None])
-    with pytest.raises(PlekwijzerInputError, match="groups has 1"):
+    with pytest.raises(PlekwijzerInputError, match="groups heeft er 1"):
         theil_decomposition([1, 2], ["a"])
 
 
@@ -218,7 +222,7 @@ def test_lorenz_unweighted_and_edges():
     assert np.allclose(lorenz_curve([0, 0], [1, 3]), [[0, 0], [0.25, 0.25], [1, 1]])
     # a unit with places but nobody living there sorts last: vertical rise at x = 1
     assert np.allclose(lorenz_curve([1, 1], [0, 10]), [[0, 0], [1, 0.5], [1, 1]])
-    with pytest.raises(PlekwijzerInputError, match="weights sum to zero"):
+    with pytest.raises(PlekwijzerInputError, match="gewichten tellen op tot nul"):
         lorenz_curve([1, 2], [0, 0])
 
 

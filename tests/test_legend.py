@@ -108,9 +108,9 @@ def test_shared_classes_cover_both_maps():
 
 
 def test_bad_scheme_and_k_are_refused():
-    with pytest.raises(PlekwijzerInputError, match="unknown classification scheme 'jenks'"):
+    with pytest.raises(PlekwijzerInputError, match="onbekende indeling 'jenks'"):
         legend_classes([1, 2], scheme="jenks")
-    with pytest.raises(PlekwijzerInputError, match="choose 1 to 9"):
+    with pytest.raises(PlekwijzerInputError, match="kies 1 tot 9"):
         legend_classes([1, 2], k=0)
 
 

@@ -74,11 +74,11 @@ def test_matrix_holds_transformed_values_masks_and_tie_break():
 
 def test_weighing_refuses_bad_overrides():
     matrix = build_matrix(synthetic_features(), load_profile("noaberhuuske"))
-    with pytest.raises(ProfileError, match="no criterion named 'nope'"):
+    with pytest.raises(ProfileError, match="geen criterium 'nope'"):
         weigh(matrix, {"nope": 1.0})
-    with pytest.raises(WeightError, match="negative"):
+    with pytest.raises(WeightError, match="negatief"):
         weigh(matrix, {matrix.names[0]: -1.0})
-    with pytest.raises(WeightError, match="all weights are zero"):
+    with pytest.raises(WeightError, match="alle gewichten zijn nul"):
         weigh(matrix, dict.fromkeys(matrix.profile.criterion_names, 0.0))
 
 

@@ -78,7 +78,7 @@ def test_kwb_naming_upper_case_and_missing_codes(tmp_path):
 
 def test_kwb_missing_column_named(tmp_path):
     path = _kwb_fixture(tmp_path / "kwb.gpkg", drop="AANT_INW")
-    with pytest.raises(MissingColumnError, match=r"kwb.gpkg: missing column\(s\) aant_inw"):
+    with pytest.raises(MissingColumnError, match=r"kwb.gpkg: kolom\(men\) aant_inw ontbreken"):
         neighbourhoods_from_kwb_gpkg(path)
 
 
@@ -113,7 +113,7 @@ def test_kwb_invalid_geometry_named(tmp_path):
         geometry=bowtie,
         crs="EPSG:28992",
     ).to_file(path)
-    with pytest.raises(ValueError, match=r"invalid geometry in row 1 \(id BU1\).*make_valid"):
+    with pytest.raises(ValueError, match=r"ongeldige geometrie in rij 1 \(id BU1\).*make_valid"):
         neighbourhoods_from_kwb_gpkg(path)
 
 
@@ -143,7 +143,9 @@ def test_aggregation_skips_missing_rates(tiny_buurten):
 
 @pytest.mark.parametrize("level", ["provincie", "buurt"])
 def test_unknown_level_refused(tiny_buurten, level):
-    with pytest.raises(PlekwijzerInputError, match=f"level '{level}'.*use 'wijk' or 'gemeente'"):
+    with pytest.raises(
+        PlekwijzerInputError, match=f"niveau '{level}'.*gebruik 'wijk' of 'gemeente'"
+    ):
         aggregate_neighbourhoods(tiny_buurten, level=level)
 
 

@@ -110,10 +110,10 @@ def test_without_network_or_targets():
 
 
 def test_network_refuses_geographic_crs_and_empty_layer():
-    with pytest.raises(ValueError, match="metric CRS, got EPSG:4326"):
+    with pytest.raises(ValueError, match="CRS in meters, maar de laag is in EPSG:4326"):
         WalkNetwork.from_lines(_lines([(6.8, 52.2), (6.9, 52.2)], crs="EPSG:4326"))
     roads = gpd.GeoDataFrame({"highway": ["motorway"]}, geometry=[LineString(STREET)], crs=CRS_RD)
-    with pytest.raises(PlekwijzerInputError, match="no walkable lines"):
+    with pytest.raises(PlekwijzerInputError, match="geen beloopbare lijnen"):
         network_from_roads(roads)
 
 

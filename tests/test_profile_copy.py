@@ -74,7 +74,7 @@ def test_a_copied_profile_runs_through_score_spread_cover_and_report(demo_source
     assert cli.main(["report", "--scenario", str(scenario), "--out", str(report)]) == 0
     html = report.read_text(encoding="utf-8")
     assert "Noaberhuuske in" in html
-    assert "unknown facility type" not in capsys.readouterr().err
+    assert "onbekend type voorziening" not in capsys.readouterr().err
 
 
 def test_a_copied_profile_without_a_type_is_refused_in_one_line(demo_source, tmp_path, capsys):
@@ -86,7 +86,9 @@ def test_a_copied_profile_without_a_type_is_refused_in_one_line(demo_source, tmp
         == 2
     )
     err = capsys.readouterr().err.strip().splitlines()
-    assert re.search(r"profile 'mijn_huuske' names no facility type; add facility_type", err[-1])
+    assert re.search(
+        r"profiel 'mijn_huuske' noemt geen type voorziening; voeg facility_type", err[-1]
+    )
     assert not out.exists()
 
 
@@ -98,5 +100,5 @@ def test_an_unknown_facility_type_is_refused(tmp_path):
         ),
         encoding="utf-8",
     )
-    with pytest.raises(PlekwijzerError, match=r"unknown facility_type 'huuske'; use one of"):
+    with pytest.raises(PlekwijzerError, match=r"onbekend facility_type 'huuske'; gebruik een van"):
         load_profile(path)

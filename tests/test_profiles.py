@@ -78,7 +78,7 @@ def test_shipped_profiles_walk_to_ov_and_dagopvang():
 
 def test_unknown_profile_lists_shipped_ones():
     with pytest.raises(
-        ProfileError, match="unknown profile 'opvang'; shipped profiles are noaberhuuske"
+        ProfileError, match="onbekend profiel 'opvang'; meegeleverde profielen: noaberhuuske"
     ):
         load_profile("opvang")
 
@@ -91,7 +91,7 @@ def test_load_from_path_names_file_in_errors(tmp_path):
         encoding="utf-8",
     )
     with pytest.raises(
-        ProfileError, match=r"^mine\.toml: criterion 'a': unknown transform kind 'sigmoid'"
+        ProfileError, match=r"^mine\.toml: criterium 'a': onbekende transformatie kind 'sigmoid'"
     ):
         load_profile(path)
 
@@ -99,16 +99,16 @@ def test_load_from_path_names_file_in_errors(tmp_path):
 def test_broken_toml_is_a_profile_error(tmp_path):
     path = tmp_path / "broken.toml"
     path.write_text("name = \n", encoding="utf-8")
-    with pytest.raises(ProfileError, match=r"broken\.toml: not valid TOML"):
+    with pytest.raises(ProfileError, match=r"broken\.toml: geen geldige TOML"):
         load_profile(path)
-    with pytest.raises(ProfileError, match="profile file not found"):
+    with pytest.raises(ProfileError, match="profielbestand niet gevonden"):
         load_profile(tmp_path / "absent.toml")
 
 
 def test_missing_weight_names_criterion():
     data = make()
     del data["criterion"][1]["weight"]
-    with pytest.raises(WeightError, match="criterion 'draagkracht': has no weight"):
+    with pytest.raises(WeightError, match="criterium 'draagkracht': heeft geen weight"):
         profile_from_dict(data, source="x.toml")
 
 
@@ -116,7 +116,7 @@ def test_negative_weight_names_file_and_criterion():
     data = make()
     data["criterion"][0]["weight"] = -1
     with pytest.raises(
-        WeightError, match=r"^x\.toml: criterion 'ov_access': weight must be a number"
+        WeightError, match=r"^x\.toml: criterium 'ov_access': weight moet een getal"
     ):
         profile_from_dict(data, source="x.toml")
 
@@ -125,7 +125,7 @@ def test_all_zero_weights_refused():
     data = make()
     for criterion in data["criterion"]:
         criterion["weight"] = 0
-    with pytest.raises(WeightError, match="all weights are zero"):
+    with pytest.raises(WeightError, match="alle gewichten zijn nul"):
         profile_from_dict(data)
 
 
@@ -134,21 +134,21 @@ def test_bad_operator_names_constraint():
         constraint=[{"name": "size", "feature": "f", "op": "=>", "value": 1, "rationale": "r"}]
     )
     with pytest.raises(
-        ProfileError, match=r"constraint 'size': unknown operator '=>'; use one of >="
+        ProfileError, match=r"harde eis 'size': onbekende operator '=>'; gebruik een van >="
     ):
         profile_from_dict(data)
 
 
 def test_in_operator_needs_a_list():
     data = make(constraint=[{"feature": "use", "op": "in", "value": "kantoor", "rationale": "r"}])
-    with pytest.raises(ProfileError, match="needs a non-empty list"):
+    with pytest.raises(ProfileError, match="vraagt een niet-lege lijst"):
         profile_from_dict(data)
 
 
 def test_misspelt_key_is_refused():
     data = make()
     data["criterion"][0]["wieght"] = 1
-    with pytest.raises(ProfileError, match="unknown key 'wieght'"):
+    with pytest.raises(ProfileError, match="onbekende sleutel 'wieght'"):
         profile_from_dict(data)
 
 
@@ -156,7 +156,7 @@ def test_missing_rationale_is_refused():
     data = make()
     del data["criterion"][0]["rationale"]
     with pytest.raises(
-        ProfileError, match="criterion 'ov_access': 'rationale' must be a non-empty text"
+        ProfileError, match="criterium 'ov_access': 'rationale' moet een niet-lege tekst zijn"
     ):
         profile_from_dict(data)
 
@@ -164,7 +164,7 @@ def test_missing_rationale_is_refused():
 def test_duplicate_criterion_names_refused():
     data = make()
     data["criterion"][1]["name"] = "ov_access"
-    with pytest.raises(ProfileError, match="ov_access appear more than once"):
+    with pytest.raises(ProfileError, match="ov_access komen meer dan eens voor"):
         profile_from_dict(data)
 
 
@@ -197,7 +197,7 @@ def test_rank_weighting():
 
 def test_rank_weighting_needs_ranks():
     data = make(weighting="rank_reciprocal")
-    with pytest.raises(WeightError, match="has a weight but weighting = 'rank_reciprocal'"):
+    with pytest.raises(WeightError, match="heeft een weight maar weighting = 'rank_reciprocal'"):
         profile_from_dict(data)
 
 
@@ -220,7 +220,7 @@ def test_ahp_weighting_and_inconsistency_names_file():
         ["draagkracht", "third", 9],
         ["third", "ov_access", 9],
     ]
-    with pytest.raises(InconsistentJudgementsError, match=r"^p\.toml: .*consistency ratio"):
+    with pytest.raises(InconsistentJudgementsError, match=r"^p\.toml: .*consistentieratio"):
         profile_from_dict(data, source="p.toml")
 
 
@@ -230,10 +230,10 @@ def test_with_weights_overrides_and_validates():
     assert changed.weights.to_dict() == pytest.approx({"ov_access": 0.5, "draagkracht": 0.5})
     assert profile.weights["ov_access"] == pytest.approx(0.6)
     with pytest.raises(
-        ProfileError, match=r"no criterion named 'ov'.*valid names are ov_access, draagkracht"
+        ProfileError, match=r"geen criterium 'ov'.*geldige namen: ov_access, draagkracht"
     ):
         profile.with_weights({"ov": 1})
-    with pytest.raises(WeightError, match="negative"):
+    with pytest.raises(WeightError, match="negatief"):
         profile.with_weights({"ov_access": -1})
 
 
@@ -293,7 +293,7 @@ def test_label_and_help_are_read_and_survive_to_dict():
 def test_empty_or_non_text_label_is_refused(value):
     data = make()
     data["criterion"][1]["label"] = value
-    with pytest.raises(ProfileError, match=r"criterion 'draagkracht'.*'label' must be"):
+    with pytest.raises(ProfileError, match=r"criterium 'draagkracht'.*'label' moet"):
         profile_from_dict(data)
 
 

@@ -101,14 +101,14 @@ def test_zonal_mean_hand_values(noise_tif):
 
 def test_raster_without_crs(tmp_path):
     path = _write(tmp_path / "nocrs.tif", np.ones((4, 6), dtype="float32"), crs=None)
-    with pytest.raises(CRSError, match=r"nocrs\.tif: the raster has no CRS"):
+    with pytest.raises(CRSError, match=r"nocrs\.tif: het raster heeft geen CRS"):
         sample_raster(_points((100_015, 400_035)), path, name="v")
 
 
 def test_non_raster_file(tmp_path):
     path = tmp_path / "noise.tif"
     path.write_text("not a GeoTIFF\n", encoding="utf-8")
-    with pytest.raises(PlekwijzerInputError, match="cannot read as a raster"):
+    with pytest.raises(PlekwijzerInputError, match="niet te lezen als raster"):
         sample_raster(_points((100_015, 400_035)), path, name="v")
 
 

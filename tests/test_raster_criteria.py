@@ -120,13 +120,13 @@ def test_raster_without_crs_or_bad_name_is_refused(tmp_path: Path) -> None:
     path = _write(
         tmp_path / "nocrs.tif", np.ones((2, 2)), transform=Affine(1, 0, 0, 0, -1, 2), crs=None
     )
-    with pytest.raises(CRSError, match="the raster has no CRS"):
+    with pytest.raises(CRSError, match="het raster heeft geen CRS"):
         raster_layer_from_file("geluid", path)
-    with pytest.raises(PlekwijzerInputError, match="lower-case letters"):
+    with pytest.raises(PlekwijzerInputError, match="kleine letters"):
         raster_layer_from_file("Geluid dB", path)
-    with pytest.raises(PlekwijzerInputError, match=r"write NAME=FILE\.tif"):
+    with pytest.raises(PlekwijzerInputError, match=r"schrijf NAAM=BESTAND\.tif"):
         parse_raster_options(["geluid"])
-    with pytest.raises(PlekwijzerInputError, match="given twice"):
+    with pytest.raises(PlekwijzerInputError, match="staat er twee keer"):
         parse_raster_options(["a=x.tif", "a=y.tif"])
 
 

@@ -37,13 +37,13 @@ def test_missing_points_are_unreachable() -> None:
 def test_crs_mismatch_names_both() -> None:
     demand = gpd.GeoSeries([Point(0, 0)], crs=CRS_RD)
     sites = gpd.GeoSeries([Point(0, 0)], crs="EPSG:3857")
-    with pytest.raises(CRSError, match=r"demand is in EPSG:28992, sites are in EPSG:3857"):
+    with pytest.raises(CRSError, match=r"de vraag is in EPSG:28992, de plekken zijn in EPSG:3857"):
         straight_line_cost_m(demand, sites)
 
 
 def test_polygons_are_refused_as_sites() -> None:
     demand = gpd.GeoSeries([Point(0, 0)], crs=CRS_RD)
-    with pytest.raises(GeometryError, match="sites must be points, got Polygon"):
+    with pytest.raises(GeometryError, match="sites moeten punten zijn, kreeg Polygon"):
         straight_line_cost_m(demand, gpd.GeoSeries([box(0, 0, 1, 1)], crs=CRS_RD))
 
 
@@ -62,5 +62,5 @@ def test_reach_circle_has_the_area_of_its_radius() -> None:
 @pytest.mark.parametrize("reach", [0, -5, float("nan")])
 def test_reach_circle_needs_a_positive_radius(reach: float) -> None:
     sites = gpd.GeoDataFrame({"id": ["a"]}, geometry=[Point(0, 0)], crs=CRS_RD)
-    with pytest.raises(PlekwijzerInputError, match="reach_m must be a distance in metres > 0"):
+    with pytest.raises(PlekwijzerInputError, match="reach_m moet een afstand in meters > 0 zijn"):
         reach_circles(sites, reach_m=reach)

@@ -79,8 +79,8 @@ def test_column_with_both_notations_is_refused(tmp_path):
     path = _write(tmp_path, f"id;floor_area_m2;x;y\na;12.5;{X};{Y}\nb;1,5;{X};{Y}\n")
     with pytest.raises(
         PlekwijzerInputError,
-        match=r"column 'floor_area_m2' mixes decimal commas \('1,5' in row 2\) and decimal "
-        r"points \('12.5' in row 1\)",
+        match=r"kolom 'floor_area_m2' mengt decimale komma's \('1,5' in rij 2\) en decimale "
+        r"punten \('12.5' in rij 1\)",
     ):
         candidates_from_file(path)
 
@@ -111,14 +111,14 @@ def test_excel_workbook_is_refused(tmp_path):
     path = tmp_path / "inventaris.csv"
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr("xl/workbook.xml", "<workbook/>")
-    with pytest.raises(PlekwijzerInputError, match=r"a workbook or zip archive, not a CSV"):
+    with pytest.raises(PlekwijzerInputError, match=r"een werkmap of zip-archief, geen CSV"):
         candidates_from_file(path)
 
 
 def test_binary_file_is_refused(tmp_path):
     path = tmp_path / "inventaris.csv"
     path.write_bytes(b"\x00\x01\x02id;x;y\n")
-    with pytest.raises(PlekwijzerInputError, match="not a text file"):
+    with pytest.raises(PlekwijzerInputError, match="geen tekstbestand"):
         candidates_from_file(path)
 
 
@@ -130,8 +130,8 @@ def test_duplicate_headers_are_refused_naming_them(tmp_path, header):
     path = _write(tmp_path, f"{header}\na;1;{X};{Y};2\n")
     with pytest.raises(
         PlekwijzerInputError,
-        match=r"duplicate column name 'floor_area_m2' \(column 2 '(FLOOR_AREA_M2|floor_area_m2)' "
-        r"and column 5 'floor_area_m2'.*\): rename or remove one",
+        match=r"dubbele kolomnaam 'floor_area_m2' \(kolom 2 '(FLOOR_AREA_M2|floor_area_m2)' "
+        r"en kolom 5 'floor_area_m2'.*\): hernoem of verwijder er een",
     ):
         candidates_from_file(path)
 
@@ -143,14 +143,15 @@ def test_trailing_separator_is_harmless(tmp_path):
 
 def test_unnamed_column_with_values_is_refused(tmp_path):
     path = _write(tmp_path, f"id;x;;y\na;{X};oops;{Y}\n")
-    with pytest.raises(PlekwijzerInputError, match=r"column 3 has no name but holds values"):
+    with pytest.raises(PlekwijzerInputError, match=r"kolom 3 heeft geen naam maar wel waarden"):
         candidates_from_file(path)
 
 
 def test_ragged_line_is_named(tmp_path):
     path = _write(tmp_path, f"id;x;y\na;{X};{Y}\nb;{X};{Y};extra\n")
     with pytest.raises(
-        PlekwijzerInputError, match=r"line 3 has 4 fields where the header has 3: check the sep"
+        PlekwijzerInputError,
+        match=r"regel 3 heeft 4 velden waar de kopregel er 3 heeft: controleer het sch",
     ):
         candidates_from_file(path)
 
@@ -232,7 +233,9 @@ def test_zip_without_shapefile_is_refused(tmp_path):
     path = tmp_path / "sites.zip"
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr("readme.txt", "no shapes")
-    with pytest.raises(PlekwijzerInputError, match=r"the zip holds no shapefile \(.shp\)"):
+    with pytest.raises(
+        PlekwijzerInputError, match=r"het zip-bestand bevat geen shapefile \(.shp\)"
+    ):
         candidates_from_file(path)
 
 
@@ -242,12 +245,12 @@ def test_geopackage_with_several_layers_is_refused_listing_them(tmp_path):
     _sites(use=["grond"]).to_file(path, layer="kavels")
     with pytest.raises(
         PlekwijzerInputError,
-        match=r"sites.gpkg: the file holds 2 layers: kantoren, kavels. Say which one to read "
-        r"\(--layer NAME\)",
+        match=r"sites.gpkg: het bestand heeft 2 lagen: kantoren, kavels. Zeg welke gelezen moet "
+        r"worden \(--layer NAAM\)",
     ):
         candidates_from_file(path)
     assert candidates_from_file(path, layer="kavels")["use"].tolist() == ["grond"]
-    with pytest.raises(PlekwijzerInputError, match=r"no layer 'panden'; its layers are: kant"):
+    with pytest.raises(PlekwijzerInputError, match=r"geen laag 'panden'; de lagen zijn: kant"):
         candidates_from_file(path, layer="panden")
 
 
@@ -257,7 +260,7 @@ def test_geojson_in_rd_without_crs_gets_a_crs_message(tmp_path):
     collection = json.loads(path.read_text())
     collection.pop("crs")
     path.write_text(json.dumps(collection))
-    with pytest.raises(CRSError, match=r"look like RD New metres \(EPSG:28992\).*'crs' member"):
+    with pytest.raises(CRSError, match=r"lijken RD New-meters \(EPSG:28992\).*zonder 'crs'"):
         candidates_from_file(path)
 
 
@@ -301,21 +304,21 @@ def test_header_of_100000_columns_is_refused_naming_the_limit(tmp_path):
     names = ",".join(f"c{i}" for i in range(100_000))
     path = _write(tmp_path, f"id,{names}\na,{','.join('1' * 100_000)}\n")
     with pytest.raises(
-        PlekwijzerInputError, match=r"100\.001 columns, more than the limit of 1\.000"
+        PlekwijzerInputError, match=r"100\.001 kolommen, meer dan de grens van 1\.000"
     ):
         read_csv(path)
 
 
 def test_line_longer_than_the_limit_is_refused_naming_it(tmp_path):
     path = _write(tmp_path, f"id;name;x;y\na;{'n' * (MAX_LINE_BYTES + 10)};{X};{Y}\n")
-    with pytest.raises(PlekwijzerInputError, match=r"line 2 is longer than 1\.000\.000 bytes"):
+    with pytest.raises(PlekwijzerInputError, match=r"regel 2 is langer dan 1\.000\.000 bytes"):
         read_csv(path)
 
 
 def test_file_without_line_breaks_is_refused(tmp_path):
     path = tmp_path / "one_line.csv"
     path.write_bytes(b"id;x;y" + b";z" * MAX_LINE_BYTES)
-    with pytest.raises(PlekwijzerInputError, match=r"line 1 is longer than .* no line breaks"):
+    with pytest.raises(PlekwijzerInputError, match=r"regel 1 is langer dan .* geen regeleinden"):
         read_csv(path)
 
 
@@ -324,7 +327,7 @@ def test_field_longer_than_the_limit_is_refused_naming_column_and_row(tmp_path):
         tmp_path, f"id;name;x;y\na;kort;{X};{Y}\nb;{'n' * (MAX_FIELD_CHARS + 1)};{X};{Y}\n"
     )
     with pytest.raises(
-        PlekwijzerInputError, match=r"column 'name' \(column 2\) .* in row 2, more than the limit"
+        PlekwijzerInputError, match=r"kolom 'name' \(kolom 2\) heeft in rij 2 .* meer dan de grens"
     ):
         read_csv(path)
 
@@ -347,7 +350,8 @@ def test_digits_of_other_scripts_are_read_with_a_note(tmp_path, written, expecte
 def test_other_number_signs_are_refused_naming_row_and_column(tmp_path, written):
     path = _write(tmp_path, f"id;floor_area_m2;x;y\na;100;{X};{Y}\nb;{written};{X};{Y}\n")
     with pytest.raises(
-        PlekwijzerInputError, match=r"column 'floor_area_m2' has non-numeric value .* row 2"
+        PlekwijzerInputError,
+        match=r"kolom 'floor_area_m2' heeft een waarde die geen getal is .* rij 2",
     ):
         candidates_from_file(path)
 
@@ -360,7 +364,7 @@ def test_geojson_feature_without_properties_is_refused_naming_it(tmp_path):
     collection["features"][1]["id"] = "s9"
     path.write_text(json.dumps(collection))
     with pytest.raises(
-        PlekwijzerInputError, match=r"sites.geojson: feature 2 \(id 's9'\) has no properties"
+        PlekwijzerInputError, match=r"sites.geojson: object 2 \(id 's9'\) heeft geen eigenschappen"
     ):
         candidates_from_file(path)
 
@@ -376,7 +380,7 @@ def test_headers_differing_only_in_case_are_refused(tmp_path):
     path = _write(tmp_path, f"id;X;x;y\na;{X};{X};{Y}\n")
     with pytest.raises(
         PlekwijzerInputError,
-        match=r"duplicate column name 'x' \(column 2 'X' and column 3 'x', alike once case and",
+        match=r"dubbele kolomnaam 'x' \(kolom 2 'X' en kolom 3 'x', gelijk als hoofdletters en",
     ):
         read_csv(path)
 
@@ -411,13 +415,13 @@ def test_device_or_pipe_is_refused_as_not_a_regular_file(tmp_path, special):
     if special == "fifo":
         special = str(tmp_path / "pipe.csv")
         os.mkfifo(special)
-    with pytest.raises(PlekwijzerInputError, match="not a regular file"):
+    with pytest.raises(PlekwijzerInputError, match="geen gewoon bestand"):
         check_file(special)
 
 
 def test_json_saved_as_csv_is_named_as_json(tmp_path):
     path = _write(tmp_path, '{"type": "FeatureCollection", "features": []}\n')
-    with pytest.raises(PlekwijzerInputError, match=r"looks like JSON \(GeoJSON\?\), not a CSV"):
+    with pytest.raises(PlekwijzerInputError, match=r"lijkt JSON \(GeoJSON\?\), geen CSV"):
         read_csv(path)
 
 
@@ -428,7 +432,7 @@ def test_geojson_feature_without_a_properties_member_is_refused_naming_it(tmp_pa
     del collection["features"][0]["properties"]
     path.write_text(json.dumps(collection))
     with pytest.raises(
-        PlekwijzerInputError, match=r'feature 1 has no properties \(no "properties"'
+        PlekwijzerInputError, match=r'object 1 heeft geen eigenschappen \(geen "properties"'
     ):
         candidates_from_file(path)
 
@@ -436,6 +440,7 @@ def test_geojson_feature_without_a_properties_member_is_refused_naming_it(tmp_pa
 def test_quote_left_open_is_refused_naming_its_line(tmp_path):
     path = _write(tmp_path, f'id,name,x,y\nS1,ok,{X},{Y}\nS2,"Site,{X},{Y}\nS3,c,{X},{Y}\n')
     with pytest.raises(
-        PlekwijzerInputError, match=r"quote \(\"\) opened in line 3 is never closed"
+        PlekwijzerInputError,
+        match=r"aanhalingsteken \(\"\) geopend in regel 3 wordt nooit gesloten",
     ):
         read_csv(path)

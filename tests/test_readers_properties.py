@@ -142,6 +142,6 @@ def test_dutch_and_international_notation_read_the_same_number(tmp_path: Path, v
             sites = candidates_from_file(path)
         except PlekwijzerInputError as exc:
             message = str(exc)
-            assert "plausible limit" in message  # above 5,000,000 m² is refused, not misread
+            assert "aannemelijke grens" in message  # above 5,000,000 m² is refused, not misread
             continue
         assert sites.loc["a", "plot_area_m2"] == pytest.approx(round(value, decimals), abs=1e-6)

@@ -40,7 +40,7 @@ def test_cli_regions_on_demo_says_synthetic(demo_source, capsys):
 def test_cli_bad_data_dir_exits_2_without_traceback(tmp_path, capsys):
     assert cli.main(["regions", "--data-dir", str(tmp_path / "x")]) == 2
     err = capsys.readouterr().err
-    assert "does not exist" in err
+    assert "bestaat niet" in err
     assert "Traceback" not in err
 
 
@@ -53,7 +53,7 @@ def test_custom_region_from_codes(demo_source):
 
 @pytest.mark.parametrize(
     ("codes", "message"),
-    [("GM12", "not a CBS gemeente code"), ("", "no gemeente codes given")],
+    [("GM12", "geen CBS-gemeentecode"), ("", "geen gemeentecodes gegeven")],
 )
 def test_bad_gemeente_codes(codes, message):
     with pytest.raises(PlekwijzerInputError, match=message):
@@ -61,34 +61,39 @@ def test_bad_gemeente_codes(codes, message):
 
 
 def test_unknown_region_lists_presets():
-    with pytest.raises(PlekwijzerInputError, match=r"unknown region 'utrecht'\. Presets: twente"):
+    with pytest.raises(
+        PlekwijzerInputError, match=r"onbekende regio 'utrecht'\. Voorinstellingen: twente"
+    ):
         resolve_region("utrecht")
 
 
 def test_unknown_gemeente_code_is_refused_naming_it(shared_source):
     with pytest.raises(
         PlekwijzerInputError,
-        match=r"gemeente code GM9999 \(closest codes: GM1992 Voorne aan Zee, .*\) is not in the "
-        r"CBS 2024 data\. Fix the code; `plekwijzer regions` lists the presets",
+        match=r"gemeentecode GM9999 \(dichtstbijzijnde codes: GM1992 Voorne aan Zee, .*\) "
+        r"staat niet in de CBS-data van 2024\. Verbeter de code; `plekwijzer regions` toont "
+        r"de voorinstellingen",
     ):
         resolve_region(gemeenten="GM0153,GM9999", source=shared_source)
     assert resolve_region(gemeenten="GM0153", source=shared_source).gemeenten == ("GM0153",)
 
 
 def test_unknown_gemeente_codes_in_demo_data(demo_source):
-    with pytest.raises(PlekwijzerInputError, match=r"GM0153 \(closest codes: GM9901 .*demo data"):
+    with pytest.raises(
+        PlekwijzerInputError, match=r"GM0153 \(dichtstbijzijnde codes: GM9901 .*demodata"
+    ):
         resolve_region(gemeenten="GM9901,GM0153", source=demo_source)
 
 
 def test_loading_a_region_checks_its_codes(demo_source):
     from geo.workspace import load_region_data
 
-    with pytest.raises(PlekwijzerInputError, match=r"gemeente code GM9999 .* is not in the"):
+    with pytest.raises(PlekwijzerInputError, match=r"gemeentecode GM9999 .* staat niet in de"):
         load_region_data(resolve_region(gemeenten="GM9901,GM9999"), demo_source)
 
 
 def test_all_gemeenten_needs_the_data_directory() -> None:
-    with pytest.raises(PlekwijzerInputError, match=r"'all'.*needs the data directory"):
+    with pytest.raises(PlekwijzerInputError, match=r"'all'.*heeft de datamap nodig"):
         resolve_region(gemeenten="all")
 
 

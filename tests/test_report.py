@@ -189,9 +189,9 @@ def test_report_refuses_bad_output(tmp_path):
     result = run_cli(["report", "--scenario", tmp_path / "none.scenario.json", "--out", "x.pdf"])
     assert result.code == 2
     assert "scenariobestand niet gevonden; controleer het pad" in result.stderr
-    with pytest.raises(PlekwijzerInputError, match=r"use a \.pdf or \.html"):
+    with pytest.raises(PlekwijzerInputError, match=r"bestandsnaam op \.pdf of \.html"):
         write_report(None, tmp_path / "report.docx")
-    with pytest.raises(PlekwijzerInputError, match="does not exist"):
+    with pytest.raises(PlekwijzerInputError, match="bestaat niet"):
         write_report(None, tmp_path / "missing" / "report.pdf")
 
 

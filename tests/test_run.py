@@ -89,7 +89,7 @@ def test_run_scenario_evenness_lowers_the_gini(demo_source):
     even = run_scenario(
         _demo(demo_source, shortlist=ShortlistOptions(top_n=5, evenness_weight=0.9))
     )
-    assert plain.spread["after"]["indices"]["gini"] >= even.spread["after"]["indices"]["gini"]
+    assert plain.spread.after.indices.gini >= even.spread.after.indices.gini
     assert list(even.shortlist["pick_order"]) != []
     assert plain.table is not even.table
 
@@ -146,12 +146,12 @@ def test_scenario_flags_cannot_be_mixed_with_a_scenario_file(demo_source, tmp_pa
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--top", "-1"], "argument --top: '-1' is ongeldig"),
-        (["--min-spacing-m", "nan"], "argument --min-spacing-m: 'nan' is ongeldig"),
-        (["--min-spacing-m", "-500"], "argument --min-spacing-m: '-500' is ongeldig"),
-        (["--max-per-buurt", "0"], "argument --max-per-buurt: '0' is ongeldig"),
-        (["--evenness", "5"], "argument --evenness: '5' is ongeldig"),
-        (["--sensitivity", "-3"], "argument --sensitivity: '-3' is ongeldig"),
+        (["--top", "-1"], "--top: '-1' is ongeldig"),
+        (["--min-spacing-m", "nan"], "--min-spacing-m: 'nan' is ongeldig"),
+        (["--min-spacing-m", "-500"], "--min-spacing-m: '-500' is ongeldig"),
+        (["--max-per-buurt", "0"], "--max-per-buurt: '0' is ongeldig"),
+        (["--evenness", "5"], "--evenness: '5' is ongeldig"),
+        (["--sensitivity", "-3"], "--sensitivity: '-3' is ongeldig"),
         (["--weight", "ov_access"], "schrijf CRITERION=NUMBER"),
         (["--constraint", "plot_size"], "schrijf NAME=VALUE"),
     ],
@@ -213,9 +213,13 @@ def _app_figures(
     if evenness:
         at.select_slider(key="evenness").set_value(evenness).run()
     assert not at.exception, at.exception
+    at.session_state["tab"] = "Shortlist"  # the app runs only the open tab
+    at.run()
     shortlist = next(d.value for d in at.dataframe if "rang" in d.value and "gebruik" in d.value)
-    units = next(d.value for d in at.dataframe if "inwoners" in d.value and "code" in d.value)
     caption = next(c.value for c in at.caption if f"{HEADLINE_LABEL} over gemeenten" in c.value)
+    at.session_state["tab"] = "Spreiding"
+    at.run()
+    units = next(d.value for d in at.dataframe if "inwoners" in d.value and "code" in d.value)
     before, after = re.search(r"nu (\d,\d{3}), met deze shortlist (\d,\d{3})", caption).groups()
     before, after = parse_number(before), parse_number(after)
     return {
@@ -236,7 +240,7 @@ def _cli_figures(tmp_path: Path, scenario: Scenario) -> dict:
         key=lambda p: p["rank"],
     )
     result = run_scenario(scenario)
-    units = result.spread_at("gemeente")["units"]
+    units = result.spread_at("gemeente").before.units
     spread = collection["plekwijzer"]["spread"]
     return {
         "ids": [p["id"] for p in short],
@@ -319,7 +323,8 @@ def test_prepared_run_equals_run_scenario_for_any_weights(demo_source):
         fresh = run_scenario(scenario)
         assert again.table.drop(columns="geometry").equals(fresh.table.drop(columns="geometry"))
         assert again.scoring.weights == fresh.scoring.weights
-        assert again.spread["indices"] == fresh.spread["indices"]
+        assert again.spread.before.indices == fresh.spread.before.indices
+        assert again.spread.after.indices == fresh.spread.after.indices
         assert again.sensitivity.to_dict() == fresh.sensitivity.to_dict()
         assert again.prepared is prepared
 
@@ -347,7 +352,7 @@ def test_nothing_mutable_in_the_region_data_or_the_result(demo_source):
     result = prepared.run(_demo(demo_source))
     # Another level is computed through the prepared stage, its 'before' part once.
     wijk = result.spread_at("wijk")
-    assert result.spread_at("wijk")["indices"] == wijk["indices"]
+    assert result.spread_at("wijk").after.indices == wijk.after.indices
     assert prepared.spreads.before("wijk") is prepared.spreads.before("wijk")
     assert not [f.name for f in dataclasses.fields(result) if f.name.startswith("_")]
 
@@ -379,10 +384,12 @@ def test_one_headline_index_with_one_name_in_cli_app_and_report(
     assert f"{HEADLINE_LABEL} over de gemeenten:" in html
     assert f"nu <strong>{before}</strong>, met de shortlist\n      <strong>{after}</strong>" in html
     monkeypatch.setenv(DATA_DIR_ENV, str(demo_source.path))
-    at = AppTest.from_file(APP, default_timeout=120).run()
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.session_state["tab"] = "Shortlist"  # the app runs only the open tab
     caption = f"{HEADLINE_LABEL} over gemeenten: nu {before}, met deze shortlist {after}."
-    assert any(caption in c.value for c in at.caption)
-    assert any(m.label == HEADLINE_LABEL for m in at.metric)
+    assert any(caption in c.value for c in at.run().caption)
+    at.session_state["tab"] = "Spreiding"
+    assert any(m.label == HEADLINE_LABEL for m in at.run().metric)
     # The unweighted Gini shows only under its own name.
     assert not any(m.label == "Gini" for m in at.metric)
 
@@ -393,8 +400,9 @@ def test_shares_round_down_so_100_means_everyone(demo_source, monkeypatch):
     assert nlformat.share(0.99999) == "99,9%"
     assert nlformat.share(0.3489) == nlformat.share(0.3481) == "34,8%"
     monkeypatch.setenv(DATA_DIR_ENV, str(demo_source.path))
-    at = AppTest.from_file(APP, default_timeout=120).run()
-    at.select_slider(key="reach_km").set_value(1.0).run()
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.session_state["tab"] = "Bereik"  # the app runs only the open tab
+    at.run().select_slider(key="reach_km").set_value(1.0).run()
     assert not at.exception, at.exception
     metric = {m.label: m.value for m in at.metric}
     summary = next(c.value for c in at.caption if c.value.startswith("Bereik "))
@@ -402,3 +410,12 @@ def test_shares_round_down_so_100_means_everyone(demo_source, monkeypatch):
     assert f"→ {after}." in summary  # one rule: the sentence and the metric agree
     if "buiten bereik" in summary:
         assert after != "100,0%"
+
+
+def test_result_types_live_in_run_result_and_are_reexported():
+    import criteria.run
+    import criteria.run_result
+
+    for name in ("ScenarioResult", "ScoringRun", "EXPORT_PROPERTIES", "facility_type_of"):
+        assert getattr(criteria.run, name) is getattr(criteria.run_result, name), name
+        assert name in criteria.run.__all__, name

@@ -247,7 +247,7 @@ BAD_FILES: list[tuple[str, Any, str]] = [
     (
         "surface-gemeente",
         lambda d: _with(d, "surface", {"gemeenten": ["Enschede"]}),
-        "veld surface.gemeenten: 'ENSCHEDE' is not a CBS gemeente code",
+        "veld surface.gemeenten: 'ENSCHEDE' is geen CBS-gemeentecode",
     ),
     (
         "surface-top",
@@ -290,7 +290,7 @@ def test_sensitivity_option_is_bounded_with_the_reason(demo_source, tmp_path, ca
     args = [command, "--scenario", str(path), "--sensitivity", "20000", "--out", str(out)]
     assert cli.main(args) == 2
     err = capsys.readouterr().err.strip()
-    assert "argument --sensitivity: '20000' is ongeldig" in err
+    assert "--sensitivity: '20000' is ongeldig" in err
     assert "≤ 10.000" in err
     assert "0,8 GB" in err  # the reason, not only the bound
     assert len(err.splitlines()) == 1
@@ -626,9 +626,13 @@ def test_app_restores_spread_level_and_coverage_and_names_what_it_cannot_apply(
     at = _app(demo_source, monkeypatch)
     at.file_uploader(key="up_scn").upload("s.scenario.json", json.dumps(data).encode()).run()
     assert not at.exception, at.exception
-    assert at.radio(key="level").value == "wijk"
-    assert at.select_slider(key="reach_km").value == 2.5
+    notes = " ".join(i.value for i in at.sidebar.info)
+    # Restored while their tabs are closed; each tab shows them when opened (only the open
+    # tab runs).
+    at.session_state["tab"] = "Spreiding"
+    assert at.run().radio(key="level").value == "wijk"
+    at.session_state["tab"] = "Bereik"
+    assert at.run().select_slider(key="reach_km").value == 2.5
     assert at.radio(key="reach_mode").value == "N plekken"
     assert at.number_input(key="reach_sites").value == 3
-    notes = " ".join(i.value for i in at.sidebar.info)
     assert "default_places" in notes

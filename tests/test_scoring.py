@@ -294,7 +294,7 @@ def test_nan_raw_value_scores_zero_and_is_explained():
     story = scored.explain(0)
     assert story["b"]["missing"] is True
     assert story["b"]["raw"] is None
-    assert "worst case" in story["b"]["note"]
+    assert "slechtste geval" in story["b"]["note"]
     assert story["a"]["raw"] == 50.0
     assert story["a"]["weight"] == pytest.approx(0.4)
     assert sum(entry["contribution"] for entry in story.values()) == pytest.approx(
@@ -306,7 +306,7 @@ def test_missing_feature_column_lists_available_columns():
     frame = pd.DataFrame({"feat_a": [1.0], "feat_c": [1.0], "use": ["kantoor"]})
     with pytest.raises(
         ProfileError,
-        match=r"criterion 'b': needs feature column 'feat_b'.*columns are feat_a, feat_c, use",
+        match=r"criterium 'b': vraagt kenmerkkolom 'feat_b'.*kolommen: feat_a, feat_c, use",
     ):
         score(frame, make_profile())
 
@@ -345,7 +345,7 @@ def test_weight_overrides():
     only_b = score(frame, profile, weights={"a": 0, "c": 0, "u": 0})
     assert only_b.table["rank"].tolist() == [2, 1]
     assert only_b.weights["b"] == pytest.approx(1.0)
-    with pytest.raises(ProfileError, match="valid names are a, b, c, u"):
+    with pytest.raises(ProfileError, match="geldige namen: a, b, c, u"):
         score(frame, profile, weights={"zz": 1})
 
 
@@ -355,7 +355,7 @@ def test_numeric_constraint_on_text_column_is_refused():
         constraints=[{"feature": "use", "op": ">=", "value": 1, "rationale": "r"}]
     )
     with pytest.raises(
-        ProfileError, match="operator '>=' needs numbers but column 'use' holds text"
+        ProfileError, match="operator '>=' vraagt getallen, maar kolom 'use' bevat tekst"
     ):
         score(frame, profile)
 
@@ -364,7 +364,7 @@ def test_duplicate_index_is_refused():
     frame = pd.DataFrame(
         {"feat_a": [1.0, 2.0], "feat_b": 0.0, "feat_c": 0.0, "use": "kantoor"}, index=[1, 1]
     )
-    with pytest.raises(FeatureTableError, match="index must be unique"):
+    with pytest.raises(FeatureTableError, match="index van de kenmerkentabel moet uniek zijn"):
         score(frame, make_profile())
 
 

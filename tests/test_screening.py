@@ -97,7 +97,7 @@ def test_weights_change_the_screening(features: gpd.GeoDataFrame) -> None:
 
 
 def test_missing_id_column_is_named(features: gpd.GeoDataFrame) -> None:
-    with pytest.raises(FeatureTableError, match="'id' column"):
+    with pytest.raises(FeatureTableError, match="kolom 'id' nodig"):
         screen_table(features.drop(columns="id"), load_profile("tussenvoorziening"))
 
 
@@ -137,7 +137,9 @@ def test_dataset_on_dask_matches_one_process(
 
 def test_dataset_without_parquet_files_is_refused(tmp_path) -> None:
     (tmp_path / "empty").mkdir()
-    with pytest.raises(PlekwijzerInputError, match=r"no Parquet files found.*one \.parquet file"):
+    with pytest.raises(
+        PlekwijzerInputError, match=r"geen Parquet-bestanden gevonden.*één \.parquet-bestand"
+    ):
         screen_dataset(
             tmp_path / "empty",
             load_profile("tussenvoorziening"),

@@ -74,23 +74,23 @@ def test_order_of_rows_does_not_matter(scored):
 
 
 def test_geographic_crs_refused_for_spacing(scored):
-    with pytest.raises(CRSError, match=r"needs a metric CRS.*to_crs"):
+    with pytest.raises(CRSError, match=r"vraagt een CRS in meters.*to_crs"):
         select_shortlist(scored.to_crs("EPSG:4326"), top_n=3, min_spacing_m=100)
 
 
 def test_missing_columns_refused(scored):
-    with pytest.raises(MissingColumnError, match="needs column"):
+    with pytest.raises(MissingColumnError, match="vraagt kolom"):
         select_shortlist(scored.drop(columns="rank"), top_n=3)
     with pytest.raises(MissingColumnError, match="gemeentecode"):
         select_shortlist(scored.drop(columns="gemeentecode"), top_n=3, max_per_gemeente=1)
 
 
 def test_bad_arguments_refused(scored):
-    with pytest.raises(ValueError, match="top_n must be a whole number"):
+    with pytest.raises(ValueError, match="top_n moet een heel getal"):
         select_shortlist(scored, top_n=-1)
-    with pytest.raises(ValueError, match="cap on buurtcode"):
+    with pytest.raises(ValueError, match="het maximum per buurtcode"):
         select_shortlist(scored, top_n=2, max_per_buurt=0)
-    with pytest.raises(ValueError, match="min_spacing_m must be"):
+    with pytest.raises(ValueError, match="min_spacing_m moet"):
         select_shortlist(scored, top_n=2, min_spacing_m=-5)
 
 

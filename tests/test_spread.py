@@ -12,7 +12,7 @@ from geo._errors import CRSError, MissingColumnError, PlekwijzerInputError, Unkn
 from geo.inequality import gini_weighted
 from geo.spread import (
     TABLE_COLUMNS,
-    compare_scenarios,
+    compare_tables,
     facility_counts,
     fair_share,
     lorenz,
@@ -21,6 +21,7 @@ from geo.spread import (
     region_indices,
     unit_table,
 )
+from geo.spread_result import INDEX_NAMES
 
 X0, Y0 = 150_000.0, 420_000.0  # somewhere in the Netherlands, RD metres
 
@@ -90,12 +91,14 @@ def test_facility_counts_by_type(units, facilities):
 
 
 def test_facility_counts_errors(units, facilities):
-    with pytest.raises(UnknownValueError, match=r"unknown facility type.*opvangx"):
+    with pytest.raises(UnknownValueError, match=r"onbekend\(e\) type\(n\) voorziening.*opvangx"):
         facility_counts(units, facilities, level_code_column="buurtcode", facility_type="opvangx")
     with pytest.raises(MissingColumnError, match="buurt_code"):
         facility_counts(units, facilities, level_code_column="buurt_code")
     bad = facilities.assign(places=[1, None, 1, 1, 1])
-    with pytest.raises(PlekwijzerInputError, match="'places' is missing or negative for id f2"):
+    with pytest.raises(
+        PlekwijzerInputError, match="'places' van het register ontbreekt of is negatief bij id f2"
+    ):
         facility_counts(units, bad, level_code_column="buurtcode")
 
 
@@ -139,7 +142,7 @@ def test_unit_table_fair_share_correction(units, facilities):
 
 
 def test_unit_table_errors(units, facilities):
-    with pytest.raises(PlekwijzerInputError, match=r"must lie in \[0, 1\], got 1.5"):
+    with pytest.raises(PlekwijzerInputError, match=r"moet tussen 0 en 1 liggen, kreeg 1,5"):
         unit_table(
             units,
             facilities,
@@ -147,16 +150,16 @@ def test_unit_table_errors(units, facilities):
             draagkracht=pd.Series(0.5, index=units.index),
             fair_share_correction=1.5,
         )
-    with pytest.raises(PlekwijzerInputError, match="needs a draagkracht"):
+    with pytest.raises(PlekwijzerInputError, match="vraagt een draagkracht"):
         unit_table(units, facilities, level_code_column="buurtcode", fair_share_correction=0.3)
-    with pytest.raises(PlekwijzerInputError, match="no entry for 2 unit"):
+    with pytest.raises(PlekwijzerInputError, match="ontbreekt voor 2 gebied"):
         unit_table(
             units,
             facilities,
             level_code_column="buurtcode",
             draagkracht=pd.Series([0.1, 0.2], index=[10, 11]),
         )
-    with pytest.raises(PlekwijzerInputError, match="duplicate codes"):
+    with pytest.raises(PlekwijzerInputError, match="dubbele codes"):
         unit_table(
             units.assign(code=["BU1", "BU1", "BU3", "BU4"]),
             facilities,
@@ -190,42 +193,42 @@ def test_region_indices_by_hand(table):
     result = region_indices(
         table, groups=pd.Series(["GM1", "GM1", "GM2", "GM2"], index=table.index)
     )
-    assert set(result) == {
+    assert [name for name, _ in result.items()] == [
         "gini",
         "gini_pop_weighted",
         "theil",
         "theil_between",
         "theil_within",
         "hoover",
-    }
+    ]
     # rates 150, 0, 25 (BU4 has no inhabitants): sum |x_i - x_j| = 600, n = 3, mean 175/3
-    assert result["gini"] == pytest.approx(600 / 1050)
+    assert result.gini == pytest.approx(600 / 1050)
     # weights 1, 3, 2 (thousands): 2 * (450 + 250 + 150) / (2 * 36 * 200 / 6)
-    assert result["gini_pop_weighted"] == pytest.approx(1700 / 2400)
+    assert result.gini_pop_weighted == pytest.approx(1700 / 2400)
     theil_t = 6 / 7 * math.log(18 / 7) + 1 / 7 * math.log(3 / 7)
     between = 6 / 7 * math.log(6 / 7 * 3 / 2) + 1 / 7 * math.log(3 / 7)
-    assert result["theil"] == pytest.approx(theil_t)
-    assert result["theil_between"] == pytest.approx(between)
-    assert result["theil_within"] == pytest.approx(theil_t - between)
+    assert result.theil == pytest.approx(theil_t)
+    assert result.theil_between == pytest.approx(between)
+    assert result.theil_within == pytest.approx(theil_t - between)
     # place shares 15, 0, 5, 4 / 24 against population shares 1/6, 1/2, 1/3, 0
-    assert result["hoover"] == pytest.approx(0.625)
+    assert result.hoover == pytest.approx(0.625)
 
 
 def test_region_indices_groups_forms(table):
     by_array = region_indices(table, groups=["GM1", "GM1", "GM2", "GM2"])
     by_column = region_indices(table.assign(gm=["GM1", "GM1", "GM2", "GM2"]), groups="gm")
-    assert by_array == pytest.approx(by_column)
+    assert by_array.to_json_dict() == pytest.approx(by_column.to_json_dict())
     plain = region_indices(table)
-    assert math.isnan(plain["theil_between"])
-    assert math.isnan(plain["theil_within"])
-    with pytest.raises(PlekwijzerInputError, match="groups has 3 entries for 4 units"):
+    assert math.isnan(plain.theil_between)
+    assert math.isnan(plain.theil_within)
+    with pytest.raises(PlekwijzerInputError, match="groups heeft 3 waarden voor 4 gebieden"):
         region_indices(table, groups=["GM1", "GM1", "GM2"])
 
 
 def test_region_indices_no_places(units, facilities):
     empty = unit_table(units, facilities.iloc[0:0], level_code_column="buurtcode")
     result = region_indices(empty, groups="code")
-    assert result == dict.fromkeys(result, 0.0)
+    assert dict(result.items()) == dict.fromkeys(INDEX_NAMES, 0.0)
 
 
 def test_lorenz_by_hand(table):
@@ -239,18 +242,18 @@ def test_pop_weighted_gini_is_lorenz_gini_for_populated_units(table):
     xy = np.asarray(lorenz(populated))
     area = float(np.sum(np.diff(xy[:, 0]) * (xy[1:, 1] + xy[:-1, 1]) / 2))
     expected = gini_weighted(populated["per_10k"], populated["inhabitants"])
-    assert region_indices(populated)["gini_pop_weighted"] == pytest.approx(expected)
+    assert region_indices(populated).gini_pop_weighted == pytest.approx(expected)
     assert expected == pytest.approx(1 - 2 * area)
 
 
 def test_most_and_least_provided(table):
-    result = most_and_least_provided(table, n=2)
-    assert result["most"]["code"].tolist() == ["BU1", "BU3"]
-    assert result["least"]["code"].tolist() == ["BU2", "BU3"]
-    by_surplus = most_and_least_provided(table, n=1, by="surplus")
-    assert by_surplus["most"]["code"].tolist() == ["BU1"]
-    assert by_surplus["least"]["code"].tolist() == ["BU2"]
-    with pytest.raises(PlekwijzerInputError, match="by must be 'per_10k' or 'surplus'"):
+    most, least = most_and_least_provided(table, n=2)
+    assert most["code"].tolist() == ["BU1", "BU3"]
+    assert least["code"].tolist() == ["BU2", "BU3"]
+    most, least = most_and_least_provided(table, n=1, by="surplus")
+    assert most["code"].tolist() == ["BU1"]
+    assert least["code"].tolist() == ["BU2"]
+    with pytest.raises(PlekwijzerInputError, match="by moet 'per_10k' of 'surplus' zijn"):
         most_and_least_provided(table, by="places")
 
 
@@ -259,13 +262,13 @@ def test_most_and_least_provided(table):
 
 def test_nearest_facility_access_by_hand(units, facilities):
     result = nearest_facility_access(units, facilities, within_m=500)
-    per_buurt = result["per_buurt"]
+    per_buurt = result.per_buurt
     # BU1: 0 m (f2 at its point); BU2: 1000 - 30 to f1; BU3: 0 (f3 snapped to BU3's point);
     # BU4: 0 (f4 at its point)
     assert per_buurt["distance_m"].tolist() == pytest.approx([0.0, 970.0, 0.0, 0.0])
-    assert result["mean_distance_m"] == pytest.approx(970.0 * 3000 / 6000)
-    assert result["share_within"] == pytest.approx(0.5)
-    assert result["facilities"] == 5
+    assert result.mean_distance_m == pytest.approx(970.0 * 3000 / 6000)
+    assert result.share_within == pytest.approx(0.5)
+    assert result.facilities == 5
     assert set(per_buurt.columns) == {
         "code",
         "inhabitants",
@@ -279,61 +282,54 @@ def test_nearest_facility_access_by_hand(units, facilities):
 def test_nearest_facility_access_confidential_stands_at_buurt(units, facilities):
     result = nearest_facility_access(units, facilities, facility_type="vrouwenopvang")
     # from BU1's point (X0+50) to BU3's representative point (X0+2050), not the address
-    assert result["per_buurt"]["distance_m"].tolist() == pytest.approx([2000, 1000, 0, 1000])
-    assert result["share_within"] == pytest.approx(1.0)
-    assert not any(isinstance(v, gpd.GeoSeries) for v in result.values())
+    assert result.per_buurt["distance_m"].tolist() == pytest.approx([2000, 1000, 0, 1000])
+    assert result.share_within == pytest.approx(1.0)
+    assert not any(isinstance(v, gpd.GeoSeries) for v in vars(result).values())
 
 
 def test_nearest_facility_access_without_facilities(units, facilities):
     result = nearest_facility_access(units, facilities, facility_type="skaeve_huse")
-    assert math.isnan(result["mean_distance_m"])
-    assert result["share_within"] == 0.0
-    assert result["facilities"] == 0
+    assert math.isnan(result.mean_distance_m)
+    assert result.share_within == 0.0
+    assert result.facilities == 0
 
 
 def test_nearest_facility_access_register_without_points(units, facilities):
     register = pd.DataFrame(facilities.drop(columns="geometry"))
     result = nearest_facility_access(units, register, facility_type="nachtopvang")
     # f1 stands at BU1's point; f5's buurt is outside the region
-    assert result["per_buurt"]["distance_m"].tolist() == pytest.approx([0, 1000, 2000, 3000])
-    assert result["facilities"] == 1
+    assert result.per_buurt["distance_m"].tolist() == pytest.approx([0, 1000, 2000, 3000])
+    assert result.facilities == 1
 
 
 def test_nearest_facility_access_crs_errors(units, facilities):
-    with pytest.raises(CRSError, match="CRS mismatch"):
+    with pytest.raises(CRSError, match="CRS verschilt"):
         nearest_facility_access(units, facilities.to_crs("EPSG:4326"))
-    with pytest.raises(CRSError, match="not a metric CRS"):
+    with pytest.raises(CRSError, match="geen CRS in meters"):
         nearest_facility_access(units.to_crs("EPSG:4326"), facilities.to_crs("EPSG:4326"))
 
 
 # --- scenarios --------------------------------------------------------------------------
 
 
-def test_compare_scenarios(units, facilities, table):
+def test_compare_tables(units, facilities, table):
     added = pd.DataFrame(
         {"id": ["new"], "type": ["tussenvoorziening"], "places": [12], "buurtcode": ["BU2"]}
     )
     after_table = unit_table(
         units, pd.concat([facilities, added], ignore_index=True), level_code_column="buurtcode"
     )
-    before = {"indices": region_indices(table), "table": table, "lorenz": lorenz(table)}
-    after = {
-        "indices": region_indices(after_table),
-        "table": after_table,
-        "lorenz": lorenz(after_table),
-    }
-    result = compare_scenarios(before, after)
-    gini = result["indices"]["gini"]
-    assert gini["delta"] == pytest.approx(gini["after"] - gini["before"])
-    assert gini["delta"] < 0  # placing in the empty buurt evens things out
-    frame = result["table"]
+    frame = compare_tables(table, after_table)
     assert frame["code"].tolist() == ["BU1", "BU2", "BU3", "BU4"]
     assert frame["places_delta"].tolist() == [0, 12, 0, 0]
     assert frame.loc[1, "per_10k_after"] == pytest.approx(40.0)
     assert "name" in frame.columns
-    assert result["lorenz"]["after"] == after["lorenz"]
+    assert "code_before" not in frame.columns
 
 
-def test_compare_scenarios_key_mismatch():
-    with pytest.raises(PlekwijzerInputError, match="differ in keys \\(hoover\\)"):
-        compare_scenarios({"gini": 0.1, "hoover": 0.2}, {"gini": 0.1})
+def test_compare_tables_unit_in_one_table_only(table):
+    frame = compare_tables(table, table.iloc[:3])
+    last = frame.set_index("code").loc["BU4"]
+    assert last["places_before"] == table["places"].iloc[3]
+    assert math.isnan(last["places_after"])
+    assert math.isnan(last["places_delta"])

@@ -11,11 +11,11 @@ from geo._errors import PlekwijzerInputError
 from geo.facilities import facilities_from_frame, facilities_from_sites
 from geo.settings import CRS_RD, FACILITY_TYPES, LEVELS
 from geo.spread_report import (
-    report_to_json,
     scenario_report,
     spread_report,
     units_for_level,
 )
+from geo.spread_result import Change
 from tests.conftest import sites_at
 
 UNIT_FIELDS = [
@@ -108,7 +108,7 @@ def test_units_for_level_does_not_touch_input(buurten):
 
 
 def test_units_for_level_unknown(buurten):
-    with pytest.raises(PlekwijzerInputError, match=r"'provincie' is not known: use one of"):
+    with pytest.raises(PlekwijzerInputError, match=r"'provincie' is onbekend: gebruik een van"):
         units_for_level(buurten, level="provincie")
 
 
@@ -118,10 +118,10 @@ def test_units_for_level_unknown(buurten):
 @pytest.mark.parametrize("level", LEVELS)
 def test_spread_report_by_hand(buurten, register, level):
     report = spread_report(buurten, register, level=level)
-    assert report["level"] == level
-    assert report["type"] == "all"
-    assert set(report["indices"]) == INDICES
-    units = report["units"].set_index("code")
+    assert report.level == level
+    assert report.facility_type is None
+    assert {name for name, _ in report.indices.items()} == INDICES
+    units = report.units.set_index("code")
     assert units["places"].sum() == 90  # the confidential vrouwenopvang counts too
     assert units["fair_share"].sum() == pytest.approx(90)
     # 90 places over 4,500 inhabitants
@@ -129,27 +129,28 @@ def test_spread_report_by_hand(buurten, register, level):
     code, inhabitants = share[level]
     assert units.loc[code, "fair_share"] == pytest.approx(90 * inhabitants / 4500)
     assert units.loc[code, "places"] == 0
-    assert report["least_provided"][0] == code
-    assert report["lorenz"][0] == [0.0, 0.0]
-    assert report["lorenz"][-1] == pytest.approx([1.0, 1.0])
+    assert report.least_provided[0] == code
+    assert report.lorenz[0] == (0.0, 0.0)
+    assert report.lorenz[-1] == pytest.approx((1.0, 1.0))
 
 
 def test_spread_report_one_type(buurten, register):
     report = spread_report(buurten, register, level="buurt", facility_type="dagopvang")
-    units = report["units"].set_index("code")
+    units = report.units.set_index("code")
     assert units["places"].to_dict() == {"BU00010001": 0, "BU00010002": 50, "BU00020001": 0}
-    assert report["access"]["facilities"] == 1
+    assert report.access.facilities == 1
+    assert report.to_json_dict()["type"] == "dagopvang"
 
 
 def test_spread_report_unknown_type(buurten, register):
-    with pytest.raises(PlekwijzerInputError, match="unknown facility type 'hotel'") as exc:
+    with pytest.raises(PlekwijzerInputError, match="onbekend type voorziening 'hotel'") as exc:
         spread_report(buurten, register, facility_type="hotel")
     for kind in FACILITY_TYPES:
         assert kind in str(exc.value)
 
 
-def test_report_to_json_is_plain_and_carries_no_coordinates(buurten, register):
-    report = report_to_json(spread_report(buurten, register, level="buurt"))
+def test_report_json_is_plain_and_carries_no_coordinates(buurten, register):
+    report = spread_report(buurten, register, level="buurt").to_json_dict()
     for unit in report["units"]:
         assert list(unit) == UNIT_FIELDS
     text = json.dumps(report, allow_nan=False)
@@ -165,19 +166,20 @@ def test_scenario_report_before_after_delta(buurten, register):
         sites_at((100_500, 401_500)), facility_type="tussenvoorziening", buurten=buurten
     )
     report = scenario_report(buurten, register, new, level="gemeente")
-    assert report["added"] == 1
-    before = report["units"].set_index("code")
-    after = report["after"]["units"].set_index("code")
+    assert report.added == 1
+    before = report.before.units.set_index("code")
+    after = report.after.units.set_index("code")
     assert after.loc["GM0002", "places"] == before.loc["GM0002", "places"] + 20
     for name in INDICES:
-        change = report["delta"]["indices"][name]
-        assert change["before"] == report["indices"][name]
-        assert change["after"] == report["after"]["indices"][name]
-        assert change["delta"] == pytest.approx(change["after"] - change["before"])
-    assert report["delta"]["indices"]["gini"]["delta"] < 0  # the empty gemeente gets a share
-    units = report["delta"]["units"].set_index("code")
+        change = report.index_change(name)
+        assert change.before == report.before.indices.value(name)
+        assert change.after == report.after.indices.value(name)
+        assert change.delta == pytest.approx(change.after - change.before)
+    assert report.index_change("gini").delta < 0  # the empty gemeente gets a share
+    units = report.units_change.set_index("code")
     assert units.loc["GM0002", "places_delta"] == 20
     assert units.loc["GM0001", "places_delta"] == 0
-    plain = report_to_json(report)
+    assert report.access_change("facilities") == Change(3, 4)
+    plain = report.to_json_dict()
     assert [list(u) for u in plain["after"]["units"]] == [UNIT_FIELDS] * 2
     json.dumps(plain, allow_nan=False)

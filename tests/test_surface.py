@@ -58,7 +58,7 @@ def test_grid_snaps_to_cell_multiples_and_takes_centres_inside() -> None:
     assert grid.bounds == (1_000.0, 2_000.0, 1_400.0, 2_200.0)
     assert (grid.width, grid.height) == (4, 2)
     assert grid.inside.all()  # every centre (x50, y50) lies inside the box
-    with pytest.raises(PlekwijzerInputError, match="--cell-m 2: give a cell size"):
+    with pytest.raises(PlekwijzerInputError, match="--cell-m 2: geef een celgrootte"):
         SurfaceGrid.from_buurten(buurten, cell_m=2)
 
 
@@ -97,7 +97,7 @@ def test_surface_profile_refuses_a_profile_of_site_attributes_only() -> None:
             "criteria": tuple(c for c in profile.criteria if c.feature == "use"),
         }
     )
-    with pytest.raises(ProfileError, match="nothing is left to score a place with"):
+    with pytest.raises(ProfileError, match="er blijft niets over om een plaats mee te scoren"):
         surface_profile(only_site)
 
 

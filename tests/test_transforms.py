@@ -36,12 +36,12 @@ def test_linear_cost_hand_values(values):
 
 
 def test_linear_refuses_reversed_bounds():
-    with pytest.raises(ProfileError, match=r"lower \(10\) must be smaller than upper \(5\)"):
+    with pytest.raises(ProfileError, match=r"lower \(10\) moet kleiner zijn dan upper \(5\)"):
         linear([1], lower=10, upper=5)
 
 
 def test_linear_refuses_bad_direction():
-    with pytest.raises(ProfileError, match="direction must be 'benefit'"):
+    with pytest.raises(ProfileError, match="direction moet 'benefit'"):
         linear([1], lower=0, upper=1, direction="up")
 
 
@@ -59,7 +59,7 @@ def test_logistic_hand_values():
 
 
 def test_logistic_refuses_non_positive_steepness():
-    with pytest.raises(ProfileError, match="steepness must be greater than 0"):
+    with pytest.raises(ProfileError, match="steepness moet groter dan 0 zijn"):
         logistic([1], midpoint=0, steepness=0)
 
 
@@ -84,9 +84,9 @@ def test_distance_decay_linear():
 
 
 def test_distance_decay_refuses_mixed_parameters():
-    with pytest.raises(ProfileError, match="max_distance_m belongs to shape = 'linear'"):
+    with pytest.raises(ProfileError, match="max_distance_m hoort bij shape = 'linear'"):
         distance_decay([1], half_distance_m=10, max_distance_m=10)
-    with pytest.raises(ProfileError, match="half_distance_m must be greater than 0"):
+    with pytest.raises(ProfileError, match="half_distance_m moet groter dan 0 zijn"):
         distance_decay([1], half_distance_m=-1)
 
 
@@ -98,13 +98,13 @@ def test_categorical_maps_default_and_missing():
 
 
 def test_categorical_refuses_value_outside_unit_interval():
-    with pytest.raises(ProfileError, match=r"mapping\['kantoor'\] must lie in \[0, 1\]"):
+    with pytest.raises(ProfileError, match=r"mapping\['kantoor'\] moet tussen 0 en 1 liggen"):
         categorical(["kantoor"], mapping={"kantoor": 2})
 
 
 def test_numeric_transform_refuses_text():
     x = pd.Series(["a", "b"], name="use")
-    with pytest.raises(ProfileError, match=r"column 'use' holds text.*categorical"):
+    with pytest.raises(ProfileError, match=r"kolom 'use' bevat tekst.*categorical"):
         linear(x, lower=0, upper=1)
 
 
@@ -139,12 +139,12 @@ def test_apply_transform_uses_spec():
 @pytest.mark.parametrize(
     ("spec", "match"),
     [
-        ({"kind": "sigmoid"}, "unknown transform kind 'sigmoid'; use one of linear"),
-        ({"kind": "linear", "lower": 0}, "transform 'linear' needs upper"),
-        ({"kind": "linear", "lower": 0, "upper": 1, "uper": 2}, "has no parameter uper"),
-        ({"kind": "gaussian", "ideal": "x", "spread": 1}, "ideal must be a finite number"),
-        ({"half_distance_m": 4}, "must be a table with a 'kind'"),
-        ({"kind": "linear", "lower": True, "upper": 1}, "lower must be a finite number"),
+        ({"kind": "sigmoid"}, "onbekende transformatie kind 'sigmoid'; gebruik een van linear"),
+        ({"kind": "linear", "lower": 0}, "transformatie 'linear' vraagt upper"),
+        ({"kind": "linear", "lower": 0, "upper": 1, "uper": 2}, "heeft geen parameter uper"),
+        ({"kind": "gaussian", "ideal": "x", "spread": 1}, "ideal moet een eindig getal zijn"),
+        ({"half_distance_m": 4}, "moet een tabel zijn met een 'kind'"),
+        ({"kind": "linear", "lower": True, "upper": 1}, "lower moet een eindig getal zijn"),
     ],
 )
 def test_validate_transform_errors(spec, match):

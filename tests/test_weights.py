@@ -18,14 +18,14 @@ def test_direct_weights_normalise():
 
 
 def test_direct_weights_refuse_negative():
-    with pytest.raises(WeightError, match="weight of 'b' is negative"):
+    with pytest.raises(WeightError, match="het gewicht van 'b' is negatief"):
         direct_weights({"a": 1, "b": -0.1})
 
 
 def test_direct_weights_refuse_all_zero_and_nan():
-    with pytest.raises(WeightError, match="all weights are zero"):
+    with pytest.raises(WeightError, match="alle gewichten zijn nul"):
         direct_weights({"a": 0, "b": 0})
-    with pytest.raises(WeightError, match="must be a finite number"):
+    with pytest.raises(WeightError, match="moet een eindig getal zijn"):
         direct_weights({"a": float("nan")})
 
 
@@ -48,7 +48,7 @@ def test_rank_reciprocal_hand_values():
 
 
 def test_rank_refuses_duplicates():
-    with pytest.raises(WeightError, match="'a' appears twice"):
+    with pytest.raises(WeightError, match="'a' staat twee keer"):
         rank_sum_weights(["a", "b", "a"])
 
 
@@ -88,23 +88,23 @@ def test_ahp_refuses_inconsistent_judgements():
         ("c", "d"): 1,
     }
     with pytest.raises(
-        InconsistentJudgementsError, match=r"consistency ratio \d+\.\d+ exceeds 0.1"
+        InconsistentJudgementsError, match=r"consistentieratio \d+,\d+ is hoger dan 0,1"
     ) as info:
         ahp_weights(["a", "b", "c", "d"], pairs)
     assert info.value.consistency_ratio > 0.1
     assert set(info.value.worst_pair) <= {"a", "b", "c"}
-    assert "worst pair is" in str(info.value)
+    assert "slechtste paar is" in str(info.value)
 
 
 def test_ahp_refuses_missing_and_unknown_pairs():
-    with pytest.raises(WeightError, match=r"missing for \('b', 'c'\)"):
+    with pytest.raises(WeightError, match=r"ontbreken voor \('b', 'c'\)"):
         ahp_weights(["a", "b", "c"], {("a", "b"): 2, ("a", "c"): 3})
-    with pytest.raises(WeightError, match="unknown criterion 'z'"):
+    with pytest.raises(WeightError, match="onbekend criterium 'z'"):
         ahp_weights(["a", "b"], {("a", "z"): 2})
 
 
 def test_ahp_refuses_non_reciprocal_input():
-    with pytest.raises(WeightError, match="not reciprocal"):
+    with pytest.raises(WeightError, match="niet elkaars omgekeerde"):
         ahp_weights(["a", "b"], {("a", "b"): 2, ("b", "a"): 2})
-    with pytest.raises(WeightError, match="not reciprocal"):
+    with pytest.raises(WeightError, match="niet elkaars omgekeerde"):
         ahp_weights(["a", "b"], [[1, 2], [2, 1]])

@@ -100,8 +100,8 @@ def test_nothing_suitable_gives_an_empty_layer() -> None:
 @pytest.mark.parametrize(
     ("options", "message"),
     [
-        ({"min_score": 1.5}, "--min-score 1.5"),
-        ({"min_area_m2": -1}, "--min-area-m2 -1"),
+        ({"min_score": 1.5}, "--min-score 1,5"),
+        ({"min_area_m2": -1}, "--min-area-m2 −1"),
         ({"top": 0}, "--top 0"),
     ],
 )
@@ -143,6 +143,10 @@ def test_cli_writes_the_geotiff_and_the_zoekgebieden(
     err = capsys.readouterr().err
     assert "zoekgebieden" in err
     assert "niet per cel toegepast" in err
+    not_applied = next(line for line in err.splitlines() if "niet per cel" in line)
+    # The line names the rules as a planner reads them, not by their ids.
+    assert "plot_size" not in not_applied
+    assert "site_use" not in not_applied
 
 
 def test_cli_refuses_a_bad_cell_size(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -1,7 +1,8 @@
 """The council report: a printable A4 document (PDF or HTML) of one scenario, in Dutch.
 
 Entry point :func:`write_report`; input :class:`ReportInput`. Modules: :mod:`.model`
-(inputs, data sources), :mod:`.content` (text and tables), :mod:`.maps` and :mod:`.charts`
+(inputs, data sources), :mod:`.content` (text and tables), :mod:`.spread_content` (the
+spread pages: gemeenten before/after, indices, reach), :mod:`.maps` and :mod:`.charts`
 (the figures, built from :mod:`.cartography` and :mod:`.style`), :mod:`.document` (HTML
 template, PDF engine). Dutch words come from :mod:`geo.labels`.
 """

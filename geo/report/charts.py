@@ -100,6 +100,26 @@ def lorenz_chart(
         return png(fig)
 
 
+def frontier_labels(
+    points: Sequence[tuple[float, float, float]],
+) -> list[tuple[float, float, str]]:
+    """Return one label per distinct point of the frontier: ``(index_after, mean, text)``.
+
+    Evenness levels that give the same plan share one point; one label names them all
+    (``"0,50 / 0,75"``) instead of two labels drawn over each other.
+
+    Examples
+    --------
+    >>> frontier_labels([(0.0, 0.4, 0.8), (0.5, 0.3, 0.7), (0.75, 0.3, 0.7)])
+    [(0.4, 0.8, '0,00'), (0.3, 0.7, '0,50 / 0,75')]
+    """
+    labels: dict[tuple[float, float], list[str]] = {}
+    for evenness, index_after, mean in points:
+        key = (round(float(index_after), 9), round(float(mean), 9))
+        labels.setdefault(key, []).append(nlformat.number(evenness, decimals=2))
+    return [(x, y, " / ".join(names)) for (x, y), names in labels.items()]
+
+
 def frontier_chart(
     points: Sequence[tuple[float, float, float]],
     *,
@@ -128,14 +148,10 @@ def frontier_chart(
         if index_before is not None and np.isfinite(index_before):
             ax.axvline(index_before, color="#9ca3af", linewidth=0.8, linestyle="--", label="nu")
         ax.plot(xy[:, 0], xy[:, 1], color=BEFORE_COLOUR, linewidth=1.2, marker="o", markersize=3)
-        for (evenness, _, _), (x, y) in zip(points, xy, strict=True):
-            ax.annotate(
-                nlformat.number(evenness, decimals=2),
-                (x, y),
-                xytext=(4, 3),
-                textcoords="offset points",
-                fontsize=6,
-            )
+        for x, y, text in frontier_labels(points):
+            ax.annotate(text, (x, y), xytext=(4, 3), textcoords="offset points", fontsize=6)
+        # Room around the outer points so their labels stay inside the frame.
+        ax.margins(x=0.12, y=0.12)
         if chosen is not None:
             label = f"gekozen plan (evenwichtigheid {nlformat.number(chosen[0], decimals=2)})"
             ax.plot(

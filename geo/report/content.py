@@ -20,9 +20,7 @@ from geo import nlformat
 from geo.facilities import public_view
 from geo.labels import (
     AGGREGATION_LABELS,
-    HEADLINE_INDEX,
     HEADLINE_LABEL,
-    INDEX_LABELS,
     WEIGHTING_LABELS,
     feature_label,
     rule_text,
@@ -32,6 +30,7 @@ from geo.report.cartography import outlines
 from geo.report.charts import contributions_chart, frontier_chart, lorenz_chart
 from geo.report.maps import gemeente_maps, location_map, region_map, zoekgebieden_map
 from geo.report.model import ReportInput
+from geo.report.spread_content import spread_now, spread_pair
 
 #: Map attribution for real data and for the demo region.
 ATTRIBUTION = "Bron: CBS, PDOK/Kadaster (buurtgrenzen benaderd); locaties: zie voorblad"
@@ -53,7 +52,7 @@ def shortlist(report: ReportInput) -> gpd.GeoDataFrame:
 
 def unit_names(report: ReportInput) -> tuple[dict[str, str], dict[str, str]]:
     """Gemeente and buurt names by code."""
-    units = report.spread["units"]
+    units = spread_now(report).units
     gemeenten = dict(zip(units["code"], units["name"].astype(str), strict=True))
     buurten = report.buurten
     return gemeenten, dict(zip(buurten["code"], buurten["name"].astype(str), strict=True))
@@ -84,8 +83,8 @@ def format_value(value: Any, feature: str) -> str:
 def cover(report: ReportInput) -> dict[str, Any]:
     """Title, date, sources and the key figures of the cover page."""
     table = report.table
-    indices = report.spread.get("delta", {}).get("indices", {})
-    gini = indices.get(HEADLINE_INDEX, {})
+    pair = spread_pair(report)
+    gini = pair.headline if pair is not None else None
     kind = type_label(report.profile.facility_type or report.profile.name)
     return {
         "title": f"{kind} in {report.region_title}",
@@ -96,8 +95,8 @@ def cover(report: ReportInput) -> dict[str, Any]:
         "excluded": nlformat.integer(int(table["excluded"].astype(bool).sum())),
         "shortlisted": nlformat.integer(int(table["shortlisted"].astype(bool).sum())),
         "headline": HEADLINE_LABEL,
-        "gini_before": nlformat.number(gini.get("before"), decimals=3),
-        "gini_after": nlformat.number(gini.get("after"), decimals=3),
+        "gini_before": nlformat.number(gini.before if gini else None, decimals=3),
+        "gini_after": nlformat.number(gini.after if gini else None, decimals=3),
         "sources": [
             {"name": s.name, "date": s.date, "note": s.note, "illustrative": s.illustrative}
             for s in report.sources
@@ -164,98 +163,6 @@ def _stability(site: pd.Series) -> str:
     if value is None or not np.isfinite(float(value)):
         return ""
     return nlformat.percent(float(value))
-
-
-def gemeente_rows(report: ReportInput) -> list[dict[str, str | bool]]:
-    """Per gemeente: inhabitants, places, per 10,000, fair share and surplus, before/after.
-
-    The region's row comes last and alone carries ``"total": True``.
-    """
-    delta = report.spread.get("delta")
-    if delta is None:
-        units = report.spread["units"]
-        frame = units.rename(columns={c: f"{c}_before" for c in units.columns if c != "name"})
-        frame = frame.rename(columns={"code_before": "code"})
-    else:
-        frame = delta["units"]
-    rows: list[dict[str, str | bool]] = []
-    for _, unit in frame.sort_values("inhabitants_before", ascending=False).iterrows():
-        rows.append(
-            {
-                "name": str(unit["name"]),
-                "inhabitants": nlformat.integer(unit["inhabitants_before"]),
-                **{
-                    f"{key}_{when}": _fmt_unit(key, unit.get(f"{key}_{when}"))
-                    for key in ("places", "per_10k", "fair_share", "surplus")
-                    for when in ("before", "after")
-                },
-            }
-        )
-    totals = frame[["inhabitants_before", "places_before"]].sum()
-    after = frame["places_after"].sum() if "places_after" in frame else math.nan
-    rows.append(
-        {
-            "name": "Regio",
-            "inhabitants": nlformat.integer(totals["inhabitants_before"]),
-            "places_before": nlformat.integer(totals["places_before"]),
-            "places_after": nlformat.integer(after),
-            "per_10k_before": _rate(totals["places_before"], totals["inhabitants_before"]),
-            "per_10k_after": _rate(after, totals["inhabitants_before"]),
-            "fair_share_before": "",
-            "fair_share_after": "",
-            "surplus_before": "",
-            "surplus_after": "",
-            "total": True,
-        }
-    )
-    return rows
-
-
-def _rate(places: float, inhabitants: float) -> str:
-    return nlformat.number(places / inhabitants * 10_000 if inhabitants else math.nan)
-
-
-def _fmt_unit(key: str, value: Any) -> str:
-    if key == "places":
-        return nlformat.integer(value)
-    if key == "surplus":
-        return nlformat.delta(value)
-    return nlformat.number(value)
-
-
-def index_rows(report: ReportInput) -> list[dict[str, str]]:
-    """Return the evenness indices before, after and their change (lower is more even)."""
-    indices = report.spread.get("delta", {}).get("indices")
-    if indices is None:
-        indices = {k: {"before": v} for k, v in report.spread["indices"].items()}
-    return [
-        {
-            "name": label,
-            "before": nlformat.number(indices[key].get("before"), decimals=3),
-            "after": nlformat.number(indices[key].get("after"), decimals=3),
-            "delta": nlformat.delta(indices[key].get("delta"), decimals=3),
-        }
-        for key, label in INDEX_LABELS.items()
-        if key in indices
-    ]
-
-
-def access_text(report: ReportInput) -> str:
-    """One sentence on how far inhabitants live from the nearest facility."""
-    access = report.spread.get("delta", {}).get("access") or {}
-    share = access.get("share_within", {})
-    mean = access.get("mean_distance_m", {})
-    within = report.spread.get("access", {}).get("within_m", 2_000)
-    if not share:
-        return ""
-    text = (
-        f"Binnen {nlformat.distance(within)} van een voorziening wonen nu "
-        f"{nlformat.share(share.get('before'), decimals=0)} van de inwoners, met de shortlist "
-        f"{nlformat.share(share.get('after'), decimals=0)}. De gemiddelde afstand tot de "
-        f"dichtstbijzijnde voorziening gaat van {nlformat.distance(mean.get('before'))} naar "
-        f"{nlformat.distance(mean.get('after'))}."
-    )
-    return text
 
 
 def site_sections(report: ReportInput, sites: gpd.GeoDataFrame) -> list[dict[str, Any]]:
@@ -556,9 +463,9 @@ def maps(report: ReportInput, sites: gpd.GeoDataFrame) -> dict[str, str]:
         source_text=source_text,
     )
     result = {"region": data_uri(region)}
-    delta = report.spread.get("delta")
-    if delta is not None:
-        units = delta["units"].set_index("code")
+    pair = spread_pair(report)
+    if pair is not None:
+        units = pair.units_change.set_index("code")
         result["gemeenten"] = data_uri(
             gemeente_maps(
                 borders,
@@ -568,9 +475,7 @@ def maps(report: ReportInput, sites: gpd.GeoDataFrame) -> dict[str, str]:
                 source_text=source_text,
             )
         )
-        result["lorenz"] = data_uri(
-            lorenz_chart(report.spread["lorenz"], report.spread["after"]["lorenz"])
-        )
+        result["lorenz"] = data_uri(lorenz_chart(pair.before.lorenz, pair.after.lorenz))
     return result
 
 

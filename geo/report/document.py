@@ -21,7 +21,7 @@ import jinja2
 
 from geo._atomic import check_target, write_files
 from geo._errors import PlekwijzerInputError
-from geo.report import content
+from geo.report import content, spread_content
 from geo.report.model import ReportInput
 
 #: File types :func:`write_report` writes.
@@ -55,9 +55,9 @@ def render_html(report: ReportInput) -> str:
         shortlist=content.shortlist_rows(report, sites),
         skipped=content.skipped_rows(report),
         has_stability="stability" in sites.columns and sites["stability"].notna().any(),
-        gemeenten=content.gemeente_rows(report),
-        indices=content.index_rows(report),
-        access=content.access_text(report),
+        gemeenten=spread_content.gemeente_rows(report),
+        indices=spread_content.index_rows(report),
+        access=spread_content.access_text(report),
         sites=content.site_sections(report, sites),
         annex=content.annex(report),
         coverage=content.coverage_section(report),
@@ -78,9 +78,9 @@ def html_to_pdf(html: str) -> bytes:
         import weasyprint
     except (ImportError, OSError) as err:
         msg = (
-            f"cannot make a PDF: WeasyPrint is not usable here ({err}). Install it with "
-            "`pip install weasyprint` and, on Debian/Ubuntu, `apt-get install "
-            "libpango-1.0-0 libpangoft2-1.0-0`; or write the report as .html."
+            f"kan geen PDF maken: WeasyPrint werkt hier niet ({err}). Installeer het met `pip "
+            "install weasyprint` en, op Debian/Ubuntu, `apt-get install libpango-1.0-0 "
+            "libpangoft2-1.0-0`; of schrijf het rapport als .html."
         )
         raise PlekwijzerInputError(msg) from err
     return weasyprint.HTML(string=html).write_pdf()
@@ -118,10 +118,10 @@ def write_report(report: ReportInput, out_path: str | Path) -> Path:
     path = Path(out_path)
     suffix = path.suffix.lower()
     if suffix not in FORMATS:
-        msg = f"--out {path}: use a .pdf or .html file name for the report."
+        msg = f"--out {path}: geef het rapport een bestandsnaam op .pdf of .html."
         raise PlekwijzerInputError(msg)
     if not path.parent.is_dir():
-        msg = f"--out {path}: folder {path.parent} does not exist; create it or choose another."
+        msg = f"--out {path}: map {path.parent} bestaat niet; maak die aan of kies een andere."
         raise PlekwijzerInputError(msg)
     # Refuse a read-only disk or file before the (slow) rendering, not after it.
     check_target(path)

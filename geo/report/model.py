@@ -17,6 +17,7 @@ import geopandas as gpd
 
 from geo.datadir import DataSource
 from geo.paths import BUS_TRAM_STOPS, KWB_BUURT_GEOMETRY, KWB_TABLE, PROJECT_ROOT, RAIL_STATIONS
+from geo.spread_result import ScenarioSpread, SpreadReport
 
 if TYPE_CHECKING:  # geo never imports criteria at run time (criteria depends on geo)
     from criteria.profiles import Profile
@@ -68,8 +69,9 @@ class ReportInput:
         The region's buurten (EPSG:28992) with ``code``, ``name``, ``gemeentecode`` and
         ``draagkracht``.
     spread
-        :func:`geo.spread_report.scenario_report` at gemeente level: before, ``after`` and
-        ``delta`` (without ``after`` the report shows the present spread only).
+        :func:`geo.spread_report.scenario_report` at gemeente level, the spread before and
+        after the shortlist; a :class:`~geo.spread_result.SpreadReport` shows the present
+        spread only.
     facilities
         The facility register; only its public rows are drawn
         (:func:`geo.facilities.public_view`); confidential ones count in the totals only.
@@ -106,7 +108,7 @@ class ReportInput:
     profile: Profile
     table: gpd.GeoDataFrame
     buurten: gpd.GeoDataFrame
-    spread: Mapping[str, Any]
+    spread: ScenarioSpread | SpreadReport
     facilities: gpd.GeoDataFrame | None = None
     weights: Mapping[str, float] | None = None
     sources: Sequence[SourceNote] = ()
