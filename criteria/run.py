@@ -381,14 +381,43 @@ class Prepared:
         geo.spread_result.ScenarioSpread
             :func:`geo.spread_report.scenario_report`.
         """
-        data = self.data
         table = scoring.table
         # Only the columns a new facility needs: a row slice of the whole table is slow.
         columns = ["id", "name", table.geometry.name]
         picked = table.loc[table["shortlisted"].to_numpy(bool), columns]
+        return self.spread_with_sites(picked, level=level, facility_type=facility_type)
+
+    def spread_with_sites(
+        self,
+        sites: gpd.GeoDataFrame,
+        *,
+        level: str = "gemeente",
+        facility_type: str | None = None,
+    ) -> ScenarioSpread:
+        """Return the spread before and after new facilities of the profile's type at ``sites``.
+
+        :meth:`spread_after` adds a shortlist this way; the council report adds a regional
+        plan's sites with their own places (:mod:`criteria.council`).
+
+        Parameters
+        ----------
+        sites
+            Points with ``id``, ``name`` and optionally ``places`` (else
+            :data:`geo.settings.DEFAULT_PLACES` of the profile's type per site).
+        level
+            ``gemeente``, ``wijk`` or ``buurt``.
+        facility_type
+            One type, or None for all.
+
+        Returns
+        -------
+        geo.spread_result.ScenarioSpread
+            :func:`geo.spread_report.scenario_report`.
+        """
+        data = self.data
         new = (
-            facilities_from_sites(picked, facility_type=self.facility_type, buurten=data.buurten)
-            if len(picked)
+            facilities_from_sites(sites, facility_type=self.facility_type, buurten=data.buurten)
+            if len(sites)
             else data.facilities.iloc[:0]
         )
         return self.spreads.after(new, level, facility_type)

@@ -68,10 +68,14 @@ def lorenz_chart(
     before: Sequence[Sequence[float]],
     after: Sequence[Sequence[float]],
     *,
+    after_label: str,
     width_mm: float = 75,
     height_mm: float = 72,
 ) -> bytes:
-    """Lorenz curves of places over inhabitants, before and after, with the equality line."""
+    """Lorenz curves of places over inhabitants, before and after, with the equality line.
+
+    ``after_label`` names the after curve in the legend (``"met het plan"``).
+    """
     with rc_context(STYLE_RC):
         fig = figure(width_mm, height_mm)
         ax = fig.add_subplot()
@@ -85,7 +89,7 @@ def lorenz_chart(
         )
         for points, colour, label in (
             (before, BEFORE_COLOUR, "nu"),
-            (after, SITE_COLOUR, "met de shortlist"),
+            (after, SITE_COLOUR, after_label),
         ):
             xy = np.asarray(points, dtype=float)
             ax.plot(xy[:, 0], xy[:, 1], color=colour, linewidth=1.4, label=label, marker=".")

@@ -44,7 +44,11 @@ def data_uri(image: bytes) -> str:
 
 
 def shortlist(report: ReportInput) -> gpd.GeoDataFrame:
-    """Return the shortlisted sites in rank order, numbered 1, 2, … as in the whole report."""
+    """Return the selected sites in rank order, numbered 1, 2, … as in the whole report.
+
+    The selection is the shortlist or the plan's sites (:attr:`ReportInput.selection`): the
+    table's ``shortlisted`` marks them either way.
+    """
     table = report.table
     picked = table[table["shortlisted"].astype(bool)].sort_values(["rank", "id"])
     return picked.assign(number=np.arange(1, len(picked) + 1))
@@ -253,19 +257,6 @@ def annex(report: ReportInput) -> dict[str, Any]:
     """Return the profile's rules, criteria, weights and explanations, and how the list was made."""
     profile = report.profile
     weights = report.used_weights
-    options = report.shortlist_options
-    shortlist_text = [f"de {options.get('top_n', '?')} hoogst scorende locaties"]
-    if options.get("min_spacing_m"):
-        shortlist_text.append(f"minstens {nlformat.distance(options['min_spacing_m'])} uit elkaar")
-    if options.get("max_per_buurt"):
-        shortlist_text.append(f"hoogstens {options['max_per_buurt']} per buurt")
-    if options.get("max_per_gemeente"):
-        shortlist_text.append(f"hoogstens {options['max_per_gemeente']} per gemeente")
-    if options.get("evenness_weight"):
-        shortlist_text.append(
-            "met voorkeur voor locaties die de spreiding verbeteren (gewicht "
-            f"{nlformat.number(options['evenness_weight'], decimals=2)})"
-        )
     return {
         "constraints": [
             {
@@ -290,9 +281,52 @@ def annex(report: ReportInput) -> dict[str, Any]:
         ],
         "weighting": WEIGHTING_LABELS.get(profile.weighting, profile.weighting),
         "aggregation": AGGREGATION_LABELS.get(profile.aggregation, profile.aggregation),
-        "shortlist": ", ".join(shortlist_text),
+        "shortlist": selection_text(report),
         "sensitivity": sensitivity_text(report),
     }
+
+
+def selection_text(report: ReportInput) -> str:
+    """Say how the selected sites were picked, for the annex: the shortlist's or plan's settings.
+
+    Parameters
+    ----------
+    report
+        The report input; ``shortlist_options`` holds the settings of its ``selection``.
+
+    Returns
+    -------
+    str
+        Dutch clauses joined by commas.
+    """
+    options = report.shortlist_options
+    parts: list[str] = []
+    if report.selection == "verdeelplan":
+        plan = report.plan
+        key = plan.key_label.lower() if plan is not None else str(options.get("key", "?"))
+        types = plan.types_counted if plan is not None else ()
+        parts.append(
+            f"{nlformat.integer(options.get('places', 0))} nieuwe plaatsen over de gemeenten "
+            f"naar de sleutel {key}, evenwichtigheid "
+            f"{nlformat.number(options.get('evenness', math.nan), decimals=2)}"
+        )
+        if types:
+            counted = "alle typen" if len(types) > 3 else ", ".join(types)
+            parts.append(f"bestaande plaatsen tellen mee van {counted}")
+    else:
+        parts.append(f"de {options.get('top_n', '?')} hoogst scorende locaties")
+    if options.get("min_spacing_m"):
+        parts.append(f"minstens {nlformat.distance(options['min_spacing_m'])} uit elkaar")
+    if options.get("max_per_buurt"):
+        parts.append(f"hoogstens {options['max_per_buurt']} per buurt")
+    if options.get("max_per_gemeente"):
+        parts.append(f"hoogstens {options['max_per_gemeente']} per gemeente")
+    if options.get("evenness_weight"):
+        parts.append(
+            "met voorkeur voor locaties die de spreiding verbeteren (gewicht "
+            f"{nlformat.number(options['evenness_weight'], decimals=2)})"
+        )
+    return ", ".join(parts)
 
 
 def coverage_section(report: ReportInput) -> dict[str, Any] | None:
@@ -461,6 +495,7 @@ def maps(report: ReportInput, sites: gpd.GeoDataFrame) -> dict[str, str]:
         column="draagkracht",
         legend_title="Draagkracht van de buurt (0–1)",
         source_text=source_text,
+        sites_label=f"locatie {report.words.on}",
     )
     result = {"region": data_uri(region)}
     pair = spread_pair(report)
@@ -473,9 +508,12 @@ def maps(report: ReportInput, sites: gpd.GeoDataFrame) -> dict[str, str]:
                 units["per_10k_after"].reindex(borders.index),
                 names=gemeenten_names,
                 source_text=source_text,
+                after_title=report.words.with_.capitalize(),
             )
         )
-        result["lorenz"] = data_uri(lorenz_chart(pair.before.lorenz, pair.after.lorenz))
+        result["lorenz"] = data_uri(
+            lorenz_chart(pair.before.lorenz, pair.after.lorenz, after_label=report.words.with_)
+        )
     return result
 
 

@@ -50,6 +50,7 @@ def render_html(report: ReportInput) -> str:
     template = environment.from_string(_asset("template.html"))
     return template.render(
         css=_asset("report.css"),
+        words=report.words,
         cover=content.cover(report),
         maps=content.maps(report, sites),
         shortlist=content.shortlist_rows(report, sites),

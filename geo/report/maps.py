@@ -54,6 +54,7 @@ def region_map(
     column: str,
     legend_title: str,
     source_text: str,
+    sites_label: str,
     width_mm: float = 180,
     height_mm: float = 150,
 ) -> bytes:
@@ -76,6 +77,8 @@ def region_map(
         Choropleth column and its Dutch legend title.
     source_text
         Attribution line.
+    sites_label
+        The sites' legend entry (``"locatie op de shortlist"``); " (nummer)" is added.
     width_mm, height_mm
         Size of the figure on the page, in millimetres.
     """
@@ -98,7 +101,7 @@ def region_map(
                 marker_handle("s", BEFORE_COLOUR, "bestaande voorziening (openbaar adres)")
             )
         site_markers(ax, sites)
-        handles.append(marker_handle("o", SITE_COLOUR, "locatie op de shortlist (nummer)"))
+        handles.append(marker_handle("o", SITE_COLOUR, f"{sites_label} (nummer)"))
         style = {"title": legend_title, "fontsize": 6, "title_fontsize": 6.5}
         if below_mm:
             fig.legend(
@@ -133,10 +136,13 @@ def gemeente_maps(
     *,
     names: Mapping[str, str],
     source_text: str,
+    after_title: str,
     width_mm: float = 180,
     height_mm: float = 68,
 ) -> bytes:
     """Two maps side by side: places per 10,000 inhabitants per gemeente, before and after.
+
+    ``after_title`` heads the right map (``"Met de shortlist"``, ``"Met het plan"``).
 
     Both maps share one set of legend classes, cut over the values of both, so a colour
     means the same number left and right.
@@ -147,9 +153,7 @@ def gemeente_maps(
         fig = figure(width_mm, height_mm)
         axes = fig.subplots(1, 2)
         frame = gpd.GeoDataFrame(geometry=gemeenten)
-        for ax, values, title in zip(
-            axes, (before, after), ("Nu", "Met de shortlist"), strict=True
-        ):
+        for ax, values, title in zip(axes, (before, after), ("Nu", after_title), strict=True):
             handles = choropleth(
                 ax, frame, values, classes=classes, cmap="Oranges", edge="#1f2937", linewidth=0.6
             )

@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import geopandas as gpd
 
@@ -46,6 +46,74 @@ class SourceNote:
     illustrative: bool = False
 
 
+#: What the report's selected sites are: the score's top-N shortlist or a regional plan.
+Selection = Literal["shortlist", "verdeelplan"]
+
+
+@dataclass(frozen=True)
+class SelectionWords:
+    """The Dutch phrases that name the report's selected sites, for one :data:`Selection`.
+
+    Attributes
+    ----------
+    the
+        The selection as a noun (``"de shortlist"``, ``"het verdeelplan"``).
+    with_
+        "With the selection", in a sentence (``"met de shortlist"``).
+    with_short
+        The same in a column header (``"Met shortlist"``).
+    on
+        Where a site is (``"op de shortlist"``, ``"in het verdeelplan"``).
+    annex_label
+        The annex's heading of the selection's settings (``"Shortlist"``).
+    new_places
+        How a new site's places count in the spread after, for the method text.
+    rank_note
+        What the rank column means next to the selection, under the region map's table.
+    sensitivity_note
+        What the weight sensitivity in the annex is about, before its sentences.
+    """
+
+    the: str
+    with_: str
+    with_short: str
+    on: str
+    annex_label: str
+    new_places: str
+    rank_note: str
+    sensitivity_note: str = ""
+
+
+#: The one place the report's words for its selection are defined.
+SELECTION_WORDS: dict[str, SelectionWords] = {
+    "shortlist": SelectionWords(
+        the="de shortlist",
+        with_="met de shortlist",
+        with_short="met shortlist",
+        on="op de shortlist",
+        annex_label="Shortlist",
+        new_places="Nieuwe locaties tellen mee met het standaard aantal plaatsen van het "
+        "voorzieningstype.",
+        rank_note="Rang: de plaats op score; een rang die ontbreekt is hieronder verklaard.",
+    ),
+    "verdeelplan": SelectionWords(
+        the="het verdeelplan",
+        with_="met het plan",
+        with_short="met het plan",
+        on="in het verdeelplan",
+        annex_label="Verdeelplan",
+        new_places="Nieuwe locaties tellen mee met hun aantal plaatsen uit de inventaris, "
+        "anders het standaard aantal van het voorzieningstype.",
+        rank_note="Rang: de plaats op score. Het verdeelplan kiest per gemeente naar de "
+        "sleutel, dus niet altijd de hoogste rangen (zie de pagina Verdeelplan).",
+        # The sensitivity varies the weights and watches the score ranking; the plan is
+        # drawn from that ranking but also follows the key, so say which one it is about.
+        sensitivity_note="Dit gaat over de rangorde op score waaruit het verdeelplan kiest, "
+        "niet over de verdeling van het plan zelf.",
+    ),
+}
+
+
 @dataclass(frozen=True)
 class ReportInput:
     """Everything one council report shows.
@@ -65,13 +133,14 @@ class ReportInput:
         ``checks`` (list of ``{"rule", "reason"}`` to verify on site), ``stability``
         (share in [0, 1] of weight variations that keep the site in the top N) and
         ``skip_reason`` (why a site ranked above the last pick was not picked).
+        ``shortlisted`` marks the report's selected sites (see ``selection``).
     buurten
         The region's buurten (EPSG:28992) with ``code``, ``name``, ``gemeentecode`` and
         ``draagkracht``.
     spread
         :func:`geo.spread_report.scenario_report` at gemeente level, the spread before and
-        after the shortlist; a :class:`~geo.spread_result.SpreadReport` shows the present
-        spread only.
+        after the selected sites; a :class:`~geo.spread_result.SpreadReport` shows the
+        present spread only.
     facilities
         The facility register; only its public rows are drawn
         (:func:`geo.facilities.public_view`); confidential ones count in the totals only.
@@ -82,8 +151,10 @@ class ReportInput:
     illustrative
         Sentences saying what in this report is illustrative rather than real.
     shortlist_options
-        How the shortlist was picked (``top_n``, ``min_spacing_m``, ``max_per_buurt``,
-        ``max_per_gemeente``, ``evenness_weight``).
+        How the selected sites were picked: the shortlist's settings (``top_n``,
+        ``min_spacing_m``, ``max_per_buurt``, ``max_per_gemeente``, ``evenness_weight``) or,
+        for a ``"verdeelplan"``, the plan's (``places``, ``key``, ``evenness``,
+        ``min_spacing_m``, ``max_per_buurt``).
     sensitivity
         :func:`criteria.sensitivity.sensitivity_report`'s result, if it was run.
     coverage
@@ -102,6 +173,10 @@ class ReportInput:
     roads
         Road lines (EPSG:28992, ``main_road``) drawn on the site maps where they reach, or
         None.
+    selection
+        What the selected sites (``shortlisted``) are: ``"shortlist"``, the score's top N,
+        or ``"verdeelplan"``, the sites of ``plan``. Every text naming them follows it
+        (:attr:`words`).
     """
 
     region_title: str
@@ -120,6 +195,12 @@ class ReportInput:
     zoekgebieden: Any | None = None
     created: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
     roads: gpd.GeoDataFrame | None = None
+    selection: Selection = "shortlist"
+
+    @property
+    def words(self) -> SelectionWords:
+        """The Dutch phrases naming the selected sites (:data:`SELECTION_WORDS`)."""
+        return SELECTION_WORDS[self.selection]
 
     @property
     def used_weights(self) -> dict[str, float]:

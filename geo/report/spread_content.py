@@ -115,7 +115,7 @@ def access_text(report: ReportInput) -> str:
     mean = pair.access_change("mean_distance_m")
     text = (
         f"Binnen {nlformat.distance(pair.before.access.within_m)} van een voorziening wonen nu "
-        f"{nlformat.share(share.before, decimals=0)} van de inwoners, met de shortlist "
+        f"{nlformat.share(share.before, decimals=0)} van de inwoners, {report.words.with_} "
         f"{nlformat.share(share.after, decimals=0)}. De gemiddelde afstand tot de "
         f"dichtstbijzijnde voorziening gaat van {nlformat.distance(mean.before)} naar "
         f"{nlformat.distance(mean.after)}."
