@@ -42,7 +42,14 @@ from geo._errors import PlekwijzerError
 from geo.datadir import DataSource, resolve_data_dir
 from geo.export import geojson_dict
 from geo.facilities import public_view
-from geo.labels import HEADLINE_INDEX, HEADLINE_LABEL, INDEX_LABELS, feature_label, type_label
+from geo.labels import (
+    HEADLINE_INDEX,
+    HEADLINE_LABEL,
+    INDEX_LABELS,
+    facility_phrase,
+    feature_label,
+    type_label,
+)
 from geo.labels import OPERATOR_LABELS as OPERATORS
 from geo.legend import shared_classes
 from geo.neighbourhoods import kerncijfers_from_cbs
@@ -1370,9 +1377,11 @@ def spread_tab(run: ScenarioResult, source: DataSource, uploads: Uploads) -> Non
         st.altair_chart(lorenz_chart(versions), width="stretch")
     with right:
         access = now.access
-        within = nlformat.distance(access.within_m)
+        # Bereik counts the profile's own type only: the label names what is counted here,
+        # so the two shares never read as two answers to one question.
+        within = f"binnen {nlformat.distance(access.within_m)} {facility_phrase(kind or None)}"
         st.metric(
-            f"Inwoners binnen {within} van een voorziening — nu",
+            f"Inwoners {within} — nu",
             nlformat.share(access.share_within),
         )
         if after is not None:
@@ -1380,7 +1389,7 @@ def spread_tab(run: ScenarioResult, source: DataSource, uploads: Uploads) -> Non
             shown_change = nlformat.number(change, decimals=1, signed=True)
             zero = presentation.parse_number(shown_change) == 0
             st.metric(
-                f"Inwoners binnen {within} van een voorziening — met shortlist",
+                f"Inwoners {within} — met shortlist",
                 nlformat.share(after.access.share_within),
                 ("0,0" if zero else shown_change.replace("−", "-")) + " procentpunt",
                 delta_color="off" if zero else "normal",
@@ -1462,7 +1471,7 @@ def reach_tab(run: ScenarioResult, source: DataSource, uploads: Uploads) -> None
     reach_km = cols[0].select_slider(
         "Bereik (km, hemelsbreed)",
         REACH_KM_STEPS,
-        value=None if "reach_km" in st.session_state else 3.0,
+        value=kept("reach_km", 3.0),
         format_func=_dutch(1, " km"),
         key="reach_km",
         persist_state="page",
@@ -1488,7 +1497,8 @@ def reach_tab(run: ScenarioResult, source: DataSource, uploads: Uploads) -> None
     metrics = st.columns(3)
     metrics[0].metric("Nieuwe plekken", len(cover.sites), help=f"naast {cover.existing} bestaande")
     now, then = nlformat.share(cover.covered_before), nlformat.share(cover.covered_after)
-    metrics[1].metric("Inwoners binnen bereik nu", now)
+    kind = facility_phrase(run.prepared.facility_type)
+    metrics[1].metric(f"Inwoners binnen {nlformat.distance(options.reach_m)} {kind} — nu", now)
     # The change between the two shares as shown (both rounded down), so the three agree.
     change = parse_number(then.rstrip("%")) - parse_number(now.rstrip("%"))
     metrics[2].metric(
@@ -1607,7 +1617,7 @@ def plan_tab(run: ScenarioResult, source: DataSource, uploads: Uploads) -> None:
     evenness = cols[2].select_slider(
         "Evenwichtigheid",
         PLAN_EVENNESS_STEPS,
-        value=None if "plan_evenness" in st.session_state else 1.0,
+        value=kept("plan_evenness", 1.0),
         format_func=_dutch(2),
         key="plan_evenness",
         persist_state="page",
@@ -1712,22 +1722,67 @@ def compare_tab(
         "Open twee scenariobestanden (.scenario.json, gemaakt met 'Download scenario' of "
         "`plekwijzer score`). Elk scenario wordt opnieuw doorgerekend met de data van nu."
     )
+    kept_files = compare_files(run.region)
     runs = []
     for col, side in zip(st.columns(2), "AB", strict=True):
-        upload = col.file_uploader(f"Scenario {side}", ["json"], key=f"cmp_file_{side.lower()}")
-        if upload is None:
+        # A new key per "sluiten": the browser's uploader shows no file afterwards either.
+        key = f"cmp_file_{side.lower()}_{st.session_state.get(COMPARE_CLEARED_KEY, 0)}"
+        col.file_uploader(
+            f"Scenario {side}", ["json"], key=key, on_change=keep_compare_file, args=(key, side)
+        )
+        if side not in kept_files:
             continue
+        name, raw = kept_files[side]
+        if st.session_state.get(key) is None:  # the tab was left: the uploader forgot it
+            col.caption(f"Geopend: {name}")
         try:
-            scenario = scenario_from_bytes(upload.getvalue(), source=upload.name).scenario
-            runs.append((upload.name, saved_scenario_result(scenario, source, uploads)))
+            scenario = scenario_from_bytes(raw, source=name).scenario
+            runs.append((name, saved_scenario_result(scenario, source, uploads)))
         except (PlekwijzerError, json.JSONDecodeError, UnicodeDecodeError) as exc:
-            col.error(f"{upload.name}: geen bruikbaar scenario ({exc})")
+            col.error(f"{name}: geen bruikbaar scenario ({exc})")
             return
+    if kept_files:
+        st.button("Scenariobestanden sluiten", key="cmp_clear", on_click=forget_compare_files)
     if len(runs) < 2:
         st.info("Kies twee scenariobestanden om te vergelijken.")
         return
     (name_a, run_a), (name_b, run_b) = runs
     show_comparison(run_a, run_b, (name_a, name_b), source, uploads)
+
+
+#: Session key of the Vergelijken tab's opened scenario files: ``(region, {side: Upload})``.
+COMPARE_FILES_KEY = "_cmp_files"
+#: Session key counting how often the files were closed (part of the uploaders' keys).
+COMPARE_CLEARED_KEY = "_cmp_cleared"
+
+
+def compare_files(region: Region) -> dict[str, Upload]:
+    """Return the scenario files opened for comparison in this region, by side ("A", "B").
+
+    ``st.file_uploader`` forgets its file when its tab is not drawn, so the files are kept
+    here from its change callback. They belong to one region: another region starts empty.
+    """
+    held = st.session_state.get(COMPARE_FILES_KEY)
+    if held is None or held[0] != region:
+        st.session_state[COMPARE_FILES_KEY] = (region, {})
+    files: dict[str, Upload] = st.session_state[COMPARE_FILES_KEY][1]
+    return files
+
+
+def keep_compare_file(key: str, side: str) -> None:
+    """Keep the file chosen for ``side`` (the uploader's callback), or forget it when removed."""
+    files = st.session_state[COMPARE_FILES_KEY][1]
+    upload = st.session_state.get(key)
+    if upload is None:  # removed with the uploader's ×
+        files.pop(side, None)
+    else:
+        files[side] = (upload.name, upload.getvalue())
+
+
+def forget_compare_files() -> None:
+    """Close both scenario files (the button's callback)."""
+    st.session_state[COMPARE_FILES_KEY][1].clear()
+    st.session_state[COMPARE_CLEARED_KEY] = st.session_state.get(COMPARE_CLEARED_KEY, 0) + 1
 
 
 def saved_scenario_result(scenario: Scenario, source: DataSource, uploads: Uploads) -> Any:
