@@ -1318,6 +1318,11 @@ def spread_tab(run: ScenarioResult, source: DataSource, uploads: Uploads) -> Non
     with_short = cols[2].toggle(
         "Met huidige shortlist (voor/na)", value=True, key="with_short", persist_state="page"
     )
+    if level == "gemeente" and len(run.region.gemeenten) < 2:
+        # One unit: every index is 0 and the two maps differ in colour by a rounding.
+        st.info("Deze regio heeft één gemeente: over gemeenten valt niets te spreiden. Kies "
+                "niveau Wijk of Buurt.")  # fmt: skip
+        return
     try:
         report = run.spread_at(level, facility_type=kind or None)
     except PlekwijzerError as exc:
@@ -1377,11 +1382,13 @@ def spread_tab(run: ScenarioResult, source: DataSource, uploads: Uploads) -> Non
         st.altair_chart(lorenz_chart(versions), width="stretch")
     with right:
         access = now.access
-        # Bereik counts the profile's own type only: the label names what is counted here,
-        # so the two shares never read as two answers to one question.
+        # Bereik counts the profile's own type only: the heading names what is counted here,
+        # so the two shares never read as two answers to one question. A heading wraps where
+        # a metric label of this length was cut off.
         within = f"binnen {nlformat.distance(access.within_m)} {facility_phrase(kind or None)}"
+        st.markdown(f"**Inwoners {within}**")
         st.metric(
-            f"Inwoners {within} — nu",
+            "Nu",
             nlformat.share(access.share_within),
         )
         if after is not None:
@@ -1389,7 +1396,7 @@ def spread_tab(run: ScenarioResult, source: DataSource, uploads: Uploads) -> Non
             shown_change = nlformat.number(change, decimals=1, signed=True)
             zero = presentation.parse_number(shown_change) == 0
             st.metric(
-                f"Inwoners {within} — met shortlist",
+                "Met shortlist",
                 nlformat.share(after.access.share_within),
                 ("0,0" if zero else shown_change.replace("−", "-")) + " procentpunt",
                 delta_color="off" if zero else "normal",
@@ -1446,7 +1453,10 @@ def lorenz_chart(versions: list[tuple[str, SpreadReport]]) -> Any:
                 axis=alt.Axis(labelExpr=dutch),
             ),
             y=alt.Y(
-                "plaatsen:Q", title="aandeel plaatsen (cumulatief)", axis=alt.Axis(labelExpr=dutch)
+                "plaatsen:Q",
+                # Two lines: on one, the title was longer than the plot and was cut off.
+                title=["aandeel plaatsen", "(cumulatief)"],
+                axis=alt.Axis(labelExpr=dutch),
             ),
             color=alt.Color(
                 "reeks:N",
@@ -1494,11 +1504,13 @@ def reach_tab(run: ScenarioResult, source: DataSource, uploads: Uploads) -> None
         st.error(str(exc))
         return
     cover = plan.result
+    # Only the profile's own type counts (Spreiding counts every type): the heading says so.
+    kind = facility_phrase(run.prepared.facility_type)
+    st.markdown(f"**Inwoners binnen {nlformat.distance(options.reach_m)} {kind}** (hemelsbreed)")
     metrics = st.columns(3)
     metrics[0].metric("Nieuwe plekken", len(cover.sites), help=f"naast {cover.existing} bestaande")
     now, then = nlformat.share(cover.covered_before), nlformat.share(cover.covered_after)
-    kind = facility_phrase(run.prepared.facility_type)
-    metrics[1].metric(f"Inwoners binnen {nlformat.distance(options.reach_m)} {kind} — nu", now)
+    metrics[1].metric("Nu", now)
     # The change between the two shares as shown (both rounded down), so the three agree.
     change = parse_number(then.rstrip("%")) - parse_number(now.rstrip("%"))
     metrics[2].metric(
@@ -1555,7 +1567,16 @@ def reach_tab(run: ScenarioResult, source: DataSource, uploads: Uploads) -> None
     if new_sites.empty:
         st.info("Er zijn geen nieuwe plekken nodig of mogelijk bij dit bereik.")
         return
-    st.dataframe(presentation.new_sites_table(new_sites), hide_index=True, width="stretch")
+    st.dataframe(
+        presentation.new_sites_table(new_sites),
+        hide_index=True,
+        width="stretch",
+        # What each new place adds first: last, it was scrolled out of sight.
+        column_order=[
+            "nr.", "naam", "gemeente", "extra inwoners in bereik", "inwoners in bereik",
+            "score", "buurt", "gebruik", "id",
+        ],
+    )  # fmt: skip
     stem = f"plekwijzer_{run.region.name}_{run.profile.name}_bereik_{int(options.reach_m)}m"
     downloads = st.columns(2)
     downloads[0].download_button(
@@ -1821,6 +1842,10 @@ def file_scenario_result(scenario: Scenario) -> ScenarioResult:
 def compare_gemeenten(run: ScenarioResult, names: dict[str, str]) -> None:
     """Two gemeenten side by side: inhabitants, places now, fair share, candidates."""
     codes = sorted(names, key=names.__getitem__)
+    if len(codes) < 2:  # the same gemeente twice says nothing
+        st.info("Deze regio heeft één gemeente: kies onder Regio meer gemeenten om er twee te "
+                "vergelijken, of vergelijk het huidige en het standaardprofiel.")  # fmt: skip
+        return
     units = run.spread_at("gemeente").before.units.set_index("code")
     pairs = zip(st.columns(2), (0, min(1, len(codes) - 1)), "ab", strict=True)
     for col, default, side in pairs:

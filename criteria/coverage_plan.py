@@ -209,12 +209,12 @@ class CoveragePlan:
     def summary_nl(self) -> str:
         """Return one Dutch sentence for the app and the council report."""
         result = self.result
-        reach = _nl(result.reach_m, 0)
+        reach = nlformat.distance(result.reach_m)
         new = len(result.sites)
         word = "nieuwe plek" if new == 1 else "nieuwe plekken"
         text = (
-            f"Bereik {reach} m: {new} {word} naast {result.existing} bestaande; "
-            f"inwoners binnen {reach} m {facility_phrase(self.facility_type)} "
+            f"Bereik {reach}: {new} {word} naast {result.existing} bestaande; "
+            f"inwoners binnen {reach} {facility_phrase(self.facility_type)} "
             f"{nlformat.share(result.covered_before)} → "
             f"{nlformat.share(result.covered_after)}."
         )

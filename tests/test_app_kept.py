@@ -105,14 +105,30 @@ def test_a_tab_slider_starts_from_the_kept_value(
 
 
 def test_shares_within_reach_say_which_facilities_they_count(app: AppTest) -> None:
-    def shares(at: AppTest) -> list[str]:
-        return [m.label for m in at.metric if m.label.startswith("Inwoners binnen")]
+    def heading(at: AppTest) -> str:
+        return next(m.value for m in at.markdown if m.value.startswith("**Inwoners binnen"))
 
     show(app, "Spreiding")
-    assert shares(app)
-    assert all("van een voorziening (alle typen) — " in label for label in shares(app))
+    assert heading(app) == "**Inwoners binnen 2 km van een voorziening (alle typen)**"
+    assert [m.label for m in app.metric][-2:] == ["Nu", "Met shortlist"]
     app.selectbox(key="spread_type").set_value("noaberhuuske").run()
-    assert all("km van een Noaberhuuske — " in label for label in shares(app)), shares(app)
+    assert heading(app) == "**Inwoners binnen 2 km van een Noaberhuuske**"
     own = facility_phrase(load_profile(app.selectbox(key="profile").value).facility_type)
     show(app, "Bereik")
-    assert shares(app) == [f"Inwoners binnen 3 km {own} — nu"]
+    assert heading(app) == f"**Inwoners binnen 3 km {own}** (hemelsbreed)"
+    assert f"inwoners binnen 3 km {own} " in " ".join(c.value for c in app.caption)
+
+
+def test_one_gemeente_is_not_spread_or_compared_with_itself(app: AppTest) -> None:
+    app.sidebar.radio(key="region_mode").set_value("Eigen keuze gemeenten").run()
+    chosen = app.multiselect(key="gemeenten")
+    chosen.set_value(chosen.value[:1]).run()
+    show(app, "Spreiding")
+    assert not app.exception, app.exception
+    assert any("over gemeenten valt niets te spreiden" in i.value for i in app.info)
+    assert not app.metric
+    app.radio(key="level").set_value("wijk").run()
+    assert [m.label for m in app.metric][-2:] == ["Nu", "Met shortlist"]
+    show(app, "Vergelijken")
+    assert any("Deze regio heeft één gemeente" in i.value for i in app.info)
+    assert not app.metric
