@@ -852,7 +852,7 @@ def main() -> None:
         )
     for line in data.layers.lines_nl(names):
         layers_box.caption(line)
-    header.title(f"Plekwijzer — {region.title}")
+    header.title(f"Plekwijzer — {region_heading(region, names)}")
     header.caption(
         f"{len(data.buurten)} buurten · {len(data.candidates)} kandidaatlocaties · "
         f"{len(data.facilities)} bestaande voorzieningen · profiel {result.profile.title}"
@@ -881,6 +881,28 @@ def main() -> None:
     if tabs["Verdeelplan"].open:
         with tabs["Verdeelplan"]:
             plan_tab(result, source, uploads)
+
+
+def region_heading(region: Region, names: dict[str, str]) -> str:
+    """Return the region as the page title names it: an own choice by its gemeenten.
+
+    "Eigen keuze" alone did not say which gemeenten were chosen; more than three are
+    counted rather than listed, so the title stays one line.
+
+    Examples
+    --------
+    >>> from geo.regions import resolve_region
+    >>> region_heading(resolve_region(None, gemeenten=["GM0153"]), {"GM0153": "Enschede"})
+    'Eigen keuze: Enschede'
+    """
+    if region.name != "custom":
+        return region.title
+    if len(region.gemeenten) > 3:
+        return f"{region.title} ({len(region.gemeenten)} gemeenten)"
+    chosen = [names.get(code, code) for code in region.gemeenten]
+    return f"{region.title}: " + (
+        chosen[0] if len(chosen) == 1 else ", ".join(chosen[:-1]) + " en " + chosen[-1]
+    )
 
 
 def tab_row(region: Region) -> tuple[list[str], str]:

@@ -125,6 +125,8 @@ def test_one_gemeente_is_not_spread_or_compared_with_itself(app: AppTest) -> Non
     chosen.set_value(chosen.value[:1]).run()
     show(app, "Spreiding")
     assert not app.exception, app.exception
+    name = chosen.format_func(chosen.value[0]).split(" (GM")[0]
+    assert app.title[0].value == f"Plekwijzer — Eigen keuze: {name}"
     assert any("over gemeenten valt niets te spreiden" in i.value for i in app.info)
     assert not app.metric
     app.radio(key="level").set_value("wijk").run()
