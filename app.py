@@ -42,7 +42,14 @@ from geo._errors import PlekwijzerError
 from geo.datadir import DataSource, resolve_data_dir
 from geo.export import geojson_dict
 from geo.facilities import public_view
-from geo.labels import HEADLINE_INDEX, HEADLINE_LABEL, INDEX_LABELS, feature_label, type_label
+from geo.labels import (
+    HEADLINE_INDEX,
+    HEADLINE_LABEL,
+    INDEX_LABELS,
+    facility_phrase,
+    feature_label,
+    type_label,
+)
 from geo.labels import OPERATOR_LABELS as OPERATORS
 from geo.legend import shared_classes
 from geo.neighbourhoods import kerncijfers_from_cbs
@@ -845,7 +852,7 @@ def main() -> None:
         )
     for line in data.layers.lines_nl(names):
         layers_box.caption(line)
-    header.title(f"Plekwijzer — {region.title}")
+    header.title(f"Plekwijzer — {region_heading(region, names)}")
     header.caption(
         f"{len(data.buurten)} buurten · {len(data.candidates)} kandidaatlocaties · "
         f"{len(data.facilities)} bestaande voorzieningen · profiel {result.profile.title}"
@@ -874,6 +881,28 @@ def main() -> None:
     if tabs["Verdeelplan"].open:
         with tabs["Verdeelplan"]:
             plan_tab(result, source, uploads)
+
+
+def region_heading(region: Region, names: dict[str, str]) -> str:
+    """Return the region as the page title names it: an own choice by its gemeenten.
+
+    "Eigen keuze" alone did not say which gemeenten were chosen; more than three are
+    counted rather than listed, so the title stays one line.
+
+    Examples
+    --------
+    >>> from geo.regions import resolve_region
+    >>> region_heading(resolve_region(None, gemeenten=["GM0153"]), {"GM0153": "Enschede"})
+    'Eigen keuze: Enschede'
+    """
+    if region.name != "custom":
+        return region.title
+    if len(region.gemeenten) > 3:
+        return f"{region.title} ({len(region.gemeenten)} gemeenten)"
+    chosen = [names.get(code, code) for code in region.gemeenten]
+    return f"{region.title}: " + (
+        chosen[0] if len(chosen) == 1 else ", ".join(chosen[:-1]) + " en " + chosen[-1]
+    )
 
 
 def tab_row(region: Region) -> tuple[list[str], str]:
@@ -1311,6 +1340,11 @@ def spread_tab(run: ScenarioResult, source: DataSource, uploads: Uploads) -> Non
     with_short = cols[2].toggle(
         "Met huidige shortlist (voor/na)", value=True, key="with_short", persist_state="page"
     )
+    if level == "gemeente" and len(run.region.gemeenten) < 2:
+        # One unit: every index is 0 and the two maps differ in colour by a rounding.
+        st.info("Deze regio heeft één gemeente: over gemeenten valt niets te spreiden. Kies "
+                "niveau Wijk of Buurt.")  # fmt: skip
+        return
     try:
         report = run.spread_at(level, facility_type=kind or None)
     except PlekwijzerError as exc:
@@ -1370,9 +1404,13 @@ def spread_tab(run: ScenarioResult, source: DataSource, uploads: Uploads) -> Non
         st.altair_chart(lorenz_chart(versions), width="stretch")
     with right:
         access = now.access
-        within = nlformat.distance(access.within_m)
+        # Bereik counts the profile's own type only: the heading names what is counted here,
+        # so the two shares never read as two answers to one question. A heading wraps where
+        # a metric label of this length was cut off.
+        within = f"binnen {nlformat.distance(access.within_m)} {facility_phrase(kind or None)}"
+        st.markdown(f"**Inwoners {within}**")
         st.metric(
-            f"Inwoners binnen {within} van een voorziening — nu",
+            "Nu",
             nlformat.share(access.share_within),
         )
         if after is not None:
@@ -1380,7 +1418,7 @@ def spread_tab(run: ScenarioResult, source: DataSource, uploads: Uploads) -> Non
             shown_change = nlformat.number(change, decimals=1, signed=True)
             zero = presentation.parse_number(shown_change) == 0
             st.metric(
-                f"Inwoners binnen {within} van een voorziening — met shortlist",
+                "Met shortlist",
                 nlformat.share(after.access.share_within),
                 ("0,0" if zero else shown_change.replace("−", "-")) + " procentpunt",
                 delta_color="off" if zero else "normal",
@@ -1437,7 +1475,10 @@ def lorenz_chart(versions: list[tuple[str, SpreadReport]]) -> Any:
                 axis=alt.Axis(labelExpr=dutch),
             ),
             y=alt.Y(
-                "plaatsen:Q", title="aandeel plaatsen (cumulatief)", axis=alt.Axis(labelExpr=dutch)
+                "plaatsen:Q",
+                # Two lines: on one, the title was longer than the plot and was cut off.
+                title=["aandeel plaatsen", "(cumulatief)"],
+                axis=alt.Axis(labelExpr=dutch),
             ),
             color=alt.Color(
                 "reeks:N",
@@ -1462,7 +1503,7 @@ def reach_tab(run: ScenarioResult, source: DataSource, uploads: Uploads) -> None
     reach_km = cols[0].select_slider(
         "Bereik (km, hemelsbreed)",
         REACH_KM_STEPS,
-        value=None if "reach_km" in st.session_state else 3.0,
+        value=kept("reach_km", 3.0),
         format_func=_dutch(1, " km"),
         key="reach_km",
         persist_state="page",
@@ -1485,10 +1526,13 @@ def reach_tab(run: ScenarioResult, source: DataSource, uploads: Uploads) -> None
         st.error(str(exc))
         return
     cover = plan.result
+    # Only the profile's own type counts (Spreiding counts every type): the heading says so.
+    kind = facility_phrase(run.prepared.facility_type)
+    st.markdown(f"**Inwoners binnen {nlformat.distance(options.reach_m)} {kind}** (hemelsbreed)")
     metrics = st.columns(3)
     metrics[0].metric("Nieuwe plekken", len(cover.sites), help=f"naast {cover.existing} bestaande")
     now, then = nlformat.share(cover.covered_before), nlformat.share(cover.covered_after)
-    metrics[1].metric("Inwoners binnen bereik nu", now)
+    metrics[1].metric("Nu", now)
     # The change between the two shares as shown (both rounded down), so the three agree.
     change = parse_number(then.rstrip("%")) - parse_number(now.rstrip("%"))
     metrics[2].metric(
@@ -1545,7 +1589,16 @@ def reach_tab(run: ScenarioResult, source: DataSource, uploads: Uploads) -> None
     if new_sites.empty:
         st.info("Er zijn geen nieuwe plekken nodig of mogelijk bij dit bereik.")
         return
-    st.dataframe(presentation.new_sites_table(new_sites), hide_index=True, width="stretch")
+    st.dataframe(
+        presentation.new_sites_table(new_sites),
+        hide_index=True,
+        width="stretch",
+        # What each new place adds first: last, it was scrolled out of sight.
+        column_order=[
+            "nr.", "naam", "gemeente", "extra inwoners in bereik", "inwoners in bereik",
+            "score", "buurt", "gebruik", "id",
+        ],
+    )  # fmt: skip
     stem = f"plekwijzer_{run.region.name}_{run.profile.name}_bereik_{int(options.reach_m)}m"
     downloads = st.columns(2)
     downloads[0].download_button(
@@ -1607,7 +1660,7 @@ def plan_tab(run: ScenarioResult, source: DataSource, uploads: Uploads) -> None:
     evenness = cols[2].select_slider(
         "Evenwichtigheid",
         PLAN_EVENNESS_STEPS,
-        value=None if "plan_evenness" in st.session_state else 1.0,
+        value=kept("plan_evenness", 1.0),
         format_func=_dutch(2),
         key="plan_evenness",
         persist_state="page",
@@ -1712,22 +1765,67 @@ def compare_tab(
         "Open twee scenariobestanden (.scenario.json, gemaakt met 'Download scenario' of "
         "`plekwijzer score`). Elk scenario wordt opnieuw doorgerekend met de data van nu."
     )
+    kept_files = compare_files(run.region)
     runs = []
     for col, side in zip(st.columns(2), "AB", strict=True):
-        upload = col.file_uploader(f"Scenario {side}", ["json"], key=f"cmp_file_{side.lower()}")
-        if upload is None:
+        # A new key per "sluiten": the browser's uploader shows no file afterwards either.
+        key = f"cmp_file_{side.lower()}_{st.session_state.get(COMPARE_CLEARED_KEY, 0)}"
+        col.file_uploader(
+            f"Scenario {side}", ["json"], key=key, on_change=keep_compare_file, args=(key, side)
+        )
+        if side not in kept_files:
             continue
+        name, raw = kept_files[side]
+        if st.session_state.get(key) is None:  # the tab was left: the uploader forgot it
+            col.caption(f"Geopend: {name}")
         try:
-            scenario = scenario_from_bytes(upload.getvalue(), source=upload.name).scenario
-            runs.append((upload.name, saved_scenario_result(scenario, source, uploads)))
+            scenario = scenario_from_bytes(raw, source=name).scenario
+            runs.append((name, saved_scenario_result(scenario, source, uploads)))
         except (PlekwijzerError, json.JSONDecodeError, UnicodeDecodeError) as exc:
-            col.error(f"{upload.name}: geen bruikbaar scenario ({exc})")
+            col.error(f"{name}: geen bruikbaar scenario ({exc})")
             return
+    if kept_files:
+        st.button("Scenariobestanden sluiten", key="cmp_clear", on_click=forget_compare_files)
     if len(runs) < 2:
         st.info("Kies twee scenariobestanden om te vergelijken.")
         return
     (name_a, run_a), (name_b, run_b) = runs
     show_comparison(run_a, run_b, (name_a, name_b), source, uploads)
+
+
+#: Session key of the Vergelijken tab's opened scenario files: ``(region, {side: Upload})``.
+COMPARE_FILES_KEY = "_cmp_files"
+#: Session key counting how often the files were closed (part of the uploaders' keys).
+COMPARE_CLEARED_KEY = "_cmp_cleared"
+
+
+def compare_files(region: Region) -> dict[str, Upload]:
+    """Return the scenario files opened for comparison in this region, by side ("A", "B").
+
+    ``st.file_uploader`` forgets its file when its tab is not drawn, so the files are kept
+    here from its change callback. They belong to one region: another region starts empty.
+    """
+    held = st.session_state.get(COMPARE_FILES_KEY)
+    if held is None or held[0] != region:
+        st.session_state[COMPARE_FILES_KEY] = (region, {})
+    files: dict[str, Upload] = st.session_state[COMPARE_FILES_KEY][1]
+    return files
+
+
+def keep_compare_file(key: str, side: str) -> None:
+    """Keep the file chosen for ``side`` (the uploader's callback), or forget it when removed."""
+    files = st.session_state[COMPARE_FILES_KEY][1]
+    upload = st.session_state.get(key)
+    if upload is None:  # removed with the uploader's ×
+        files.pop(side, None)
+    else:
+        files[side] = (upload.name, upload.getvalue())
+
+
+def forget_compare_files() -> None:
+    """Close both scenario files (the button's callback)."""
+    st.session_state[COMPARE_FILES_KEY][1].clear()
+    st.session_state[COMPARE_CLEARED_KEY] = st.session_state.get(COMPARE_CLEARED_KEY, 0) + 1
 
 
 def saved_scenario_result(scenario: Scenario, source: DataSource, uploads: Uploads) -> Any:
@@ -1766,6 +1864,10 @@ def file_scenario_result(scenario: Scenario) -> ScenarioResult:
 def compare_gemeenten(run: ScenarioResult, names: dict[str, str]) -> None:
     """Two gemeenten side by side: inhabitants, places now, fair share, candidates."""
     codes = sorted(names, key=names.__getitem__)
+    if len(codes) < 2:  # the same gemeente twice says nothing
+        st.info("Deze regio heeft één gemeente: kies onder Regio meer gemeenten om er twee te "
+                "vergelijken, of vergelijk het huidige en het standaardprofiel.")  # fmt: skip
+        return
     units = run.spread_at("gemeente").before.units.set_index("code")
     pairs = zip(st.columns(2), (0, min(1, len(codes) - 1)), "ab", strict=True)
     for col, default, side in pairs:

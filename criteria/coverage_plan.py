@@ -22,6 +22,7 @@ from criteria.coverage import CoverageProblem, solve_coverage
 from criteria.coverage_result import CoverageResult
 from geo import nlformat
 from geo.demand import demand_from_buurten
+from geo.labels import facility_phrase
 from geo.reach import located_mask, reach_circles, straight_line_cost_m
 
 #: A cost function: (demand points, site points) -> metres, rows = demand, columns = sites.
@@ -107,12 +108,15 @@ class CoveragePlan:
         Sites the plan could use (:func:`coverage_sites`).
     reach_kind
         ``"straight_line"``, or the name of the cost function used (e.g. walking metres).
+    facility_type
+        The type planned; its existing sites are the only ones that count as in reach.
     """
 
     result: CoverageResult
     demand: gpd.GeoDataFrame
     sites: gpd.GeoDataFrame
     reach_kind: str = "straight_line"
+    facility_type: str | None = None
 
     def map_layers(self, buurten: gpd.GeoDataFrame) -> dict[str, gpd.GeoDataFrame]:
         """Return the layers of the "Bereik" map view, all in the CRS of the plan (EPSG:28992).
@@ -205,12 +209,13 @@ class CoveragePlan:
     def summary_nl(self) -> str:
         """Return one Dutch sentence for the app and the council report."""
         result = self.result
-        reach = _nl(result.reach_m, 0)
+        reach = nlformat.distance(result.reach_m)
         new = len(result.sites)
         word = "nieuwe plek" if new == 1 else "nieuwe plekken"
         text = (
-            f"Bereik {reach} m: {new} {word} naast {result.existing} bestaande; "
-            f"inwoners binnen bereik {nlformat.share(result.covered_before)} → "
+            f"Bereik {reach}: {new} {word} naast {result.existing} bestaande; "
+            f"inwoners binnen {reach} {facility_phrase(self.facility_type)} "
+            f"{nlformat.share(result.covered_before)} → "
             f"{nlformat.share(result.covered_after)}."
         )
         asked, needed = result.sites_asked, result.sites_needed
@@ -280,7 +285,9 @@ def plan_coverage(
     )
     result = solve_coverage(problem, n_sites=n_sites)
     kind = "straight_line" if cost is None else getattr(cost, "__name__", "network")
-    return CoveragePlan(result=result, demand=demand, sites=sites, reach_kind=kind)
+    return CoveragePlan(
+        result=result, demand=demand, sites=sites, reach_kind=kind, facility_type=facility_type
+    )
 
 
 def add_cover_rank(collection: dict[str, Any], result: CoverageResult) -> dict[str, Any]:

@@ -47,6 +47,8 @@ BUURT_SNAP_M = 250.0
 REASON_COLUMN = "outside_region_reason"
 _CODES = ("buurtcode", "wijkcode", "gemeentecode")
 
+#: Reasons a note on points left out names one by one; the rest are counted as "elders".
+MAX_REASONS_SHOWN = 3
 REASON_OTHER_GEMEENTE = "buiten de regio: in gemeente {name} ({code})"
 REASON_NO_GEMEENTE = "buiten de regio: in geen Nederlandse gemeente (open water of buitenland)"
 REASON_NO_BUURT = "buiten de regio: niet in of bij een buurt van de gekozen gemeenten"
@@ -223,17 +225,34 @@ def outside_summary(
 ) -> str | None:
     """One line for the user on the points left out as outside the region, or None.
 
-    ``what`` is the singular and plural noun (``("facility", "facilities")``). Rows are
-    named by position and id, never by coordinates.
-    """
+    ``what`` is the singular and plural noun (``("facility", "facilities")``). Where they
+    lie comes first, counted per reason (the first reason alone read as if all lay there);
+    then the rows, by position and id, never by coordinates.
+
+    Examples
+    --------
+    >>> located = pd.DataFrame(
+    ...     {"id": ["a", "b", "c", "d"], REASON_COLUMN: [None, *[REASON_OTHER_GEMEENTE.format(
+    ...         name=n, code=c) for n, c in [("Borne", "GM0147"), ("Borne", "GM0147"),
+    ...         ("Losser", "GM0168")]]]})
+    >>> outside_summary(located, what=("voorziening", "voorzieningen"))
+    '3 voorzieningen buiten de regio weggelaten: 2 in gemeente Borne (GM0147) en 1 in gemeente Losser (GM0168) (rij 2 (id b), rij 3 (id c), rij 4 (id d)).'
+    """  # noqa: E501 - a doctest's output is one line
     outside = located[REASON_COLUMN].notna()
     if not outside.any():
         return None
     rows = _validate.describe_rows(located, outside, id_column=id_column)
-    first = located.loc[outside, REASON_COLUMN].iloc[0]
     count = int(outside.sum())
     noun = what[0] if count == 1 else what[1]
-    return f"{count} {noun} buiten de regio weggelaten ({rows}; {first})."
+    reasons = located.loc[outside, REASON_COLUMN].str.removeprefix("buiten de regio: ")
+    if count == 1:
+        return f"1 {noun} buiten de regio weggelaten: {reasons.iloc[0]} ({rows})."
+    counted = reasons.value_counts(sort=True)
+    parts = [f"{n} {reason}" for reason, n in counted.head(MAX_REASONS_SHOWN).items()]
+    if len(counted) > MAX_REASONS_SHOWN:
+        parts.append(f"{int(counted.iloc[MAX_REASONS_SHOWN:].sum())} elders")
+    where = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " en " + parts[-1]
+    return f"{count} {noun} buiten de regio weggelaten: {where} ({rows})."
 
 
 def _containing(points: np.ndarray, polygons: np.ndarray) -> np.ndarray:

@@ -177,3 +177,40 @@ def rule_text(feature: str, op: str, value: Any) -> str:
 def type_label(facility_type: str) -> str:
     """Return the Dutch name of a facility type (the identifier when unknown)."""
     return FACILITY_TYPE_LABELS.get(facility_type, facility_type)
+
+
+#: One facility of a type in running text, after "van": "binnen 2 km van een Noaberhuuske".
+FACILITY_PHRASES: dict[str, str] = {
+    "noaberhuuske": "een Noaberhuuske",
+    "tussenvoorziening": "een tussenvoorziening",
+    "skaeve_huse": "een Skaeve Huse-locatie",
+    "nachtopvang": "een nachtopvang",
+    "dagopvang": "een dagopvang (inloop)",
+    "crisisopvang": "een crisisopvang",
+    "beschermd_wonen": "een voorziening voor beschermd wonen",
+    "housing_first": "een Housing First-woning",
+    "doorstroomwoning": "een doorstroomwoning",
+    "pauzeplek": "een pauzeplek",
+    "vrouwenopvang": "een vrouwenopvang",
+}
+
+
+def facility_phrase(facility_type: str | None) -> str:
+    """Return which facilities a distance share counts, to follow "binnen 2 km".
+
+    The Spreiding tab counts every type unless one is chosen, Bereik only the profile's own
+    type: each share says which, so the two are not read as one figure that disagrees.
+
+    Examples
+    --------
+    >>> facility_phrase(None)
+    'van een voorziening (alle typen)'
+    >>> facility_phrase("noaberhuuske")
+    'van een Noaberhuuske'
+    >>> facility_phrase("woonwagen")
+    'van een voorziening (woonwagen)'
+    """
+    if facility_type is None:
+        return "van een voorziening (alle typen)"
+    phrase = FACILITY_PHRASES.get(facility_type, f"een voorziening ({type_label(facility_type)})")
+    return f"van {phrase}"

@@ -168,7 +168,7 @@ def test_region_change_and_own_gemeenten(app: AppTest) -> None:
     first = chosen.value[0]
     chosen.set_value([first]).run()
     assert not app.exception
-    assert app.title[0].value == "Plekwijzer — Eigen keuze"
+    assert app.title[0].value.startswith("Plekwijzer — Eigen keuze: ")
 
 
 def test_bad_data_dir_shows_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -126,8 +126,7 @@ def test_require_inside_says_where_the_points_are(buurten):
     ):
         require_inside(located, what="kandidaten", region_label="testdorp", source="sites.csv")
     assert outside_summary(located.iloc[:1], what=("kandidaat", "kandidaten")) == (
-        "1 kandidaat buiten de regio weggelaten (rij 1 (id a); buiten de regio: in "
-        "gemeente Buurdorp (GM0002))."
+        "1 kandidaat buiten de regio weggelaten: in gemeente Buurdorp (GM0002) (rij 1 (id a))."
     )
 
 

@@ -169,8 +169,9 @@ def test_uncovered_buurten_and_dutch_summary(
     assert list(uncovered["buurtcode"]) == ["BU00010001", "BU00010002"]
     assert not uncovered["reachable"].any()
     assert plan.summary_nl() == (
-        "Bereik 300 m: 0 nieuwe plekken naast 1 bestaande; inwoners binnen bereik 0,0% → "
-        "0,0%. 2 buurten (4.000 inwoners) liggen buiten bereik van elke geschikte locatie."
+        "Bereik 300 m: 0 nieuwe plekken naast 1 bestaande; inwoners binnen 300 m van een "
+        "Noaberhuuske 0,0% → 0,0%. 2 buurten (4.000 inwoners) liggen buiten bereik van elke "
+        "geschikte locatie."
     )
 
 

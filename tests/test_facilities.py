@@ -40,8 +40,8 @@ def test_csv_with_rd_latlon_and_buurtcode(tmp_path, tiny_buurten):
     # b (5°E 52°N) lies far outside the tiny region: left out of counts and access alike
     assert list(register.index) == ["a", "c"]
     assert register.attrs["notes"] == [
-        "1 voorziening buiten de regio weggelaten (rij 2 (id b); buiten de regio: niet "
-        "in of bij een buurt van de gekozen gemeenten)."
+        "1 voorziening buiten de regio weggelaten: niet in of bij een buurt van de gekozen "
+        "gemeenten (rij 2 (id b))."
     ]
     assert list(register.columns[: len(COLUMNS)]) == list(COLUMNS)
     assert register.crs.to_epsg() == 28992
@@ -146,7 +146,8 @@ def test_confidential_outside_region_is_left_out_without_its_address(tmp_path, t
     register = facilities_from_file(path, buurten=tiny_buurten)
     assert list(register.index) == ["d"]
     (note,) = register.attrs["notes"]
-    assert note.startswith("1 voorziening buiten de regio weggelaten (rij 1 (id v);")
+    assert note.startswith("1 voorziening buiten de regio weggelaten: ")
+    assert note.endswith("(rij 1 (id v)).")
     assert "150000" not in note
 
 

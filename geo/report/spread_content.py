@@ -10,7 +10,7 @@ import math
 from typing import Any
 
 from geo import nlformat
-from geo.labels import INDEX_LABELS
+from geo.labels import INDEX_LABELS, facility_phrase
 from geo.report.model import ReportInput
 from geo.spread_result import INDEX_NAMES, ScenarioSpread, SpreadReport
 
@@ -114,7 +114,8 @@ def access_text(report: ReportInput) -> str:
     share = pair.access_change("share_within")
     mean = pair.access_change("mean_distance_m")
     text = (
-        f"Binnen {nlformat.distance(pair.before.access.within_m)} van een voorziening wonen nu "
+        f"Binnen {nlformat.distance(pair.before.access.within_m)} {facility_phrase(None)} "
+        "wonen nu "
         f"{nlformat.share(share.before, decimals=0)} van de inwoners, {report.words.with_} "
         f"{nlformat.share(share.after, decimals=0)}. De gemiddelde afstand tot de "
         f"dichtstbijzijnde voorziening gaat van {nlformat.distance(mean.before)} naar "
