@@ -71,6 +71,42 @@ def inventory_columns(candidates: pd.DataFrame, taken: set[str]) -> list[str]:
     ]
 
 
+def inventory_by_id(candidates: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """Return the inventory's ``columns`` keyed by id (the first row of an id given twice).
+
+    The readers key the inventory by its ids already (an object index,
+    :mod:`geo.candidates`): that index is used as it is, so the export of a million sites
+    keeps no copy of these columns and no second index of the ids (an Arrow-backed one
+    makes a Python string per site for its lookups: 80 MB a million) alive.
+
+    Parameters
+    ----------
+    candidates
+        The inventory as read, with an ``id`` column.
+    columns
+        The inventory columns wanted.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``columns``, indexed by id, one row per id.
+
+    Examples
+    --------
+    >>> inventory = pd.DataFrame({"id": ["a", "b", "a"], "use": ["kerk", "school", "zorg"]})
+    >>> inventory_by_id(inventory, ["use"])["use"].to_dict()
+    {'a': 'kerk', 'b': 'school'}
+    """
+    # Compared as the column's own array: an Index of it would make a Python string per id.
+    same = pd.Series(candidates["id"].array == candidates.index.to_numpy(), copy=False)
+    if not same.fillna(False).astype(bool).all():
+        return candidates.drop_duplicates("id").set_index("id")[columns]
+    keyed = candidates[columns]  # shares the inventory's data (copy on write)
+    if not candidates.index.is_unique:
+        keyed = keyed[~candidates.index.duplicated()]
+    return keyed
+
+
 def flat_columns(frame: pd.DataFrame, criteria: list[str]) -> pd.DataFrame:
     """Return ``raw_<c>``, ``contrib_<c>``, ``n_checks`` and ``first_exclusion_reason``.
 
@@ -142,7 +178,7 @@ def enricher(result: ScenarioResult) -> Callable[[gpd.GeoDataFrame], gpd.GeoData
     scoring = result.scoring
     candidates = result.data.candidates
     extra = inventory_columns(candidates, {*scoring.export_properties, *_ADDED})
-    own = candidates.drop_duplicates("id").set_index("id")[extra] if extra else None
+    own = inventory_by_id(candidates, extra) if extra else None
     criteria = list(scoring.weights)
 
     def enrich(chunk: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -151,7 +187,7 @@ def enricher(result: ScenarioResult) -> Callable[[gpd.GeoDataFrame], gpd.GeoData
         rows = rows.drop(columns=[c for c in extra if c in rows.columns])
         added = [name_columns(chunk, result.data.buurten), flat_columns(chunk, criteria)]
         if own is not None:
-            inventory = own.reindex(chunk["id"].to_numpy())
+            inventory = own.reindex(chunk["id"].to_numpy(dtype=object))
             inventory.index = chunk.index
             added.append(inventory.astype(object))
         return gpd.GeoDataFrame(pd.concat([rows, *added], axis=1), crs=chunk.crs)

@@ -9,10 +9,12 @@ import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 
 import cli
-from criteria.export_rows import export_properties
+from criteria.export_rows import export_properties, inventory_by_id
 from criteria.run import EXPORT_PROPERTIES, run_scenario
 from criteria.scenario import Scenario
 from geo.datadir import DataSource
@@ -91,3 +93,31 @@ def test_geopackage_opens_in_gdal_with_the_named_columns(demo_source: DataSource
     rules = ET.fromstring(qml.split("\n", 1)[1]).findall(".//rule")
     assert [r.get("label") for r in rules][:2] == ["Uitgesloten", "score 0,0 – 0,2"]
     assert json.loads((tmp_path / "sites.scenario.json").read_text())["shortlist"]["top_n"] == 3
+
+
+def test_inventory_by_id_reuses_the_readers_id_index_without_a_copy():
+    ids = ["a", "b", "c"]
+    inventory = pd.DataFrame(
+        {"id": pd.array(ids, dtype="string"), "floor_area_m2": [10.0, 20.0, 30.0]},
+        index=pd.Index(ids, dtype=object),
+    )
+    keyed = inventory_by_id(inventory, ["floor_area_m2"])
+    assert np.shares_memory(keyed.index.to_numpy(), inventory.index.to_numpy())
+    assert np.shares_memory(
+        keyed["floor_area_m2"].to_numpy(), inventory["floor_area_m2"].to_numpy()
+    )
+    assert keyed.reindex(np.array(["c", "a"], dtype=object))["floor_area_m2"].tolist() == [
+        30.0,
+        10.0,
+    ]
+
+
+def test_inventory_by_id_keeps_the_first_row_of_an_id_given_twice():
+    ids = ["a", "b", "a"]
+    keyed_by_reader = pd.DataFrame(
+        {"id": ids, "use": ["kerk", "school", "zorg"]}, index=pd.Index(ids, dtype=object)
+    )
+    numbered = keyed_by_reader.reset_index(drop=True)
+    for inventory in (keyed_by_reader, numbered):
+        keyed = inventory_by_id(inventory, ["use"])
+        assert keyed["use"].to_dict() == {"a": "kerk", "b": "school"}
