@@ -15,7 +15,7 @@ import os
 import tempfile
 import textwrap
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -861,26 +861,24 @@ def main() -> None:
         header.warning(warning)
     for note in data.notes:
         header.info(note)
+
+    def kaart() -> None:
+        map_tab(result, loaded, names, started)
+        zoekgebieden_layer(result, source)
+
+    views: dict[str, Callable[[], None]] = {
+        "Kaart": kaart,
+        "Shortlist": lambda: shortlist_tab(result, names, source, uploads),
+        "Spreiding": lambda: spread_tab(result, source, uploads),
+        "Bereik": lambda: reach_tab(result, source, uploads),
+        "Vergelijken": lambda: compare_tab(result, source, uploads, names),
+        "Verdeelplan": lambda: plan_tab(result, source, uploads),
+    }
     # Only the open tab runs: a hidden tab's maps, plans and downloads cost a rerun nothing.
-    if tabs["Kaart"].open:
-        with tabs["Kaart"]:
-            map_tab(result, loaded, names, started)
-            zoekgebieden_layer(result, source)
-    if tabs["Shortlist"].open:
-        with tabs["Shortlist"]:
-            shortlist_tab(result, names, source, uploads)
-    if tabs["Spreiding"].open:
-        with tabs["Spreiding"]:
-            spread_tab(result, source, uploads)
-    if tabs["Bereik"].open:
-        with tabs["Bereik"]:
-            reach_tab(result, source, uploads)
-    if tabs["Vergelijken"].open:
-        with tabs["Vergelijken"]:
-            compare_tab(result, source, uploads, names)
-    if tabs["Verdeelplan"].open:
-        with tabs["Verdeelplan"]:
-            plan_tab(result, source, uploads)
+    for label, view in views.items():
+        if tabs[label].open:
+            with tabs[label]:
+                view()
 
 
 def region_heading(region: Region, names: dict[str, str]) -> str:
